@@ -1,0 +1,4 @@
+import type { Command } from "./io.js";
+
+/** Every CLI command, in the order `conveyor help` lists them. One file per command. */
+export const commands: readonly Command[] = [];

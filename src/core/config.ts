@@ -1,0 +1,375 @@
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+
+/**
+ * The one schema of `.github/conveyor.yml` (also read by local mode). Every default
+ * reproduces a rule of the workflow table in ARCHITECTURE.md, so an empty file is a
+ * complete, working configuration.
+ */
+
+export const ROLES = ["task", "reviewer", "tester"] as const;
+export type Role = (typeof ROLES)[number];
+
+export const PRIORITIES = ["critical", "high", "medium", "low"] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
+const minutes = (d: number) =>
+  z
+    .number()
+    .positive()
+    .max(24 * 60)
+    .default(d);
+
+const roleSchema = (timeoutMinutes: number, maxTurns: number) =>
+  z
+    .object({
+      timeoutMinutes: minutes(timeoutMinutes).describe(
+        "Minutes after which the agent run is cancelled and counted as a failure.",
+      ),
+      model: z
+        .string()
+        .min(1)
+        .optional()
+        .describe("Model id for this role; defaults to `agent.model`."),
+      retryModel: z
+        .string()
+        .min(1)
+        .optional()
+        .describe("Optional cheaper (or stronger) model used for the retry attempt."),
+      maxTurns: z.number().int().positive().max(1000).default(maxTurns),
+      prompt: z
+        .string()
+        .optional()
+        .describe("Overrides the role's prompt template ({{placeholders}} as in the defaults)."),
+    })
+    .strict()
+    .prefault({});
+
+const priceSchema = z
+  .object({
+    input: z.number().nonnegative().describe("USD per million input tokens."),
+    output: z.number().nonnegative().describe("USD per million output tokens."),
+    cacheWrite: z.number().nonnegative().describe("USD per million cache-write tokens."),
+    cacheRead: z.number().nonnegative().describe("USD per million cache-read tokens."),
+  })
+  .strict();
+
+export const DEFAULT_MODEL = "claude-sonnet-5-5";
+
+/** Prices in USD per million tokens. Kept in config so a price change needs no release. */
+export const DEFAULT_PRICES: Record<string, z.infer<typeof priceSchema>> = {
+  "claude-sonnet-5-5": { input: 3, output: 15, cacheWrite: 3.75, cacheRead: 0.3 },
+  "claude-sonnet-4-6": { input: 3, output: 15, cacheWrite: 3.75, cacheRead: 0.3 },
+  "claude-sonnet-4-5": { input: 3, output: 15, cacheWrite: 3.75, cacheRead: 0.3 },
+  "claude-haiku-5-5": { input: 1, output: 5, cacheWrite: 1.25, cacheRead: 0.1 },
+  "claude-haiku-4-5": { input: 1, output: 5, cacheWrite: 1.25, cacheRead: 0.1 },
+  "claude-opus-5-5": { input: 5, output: 25, cacheWrite: 6.25, cacheRead: 0.5 },
+  "claude-opus-4-6": { input: 5, output: 25, cacheWrite: 6.25, cacheRead: 0.5 },
+};
+
+const httpCheckSchema = z
+  .object({
+    name: z.string().min(1).optional(),
+    url: z.url().describe("Readiness URL, e.g. http://localhost:6333/readyz."),
+    expectStatus: z.number().int().min(100).max(599).default(200),
+    timeoutSeconds: z.number().positive().max(60).default(5),
+  })
+  .strict();
+
+const labelsSchema = z
+  .object({
+    todo: z.string().min(1).default("conveyor:todo"),
+    inProgress: z.string().min(1).default("conveyor:in-progress"),
+    review: z.string().min(1).default("conveyor:review"),
+    testing: z.string().min(1).default("conveyor:testing"),
+    mergeQueue: z.string().min(1).default("merge-queue"),
+    done: z.string().min(1).default("conveyor:done"),
+    escalated: z.string().min(1).default("conveyor:escalated"),
+  })
+  .strict()
+  .prefault({});
+
+const prioritiesSchema = z
+  .object({
+    critical: z.string().min(1).default("priority:critical"),
+    high: z.string().min(1).default("priority:high"),
+    medium: z.string().min(1).default("priority:medium"),
+    low: z.string().min(1).default("priority:low"),
+    default: z.enum(PRIORITIES).default("medium").describe("Priority of an unlabelled task."),
+  })
+  .strict()
+  .prefault({});
+
+const testRuleSchema = z
+  .object({
+    glob: z.string().min(1).describe("Changed files matching this glob select the command."),
+    command: z
+      .string()
+      .min(1)
+      .describe("Command template; {files} is replaced by the matching files, shell-quoted."),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    baseBranch: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Branch that PRs target; defaults to the repository's default branch."),
+    capacity: z
+      .object({
+        agents: z
+          .number()
+          .int()
+          .min(1)
+          .max(100)
+          .default(6)
+          .describe("Agents running at once, all roles together (one shared pool)."),
+        inFlight: z
+          .number()
+          .int()
+          .min(1)
+          .max(100)
+          .default(6)
+          .describe("Tasks between in-progress and testing at once."),
+      })
+      .strict()
+      .prefault({}),
+    labels: labelsSchema,
+    priorities: prioritiesSchema,
+    roles: z
+      .object({
+        task: roleSchema(15, 60),
+        reviewer: roleSchema(10, 40),
+        tester: roleSchema(15, 60),
+      })
+      .strict()
+      .prefault({}),
+    retries: z
+      .number()
+      .int()
+      .min(0)
+      .max(5)
+      .default(1)
+      .describe("Failures retried in place before a task is escalated."),
+    guards: z
+      .object({
+        maxRunsPerTask: z
+          .number()
+          .int()
+          .min(1)
+          .max(100)
+          .default(6)
+          .describe("Agent runs per task in total, all roles; reaching it escalates."),
+        maxDispatchesPerHour: z
+          .number()
+          .int()
+          .min(1)
+          .max(10000)
+          .default(60)
+          .describe("Agent dispatches per repository per rolling hour; reaching it pauses."),
+        startGraceMinutes: z
+          .number()
+          .positive()
+          .max(120)
+          .default(10)
+          .describe("A dispatched agent not started after this long is re-dispatched (a retry)."),
+        cancelGraceMinutes: z
+          .number()
+          .positive()
+          .max(60)
+          .default(5)
+          .describe("After a cancel, minutes to wait before a force-cancel."),
+        exclusiveLocations: z
+          .boolean()
+          .default(true)
+          .describe("Tasks whose Location sections overlap never have task agents at once."),
+      })
+      .strict()
+      .prefault({}),
+    merge: z
+      .object({
+        method: z.enum(["merge", "squash", "rebase"]).default("merge"),
+        batchDisjoint: z
+          .boolean()
+          .default(true)
+          .describe("Merge PRs with pairwise-disjoint changed files as one batch."),
+        maxBatch: z.number().int().min(1).max(20).default(5),
+        deleteBranch: z.boolean().default(true),
+        baseModifiedRetries: z.number().int().min(0).max(10).default(3),
+      })
+      .strict()
+      .prefault({}),
+    tests: z
+      .object({
+        rules: z.array(testRuleSchema).default([]),
+        taskAgentRunsTests: z
+          .boolean()
+          .default(false)
+          .describe("Allow the task agent to run the test suite (the workflow says it does not)."),
+      })
+      .strict()
+      .prefault({}),
+    mirror: z
+      .object({
+        enabled: z.boolean().default(true),
+        branch: z
+          .string()
+          .min(1)
+          .optional()
+          .describe("Branch the tracking files are written to; defaults to the base branch."),
+        folder: z.string().default("").describe("Folder of the tracking files; '' = root."),
+      })
+      .strict()
+      .prefault({}),
+    preflight: z
+      .object({
+        http: z.array(httpCheckSchema).default([]),
+        baseBranchGreen: z
+          .boolean()
+          .default(true)
+          .describe("Dispatch nothing while the base branch's checks fail (local: tree dirty)."),
+      })
+      .strict()
+      .prefault({}),
+    permissions: z
+      .object({
+        schedule: z
+          .enum(["triage", "write", "maintain", "admin"])
+          .default("write")
+          .describe("Minimum repository permission to schedule work or run commands."),
+        allowBots: z.array(z.string()).default([]),
+      })
+      .strict()
+      .prefault({}),
+    agent: z
+      .object({
+        runner: z.enum(["builtin", "command"]).default("builtin"),
+        command: z
+          .string()
+          .min(1)
+          .optional()
+          .describe("With runner: command, the prompt is piped to this command's stdin."),
+        model: z.string().min(1).default(DEFAULT_MODEL),
+        costBudgetUsd: z
+          .number()
+          .positive()
+          .default(5)
+          .describe("Cost budget of one agent run; the run finishes when it is spent."),
+        taskBudgetUsd: z
+          .number()
+          .positive()
+          .default(20)
+          .describe("Cost budget of one task over all its runs; reaching it escalates."),
+        prices: z.record(z.string(), priceSchema).default(DEFAULT_PRICES),
+      })
+      .strict()
+      .prefault({})
+      .refine((a) => a.runner !== "command" || a.command !== undefined, {
+        message: "agent.command is required when agent.runner is 'command'",
+        path: ["command"],
+      }),
+    sweepMinutes: z.number().positive().max(1440).default(5),
+  })
+  .strict();
+
+/** The configuration as written (keys with defaults optional). */
+export type ConfigInput = z.input<typeof configSchema>;
+/** The configuration after defaults: every key present. */
+export type Config = z.output<typeof configSchema>;
+
+export interface ConfigError {
+  /** Dotted path of the bad key, e.g. `capacity.agents`; empty for the whole file. */
+  path: string;
+  message: string;
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: ConfigError[] };
+
+export const defaultConfig = (): Config => configSchema.parse({});
+
+/** Validates an already-parsed object. Never throws. */
+export function validateConfig(value: unknown): ConfigResult {
+  const result = configSchema.safeParse(value ?? {});
+  if (result.success) return { ok: true, config: result.data };
+  return {
+    ok: false,
+    errors: result.error.issues.flatMap((issue): ConfigError[] => {
+      const path = issue.path.map(String);
+      if (issue.code === "unrecognized_keys")
+        return issue.keys.map((key) => ({
+          path: [...path, key].join("."),
+          message: `unknown key (allowed: ${allowedKeys(path).join(", ")})`,
+        }));
+      return [{ path: path.join("."), message: issue.message }];
+    }),
+  };
+}
+
+/** Parses `.github/conveyor.yml` text. Never throws: bad input is a list of errors. */
+export function parseConfig(text: string): ConfigResult {
+  let value: unknown;
+  try {
+    const doc = parseYamlStrict(text);
+    value = doc;
+  } catch (e: unknown) {
+    return { ok: false, errors: [{ path: "", message: `not valid YAML: ${errorText(e)}` }] };
+  }
+  if (value !== null && value !== undefined && (typeof value !== "object" || Array.isArray(value)))
+    return { ok: false, errors: [{ path: "", message: "the file must be a YAML mapping" }] };
+  return validateConfig(value);
+}
+
+/** Keys allowed at a path of the schema, to suggest the right spelling. */
+function allowedKeys(path: string[]): string[] {
+  let node: z.ZodType = configSchema;
+  for (const key of path) {
+    const shape = objectShape(node);
+    const next = shape?.[key];
+    if (!next) return [];
+    node = next;
+  }
+  return Object.keys(objectShape(node) ?? {});
+}
+
+function objectShape(node: z.ZodType): Record<string, z.ZodType> | undefined {
+  // Unwrap defaults, prefaults, optionals and refinements down to the object.
+  let current: z.ZodType = node;
+  for (let i = 0; i < 8; i++) {
+    if (current instanceof z.ZodObject) return current.shape as Record<string, z.ZodType>;
+    const inner = (current as unknown as { def?: { innerType?: z.ZodType; in?: z.ZodType } }).def;
+    const next = inner?.innerType ?? inner?.in;
+    if (!next) return undefined;
+    current = next;
+  }
+  return undefined;
+}
+
+function parseYamlStrict(text: string): unknown {
+  return parseYaml(text, { prettyErrors: true, uniqueKeys: true });
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message.split("\n")[0]! : String(e);
+}
+
+/** Formats config errors for people: one line per bad key. */
+export function formatConfigErrors(errors: ConfigError[]): string {
+  return errors
+    .map((e) => `- ${e.path === "" ? "(file)" : `\`${e.path}\``}: ${e.message}`)
+    .join("\n");
+}
+
+/** The model a role runs with on a given attempt (0 = first try). */
+export function modelFor(config: Config, role: Role, attempt: number): string {
+  const r = config.roles[role];
+  if (attempt > 0 && r.retryModel) return r.retryModel;
+  return r.model ?? config.agent.model;
+}
+
+/** Label name of each priority, from config. */
+export function priorityFromLabels(config: Config, labels: readonly string[]): Priority {
+  for (const p of PRIORITIES) if (labels.includes(config.priorities[p])) return p;
+  return config.priorities.default;
+}

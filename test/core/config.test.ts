@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { defaultConfig, formatConfigErrors, modelFor, parseConfig } from "../../src/core/config.js";
+
+describe("parseConfig", () => {
+  it("an empty file is the workflow table's defaults", () => {
+    const r = parseConfig("");
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const c = r.config;
+    expect(c.capacity).toEqual({ agents: 6, inFlight: 6 });
+    expect([
+      c.roles.task.timeoutMinutes,
+      c.roles.reviewer.timeoutMinutes,
+      c.roles.tester.timeoutMinutes,
+    ]).toEqual([15, 10, 15]);
+    expect(c.retries).toBe(1);
+    expect(c.merge.method).toBe("merge");
+    expect(c.merge.batchDisjoint).toBe(true);
+    expect(c.labels.todo).toBe("conveyor:todo");
+    expect(c.labels.mergeQueue).toBe("merge-queue");
+    expect(c.guards.maxRunsPerTask).toBe(6);
+    expect(c.guards.exclusiveLocations).toBe(true);
+    expect(c.agent.runner).toBe("builtin");
+    expect(c).toEqual(defaultConfig());
+  });
+
+  it("keeps what the file sets and defaults the rest", () => {
+    const r = parseConfig(
+      "capacity:\n  agents: 3\nroles:\n  reviewer:\n    model: claude-haiku-5-5\n",
+    );
+    expect(r.ok && r.config.capacity).toEqual({ agents: 3, inFlight: 6 });
+    expect(r.ok && modelFor(r.config, "reviewer", 0)).toBe("claude-haiku-5-5");
+    expect(r.ok && modelFor(r.config, "task", 0)).toBe(defaultConfig().agent.model);
+  });
+
+  it("uses the retry model on a retry only", () => {
+    const r = parseConfig("roles:\n  task:\n    retryModel: claude-opus-5-5\n");
+    expect(r.ok && modelFor(r.config, "task", 0)).toBe(defaultConfig().agent.model);
+    expect(r.ok && modelFor(r.config, "task", 1)).toBe("claude-opus-5-5");
+  });
+
+  it.each([
+    ["capacity:\n  agents: 0\n", "capacity.agents", "Too small"],
+    ["capacity:\n  agents: six\n", "capacity.agents", "expected number"],
+    ["merge:\n  method: octopus\n", "merge.method", '"merge"'],
+    ["agent:\n  runner: command\n", "agent.command", "required"],
+    ["agent:\n  modle: x\n", "agent.modle", "allowed: runner, command, model"],
+    ["preflight:\n  http:\n    - url: not a url\n", "preflight.http.0.url", "URL"],
+    ["tests:\n  rules:\n    - glob: '*.ts'\n", "tests.rules.0.command", ""],
+  ])("reports the path of a bad key: %j", (text, path, message) => {
+    const r = parseConfig(text);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const hit = r.errors.find((e) => e.path === path);
+    expect(hit, JSON.stringify(r.errors)).toBeDefined();
+    expect(hit?.message).toContain(message);
+  });
+
+  it.each([
+    ["a: [", "not valid YAML"],
+    ["- 1\n- 2\n", "must be a YAML mapping"],
+    ["a: 1\na: 2\n", "not valid YAML"],
+    ["just text", "must be a YAML mapping"],
+  ])("never throws on bad input: %j", (text, message) => {
+    const r = parseConfig(text);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(formatConfigErrors(r.errors)).toContain(message);
+  });
+});
