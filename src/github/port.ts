@@ -1,0 +1,200 @@
+/**
+ * The few GitHub operations Conveyor needs, for ONE repository. Two implementations:
+ * `octokit-port.ts` (the real API through @octokit/rest) and `fake-github.ts` (in memory,
+ * for tests). The loader reads through it, the executor writes through it; nothing else in
+ * Conveyor talks to GitHub.
+ *
+ * Failures are thrown as `GitHubError` (HTTP status + message) so callers can tell a 409
+ * from a 405 from a 500 without knowing which implementation they talk to.
+ */
+
+export type Permission = "admin" | "maintain" | "write" | "triage" | "read" | "none";
+
+export interface GhIssue {
+  number: number;
+  title: string;
+  body: string;
+  labels: string[];
+  state: "open" | "closed";
+  author: string;
+  createdAt: string;
+  updatedAt: string;
+  /** True for pull requests (the issues list returns both). */
+  isPullRequest: boolean;
+}
+
+export interface GhComment {
+  id: number;
+  /** Issue or PR number the comment belongs to. */
+  issue: number;
+  body: string;
+  author: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface GhPull {
+  number: number;
+  title: string;
+  headSha: string;
+  headRef: string;
+  baseRef: string;
+  state: "open" | "closed";
+  merged: boolean;
+  /** Only filled by `getPull` (lists do not compute it); `null` = still computing. */
+  mergeable: boolean | null;
+  labels: string[];
+}
+
+export interface GhRun {
+  id: number;
+  /** The run's `display_title` (the agent workflow's `run-name: conveyor <correlation-id>`). */
+  title: string;
+  status: "queued" | "in_progress" | "completed" | "waiting" | "requested" | "pending";
+  conclusion: string | null;
+  createdAt: string;
+  /** When the run started executing, if it did. */
+  startedAt?: string;
+  url: string;
+}
+
+export interface GhCheckRun {
+  id: number;
+  name: string;
+  headSha: string;
+  status: "queued" | "in_progress" | "completed";
+  conclusion?: string | null;
+}
+
+export interface CheckRunInput {
+  name: string;
+  headSha: string;
+  status: "queued" | "in_progress" | "completed";
+  conclusion?: "success" | "failure" | "neutral" | "cancelled" | "action_required";
+  title: string;
+  summary: string;
+  text?: string;
+}
+
+export interface TreeEntry {
+  path: string;
+  /** New text of the file; `null` deletes it. */
+  content: string | null;
+}
+
+export type MergeMethod = "merge" | "squash" | "rebase";
+
+/** One repository's worth of GitHub, as Conveyor uses it. */
+export interface GitHubPort {
+  readonly owner: string;
+  readonly repo: string;
+
+  // --- repository, files, refs -------------------------------------------------------
+  getDefaultBranch(): Promise<string>;
+  /** Head commit of a branch, or undefined when the branch does not exist. */
+  getBranchSha(branch: string): Promise<string | undefined>;
+  /** Text of a file at a ref, or undefined when it does not exist. */
+  getFileText(path: string, ref: string): Promise<string | undefined>;
+  /** Creates `refs/<ref>`; a ref that exists answers 422 (an atomic create-lock). */
+  createRef(ref: string, sha: string): Promise<void>;
+  /** Moves `refs/<ref>`; without `force` a non-fast-forward answers 422. */
+  updateRef(ref: string, sha: string, force: boolean): Promise<void>;
+  deleteRef(ref: string): Promise<void>;
+  /** Files changed between two commits (`base...head`). */
+  compareFiles(base: string, head: string): Promise<string[]>;
+  /** Combined commit status and check runs of a ref: `success`, `failure` or `pending`. */
+  refState(ref: string): Promise<"success" | "failure" | "pending">;
+
+  // --- git data (the mirror commit) ---------------------------------------------------
+  /** Tree of a commit. */
+  getCommitTree(sha: string): Promise<string>;
+  /** A new tree on top of `baseTree` with these files written (or deleted). */
+  createTree(baseTree: string, entries: TreeEntry[]): Promise<string>;
+  createCommit(message: string, tree: string, parents: string[]): Promise<string>;
+
+  // --- issues, labels, comments -------------------------------------------------------
+  /** Every open issue AND pull request (one paginated list). */
+  listOpenIssues(): Promise<GhIssue[]>;
+  createIssue(title: string, body: string, labels?: string[]): Promise<GhIssue>;
+  updateIssue(
+    issue: number,
+    patch: { body?: string; state?: "open" | "closed"; stateReason?: "completed" | "not_planned" },
+  ): Promise<void>;
+  addLabels(issue: number, labels: string[]): Promise<void>;
+  removeLabel(issue: number, label: string): Promise<void>;
+  /** Replaces all labels of the issue in one request (an atomic stage move). */
+  setLabels(issue: number, labels: string[]): Promise<void>;
+  /** Comments on every issue and PR of the repository updated at or after `since`. */
+  listCommentsSince(since: string): Promise<GhComment[]>;
+  listIssueComments(issue: number): Promise<GhComment[]>;
+  createComment(issue: number, body: string): Promise<GhComment>;
+  updateComment(id: number, body: string): Promise<void>;
+  addReaction(commentId: number, content: "+1" | "eyes" | "confused"): Promise<void>;
+  getPermission(user: string): Promise<Permission>;
+
+  // --- pull requests ------------------------------------------------------------------
+  listOpenPulls(): Promise<GhPull[]>;
+  /** PRs (open or closed) whose head is this branch of this repository. */
+  listPullsByHead(branch: string): Promise<GhPull[]>;
+  /** One PR with `mergeable` computed (or `null` while GitHub computes it). */
+  getPull(pr: number): Promise<GhPull>;
+  listPullFiles(pr: number): Promise<string[]>;
+  /** Merges pinned to `sha`. Throws GitHubError 409 (head moved), 405 (not mergeable). */
+  mergePull(pr: number, sha: string, method: MergeMethod, title?: string): Promise<string>;
+
+  // --- Actions --------------------------------------------------------------------------
+  /** Runs of a workflow file created at or after `since`, newest first. */
+  listWorkflowRuns(workflow: string, since: string): Promise<GhRun[]>;
+  /**
+   * Dispatches a workflow with `return_run_details: true`. Never retried automatically.
+   * Returns the run when the server tells it (older servers answer 204: `{}`).
+   */
+  dispatchWorkflow(
+    workflow: string,
+    ref: string,
+    inputs: Record<string, string>,
+  ): Promise<{ runId?: number; url?: string }>;
+  cancelRun(runId: number, force: boolean): Promise<void>;
+
+  // --- checks -----------------------------------------------------------------------------
+  listCheckRuns(sha: string): Promise<GhCheckRun[]>;
+  createCheckRun(input: CheckRunInput): Promise<number>;
+  updateCheckRun(id: number, input: CheckRunInput): Promise<void>;
+}
+
+/** An HTTP failure of a port call. `status` 0: no answer (network). */
+export class GitHubError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    /** The call that failed, e.g. `PUT /pulls/4/merge`. */
+    readonly call: string = "",
+  ) {
+    super(message);
+    this.name = "GitHubError";
+  }
+}
+
+export const isGitHubError = (e: unknown, status?: number): e is GitHubError =>
+  e instanceof GitHubError && (status === undefined || e.status === status);
+
+/** The agent workflow file dispatched for each agent run. */
+export const AGENT_WORKFLOW = "conveyor-agent.yml";
+
+/** The run-name the agent workflow gives its runs: how a run is found by correlation id. */
+export const runTitle = (correlationId: string): string => `conveyor ${correlationId}`;
+
+/** Correlation id from a run title, or undefined for runs not started by Conveyor. */
+export function correlationFromTitle(title: string): string | undefined {
+  const m = /^conveyor (\S+)$/.exec(title.trim());
+  return m?.[1];
+}
+
+/** The title of the dashboard issue. */
+export const DASHBOARD_TITLE = "Conveyor board";
+
+/** Where the config lives on the default branch. */
+export const CONFIG_PATH = ".github/conveyor.yml";
+
+/** The ref of the lease lock that keeps several app instances from acting at once. */
+export const LOCK_REF = "conveyor/lock";
