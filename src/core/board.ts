@@ -96,9 +96,13 @@ export interface ActiveRun {
   dispatchedAt: string;
   /** Head SHA the run was started on, if any. */
   headSha?: string;
-  /** Set once a cancel was sent (timeout); a force-cancel follows after the grace period. */
-  cancelRequestedAt?: string;
-  forceCancelled?: boolean;
+}
+
+/** A run Conveyor asked to cancel; force-cancelled if still running after the grace period. */
+export interface Cancelling {
+  correlationId: string;
+  runId?: string;
+  at: string;
 }
 
 export interface Escalation {
@@ -126,6 +130,8 @@ export interface TaskMemory {
   /** Agent runs dispatched for this task in total (loop guard). */
   runs: number;
   run?: ActiveRun;
+  /** Runs being cancelled (timeouts, tasks finished under them). */
+  cancelling?: Cancelling[];
   /** Correlation ids of results already folded in (so a result is acted on once). */
   handled: string[];
   verdicts: { review?: BoundVerdict; test?: BoundVerdict };

@@ -1,0 +1,70 @@
+/**
+ * A task's locations: the file paths of its issue's "Location" section (the workflow's task
+ * template). Two tasks overlap when they name the same file, or one names a folder the other
+ * reaches into.
+ */
+
+/** `./src/a.ts` -> `src/a.ts`; `src/` -> `src`; backslashes -> slashes. */
+export function normalizePath(path: string): string {
+  let p = path.trim().replace(/\\/g, "/").replace(/^`|`$/g, "");
+  while (p.startsWith("./")) p = p.slice(2);
+  p = p.replace(/\/+/g, "/").replace(/\/$/, "");
+  return p;
+}
+
+/** Paths of `a` that overlap a path of `b` (same file, or one inside the other's folder). */
+export function overlappingLocations(a: readonly string[], b: readonly string[]): string[] {
+  const out: string[] = [];
+  const nb = b.map(normalizePath).filter((p) => p !== "");
+  for (const raw of a) {
+    const p = normalizePath(raw);
+    if (p === "") continue;
+    if (nb.some((q) => q === p || p.startsWith(`${q}/`) || q.startsWith(`${p}/`))) out.push(p);
+  }
+  return [...new Set(out)];
+}
+
+const LOCATION_HEADING = /^(?:#{1,6}\s*|\*\*)?\s*locations?\s*(?:\*\*)?\s*:?\s*(?:\*\*)?\s*(.*)$/i;
+
+/**
+ * Paths named in the "Location" section of a task description: a `## Location` heading
+ * followed by list items, or a `Location: a.ts, b.ts` line. Paths are taken from backticks
+ * when present, else from the comma-separated text. Line numbers (`src/a.ts:12`) are dropped.
+ */
+export function parseLocations(body: string | undefined): string[] {
+  if (!body) return [];
+  const lines = body.replace(/<!--[\s\S]*?-->/g, "").split(/\r?\n/);
+  const found: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const m = LOCATION_HEADING.exec(lines[i]!.replace(/^\s*[-*]\s+/, ""));
+    if (!m) continue;
+    const isHeading = /^\s*#/.test(lines[i]!);
+    const rest = m[1] ?? "";
+    if (rest.trim() !== "") found.push(...pathsIn(rest));
+    if (!isHeading && rest.trim() !== "") continue;
+    for (let j = i + 1; j < lines.length; j++) {
+      const line = lines[j]!;
+      if (/^\s*#/.test(line)) break;
+      if (line.trim() === "") {
+        if (found.length > 0) break;
+        continue;
+      }
+      if (!/^\s*[-*+]\s+/.test(line) && !/`/.test(line)) break;
+      found.push(...pathsIn(line.replace(/^\s*[-*+]\s+/, "")));
+    }
+  }
+  return [...new Set(found.map(normalizePath).filter((p) => p !== ""))];
+}
+
+function pathsIn(text: string): string[] {
+  const ticked = [...text.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+  const candidates = ticked.length > 0 ? ticked : text.split(/[,;]|\s+and\s+/);
+  return candidates
+    .map((c) =>
+      c
+        .trim()
+        .replace(/:\d+(?:-\d+)?$/, "")
+        .replace(/\s*\(.*\)$/, ""),
+    )
+    .filter((c) => /^[\w.@/-][\w.@/*-]*$/.test(c) && /[./]/.test(c));
+}

@@ -1,0 +1,702 @@
+import {
+  type AgentResult,
+  type Board,
+  correlationId,
+  IN_FLIGHT_STAGES,
+  ROLE_OF_STAGE,
+  type Stage,
+  type Task,
+  type TaskMemory,
+} from "./board.js";
+import { type Config, modelFor, PRIORITIES, type Role } from "./config.js";
+import { type Effect, ESCALATION_CHOICES, type Plan, type Waiting } from "./effects.js";
+import { canonicalJson, cloneJson } from "./json.js";
+import { overlappingLocations } from "./locations.js";
+
+/**
+ * The reconciler: from one snapshot of the board, what to do now. Pure and deterministic;
+ * planning again over the board that results from applying the effects plans nothing new.
+ *
+ * Three phases over working copies of the tasks:
+ *  A. observe: fold in agent results, notice dead/overdue runs, stale verdicts, merged PRs;
+ *  B. dispatch: hand free agent slots to the tasks that need an agent, finishing work
+ *     before starting work (tester > reviewer > task agent, then priority, then age);
+ *  C. merge: one merge (or one batch of disjoint PRs) from the head of the merge queue.
+ */
+export function plan(board: Board, config: Config, now: Date): Plan {
+  const nowIso = now.toISOString();
+  const nowMs = now.getTime();
+  const drafts = board.tasks.map((task) => new Draft(task)).sort(byPriorityThenAge);
+  const waiting: Waiting[] = [];
+  const wait = (task: string, reason: string) => waiting.push({ task, reason });
+
+  // Phase A: observe.
+  for (const d of drafts) observe(d, board, config, nowMs, nowIso, wait);
+
+  // Phase C before B: merges decide which queued PRs must be re-tested on the new base,
+  // and those need a tester in this same pass.
+  const { queue, mergeEffects } = planMerges(drafts, board, config, nowIso, wait);
+
+  // Phase B: dispatch.
+  const repoMemory = cloneJson(board.repoMemory);
+  const hourAgo = nowMs - 3_600_000;
+  repoMemory.dispatches = repoMemory.dispatches.filter((at) => Date.parse(at) > hourAgo);
+  let slotsUsed = drafts.filter((d) => d.mem.run !== undefined).length;
+  let inFlightUsed = drafts.filter(
+    (d) => IN_FLIGHT_STAGES.includes(d.stage) && d.mem.escalation === undefined,
+  ).length;
+  const blocker = globalBlocker(board, config);
+  const holders = drafts.filter((d) => d.mem.run?.role === "task");
+
+  for (const d of drafts.filter((x) => x.need !== undefined).sort(byDispatchOrder)) {
+    const need = d.need!;
+    if (d.mem.runs >= config.guards.maxRunsPerTask) {
+      escalate(
+        d,
+        `loop guard: ${d.mem.runs} agent runs reached the cap of ${config.guards.maxRunsPerTask}`,
+        nowIso,
+      );
+      continue;
+    }
+    if (d.mem.costUsd >= config.agent.taskBudgetUsd) {
+      escalate(
+        d,
+        `cost budget spent: $${d.mem.costUsd.toFixed(2)} of $${config.agent.taskBudgetUsd.toFixed(2)}`,
+        nowIso,
+      );
+      continue;
+    }
+    if (blocker) {
+      wait(d.id, blocker);
+      continue;
+    }
+    if (repoMemory.dispatches.length >= config.guards.maxDispatchesPerHour) {
+      wait(
+        d.id,
+        `dispatch limit: ${repoMemory.dispatches.length} agents started in the last hour (cap ${config.guards.maxDispatchesPerHour}); paused until the window frees`,
+      );
+      continue;
+    }
+    if (slotsUsed >= config.capacity.agents) {
+      wait(d.id, `slots full: ${slotsUsed}/${config.capacity.agents}`);
+      continue;
+    }
+    if (d.stage === "todo" && inFlightUsed >= config.capacity.inFlight) {
+      wait(d.id, `in-flight tasks full: ${inFlightUsed}/${config.capacity.inFlight}`);
+      continue;
+    }
+    if (need.role === "task" && config.guards.exclusiveLocations) {
+      const clash = firstClash(d, holders);
+      if (clash) {
+        wait(d.id, `waits for ${ref(clash.holder.id)}: both touch ${clash.paths.join(", ")}`);
+        continue;
+      }
+    }
+    if (d.stage === "todo") {
+      d.moveTo("in-progress", "picked up: an agent slot is free", nowIso);
+      inFlightUsed++;
+    }
+    d.mem.runs += 1;
+    const cid = correlationId(d.id, need.role, need.attempt, d.mem.runs);
+    d.mem.run = {
+      role: need.role,
+      attempt: need.attempt,
+      correlationId: cid,
+      dispatchedAt: nowIso,
+    };
+    if (d.task.pr?.headSha) d.mem.run.headSha = d.task.pr.headSha;
+    d.dispatch = {
+      type: "dispatch",
+      task: d.id,
+      role: need.role,
+      attempt: need.attempt,
+      correlationId: cid,
+      model: modelFor(config, need.role, need.attempt),
+      timeoutMinutes: config.roles[need.role].timeoutMinutes,
+      ...(need.feedback ? { feedback: need.feedback } : {}),
+      ...(d.task.pr ? { pr: d.task.pr.number } : {}),
+      ...((d.task.branch ?? d.task.pr?.branch)
+        ? { branch: d.task.branch ?? d.task.pr?.branch }
+        : {}),
+    };
+    repoMemory.dispatches.push(nowIso);
+    slotsUsed++;
+    if (need.role === "task") holders.push(d);
+  }
+
+  // Assemble, task by task, in an order that keeps every rule of the executor true:
+  // cancel before anything, the stage label before the memory, both before the dispatch.
+  // Tasks the merge sends back to testing follow the merge: if it fails, they stay queued.
+  const effects: Effect[] = [];
+  for (const d of drafts) if (!d.afterMerge) effects.push(...d.effects());
+  effects.push(...mergeEffects);
+  for (const d of drafts) if (d.afterMerge) effects.push(...d.effects());
+  if (canonicalJson(repoMemory) !== canonicalJson(board.repoMemory))
+    effects.push({ type: "save-repo-memory", memory: repoMemory });
+
+  for (const d of drafts) {
+    if (d.mem.escalation && !waiting.some((w) => w.task === d.id))
+      wait(d.id, `escalated: ${d.mem.escalation.reason} — waiting for a maintainer's choice`);
+  }
+
+  return {
+    effects,
+    waiting,
+    slots: { used: slotsUsed, capacity: config.capacity.agents },
+    inFlight: { used: inFlightUsed, capacity: config.capacity.inFlight },
+    mergeQueue: queue,
+  };
+}
+
+/** What a task needs next: an agent of this role, on this attempt, with these notes. */
+interface Need {
+  role: Role;
+  attempt: number;
+  feedback?: string;
+}
+
+/** A task being planned: working copies plus the effects decided so far. */
+class Draft {
+  readonly id: string;
+  readonly task: Task;
+  stage: Stage;
+  readonly mem: TaskMemory;
+  need?: Need;
+  dispatch?: Effect;
+  readonly cancels: Effect[] = [];
+  readonly extra: Effect[] = [];
+  /** Merged in this pass: its effects follow the merge effect (see `postMerge`). */
+  merged = false;
+  /** Sent back to testing by this pass's merge: its effects follow the merge effect. */
+  afterMerge = false;
+  private readonly moves: { from: Stage; to: Stage; reason: string }[] = [];
+
+  constructor(task: Task) {
+    this.id = task.id;
+    this.task = task;
+    this.stage = task.stage;
+    this.mem = cloneJson(task.memory);
+  }
+
+  moveTo(to: Stage, reason: string, nowIso: string): void {
+    if (to === this.stage) return;
+    this.moves.push({ from: this.stage, to, reason });
+    this.stage = to;
+    this.mem.stageSince = nowIso;
+  }
+
+  /** The task's effects, in executor order. */
+  effects(): Effect[] {
+    if (this.merged) return this.cancels;
+    const out: Effect[] = [...this.cancels];
+    const first = this.moves[0];
+    const last = this.moves[this.moves.length - 1];
+    if (first && last && this.stage !== this.task.stage)
+      out.push({
+        type: "set-stage",
+        task: this.id,
+        from: this.task.stage,
+        to: this.stage,
+        reason: this.moves.map((m) => m.reason).join("; then "),
+      });
+    if (canonicalJson(this.mem) !== canonicalJson(this.task.memory))
+      out.push({ type: "save-memory", task: this.id, memory: this.mem });
+    out.push(...this.extra);
+    if (this.dispatch) out.push(this.dispatch);
+    return out;
+  }
+
+  /** Effects for a task the merge phase merged: the memory and done move follow the merge. */
+  postMerge(): Effect[] {
+    const out: Effect[] = [];
+    if (this.stage !== this.task.stage)
+      out.push({
+        type: "set-stage",
+        task: this.id,
+        from: this.task.stage,
+        to: this.stage,
+        reason: "merged",
+      });
+    if (canonicalJson(this.mem) !== canonicalJson(this.task.memory))
+      out.push({ type: "save-memory", task: this.id, memory: this.mem });
+    out.push(...this.extra);
+    return out;
+  }
+}
+
+function observe(
+  d: Draft,
+  board: Board,
+  config: Config,
+  nowMs: number,
+  nowIso: string,
+  wait: (task: string, reason: string) => void,
+): void {
+  settleCancels(d, board, config, nowMs);
+  if (d.stage === "done" || d.stage === "abandoned") return;
+  const pr = d.task.pr;
+
+  // A PR merged by hand (or by an earlier pass) finishes the task, whatever its stage.
+  if (pr?.merged) {
+    cancelActive(d, "the PR was merged", nowIso);
+    d.mem.escalation = undefined;
+    d.moveTo("done", `PR #${pr.number} was merged`, nowIso);
+    d.extra.push({ type: "close-issue", task: d.id, reason: "completed" });
+    return;
+  }
+  if (d.mem.escalation) return;
+  if (pr?.closed && d.stage !== "todo" && d.stage !== "in-progress") {
+    cancelActive(d, "the PR was closed", nowIso);
+    escalate(d, `PR #${pr.number} was closed without merging`, nowIso);
+    return;
+  }
+
+  const run = d.mem.run;
+  if (run) {
+    const result = board.results[run.correlationId];
+    if (result && !d.mem.handled.includes(run.correlationId)) {
+      foldResult(d, result, config, nowIso);
+      return;
+    }
+    const observed = board.runs[run.correlationId];
+    const role = run.role;
+    if (observed?.status === "completed") {
+      d.mem.run = undefined;
+      fail(
+        d,
+        role,
+        `the ${role} agent run ended (${observed.conclusion ?? "no conclusion"}) without publishing a result`,
+        config,
+        nowIso,
+      );
+      return;
+    }
+    if (!observed || observed.status === "queued") {
+      const graceMs = config.guards.startGraceMinutes * 60_000;
+      if (nowMs - Date.parse(run.dispatchedAt) > graceMs) {
+        if (observed)
+          requestCancel(d, observed.correlationId, observed.runId, "it never started", nowIso);
+        d.mem.run = undefined;
+        fail(
+          d,
+          role,
+          `the ${role} agent never started within ${config.guards.startGraceMinutes} min`,
+          config,
+          nowIso,
+        );
+      }
+      return;
+    }
+    const started = Date.parse(observed.startedAt ?? run.dispatchedAt);
+    const timeout = config.roles[role].timeoutMinutes;
+    if (nowMs - started > timeout * 60_000) {
+      requestCancel(
+        d,
+        run.correlationId,
+        observed.runId,
+        `over its ${timeout} min timeout`,
+        nowIso,
+      );
+      d.mem.run = undefined;
+      fail(
+        d,
+        role,
+        `the ${role} agent timed out after ${timeout} min and was cancelled`,
+        config,
+        nowIso,
+      );
+    }
+    return;
+  }
+
+  // No agent at work: what does the stage need?
+  switch (d.stage) {
+    case "todo":
+    case "in-progress":
+      d.need = needFor(d, "task");
+      return;
+    case "review":
+      d.need = needFor(d, "reviewer");
+      return;
+    case "testing": {
+      const review = d.mem.verdicts.review;
+      if (pr && review?.value === "approve" && review.sha !== pr.headSha) {
+        d.mem.verdicts.review = undefined;
+        d.moveTo(
+          "review",
+          `the head moved to ${short(pr.headSha)} after the review of ${short(review.sha)}`,
+          nowIso,
+        );
+        d.need = needFor(d, "reviewer");
+        return;
+      }
+      d.need = needFor(d, "tester");
+      return;
+    }
+    case "merge-queue":
+      checkQueued(d, config, nowIso, wait);
+      return;
+  }
+}
+
+/** The attempt number and notes for the next run of `role`. */
+function needFor(d: Draft, role: Role): Need {
+  const need: Need = { role, attempt: d.mem.attempts[role] };
+  if (d.mem.feedback) need.feedback = d.mem.feedback;
+  return need;
+}
+
+/** Checks a merge-queue task; sends it back when its test verdict no longer holds. */
+function checkQueued(
+  d: Draft,
+  config: Config,
+  nowIso: string,
+  wait: (t: string, r: string) => void,
+) {
+  const pr = d.task.pr;
+  const test = d.mem.verdicts.test;
+  if (!pr) {
+    escalate(d, "in the merge queue without a pull request", nowIso);
+    return;
+  }
+  if (test?.value !== "pass" || test.sha !== pr.headSha) {
+    const why =
+      test?.value !== "pass"
+        ? "no passing test verdict"
+        : `the head moved to ${short(pr.headSha)} after the tests passed on ${short(test.sha)}`;
+    d.mem.verdicts.test = undefined;
+    d.moveTo("testing", why, nowIso);
+    d.need = needFor(d, "tester");
+    return;
+  }
+  const drift = (pr.baseDrift ?? []).filter((f) => pr.changedFiles.includes(f));
+  if (drift.length > 0) {
+    d.mem.verdicts.test = undefined;
+    d.moveTo("testing", `the base branch changed ${drift.join(", ")} since the tests ran`, nowIso);
+    d.need = needFor(d, "tester");
+    return;
+  }
+  if (pr.mergeable === false) {
+    d.mem.attempts.merge += 1;
+    const why = `PR #${pr.number} conflicts with the base branch`;
+    d.mem.lastFailure = why;
+    if (d.mem.attempts.merge > config.retries) {
+      escalate(
+        d,
+        `${why} (after ${d.mem.attempts.merge - 1} ${d.mem.attempts.merge === 2 ? "retry" : "retries"})`,
+        nowIso,
+      );
+      return;
+    }
+    d.mem.verdicts = {};
+    d.mem.feedback = `${why}: merge the base branch into the PR branch and resolve the conflicts.`;
+    d.moveTo("in-progress", "merge conflict: back to a task agent", nowIso);
+    d.need = needFor(d, "task");
+    return;
+  }
+  if (pr.mergeable === null) wait(d.id, "GitHub is still computing whether the PR can merge");
+}
+
+/** Folds an agent's published result into the task: the transitions of the workflow. */
+function foldResult(d: Draft, result: AgentResult, config: Config, nowIso: string): void {
+  const cid = result.correlationId;
+  d.mem.run = undefined;
+  d.mem.handled = [...d.mem.handled, cid].slice(-20);
+  d.mem.tokens += result.tokens ?? 0;
+  d.mem.costUsd = round2(d.mem.costUsd + (result.costUsd ?? 0));
+  const role = result.role;
+
+  if (result.outcome !== "ok") {
+    fail(
+      d,
+      role,
+      `the ${role} agent ${result.outcome === "incomplete" ? "did not finish" : "failed"}: ${result.summary}`,
+      config,
+      nowIso,
+    );
+    return;
+  }
+  d.mem.lastFailure = undefined;
+  switch (role) {
+    case "task":
+      d.mem.feedback = undefined;
+      d.moveTo("review", "the task agent opened the PR", nowIso);
+      d.need = needFor(d, "reviewer");
+      return;
+    case "reviewer": {
+      const sha = result.headSha ?? d.task.pr?.headSha ?? "";
+      if (result.verdict === "approve") {
+        d.mem.verdicts.review = { role: "reviewer", value: "approve", sha, at: nowIso };
+        d.mem.feedback = undefined;
+        d.moveTo("testing", "the reviewer approved", nowIso);
+        d.need = needFor(d, "tester");
+        return;
+      }
+      if (result.verdict === "approach_wrong") {
+        d.mem.attempts.task += 1;
+        d.mem.verdicts = {};
+        d.mem.lastFailure = `the reviewer judged the approach wrong: ${result.summary}`;
+        if (d.mem.attempts.task > config.retries) {
+          escalate(d, d.mem.lastFailure, nowIso);
+          return;
+        }
+        d.mem.feedback = `The reviewer judged the approach wrong. Review:\n${result.summary}`;
+        d.moveTo(
+          "in-progress",
+          "the reviewer judged the approach wrong: back to a task agent",
+          nowIso,
+        );
+        d.need = needFor(d, "task");
+        return;
+      }
+      // request_changes (or no verdict): the task agent addresses the review.
+      d.mem.verdicts.review = undefined;
+      d.mem.feedback = `The reviewer asked for changes. Review:\n${result.summary}`;
+      d.moveTo("in-progress", "the reviewer requested changes", nowIso);
+      d.need = needFor(d, "task");
+      return;
+    }
+    case "tester": {
+      const sha = result.headSha ?? d.task.pr?.headSha ?? "";
+      if (result.passed === true) {
+        d.mem.verdicts.test = {
+          role: "tester",
+          value: "pass",
+          sha,
+          at: nowIso,
+          ...(result.baseSha ? { baseSha: result.baseSha } : {}),
+        };
+        d.mem.feedback = undefined;
+        d.moveTo("merge-queue", "the targeted tests passed", nowIso);
+        checkQueued(d, config, nowIso, () => {});
+        return;
+      }
+      d.mem.attempts.tester += 1;
+      d.mem.verdicts = {};
+      d.mem.lastFailure = `the tests failed: ${result.summary}`;
+      if (d.mem.attempts.tester > config.retries) {
+        escalate(d, d.mem.lastFailure, nowIso);
+        return;
+      }
+      d.mem.feedback = `The tester's run failed. Notes:\n${result.summary}`;
+      d.moveTo("review", "the tests failed: back to review with the failure notes", nowIso);
+      d.need = needFor(d, "reviewer");
+      return;
+    }
+  }
+}
+
+/** A failed run: retry once in place (same stage, same role), then escalate. */
+function fail(d: Draft, role: Role, why: string, config: Config, nowIso: string): void {
+  d.mem.attempts[role] += 1;
+  d.mem.lastFailure = why;
+  if (d.mem.attempts[role] > config.retries) {
+    escalate(d, why, nowIso);
+    return;
+  }
+  d.mem.feedback = `The previous ${role} run failed: ${why}`;
+  const stage = stageOfRole(role);
+  if (d.stage !== stage) d.moveTo(stage, `retry of the ${role}`, nowIso);
+  d.need = needFor(d, role);
+}
+
+function stageOfRole(role: Role): Stage {
+  return role === "task" ? "in-progress" : role === "reviewer" ? "review" : "testing";
+}
+
+function escalate(d: Draft, reason: string, nowIso: string): void {
+  d.need = undefined;
+  d.mem.escalation = { reason, at: nowIso, stage: d.stage };
+  d.extra.push({ type: "escalate", task: d.id, reason, choices: [...ESCALATION_CHOICES] });
+}
+
+function cancelActive(d: Draft, reason: string, nowIso: string): void {
+  const run = d.mem.run;
+  if (!run) return;
+  requestCancel(d, run.correlationId, undefined, reason, nowIso);
+  d.mem.run = undefined;
+}
+
+function requestCancel(
+  d: Draft,
+  cid: string,
+  runId: string | undefined,
+  reason: string,
+  nowIso: string,
+) {
+  d.cancels.push({
+    type: "cancel-run",
+    task: d.id,
+    correlationId: cid,
+    ...(runId ? { runId } : {}),
+    force: false,
+    reason,
+  });
+  d.mem.cancelling = [
+    ...(d.mem.cancelling ?? []),
+    { correlationId: cid, ...(runId ? { runId } : {}), at: nowIso },
+  ];
+}
+
+/** Runs asked to cancel: forget those that ended, force-cancel those past the grace period. */
+function settleCancels(d: Draft, board: Board, config: Config, nowMs: number): void {
+  const list = d.mem.cancelling;
+  if (!list || list.length === 0) return;
+  const keep = list.filter((c) => {
+    const observed = board.runs[c.correlationId];
+    if (!observed || observed.status === "completed") return false;
+    if (nowMs - Date.parse(c.at) < config.guards.cancelGraceMinutes * 60_000) return true;
+    d.cancels.push({
+      type: "cancel-run",
+      task: d.id,
+      correlationId: c.correlationId,
+      ...((observed.runId ?? c.runId) ? { runId: observed.runId ?? c.runId } : {}),
+      force: true,
+      reason: `still running ${config.guards.cancelGraceMinutes} min after the cancel`,
+    });
+    return false;
+  });
+  if (keep.length === 0) delete d.mem.cancelling;
+  else d.mem.cancelling = keep;
+}
+
+/** Why nothing may be dispatched right now, if anything blocks every dispatch. */
+function globalBlocker(board: Board, config: Config): string | undefined {
+  if (board.configErrors && board.configErrors.length > 0)
+    return `configuration invalid: ${board.configErrors[0]}${board.configErrors.length > 1 ? ` (+${board.configErrors.length - 1} more)` : ""}`;
+  if (board.repoMemory.paused)
+    return `dispatching paused${board.repoMemory.pausedReason ? `: ${board.repoMemory.pausedReason}` : ""} (/conveyor resume)`;
+  const failed = board.preflight.filter((p) => !p.ok);
+  if (failed.length > 0) return `pre-flight failed: ${failed.map((p) => p.detail).join("; ")}`;
+  void config;
+  return undefined;
+}
+
+function firstClash(d: Draft, holders: Draft[]): { holder: Draft; paths: string[] } | undefined {
+  for (const h of holders) {
+    if (h === d) continue;
+    const paths = overlappingLocations(d.task.locations, h.task.locations);
+    if (paths.length > 0) return { holder: h, paths };
+  }
+  return undefined;
+}
+
+function planMerges(
+  drafts: Draft[],
+  board: Board,
+  config: Config,
+  nowIso: string,
+  wait: (task: string, reason: string) => void,
+): { queue: string[]; mergeEffects: Effect[] } {
+  const queued = drafts
+    .filter(
+      (d) => d.stage === "merge-queue" && !d.mem.escalation && !d.mem.run && d.need === undefined,
+    )
+    .sort(byQueueOrder);
+  const queue = queued.map((d) => d.id);
+  const ready = queued.filter((d) => d.task.pr?.mergeable === true);
+  if (board.configErrors && board.configErrors.length > 0) {
+    for (const d of ready) wait(d.id, "merge held: the configuration is invalid");
+    return { queue, mergeEffects: [] };
+  }
+  const head = ready[0];
+  if (!head) return { queue, mergeEffects: [] };
+  const batch: Draft[] = [head];
+  if (config.merge.batchDisjoint) {
+    const touched = new Set(head.task.pr!.changedFiles);
+    for (const d of ready.slice(1)) {
+      if (batch.length >= config.merge.maxBatch) break;
+      const files = d.task.pr!.changedFiles;
+      if (files.some((f) => touched.has(f))) continue;
+      for (const f of files) touched.add(f);
+      batch.push(d);
+    }
+  }
+  const effects: Effect[] = [
+    {
+      type: "merge",
+      method: config.merge.method,
+      batch: batch.map((d) => ({
+        task: d.id,
+        pr: d.task.pr!.number,
+        sha: d.task.pr!.headSha,
+        branch: d.task.pr!.branch,
+      })),
+      deleteBranch: config.merge.deleteBranch,
+    },
+  ];
+  for (const d of batch) {
+    d.merged = true;
+    d.moveTo("done", "merged", nowIso);
+    d.mem.feedback = undefined;
+    d.mem.lastFailure = undefined;
+    d.extra.push({ type: "close-issue", task: d.id, reason: "completed" });
+    effects.push(...d.postMerge());
+  }
+  // The merge moves the base under every queued PR that touches the same files: they are
+  // re-tested on the new base (the batch itself is pairwise disjoint).
+  let ahead = batch.length;
+  for (const d of queued) {
+    if (batch.includes(d)) continue;
+    const files = d.task.pr!.changedFiles;
+    const first = batch.find((m) => m.task.pr!.changedFiles.some((f) => files.includes(f)));
+    if (first) {
+      const overlap = files.filter((f) => batch.some((m) => m.task.pr!.changedFiles.includes(f)));
+      d.afterMerge = true;
+      d.mem.verdicts.test = undefined;
+      d.moveTo(
+        "testing",
+        `PR #${first.task.pr!.number} merged first and touches ${overlap.join(", ")}: re-test on the new base`,
+        nowIso,
+      );
+      d.need = needFor(d, "tester");
+      continue;
+    }
+    if (d.task.pr?.mergeable === true) wait(d.id, `merge queue: ${ahead} ahead`);
+    ahead++;
+  }
+  return {
+    queue: queue.filter((id) => !queued.find((d) => d.id === id)?.afterMerge),
+    mergeEffects: effects,
+  };
+}
+
+const ROLE_RANK: Record<Role, number> = { tester: 0, reviewer: 1, task: 2 };
+const priorityRank = (d: Draft) => PRIORITIES.indexOf(d.task.priority);
+
+function byPriorityThenAge(a: Draft, b: Draft): number {
+  return (
+    priorityRank(a) - priorityRank(b) ||
+    a.task.createdAt.localeCompare(b.task.createdAt) ||
+    compareIds(a.id, b.id)
+  );
+}
+
+function byDispatchOrder(a: Draft, b: Draft): number {
+  return ROLE_RANK[a.need!.role] - ROLE_RANK[b.need!.role] || byPriorityThenAge(a, b);
+}
+
+function byQueueOrder(a: Draft, b: Draft): number {
+  return (
+    priorityRank(a) - priorityRank(b) ||
+    (a.mem.stageSince ?? "").localeCompare(b.mem.stageSince ?? "") ||
+    byPriorityThenAge(a, b)
+  );
+}
+
+/** Numeric ids in numeric order (#9 before #10), others as text. */
+export function compareIds(a: string, b: string): number {
+  const na = Number(a);
+  const nb = Number(b);
+  if (Number.isInteger(na) && Number.isInteger(nb)) return na - nb;
+  return a.localeCompare(b, "en", { numeric: true });
+}
+
+/** How people refer to a task: `#12` for an issue, the id itself for a local task. */
+export const ref = (id: string): string => (/^\d+$/.test(id) ? `#${id}` : id);
+
+const short = (sha: string) => sha.slice(0, 7);
+const round2 = (n: number) => Math.round(n * 10_000) / 10_000;
+
+/** Stage whose role works the task (re-exported for the backends). */
+export const roleOfStage = (stage: Stage): Role | undefined => ROLE_OF_STAGE[stage];

@@ -1,0 +1,724 @@
+import { describe, expect, it } from "vitest";
+import { applyEffects } from "../../src/core/apply.js";
+import type { AgentResult, Board, Task } from "../../src/core/board.js";
+import type { Role } from "../../src/core/config.js";
+import type { Effect } from "../../src/core/effects.js";
+import { plan } from "../../src/core/plan.js";
+import { board, config, lines, minutesAfter, T0, task } from "../support/board-builder.js";
+
+const cfg = config();
+
+/** A task whose agent of `role` is running (started at T0 unless told). */
+function running(id: string, role: Role, extra: Parameters<typeof task>[0] | object = {}): Task {
+  const stage = role === "task" ? "in-progress" : role === "reviewer" ? "review" : "testing";
+  return task({
+    id,
+    stage,
+    pr: role === "task" ? undefined : true,
+    ...(extra as object),
+    memory: {
+      runs: 1,
+      run: { role, attempt: 0, correlationId: `${id}/${role}/0/1`, dispatchedAt: T0.toISOString() },
+      ...((extra as { memory?: object }).memory ?? {}),
+    },
+  });
+}
+
+function withRuns(b: Board): Board {
+  for (const t of b.tasks) {
+    const run = t.memory.run;
+    if (run && !b.runs[run.correlationId] && !b.results[run.correlationId])
+      b.runs[run.correlationId] = {
+        correlationId: run.correlationId,
+        runId: `r-${run.correlationId}`,
+        status: "in_progress",
+        startedAt: run.dispatchedAt,
+      };
+  }
+  return b;
+}
+
+function result(t: Task, r: Partial<AgentResult>): AgentResult {
+  const run = t.memory.run!;
+  return {
+    correlationId: run.correlationId,
+    role: run.role,
+    outcome: "ok",
+    summary: "did it",
+    ...r,
+  };
+}
+
+/** plan, apply, plan again at the same moment: nothing new. */
+function expectIdempotent(b: Board, now = T0, c = cfg) {
+  const first = plan(b, c, now);
+  const second = plan(applyEffects(b, first.effects, now), c, now);
+  expect(second.effects.map((e) => e.type)).toEqual([]);
+  return first;
+}
+
+const dispatches = (effects: Effect[]) =>
+  effects.flatMap((e) => (e.type === "dispatch" ? [`${e.task}:${e.role}`] : []));
+
+describe("capacity: one shared pool, and an in-flight cap", () => {
+  it("starts at most 6 agents and says why the others wait", () => {
+    const b = board(Array.from({ length: 8 }, (_, i) => task({ id: String(i + 1) })));
+    const p = expectIdempotent(b);
+    expect(dispatches(p.effects)).toEqual([
+      "1:task",
+      "2:task",
+      "3:task",
+      "4:task",
+      "5:task",
+      "6:task",
+    ]);
+    expect(p.waiting).toEqual([
+      { task: "7", reason: "slots full: 6/6" },
+      { task: "8", reason: "slots full: 6/6" },
+    ]);
+    expect(p.slots).toEqual({ used: 6, capacity: 6 });
+  });
+
+  it("counts every role against the same pool", () => {
+    const b = withRuns(
+      board([
+        running("1", "task"),
+        running("2", "reviewer"),
+        running("3", "tester"),
+        running("4", "task"),
+        running("5", "reviewer"),
+        task({ id: "6" }),
+        task({ id: "7" }),
+      ]),
+    );
+    const p = plan(b, cfg, T0);
+    expect(dispatches(p.effects)).toEqual(["6:task"]);
+    expect(p.waiting).toEqual([{ task: "7", reason: "slots full: 6/6" }]);
+  });
+
+  it("caps tasks in flight even when agent slots are free", () => {
+    const c = config({ capacity: { agents: 10, inFlight: 3 } });
+    const b = board([
+      task({ id: "1", stage: "review", pr: true }),
+      ...["2", "3", "4", "5"].map((id) => task({ id })),
+    ]);
+    const p = plan(b, c, T0);
+    expect(dispatches(p.effects)).toEqual(["1:reviewer", "2:task", "3:task"]);
+    expect(p.waiting).toEqual([
+      { task: "4", reason: "in-flight tasks full: 3/3" },
+      { task: "5", reason: "in-flight tasks full: 3/3" },
+    ]);
+  });
+});
+
+describe("order: finish work before starting work", () => {
+  it("gives a single free slot to the tester, then the reviewer, then a new task", () => {
+    const busy = ["1", "2", "3", "4", "5"].map((id) => running(id, "task"));
+    const b = withRuns(
+      board([
+        ...busy,
+        task({ id: "6", priority: "critical" }),
+        task({ id: "7", stage: "review", pr: true, priority: "low" }),
+        task({ id: "8", stage: "testing", pr: true, priority: "low" }),
+      ]),
+    );
+    expect(dispatches(plan(b, cfg, T0).effects)).toEqual(["8:tester"]);
+    const noTester = board(
+      b.tasks.filter((t) => t.id !== "8"),
+      { runs: b.runs },
+    );
+    expect(dispatches(plan(noTester, cfg, T0).effects)).toEqual(["7:reviewer"]);
+  });
+
+  it("then priority, then age", () => {
+    const c = config({ capacity: { agents: 2 } });
+    const b = board([
+      task({ id: "1", priority: "low", createdAt: "2026-01-01T00:00:00Z" }),
+      task({ id: "2", priority: "high", createdAt: "2026-03-01T00:00:00Z" }),
+      task({ id: "3", priority: "high", createdAt: "2026-02-01T00:00:00Z" }),
+      task({ id: "4", priority: "critical", createdAt: "2026-04-01T00:00:00Z" }),
+    ]);
+    expect(dispatches(plan(b, c, T0).effects)).toEqual(["4:task", "3:task"]);
+  });
+});
+
+describe("a task moves to in-progress before its agent is dispatched", () => {
+  it("emits the move, the memory, then the dispatch", () => {
+    const p = expectIdempotent(board([task({ id: "1" })]));
+    expect(p.effects.map((e) => e.type)).toEqual([
+      "set-stage",
+      "save-memory",
+      "dispatch",
+      "save-repo-memory",
+    ]);
+    const mem = p.effects[1]!.type === "save-memory" ? p.effects[1]!.memory : undefined;
+    expect(mem?.run).toMatchObject({ role: "task", attempt: 0, correlationId: "1/task/0/1" });
+    expect(lines(p.effects)).toMatchInlineSnapshot(`
+      [
+        "#1: todo -> in-progress (picked up: an agent slot is free)",
+        "#1: dispatch task attempt 0 [1/task/0/1] model claude-sonnet-5-5",
+        "repo: save memory (paused false, 1 dispatches in the last hour)",
+      ]
+    `);
+  });
+});
+
+describe("transitions on agent results", () => {
+  const cases: {
+    name: string;
+    t: Task;
+    r: Partial<AgentResult>;
+    expected: string[];
+  }[] = [
+    {
+      name: "task done -> review",
+      t: running("1", "task", { pr: true }),
+      r: {},
+      expected: ["#1: in-progress -> review (the task agent opened the PR)", "1:reviewer"],
+    },
+    {
+      name: "reviewer approves -> testing",
+      t: running("1", "reviewer"),
+      r: { verdict: "approve", headSha: "head1".padEnd(40, "0") },
+      expected: ["#1: review -> testing (the reviewer approved)", "1:tester"],
+    },
+    {
+      name: "reviewer says approach wrong -> back to a task agent with the review",
+      t: running("1", "reviewer"),
+      r: { verdict: "approach_wrong", summary: "use the cache, not a new table" },
+      expected: [
+        "#1: review -> in-progress (the reviewer judged the approach wrong: back to a task agent)",
+        "1:task",
+      ],
+    },
+    {
+      name: "reviewer requests changes -> task agent",
+      t: running("1", "reviewer"),
+      r: { verdict: "request_changes", summary: "rename x" },
+      expected: ["#1: review -> in-progress (the reviewer requested changes)", "1:task"],
+    },
+    {
+      name: "tester passes -> merge queue, merged when mergeable",
+      t: running("1", "tester"),
+      r: { passed: true, headSha: "head1".padEnd(40, "0") },
+      expected: ["merge", "#1: testing -> done (merged)"],
+    },
+    {
+      name: "tester fails -> back to review with the notes",
+      t: running("1", "tester"),
+      r: { passed: false, summary: "test/a.test.ts: expected 2, got 3" },
+      expected: [
+        "#1: testing -> review (the tests failed: back to review with the failure notes)",
+        "1:reviewer",
+      ],
+    },
+    {
+      name: "task agent fails -> retried in place",
+      t: running("1", "task"),
+      r: { outcome: "failed", summary: "could not find the file" },
+      expected: ["1:task"],
+    },
+  ];
+
+  it.each(cases)("$name", ({ t, r, expected }) => {
+    const b = board([t], { results: { [t.memory.run!.correlationId]: result(t, r) } });
+    const p = expectIdempotent(b);
+    const got = p.effects.flatMap((e) =>
+      e.type === "set-stage"
+        ? [describeStage(e)]
+        : e.type === "dispatch"
+          ? [`${e.task}:${e.role}`]
+          : e.type === "merge"
+            ? ["merge"]
+            : [],
+    );
+    expect(got.slice(0, expected.length)).toEqual(expected);
+  });
+
+  it("hands the review to the next task agent as feedback", () => {
+    const t = running("1", "reviewer");
+    const b = board([t], {
+      results: {
+        [t.memory.run!.correlationId]: result(t, {
+          verdict: "approach_wrong",
+          summary: "use the cache",
+        }),
+      },
+    });
+    const d = plan(b, cfg, T0).effects.find((e) => e.type === "dispatch");
+    expect(d).toMatchObject({
+      role: "task",
+      attempt: 1,
+      feedback: expect.stringContaining("use the cache"),
+    });
+  });
+
+  it("binds the verdict to the head SHA it judged, and adds tokens and cost", () => {
+    const t = running("1", "reviewer");
+    const b = board([t], {
+      results: {
+        [t.memory.run!.correlationId]: result(t, {
+          verdict: "approve",
+          headSha: "abc",
+          tokens: 1200,
+          costUsd: 0.25,
+        }),
+      },
+    });
+    const mem = plan(b, cfg, T0).effects.find((e) => e.type === "save-memory");
+    expect(mem).toMatchObject({
+      memory: {
+        verdicts: { review: { value: "approve", sha: "abc" } },
+        tokens: 1200,
+        costUsd: 0.25,
+        handled: ["1/reviewer/0/1"],
+      },
+    });
+  });
+});
+
+function describeStage(e: Extract<Effect, { type: "set-stage" }>) {
+  return `#${e.task}: ${e.from} -> ${e.to} (${e.reason})`;
+}
+
+describe("failure: retry once in place, then escalate", () => {
+  it.each([
+    ["task", "failed"],
+    ["reviewer", "failed"],
+    ["tester", "failed"],
+    ["task", "incomplete"],
+  ] as const)("%s agent %s twice -> escalated with the four choices", (role, outcome) => {
+    const first = running("1", role);
+    const b1 = board([first], {
+      results: { [first.memory.run!.correlationId]: result(first, { outcome, summary: "boom" }) },
+    });
+    const p1 = plan(b1, cfg, T0);
+    expect(p1.effects.find((e) => e.type === "dispatch")).toMatchObject({ role, attempt: 1 });
+    const after = applyEffects(b1, p1.effects, T0).tasks[0]!;
+    const b2 = board([after], {
+      results: {
+        [after.memory.run!.correlationId]: result(after, { outcome, summary: "boom again" }),
+      },
+    });
+    const p2 = expectIdempotent(b2);
+    expect(p2.effects.some((e) => e.type === "dispatch")).toBe(false);
+    const esc = p2.effects.find((e) => e.type === "escalate");
+    expect(esc).toMatchObject({ task: "1", reason: expect.stringContaining("boom again") });
+    expect(esc?.type === "escalate" && esc.choices).toHaveLength(4);
+    expect(p2.waiting[0]?.reason).toMatch(/^escalated: /);
+  });
+
+  it("escalates the second failed test run instead of looping review <-> testing", () => {
+    const t = running("1", "tester", {
+      memory: { attempts: { task: 0, reviewer: 0, tester: 1, merge: 0 } },
+    });
+    const b = board([t], {
+      results: {
+        [t.memory.run!.correlationId]: result(t, { passed: false, summary: "still red" }),
+      },
+    });
+    const p = expectIdempotent(b);
+    expect(lines(p.effects)).toEqual(["#1: escalate (the tests failed: still red)"]);
+  });
+
+  it("honours retries: 0 (escalate on the first failure)", () => {
+    const t = running("1", "task");
+    const b = board([t], {
+      results: { [t.memory.run!.correlationId]: result(t, { outcome: "failed", summary: "x" }) },
+    });
+    expect(plan(b, config({ retries: 0 }), T0).effects.map((e) => e.type)).toContain("escalate");
+  });
+});
+
+describe("timeouts and runs that never start", () => {
+  it("cancels an overdue reviewer (10 min) and retries it", () => {
+    const b = withRuns(board([running("1", "reviewer")]));
+    expect(plan(b, cfg, minutesAfter(T0, 9)).effects).toEqual([]);
+    const p = expectIdempotent(b, minutesAfter(T0, 11));
+    expect(lines(p.effects)).toEqual([
+      "#1: cancel run r-1/reviewer/0/1 (over its 10 min timeout)",
+      "#1: dispatch reviewer attempt 1 [1/reviewer/1/2] model claude-sonnet-5-5",
+      "repo: save memory (paused false, 1 dispatches in the last hour)",
+    ]);
+  });
+
+  it("force-cancels a run still going after the grace period", () => {
+    const b = withRuns(board([running("1", "task")]));
+    const at = minutesAfter(T0, 16);
+    const afterCancel = applyEffects(b, plan(b, cfg, at).effects, at);
+    expect(plan(afterCancel, cfg, minutesAfter(at, 4)).effects).toEqual([]);
+    const p = plan(afterCancel, cfg, minutesAfter(at, 6));
+    expect(lines(p.effects)).toContain(
+      "#1: force-cancel run r-1/task/0/1 (still running 5 min after the cancel)",
+    );
+  });
+
+  it("forgets a cancelled run that ended by itself", () => {
+    const b = withRuns(board([running("1", "task")]));
+    const at = minutesAfter(T0, 16);
+    const after = applyEffects(b, plan(b, cfg, at).effects, at);
+    after.runs["1/task/0/1"]!.status = "completed";
+    const p = plan(after, cfg, minutesAfter(at, 1));
+    expect(p.effects.map((e) => e.type)).toEqual(["save-memory"]);
+    expect(p.effects[0]?.type === "save-memory" && p.effects[0].memory.cancelling).toBeUndefined();
+  });
+
+  it("re-dispatches an in-progress task whose agent never started, as a retry", () => {
+    const b = board([running("1", "task")]); // no run observed at all
+    expect(plan(b, cfg, minutesAfter(T0, 5)).effects).toEqual([]);
+    const p = expectIdempotent(b, minutesAfter(T0, 11));
+    expect(p.effects.find((e) => e.type === "dispatch")).toMatchObject({
+      role: "task",
+      attempt: 1,
+    });
+    expect(p.effects.find((e) => e.type === "save-memory")).toMatchObject({
+      memory: { lastFailure: "the task agent never started within 10 min" },
+    });
+  });
+
+  it("treats a run that ended without a result as a failure", () => {
+    const b = withRuns(board([running("1", "tester")]));
+    b.runs["1/tester/0/1"]!.status = "completed";
+    b.runs["1/tester/0/1"]!.conclusion = "failure";
+    const p = expectIdempotent(b);
+    expect(p.effects.find((e) => e.type === "dispatch")).toMatchObject({
+      role: "tester",
+      attempt: 1,
+    });
+  });
+});
+
+describe("pre-flight, pause, bad config, loop guards", () => {
+  it("a failed pre-flight blocks every dispatch and is the reason", () => {
+    const b = board([task({ id: "1" }), task({ id: "2", stage: "review", pr: true })], {
+      preflight: [
+        { name: "qdrant", ok: false, detail: "http://localhost:6333/readyz answered 503" },
+      ],
+    });
+    const p = expectIdempotent(b);
+    expect(p.effects).toEqual([]);
+    expect(p.waiting.map((w) => w.reason)).toEqual([
+      "pre-flight failed: http://localhost:6333/readyz answered 503",
+      "pre-flight failed: http://localhost:6333/readyz answered 503",
+    ]);
+  });
+
+  it("pausing the repository stops dispatching but not merging", () => {
+    const b = board(
+      [
+        task({ id: "1" }),
+        task({
+          id: "2",
+          stage: "merge-queue",
+          pr: true,
+          memory: {
+            verdicts: {
+              test: {
+                role: "tester",
+                value: "pass",
+                sha: "head2".padEnd(40, "0"),
+                at: T0.toISOString(),
+              },
+            },
+          },
+        }),
+      ],
+      {
+        repoMemory: { paused: true, pausedReason: "release freeze", dispatches: [] },
+      },
+    );
+    const p = plan(b, cfg, T0);
+    expect(p.effects.map((e) => e.type)).toEqual([
+      "merge",
+      "set-stage",
+      "save-memory",
+      "close-issue",
+    ]);
+    expect(p.waiting).toEqual([
+      { task: "1", reason: "dispatching paused: release freeze (/conveyor resume)" },
+    ]);
+  });
+
+  it("an invalid configuration dispatches and merges nothing", () => {
+    const b = board([task({ id: "1" })], { configErrors: ["`capacity.agents`: Too small"] });
+    const p = plan(b, cfg, T0);
+    expect(p.effects).toEqual([]);
+    expect(p.waiting[0]?.reason).toBe("configuration invalid: `capacity.agents`: Too small");
+  });
+
+  it("escalates a task that reached the cap of agent runs", () => {
+    const b = board([task({ id: "1", stage: "review", pr: true, memory: { runs: 6 } })]);
+    const p = expectIdempotent(b);
+    expect(lines(p.effects)).toEqual([
+      "#1: escalate (loop guard: 6 agent runs reached the cap of 6)",
+    ]);
+  });
+
+  it("escalates a task whose cost budget is spent", () => {
+    const b = board([task({ id: "1", stage: "in-progress", memory: { costUsd: 21 } })]);
+    expect(lines(plan(b, cfg, T0).effects)).toEqual([
+      "#1: escalate (cost budget spent: $21.00 of $20.00)",
+    ]);
+  });
+
+  it("pauses dispatching at the hourly cap and resumes as the window frees", () => {
+    const c = config({ guards: { maxDispatchesPerHour: 2 } });
+    const b = board([task({ id: "1" })], {
+      repoMemory: {
+        paused: false,
+        dispatches: [
+          minutesAfter(T0, -70).toISOString(),
+          minutesAfter(T0, -50).toISOString(),
+          minutesAfter(T0, -10).toISOString(),
+        ],
+      },
+    });
+    const p = plan(b, c, T0);
+    expect(p.effects.map((e) => e.type)).toEqual(["save-repo-memory"]);
+    expect(p.waiting[0]?.reason).toMatch(/^dispatch limit: 2 agents started in the last hour/);
+    expect(dispatches(plan(b, c, minutesAfter(T0, 11)).effects)).toEqual(["1:task"]);
+  });
+});
+
+describe("overlapping locations", () => {
+  it("a task waits while another task agent works on the same files", () => {
+    const b = withRuns(
+      board([
+        running("1", "task", { locations: ["src/db.ts", "src/api/"] }),
+        task({ id: "2", locations: ["./src/db.ts"] }),
+        task({ id: "3", locations: ["src/api/routes.ts"] }),
+        task({ id: "4", locations: ["src/ui.ts"] }),
+      ]),
+    );
+    const p = plan(b, cfg, T0);
+    expect(dispatches(p.effects)).toEqual(["4:task"]);
+    expect(p.waiting).toEqual([
+      { task: "2", reason: "waits for #1: both touch src/db.ts" },
+      { task: "3", reason: "waits for #1: both touch src/api/routes.ts" },
+    ]);
+  });
+
+  it("two new tasks on the same file do not start together", () => {
+    const b = board([
+      task({ id: "1", locations: ["a.ts"] }),
+      task({ id: "2", locations: ["a.ts"] }),
+    ]);
+    expect(dispatches(plan(b, cfg, T0).effects)).toEqual(["1:task"]);
+  });
+
+  it("is off when configured off, and never blocks reviewers", () => {
+    const b = board([
+      task({ id: "1", locations: ["a.ts"] }),
+      task({ id: "2", locations: ["a.ts"] }),
+    ]);
+    expect(
+      dispatches(plan(b, config({ guards: { exclusiveLocations: false } }), T0).effects),
+    ).toEqual(["1:task", "2:task"]);
+    const r = withRuns(
+      board([
+        running("1", "task", { locations: ["a.ts"] }),
+        task({ id: "2", stage: "review", pr: true, locations: ["a.ts"] }),
+      ]),
+    );
+    expect(dispatches(plan(r, cfg, T0).effects)).toEqual(["2:reviewer"]);
+  });
+});
+
+const passOn = (id: string, sha = `head${id}`.padEnd(40, "0"), baseSha?: string) => ({
+  verdicts: {
+    test: {
+      role: "tester" as const,
+      value: "pass" as const,
+      sha,
+      at: T0.toISOString(),
+      ...(baseSha ? { baseSha } : {}),
+    },
+  },
+});
+
+describe("merge queue", () => {
+  const queued = (id: string, files: string[], extra: object = {}) =>
+    task({
+      id,
+      stage: "merge-queue",
+      pr: { changedFiles: files, ...extra },
+      memory: { ...passOn(id), stageSince: `2026-11-0${id}T00:00:00.000Z` },
+    });
+
+  it("merges one PR at a time, pinned to the tested head", () => {
+    const b = board([queued("1", ["a.ts"]), queued("2", ["a.ts"])]);
+    const p = expectIdempotent(b);
+    expect(lines(p.effects)).toEqual([
+      "merge #1 (PR 101 @ head100) by merge",
+      "#1: merge-queue -> done (merged)",
+      "#1: close (completed)",
+      "#2: merge-queue -> testing (PR #101 merged first and touches a.ts: re-test on the new base)",
+      "#2: dispatch tester attempt 0 [2/tester/0/1] model claude-sonnet-5-5",
+      "repo: save memory (paused false, 1 dispatches in the last hour)",
+    ]);
+    expect(p.mergeQueue).toEqual(["1"]);
+  });
+
+  it("keeps later disjoint PRs queued behind a full batch", () => {
+    const b = board([queued("1", ["a.ts"]), queued("2", ["b.ts"]), queued("3", ["c.ts"])]);
+    const p = plan(b, config({ merge: { maxBatch: 2 } }), T0);
+    expect(lines(p.effects)[0]).toBe(
+      "merge #1 (PR 101 @ head100) + #2 (PR 102 @ head200) by merge",
+    );
+    expect(p.waiting).toEqual([{ task: "3", reason: "merge queue: 2 ahead" }]);
+  });
+
+  it("batches PRs whose changed files are pairwise disjoint", () => {
+    const b = board([
+      queued("1", ["a.ts"]),
+      queued("2", ["a.ts", "b.ts"]),
+      queued("3", ["c.ts"]),
+      queued("4", ["d.ts"]),
+    ]);
+    const p = plan(b, cfg, T0);
+    expect(lines(p.effects)[0]).toBe(
+      "merge #1 (PR 101 @ head100) + #3 (PR 103 @ head300) + #4 (PR 104 @ head400) by merge",
+    );
+    expect(lines(p.effects)).toContain(
+      "#2: merge-queue -> testing (PR #101 merged first and touches a.ts: re-test on the new base)",
+    );
+    const serial = plan(b, config({ merge: { batchDisjoint: false } }), T0);
+    expect(lines(serial.effects)[0]).toBe("merge #1 (PR 101 @ head100) by merge");
+  });
+
+  it("uses the configured method", () => {
+    const p = plan(
+      board([queued("1", ["a.ts"])]),
+      config({ merge: { method: "squash", deleteBranch: false } }),
+      T0,
+    );
+    expect(p.effects[0]).toMatchObject({ type: "merge", method: "squash", deleteBranch: false });
+  });
+
+  it("waits while GitHub computes mergeability", () => {
+    const p = expectIdempotent(board([queued("1", ["a.ts"], { mergeable: null })]));
+    expect(p.effects).toEqual([]);
+    expect(p.waiting).toEqual([
+      { task: "1", reason: "GitHub is still computing whether the PR can merge" },
+    ]);
+  });
+
+  it("sends a PR back to testing when the base moved under its files", () => {
+    const t = queued("1", ["a.ts", "b.ts"], { baseDrift: ["b.ts", "z.ts"] });
+    const p = expectIdempotent(board([t]));
+    expect(lines(p.effects)).toEqual([
+      "#1: merge-queue -> testing (the base branch changed b.ts since the tests ran)",
+      "#1: dispatch tester attempt 0 [1/tester/0/1] model claude-sonnet-5-5",
+      "repo: save memory (paused false, 1 dispatches in the last hour)",
+    ]);
+  });
+
+  it("ignores base changes to files the PR does not touch", () => {
+    const p = plan(board([queued("1", ["a.ts"], { baseDrift: ["z.ts"] })]), cfg, T0);
+    expect(p.effects[0]?.type).toBe("merge");
+  });
+
+  it("a conflict goes back to a task agent once, then escalates", () => {
+    const b = board([queued("1", ["a.ts"], { mergeable: false })]);
+    const p = expectIdempotent(b);
+    expect(lines(p.effects).slice(0, 2)).toEqual([
+      "#1: merge-queue -> in-progress (merge conflict: back to a task agent)",
+      "#1: dispatch task attempt 0 [1/task/0/1] model claude-sonnet-5-5",
+    ]);
+    const again = board([queued("1", ["a.ts"], { mergeable: false })]);
+    again.tasks[0]!.memory.attempts.merge = 1;
+    expect(lines(plan(again, cfg, T0).effects)).toEqual([
+      "#1: escalate (PR #101 conflicts with the base branch (after 1 retry))",
+    ]);
+  });
+
+  it("a PR merged by hand in the GitHub UI is done, from any stage", () => {
+    for (const stage of ["in-progress", "review", "testing", "merge-queue"] as const) {
+      const b = withRuns(
+        board([
+          running("1", stage === "review" ? "reviewer" : "task", { stage, pr: { merged: true } }),
+        ]),
+      );
+      const p = expectIdempotent(b);
+      expect(lines(p.effects)).toContain(`#1: ${stage} -> done (PR #101 was merged)`);
+      expect(lines(p.effects)).toContain("#1: close (completed)");
+    }
+  });
+});
+
+describe("verdicts are bound to the head SHA they judged", () => {
+  it("a push after the review sends the task back to review", () => {
+    const b = board([
+      task({
+        id: "1",
+        stage: "testing",
+        pr: { headSha: "new".padEnd(40, "0") },
+        memory: {
+          verdicts: {
+            review: {
+              role: "reviewer",
+              value: "approve",
+              sha: "old".padEnd(40, "0"),
+              at: T0.toISOString(),
+            },
+          },
+        },
+      }),
+    ]);
+    const p = expectIdempotent(b);
+    expect(lines(p.effects)[0]).toBe(
+      "#1: testing -> review (the head moved to new0000 after the review of old0000)",
+    );
+    expect(dispatches(p.effects)).toEqual(["1:reviewer"]);
+  });
+
+  it("a push after the tests sends the task back to testing", () => {
+    const b = board([
+      task({
+        id: "1",
+        stage: "merge-queue",
+        pr: { headSha: "new".padEnd(40, "0") },
+        memory: passOn("1", "old".padEnd(40, "0")),
+      }),
+    ]);
+    const p = expectIdempotent(b);
+    expect(lines(p.effects)[0]).toBe(
+      "#1: merge-queue -> testing (the head moved to new0000 after the tests passed on old0000)",
+    );
+  });
+
+  it("a merge-queue label without a passing test verdict means testing first", () => {
+    const b = board([task({ id: "1", stage: "merge-queue", pr: true })]);
+    expect(lines(plan(b, cfg, T0).effects)[0]).toBe(
+      "#1: merge-queue -> testing (no passing test verdict)",
+    );
+  });
+});
+
+describe("escalated and finished tasks", () => {
+  it("are left alone, with the reason", () => {
+    const b = board([
+      task({
+        id: "1",
+        stage: "review",
+        pr: true,
+        memory: {
+          escalation: { reason: "tests failed twice", at: T0.toISOString(), stage: "testing" },
+        },
+      }),
+      task({ id: "2", stage: "done" }),
+    ]);
+    const p = expectIdempotent(b);
+    expect(p.effects).toEqual([]);
+    expect(p.waiting).toEqual([
+      { task: "1", reason: "escalated: tests failed twice — waiting for a maintainer's choice" },
+    ]);
+  });
+
+  it("a PR closed without merging escalates", () => {
+    const b = board([task({ id: "1", stage: "review", pr: { closed: true } })]);
+    expect(lines(plan(b, cfg, T0).effects)).toEqual([
+      "#1: escalate (PR #101 was closed without merging)",
+    ]);
+  });
+});
