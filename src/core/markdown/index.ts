@@ -1,0 +1,36 @@
+export {
+  type AbandonedTask,
+  addUnreleasedEntry,
+  CHANGE_TYPES,
+  type ChangelogEntry,
+  type ChangeType,
+  hasUnreleasedEntryFor,
+  recordAbandoned,
+  renderChangelogSkeleton,
+} from "./changelog.js";
+export {
+  type ParsedTask,
+  type ParsedTrackingFile,
+  type ParseError,
+  parseTrackingFile,
+} from "./parse-tracking.js";
+export {
+  type FileParseError,
+  type ParsedTrackingFiles,
+  parseTrackingFiles,
+} from "./parse-tracking-files.js";
+export {
+  isRetry,
+  type RenderTrackingOptions,
+  renderTaskItem,
+  renderTrackingFiles,
+} from "./render-tracking.js";
+export {
+  isTrackedStage,
+  TRACKED_STAGES,
+  TRACKING_FILES,
+  type TrackedStage,
+  type TrackingFileName,
+  trackingFileOf,
+  trackingFilePath,
+} from "./tracking-files.js";

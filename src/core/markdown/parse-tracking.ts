@@ -1,0 +1,316 @@
+import type { Stage } from "../board.js";
+import { PRIORITIES, type Priority } from "../config.js";
+import { readCodeSpan, readValueList } from "./code-span.js";
+import { NO_TASKS_LINE } from "./tracking-files.js";
+
+/**
+ * Reads a tracking file: what `renderTrackingFiles` writes, and what people write by hand.
+ *
+ * A task is a list item (`-`, `*`, `+` or `1.`) at the start of a line. Its head reads, in
+ * this order, each part optional except the title:
+ *   - a checkbox `[ ]` / `[x]` (a checked item is done: it is skipped, with no error);
+ *   - flags `[ESCALATED]` / `[RETRY]`;
+ *   - an id: `**T3**` (as rendered) or `T3:` (by hand);
+ *   - a priority: `[high]` or `(priority: high)`; any other `[word]` is an error;
+ *   - the title: the rest of the line, verbatim.
+ * Lines indented under an item belong to it: `- Location: a.ts, b.ts`, `- Branch: …`,
+ * `- PR: #12`, `- Attempts: …` (may share one line, joined by " · "), `- Escalated: reason`,
+ * `- Feedback: …` (ignored: the board keeps the full text); `> text` lines and any other
+ * indented text are the body. Headings, blank lines, HTML comments and "_No tasks._" are
+ * ignored. Anything else is a `ParseError` (1-based line number and the line as written),
+ * and reading goes on with the next line. Under a "## Merge queue" heading, tasks of a
+ * `testing` file are in stage `merge-queue`.
+ */
+
+export interface ParsedTask {
+  id?: string;
+  title: string;
+  priority?: Priority;
+  locations: string[];
+  body?: string;
+  branch?: string;
+  pr?: number;
+  /** Escalation reason; set when the item is flagged `[ESCALATED]`. */
+  escalated?: string;
+  retry: boolean;
+  /** 1-based line of the item's head. */
+  line: number;
+  /** Stage of the list the item is in (`merge-queue` under TESTING.md's subsection). */
+  stage: Stage;
+}
+
+export interface ParseError {
+  line: number;
+  text: string;
+  message: string;
+}
+
+export interface ParsedTrackingFile {
+  tasks: ParsedTask[];
+  errors: ParseError[];
+}
+
+const LIST_ITEM = /^([-*+]|\d{1,9}[.)])(?:[ \t]+(.*))?$/;
+const ESCALATED_UNKNOWN = "(no reason given)";
+
+type HeadResult =
+  | { kind: "task"; task: Omit<ParsedTask, "line" | "stage"> }
+  | { kind: "done" }
+  | { kind: "error"; message: string };
+
+const isPriority = (word: string): word is Priority =>
+  (PRIORITIES as readonly string[]).includes(word);
+
+/** Reads the head of a list item (the text after the marker). */
+function readHead(text: string): HeadResult {
+  let rest = text.trim();
+  const box = /^\[([ xX])\][ \t]*/.exec(rest);
+  if (box) {
+    if (box[1] !== " ") return { kind: "done" };
+    rest = rest.slice(box[0].length);
+  }
+  let escalated: string | undefined;
+  let retry = false;
+  for (;;) {
+    const flag = /^\[(ESCALATED|RETRY)\][ \t]*/.exec(rest);
+    if (!flag) break;
+    if (flag[1] === "ESCALATED") escalated = ESCALATED_UNKNOWN;
+    else retry = true;
+    rest = rest.slice(flag[0].length);
+  }
+  let id: string | undefined;
+  const boldId = /^\*\*([^*\s]+)\*\*(?:[ \t]+|$)/.exec(rest);
+  const plainId = boldId ? null : /^(#?\d+|[A-Z][A-Z0-9]*-?\d+):(?:[ \t]+|$)/.exec(rest);
+  const idMatch = boldId ?? plainId;
+  if (idMatch) {
+    id = idMatch[1]!.replace(/^#/, "");
+    rest = rest.slice(idMatch[0].length);
+  }
+  let priority: Priority | undefined;
+  const bracket = /^\[([A-Za-z][\w-]*)\](?!\()(?:[ \t]+|$)/.exec(rest);
+  const paren = bracket ? null : /^\(priority:[ \t]*([^)]*)\)(?:[ \t]+|$)/i.exec(rest);
+  const prMatch = bracket ?? paren;
+  if (prMatch) {
+    const word = prMatch[1]!.trim().toLowerCase();
+    if (!isPriority(word)) {
+      return {
+        kind: "error",
+        message: `unknown priority "${prMatch[1]!.trim()}" (expected ${PRIORITIES.join(", ")})`,
+      };
+    }
+    priority = word;
+    rest = rest.slice(prMatch[0].length);
+  }
+  // Rendered titles are verbatim after the head; hand-written ones lose outer spaces.
+  const title = rest.trim();
+  if (title === "") return { kind: "error", message: "task has no title" };
+  const task: Omit<ParsedTask, "line" | "stage"> = { title, locations: [], retry };
+  if (id !== undefined) task.id = id;
+  if (priority !== undefined) task.priority = priority;
+  if (escalated !== undefined) task.escalated = escalated;
+  return { kind: "task", task };
+}
+
+/** Splits "a · b · c" on separators outside code spans. */
+function splitMeta(text: string): string[] {
+  const parts: string[] = [];
+  let start = 0;
+  let i = 0;
+  while (i < text.length) {
+    if (text[i] === "`") {
+      const span = readCodeSpan(text, i);
+      if (span) {
+        i = span.end;
+        continue;
+      }
+    }
+    if (text.startsWith(" · ", i)) {
+      parts.push(text.slice(start, i));
+      i += 3;
+      start = i;
+      continue;
+    }
+    i++;
+  }
+  parts.push(text.slice(start));
+  return parts;
+}
+
+const DETAIL = /^(location|locations|branch|pr|attempts|escalated|feedback):[ \t]*(.*)$/i;
+
+/**
+ * Applies one nested `- Key: value` line to the task. Returns false when the line is not a
+ * detail (then it is body text), or an error message.
+ */
+function applyDetail(task: ParsedTask, content: string): boolean | string {
+  // Free text (a reason, feedback) runs to the end of the line: never split it.
+  const segments = /^(escalated|feedback):/i.test(content) ? [content] : splitMeta(content);
+  const parsed = segments.map((s) => DETAIL.exec(s.trim()));
+  if (parsed.some((m) => m === null)) return false;
+  for (const m of parsed) {
+    const key = m![1]!.toLowerCase();
+    const value = m![2]!;
+    switch (key) {
+      case "location":
+      case "locations":
+        task.locations.push(...readValueList(value));
+        break;
+      case "branch": {
+        const v = value.trim();
+        const span = v.startsWith("`") ? readCodeSpan(v, 0) : undefined;
+        const branch = span && span.end === v.length ? span.value : v;
+        if (branch) task.branch = branch;
+        break;
+      }
+      case "pr": {
+        const pr = /^#?(\d+)$/.exec(value.trim());
+        if (!pr) return `PR must be a number like #12, got "${value.trim()}"`;
+        task.pr = Number(pr[1]);
+        break;
+      }
+      case "escalated":
+        task.escalated = value.trim() || ESCALATED_UNKNOWN;
+        task.retry = false;
+        break;
+      default:
+        // attempts and feedback: shown for people, the board keeps the real values.
+        break;
+    }
+  }
+  return true;
+}
+
+interface OpenItem {
+  task: ParsedTask;
+  /** Indentation of the item's content (text after "- "). */
+  indent: number;
+  body: string[];
+  /** Blank lines seen since the last body line. */
+  blanks: number;
+}
+
+/** Removes up to `n` columns of leading indentation. */
+function dedent(line: string, n: number): string {
+  let col = 0;
+  let i = 0;
+  while (i < line.length && col < n) {
+    if (line[i] === " ") col++;
+    else if (line[i] === "\t") col += 4 - (col % 4);
+    else break;
+    i++;
+  }
+  return line.slice(i);
+}
+
+function close(item: OpenItem | undefined, tasks: ParsedTask[]): void {
+  if (!item) return;
+  if (item.body.length > 0) item.task.body = item.body.join("\n");
+  tasks.push(item.task);
+}
+
+/** Reads one tracking file whose main list holds tasks of `stage`. */
+export function parseTrackingFile(text: string, stage: Stage): ParsedTrackingFile {
+  const tasks: ParsedTask[] = [];
+  const errors: ParseError[] = [];
+  const seen = new Map<string, number>();
+  const lines = text.replace(/\r\n?/g, "\n").split("\n");
+  let listStage: Stage = stage;
+  let item: OpenItem | undefined;
+  /** True while skipping the nested lines of a done or unreadable item. */
+  let skipping = false;
+  let inComment = false;
+
+  const fail = (index: number, message: string) =>
+    errors.push({ line: index + 1, text: lines[index]!, message });
+
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const trimmed = line.trim();
+
+    if (inComment) {
+      if (trimmed.includes("-->")) inComment = false;
+      continue;
+    }
+    if (trimmed === "") {
+      if (item && item.body.length > 0) item.blanks++;
+      continue;
+    }
+    const indented = /^[ \t]/.test(line);
+    if (indented && (item || skipping)) {
+      if (skipping) continue;
+      const open = item!;
+      const content = dedent(line, open.indent);
+      const quote = /^[ \t]*>/.exec(content);
+      if (!quote && content.trimStart().startsWith("<!--")) {
+        inComment = !content.includes("-->");
+        continue;
+      }
+      const detail = /^[ \t]*[-*+][ \t]+(.*)$/.exec(content);
+      if (detail && open.body.length === 0 && !quote) {
+        const applied = applyDetail(open.task, detail[1]!);
+        if (applied === true) continue;
+        if (typeof applied === "string") {
+          fail(i, applied);
+          continue;
+        }
+      }
+      const bodyLine = quote ? content.slice(quote[0].length).replace(/^ /, "") : content;
+      for (; open.blanks > 0; open.blanks--) open.body.push("");
+      open.body.push(bodyLine);
+      continue;
+    }
+
+    // An unindented line ends the open item.
+    close(item, tasks);
+    item = undefined;
+    skipping = false;
+
+    if (trimmed.startsWith("<!--")) {
+      inComment = !trimmed.includes("-->");
+      continue;
+    }
+    if (trimmed === NO_TASKS_LINE) continue;
+    const heading = /^(#{1,6})[ \t]+(.*?)[ \t#]*$/.exec(line);
+    if (heading || /^#{1,6}$/.test(trimmed)) {
+      if (heading?.[1] === "##" && stage === "testing") {
+        listStage = /^merge[ -]queue$/i.test(heading[2]!.trim()) ? "merge-queue" : stage;
+      }
+      continue;
+    }
+    if (indented) {
+      fail(i, "indented text outside a task: indent it under a list item");
+      continue;
+    }
+    const listItem = LIST_ITEM.exec(line);
+    if (!listItem) {
+      fail(i, 'not a task: write tasks as list items, e.g. "- [high] Title"');
+      continue;
+    }
+    const head = readHead(listItem[2] ?? "");
+    if (head.kind === "done") {
+      skipping = true;
+      continue;
+    }
+    if (head.kind === "error") {
+      fail(i, head.message);
+      skipping = true;
+      continue;
+    }
+    const id = head.task.id;
+    if (id !== undefined && seen.has(id)) {
+      fail(i, `duplicate task id ${id} (first on line ${seen.get(id)})`);
+      skipping = true;
+      continue;
+    }
+    if (id !== undefined) seen.set(id, i + 1);
+    const markerWidth = listItem[0].length - (listItem[2] ?? "").length;
+    item = {
+      task: { ...head.task, line: i + 1, stage: listStage },
+      indent: Math.max(2, markerWidth),
+      body: [],
+      blanks: 0,
+    };
+  }
+  close(item, tasks);
+  return { tasks, errors };
+}
