@@ -89,7 +89,7 @@ const isUnreleased = (line: string) => /^##[ \t]+\[?unreleased\]?(?:[ \t]|$)/i.t
 const isLinkDefinition = (line: string) => /^ {0,3}\[[^\]]+\]:[ \t]*\S/.test(line);
 const isBlank = (line: string) => line.trim() === "";
 const bulletText = (line: string): string | undefined =>
-  /^[-*+][ \t]+(.*)$/.exec(line)?.[1]?.trim();
+  /^[-*+][ \t]+(.*)$/s.exec(line)?.[1]?.trim();
 
 /** Marks each line that is inside a fenced code block (its headings are not headings). */
 function fencedLines(lines: string[]): boolean[] {

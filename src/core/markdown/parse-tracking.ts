@@ -50,7 +50,7 @@ export interface ParsedTrackingFile {
   errors: ParseError[];
 }
 
-const LIST_ITEM = /^([-*+]|\d{1,9}[.)])(?:[ \t]+(.*))?$/;
+const LIST_ITEM = /^([-*+]|\d{1,9}[.)])(?:[ \t]+(.*))?$/s;
 const ESCALATED_UNKNOWN = "(no reason given)";
 
 type HeadResult =
@@ -136,7 +136,7 @@ function splitMeta(text: string): string[] {
   return parts;
 }
 
-const DETAIL = /^(location|locations|branch|pr|attempts|escalated|feedback):[ \t]*(.*)$/i;
+const DETAIL = /^(location|locations|branch|pr|attempts|escalated|feedback):[ \t]*(.*)$/is;
 
 /**
  * Applies one nested `- Key: value` line to the task. Returns false when the line is not a
@@ -245,7 +245,7 @@ export function parseTrackingFile(text: string, stage: Stage): ParsedTrackingFil
         inComment = !content.includes("-->");
         continue;
       }
-      const detail = /^[ \t]*[-*+][ \t]+(.*)$/.exec(content);
+      const detail = /^[ \t]*[-*+][ \t]+(.*)$/s.exec(content);
       if (detail && open.body.length === 0 && !quote) {
         const applied = applyDetail(open.task, detail[1]!);
         if (applied === true) continue;
@@ -270,7 +270,7 @@ export function parseTrackingFile(text: string, stage: Stage): ParsedTrackingFil
       continue;
     }
     if (trimmed === NO_TASKS_LINE) continue;
-    const heading = /^(#{1,6})[ \t]+(.*?)[ \t#]*$/.exec(line);
+    const heading = /^(#{1,6})[ \t]+(.*?)[ \t#]*$/s.exec(line);
     if (heading || /^#{1,6}$/.test(trimmed)) {
       if (heading?.[1] === "##" && stage === "testing") {
         listStage = /^merge[ -]queue$/i.test(heading[2]!.trim()) ? "merge-queue" : stage;
