@@ -91,21 +91,32 @@ const isBlank = (line: string) => line.trim() === "";
 const bulletText = (line: string): string | undefined =>
   /^[-*+][ \t]+(.*)$/s.exec(line)?.[1]?.trim();
 
-/** Marks each line that is inside a fenced code block (its headings are not headings). */
-function fencedLines(lines: string[]): boolean[] {
+/**
+ * Marks each line that is inside a fenced code block (its headings are not headings).
+ * `openFrom` is the opening line of a fence never closed (it runs to the end of the file;
+ * nothing may be inserted after it), or the number of lines when there is none.
+ */
+interface Fences {
+  inside: boolean[];
+  openFrom: number;
+}
+
+function fencedLines(lines: string[]): Fences {
   const inside: boolean[] = [];
   let fence: string | undefined;
-  for (const line of lines) {
+  let openedAt = -1;
+  lines.forEach((line, i) => {
     const m = /^ {0,3}(`{3,}|~{3,})/.exec(line);
     if (fence === undefined && m) {
       fence = m[1]!;
+      openedAt = i;
       inside.push(true);
     } else if (fence !== undefined) {
       inside.push(true);
       if (m && m[1]![0] === fence[0] && m[1]!.length >= fence.length) fence = undefined;
     } else inside.push(false);
-  }
-  return inside;
+  });
+  return { inside, openFrom: fence === undefined ? lines.length : openedAt };
 }
 
 interface Section {
@@ -116,11 +127,12 @@ interface Section {
 }
 
 /** The Unreleased section, if any. */
-function findUnreleased(lines: string[], fenced: boolean[]): Section | undefined {
+function findUnreleased(lines: string[], fences: Fences): Section | undefined {
+  const fenced = fences.inside;
   const start = lines.findIndex((l, i) => !fenced[i] && isUnreleased(l));
   if (start < 0) return undefined;
   let next = start + 1;
-  while (next < lines.length && (fenced[next] || !(isH2(lines[next]!) || isH1(lines[next]!)))) {
+  while (next < fences.openFrom && (fenced[next] || !(isH2(lines[next]!) || isH1(lines[next]!)))) {
     next++;
   }
   return { start, end: contentEnd(lines, start + 1, next) };
@@ -141,11 +153,14 @@ function insertBlock(file: Lines, at: number, block: string[]): void {
   insertLines(file, at, [...before, ...block, ...after]);
 }
 
-/** Where a new `## [Unreleased]` goes: before the first release, or after the intro. */
-function unreleasedPosition(lines: string[], fenced: boolean[]): number {
-  const firstH2 = lines.findIndex((l, i) => !fenced[i] && isH2(l));
-  if (firstH2 >= 0) return firstH2;
-  return contentEnd(lines, 0, lines.length);
+/**
+ * Where a new `## [Unreleased]` goes: before the first release, or after the intro (never
+ * inside a code fence left open at the end of the file).
+ */
+function unreleasedPosition(lines: string[], fences: Fences): number {
+  const firstH2 = lines.findIndex((l, i) => !fences.inside[i] && isH2(l));
+  if (firstH2 >= 0 && firstH2 < fences.openFrom) return firstH2;
+  return contentEnd(lines, 0, fences.openFrom);
 }
 
 const typeOf = (heading: string): string =>
@@ -166,13 +181,15 @@ export function addUnreleasedEntry(text: string, entry: ChangelogEntry): string 
   if (item === "") return source === text ? text : source;
   const file = toLines(source);
   const { lines } = file;
-  let fenced = fencedLines(lines);
-  let section = findUnreleased(lines, fenced);
+  let fences = fencedLines(lines);
+  let section = findUnreleased(lines, fences);
   if (!section) {
-    insertBlock(file, unreleasedPosition(lines, fenced), ["## [Unreleased]"]);
-    fenced = fencedLines(lines);
-    section = findUnreleased(lines, fenced)!;
+    insertBlock(file, unreleasedPosition(lines, fences), ["## [Unreleased]"]);
+    fences = fencedLines(lines);
+    section = findUnreleased(lines, fences);
+    if (!section) return text;
   }
+  const fenced = fences.inside;
   const wanted = entry.type.toLowerCase();
   const order = (t: string) => CHANGE_TYPES.findIndex((c) => c.toLowerCase() === t);
 
@@ -205,8 +222,7 @@ export function addUnreleasedEntry(text: string, entry: ChangelogEntry): string 
 /** The lines of the Unreleased section (empty when there is none). */
 function unreleasedLines(text: string): string[] {
   const { lines } = toLines(text);
-  const fenced = fencedLines(lines);
-  const section = findUnreleased(lines, fenced);
+  const section = findUnreleased(lines, fencedLines(lines));
   return section ? lines.slice(section.start + 1, section.end) : [];
 }
 
@@ -230,11 +246,11 @@ export function hasUnreleasedEntryFor(text: string, needle: string): boolean {
 export function recordAbandoned(text: string, task: AbandonedTask): string {
   const prefix = `Abandoned ${task.id}:`;
   const { lines } = toLines(text);
-  const fenced = fencedLines(lines);
-  const section = findUnreleased(lines, fenced);
+  const fences = fencedLines(lines);
+  const section = findUnreleased(lines, fences);
   if (section) {
     for (let i = section.start + 1; i < section.end; i++) {
-      if (!fenced[i] && bulletText(lines[i]!)?.startsWith(prefix)) return text;
+      if (!fences.inside[i] && bulletText(lines[i]!)?.startsWith(prefix)) return text;
     }
   }
   const title = task.title.replace(/\s+/g, " ").trim();
