@@ -50,20 +50,16 @@ export function plan(board: Board, config: Config, now: Date): Plan {
 
   for (const d of drafts.filter((x) => x.need !== undefined).sort(byDispatchOrder)) {
     const need = d.need!;
-    if (d.mem.runs >= config.guards.maxRunsPerTask) {
-      escalate(
-        d,
-        `loop guard: ${d.mem.runs} agent runs reached the cap of ${config.guards.maxRunsPerTask}`,
-        nowIso,
-      );
-      continue;
-    }
-    if (d.mem.costUsd >= config.agent.taskBudgetUsd) {
-      escalate(
-        d,
-        `cost budget spent: $${d.mem.costUsd.toFixed(2)} of $${config.agent.taskBudgetUsd.toFixed(2)}`,
-        nowIso,
-      );
+    const guard =
+      d.mem.runs >= config.guards.maxRunsPerTask
+        ? `loop guard: ${d.mem.runs} agent runs reached the cap of ${config.guards.maxRunsPerTask}`
+        : d.mem.costUsd >= config.agent.taskBudgetUsd
+          ? `cost budget spent: $${d.mem.costUsd.toFixed(2)} of $${config.agent.taskBudgetUsd.toFixed(2)}`
+          : undefined;
+    if (guard) {
+      escalate(d, guard, nowIso);
+      // An escalated task waits for a person and gives its in-flight slot back.
+      if (IN_FLIGHT_STAGES.includes(d.stage)) inFlightUsed--;
       continue;
     }
     if (blocker) {

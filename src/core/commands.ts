@@ -1,0 +1,273 @@
+import { type Board, emptyMemory, type Task } from "./board.js";
+import { type Config, PRIORITIES, type Priority } from "./config.js";
+import type { Effect } from "./effects.js";
+import { cloneJson } from "./json.js";
+import { plan, ref } from "./plan.js";
+
+/**
+ * Maintainer commands (`/conveyor …` in a comment, or `conveyor retry|abandon …` locally):
+ * the escalation choices of the workflow, plus pause/resume and status. Parsing and the
+ * effects they cause are pure; who may run them is the runtime's check.
+ */
+export type ConveyorCommand =
+  | { kind: "retry" }
+  | { kind: "escalate"; reason: string }
+  | { kind: "abandon"; reason: string }
+  | { kind: "deprioritize"; notes: string }
+  | { kind: "priority"; level: Priority }
+  | { kind: "pause"; reason: string }
+  | { kind: "resume" }
+  | { kind: "status" };
+
+export type ParsedCommand = ConveyorCommand | { error: string };
+
+const USAGE =
+  "commands: retry · escalate [reason] · abandon <reason> · deprioritize <notes> · priority <critical|high|medium|low> · pause [reason] · resume · status";
+
+/**
+ * The command in a comment: the first line that starts with `/conveyor`. `null` when the
+ * comment holds none (most comments); `{ error }` when it is malformed.
+ */
+export function parseCommand(text: string): ParsedCommand | null {
+  const line = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .find((l) => /^\/conveyor(\s|$)/.test(l));
+  if (line === undefined) return null;
+  const [, verb = "", ...rest] = line.split(/\s+/);
+  const arg = rest.join(" ").trim();
+  switch (verb.toLowerCase()) {
+    case "retry":
+      return { kind: "retry" };
+    case "escalate":
+      return { kind: "escalate", reason: arg || "escalated by a maintainer" };
+    case "abandon":
+      return arg
+        ? { kind: "abandon", reason: arg }
+        : { error: "`/conveyor abandon` needs a reason" };
+    case "deprioritize":
+    case "deprioritise":
+      return arg
+        ? { kind: "deprioritize", notes: arg }
+        : { error: "`/conveyor deprioritize` needs notes (why, and what would bring it back)" };
+    case "priority": {
+      const level = arg.toLowerCase() as Priority;
+      return PRIORITIES.includes(level)
+        ? { kind: "priority", level }
+        : { error: `\`/conveyor priority\` takes one of: ${PRIORITIES.join(", ")}` };
+    }
+    case "pause":
+      return { kind: "pause", reason: arg };
+    case "resume":
+      return { kind: "resume" };
+    case "status":
+      return { kind: "status" };
+    case "":
+      return { error: `\`/conveyor\` needs a command. ${USAGE}` };
+    default:
+      return { error: `unknown command \`${verb}\`. ${USAGE}` };
+  }
+}
+
+export interface CommandOutcome {
+  effects: Effect[];
+  /** What to answer the person who gave the command. */
+  reply: string;
+  /** False when the command was refused (the reply says why). */
+  accepted: boolean;
+}
+
+/**
+ * The effects of a command on one task (`taskId`), or on the repository for pause/resume.
+ * Retrying keeps the task's history (runs, tokens) but resets the failure counters, so the
+ * loop guards still hold across retries.
+ */
+export function planCommand(
+  board: Board,
+  taskId: string | undefined,
+  command: ConveyorCommand,
+  config: Config,
+  now: Date,
+): CommandOutcome {
+  const nowIso = now.toISOString();
+  if (command.kind === "pause" || command.kind === "resume") {
+    const memory = cloneJson(board.repoMemory);
+    memory.paused = command.kind === "pause";
+    if (command.kind === "pause" && command.reason) memory.pausedReason = command.reason;
+    else delete memory.pausedReason;
+    const changed =
+      memory.paused !== board.repoMemory.paused ||
+      memory.pausedReason !== board.repoMemory.pausedReason;
+    return {
+      effects: changed ? [{ type: "save-repo-memory", memory }] : [],
+      reply:
+        command.kind === "pause"
+          ? "Dispatching is paused for this repository: running agents finish, merges go on, nothing new starts. `/conveyor resume` to go on."
+          : "Dispatching resumed.",
+      accepted: true,
+    };
+  }
+  const task = board.tasks.find((t) => t.id === taskId);
+  if (!task)
+    return refuse(
+      `${taskId ? ref(taskId) : "This"} is not a Conveyor task (schedule it with the \`${config.labels.todo}\` label first).`,
+    );
+
+  switch (command.kind) {
+    case "status":
+      return { effects: [], reply: statusReply(board, task, config, now), accepted: true };
+    case "retry": {
+      if (task.stage === "done" || task.stage === "abandoned")
+        return refuse(`${ref(task.id)} is ${task.stage}; nothing to retry.`);
+      if (task.memory.run)
+        return refuse(`${ref(task.id)} has an agent running; wait for it, or escalate first.`);
+      const memory = cloneJson(task.memory);
+      const reset = emptyMemory().attempts;
+      memory.attempts = reset;
+      memory.escalation = undefined;
+      memory.verdicts = task.stage === "merge-queue" ? memory.verdicts : {};
+      // Runs count toward the loop guard; a maintainer's retry grants a fresh allowance.
+      memory.runs = 0;
+      const effects: Effect[] = [{ type: "save-memory", task: task.id, memory }];
+      if (task.memory.escalation) effects.push({ type: "clear-escalation", task: task.id });
+      return { effects, reply: `Retrying ${ref(task.id)} from ${task.stage}.`, accepted: true };
+    }
+    case "escalate": {
+      if (task.memory.escalation) return refuse(`${ref(task.id)} is already escalated.`);
+      const memory = cloneJson(task.memory);
+      memory.escalation = { reason: command.reason, at: nowIso, stage: task.stage };
+      const effects: Effect[] = [{ type: "save-memory", task: task.id, memory }];
+      if (task.memory.run) {
+        effects.unshift({
+          type: "cancel-run",
+          task: task.id,
+          correlationId: task.memory.run.correlationId,
+          force: false,
+          reason: "escalated by a maintainer",
+        });
+        memory.run = undefined;
+      }
+      effects.push({ type: "escalate", task: task.id, reason: command.reason, choices: [] });
+      return { effects, reply: `Escalated ${ref(task.id)}: ${command.reason}`, accepted: true };
+    }
+    case "abandon": {
+      if (task.stage === "done") return refuse(`${ref(task.id)} is already done.`);
+      const memory = cloneJson(task.memory);
+      const effects: Effect[] = [];
+      if (task.memory.run) {
+        effects.push({
+          type: "cancel-run",
+          task: task.id,
+          correlationId: task.memory.run.correlationId,
+          force: false,
+          reason: "abandoned",
+        });
+        memory.run = undefined;
+      }
+      memory.escalation = undefined;
+      memory.stageSince = nowIso;
+      effects.push(
+        {
+          type: "set-stage",
+          task: task.id,
+          from: task.stage,
+          to: "abandoned",
+          reason: `abandoned: ${command.reason}`,
+        },
+        { type: "save-memory", task: task.id, memory },
+        { type: "record-abandoned", task: task.id, title: task.title, reason: command.reason },
+        { type: "close-issue", task: task.id, reason: "not_planned" },
+      );
+      return {
+        effects,
+        reply: `Abandoned ${ref(task.id)}: ${command.reason}. Recorded in CHANGELOG.md.`,
+        accepted: true,
+      };
+    }
+    case "deprioritize": {
+      if (task.stage === "done" || task.stage === "abandoned")
+        return refuse(`${ref(task.id)} is ${task.stage}.`);
+      const memory = cloneJson(task.memory);
+      const effects: Effect[] = [];
+      if (task.memory.run) {
+        effects.push({
+          type: "cancel-run",
+          task: task.id,
+          correlationId: task.memory.run.correlationId,
+          force: false,
+          reason: "deprioritized",
+        });
+        memory.run = undefined;
+      }
+      memory.escalation = undefined;
+      memory.attempts = emptyMemory().attempts;
+      memory.feedback = `Deprioritized by a maintainer: ${command.notes}`;
+      memory.stageSince = nowIso;
+      if (task.stage !== "todo")
+        effects.push({
+          type: "set-stage",
+          task: task.id,
+          from: task.stage,
+          to: "todo",
+          reason: `deprioritized: ${command.notes}`,
+        });
+      effects.push({ type: "save-memory", task: task.id, memory });
+      if (task.memory.escalation) effects.push({ type: "clear-escalation", task: task.id });
+      if (task.priority !== "low")
+        effects.push({ type: "set-priority", task: task.id, from: task.priority, to: "low" });
+      return {
+        effects,
+        reply: `Moved ${ref(task.id)} back to the backlog at low priority.`,
+        accepted: true,
+      };
+    }
+    case "priority": {
+      if (task.priority === command.level)
+        return {
+          effects: [],
+          reply: `${ref(task.id)} is already ${command.level}.`,
+          accepted: true,
+        };
+      return {
+        effects: [{ type: "set-priority", task: task.id, from: task.priority, to: command.level }],
+        reply: `${ref(task.id)} is now ${command.level} priority.`,
+        accepted: true,
+      };
+    }
+  }
+}
+
+function refuse(reply: string): CommandOutcome {
+  return { effects: [], reply, accepted: false };
+}
+
+/** The answer to `/conveyor status`: where the task is and why it waits. */
+export function statusReply(board: Board, task: Task, config: Config, now: Date): string {
+  const p = plan(board, config, now);
+  const m = task.memory;
+  const lines = [`**${ref(task.id)}: ${task.title}** — ${task.stage}, priority ${task.priority}`];
+  if (m.run)
+    lines.push(
+      `- agent at work: ${m.run.role}, attempt ${m.run.attempt + 1}, since ${m.run.dispatchedAt}`,
+    );
+  if (task.pr)
+    lines.push(
+      `- PR${task.pr.number ? ` #${task.pr.number}` : ""}: \`${task.pr.branch}\` @ ${task.pr.headSha.slice(0, 7)}`,
+    );
+  const a = m.attempts;
+  lines.push(
+    `- failures so far: task ${a.task}, reviewer ${a.reviewer}, tester ${a.tester}, merge ${a.merge}; agent runs ${m.runs}/${config.guards.maxRunsPerTask}`,
+  );
+  lines.push(`- tokens ${m.tokens.toLocaleString("en-US")}, cost $${m.costUsd.toFixed(2)}`);
+  if (m.lastFailure) lines.push(`- last failure: ${m.lastFailure}`);
+  const why = p.waiting.filter((w) => w.task === task.id).map((w) => w.reason);
+  const next = p.effects.filter((e) => "task" in e && e.task === task.id && e.type === "dispatch");
+  if (why.length > 0) lines.push(`- waiting: ${why.join("; ")}`);
+  else if (next.length > 0) lines.push("- next: an agent is about to be dispatched");
+  else if (!m.run && task.stage !== "done" && task.stage !== "abandoned")
+    lines.push("- next: nothing pending");
+  lines.push(
+    `- slots: ${p.slots.used}/${p.slots.capacity} agents, ${p.inFlight.used}/${p.inFlight.capacity} tasks in flight`,
+  );
+  return lines.join("\n");
+}
