@@ -1,0 +1,95 @@
+import { realpathSync } from "node:fs";
+import Anthropic from "@anthropic-ai/sdk";
+import { conveyorTag } from "../replay/fake-messages-server.js";
+import { runAgentLoop } from "./agent-loop.js";
+import { runCommandAgent } from "./command-agent.js";
+import { emptyUsage, priceFor } from "./pricing.js";
+import { SYSTEM_PROMPT } from "./prompts.js";
+import type {
+  AgentReport,
+  CommandRun,
+  LoopStop,
+  RunRoleOptions,
+  UsageTotals,
+} from "./role-types.js";
+import { scrubEnv } from "./scrub-env.js";
+import type { ToolSpec } from "./tools/tool.js";
+
+export interface DriveResult {
+  stop: LoopStop;
+  report?: AgentReport;
+  usage: UsageTotals;
+  turns: number;
+  commands: CommandRun[];
+  /** Workspace-relative paths the agent wrote through its tools. */
+  written: string[];
+}
+
+/** Runs the role's agent (builtin loop or external command) until it finishes or `stopAt`. */
+export async function driveAgent(
+  o: RunRoleOptions,
+  session: { prompt: string; tools: ToolSpec[]; stopAt: Date },
+): Promise<DriveResult> {
+  const now = o.now ?? (() => new Date());
+  const log = o.log ?? (() => {});
+  const workspaceReal = realpathSync(o.workspace);
+  if (o.driver.kind === "command") {
+    const out = await runCommandAgent({
+      command: o.driver.command,
+      prompt: `${SYSTEM_PROMPT}\n\n${session.prompt}`,
+      cwd: workspaceReal,
+      ...(o.driver.env ? { env: o.driver.env } : {}),
+      timeoutMs: session.stopAt.getTime() - now().getTime(),
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+    return {
+      stop: out.stop,
+      ...(out.report ? { report: out.report } : {}),
+      usage: emptyUsage(),
+      turns: 1,
+      commands: [out.run],
+      written: [],
+    };
+  }
+  const client = new Anthropic({
+    apiKey: o.driver.apiKey,
+    ...(o.driver.baseURL ? { baseURL: o.driver.baseURL } : {}),
+    maxRetries: 0,
+  });
+  const price = priceFor(o.config.agent.prices, o.model);
+  if (!price) log(`no price for model ${o.model} in agent.prices: cost is counted as 0`);
+  const commands: CommandRun[] = [];
+  const written = new Set<string>();
+  const result = await runAgentLoop({
+    client,
+    model: o.model,
+    system: `${SYSTEM_PROMPT}\n\nRun ${conveyorTag(o.correlationId)}`,
+    prompt: session.prompt,
+    tools: session.tools,
+    context: {
+      workspaceReal,
+      env: scrubEnv(process.env),
+      timeLeftMs: () => session.stopAt.getTime() - now().getTime(),
+      ...(o.signal ? { signal: o.signal } : {}),
+      commands,
+      written,
+    },
+    maxTurns: o.config.roles[o.role].maxTurns,
+    stopAt: session.stopAt,
+    costBudgetUsd: o.config.agent.costBudgetUsd,
+    price,
+    ...(o.driver.maxRetries !== undefined ? { maxRetries: o.driver.maxRetries } : {}),
+    now,
+    ...(o.sleep ? { sleep: o.sleep } : {}),
+    log,
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
+  return {
+    stop: result.stop,
+    ...(result.report ? { report: result.report } : {}),
+    usage: result.usage,
+    turns: result.turns,
+    commands,
+    written: [...written].sort(),
+  };
+}

@@ -1,0 +1,151 @@
+import type { Octokit } from "@octokit/rest";
+import { decodeMarker } from "../core/markers.js";
+import type {
+  AgentHost,
+  CheckRequest,
+  IssueData,
+  PrDiff,
+  PrRequest,
+  ResultPublication,
+  ReviewRequest,
+} from "./host.js";
+
+export interface GitHubHostOptions {
+  octokit: Octokit;
+  owner: string;
+  repo: string;
+}
+
+const MAX_TEXT = 60_000;
+
+/** The agent host over the GitHub REST API. */
+export class GitHubHost implements AgentHost {
+  readonly #o: Octokit;
+  readonly #repo: { owner: string; repo: string };
+
+  constructor(options: GitHubHostOptions) {
+    this.#o = options.octokit;
+    this.#repo = { owner: options.owner, repo: options.repo };
+  }
+
+  async readIssue(id: string): Promise<IssueData> {
+    const issue_number = issueNumber(id);
+    const { data } = await this.#o.rest.issues.get({ ...this.#repo, issue_number });
+    const comments = await this.#o.paginate(this.#o.rest.issues.listComments, {
+      ...this.#repo,
+      issue_number,
+      per_page: 100,
+    });
+    return {
+      id,
+      title: data.title,
+      body: data.body ?? "",
+      // Conveyor's own status and result comments are not part of the task.
+      comments: comments.map((c) => c.body ?? "").filter((b) => !b.includes("<!-- conveyor:")),
+    };
+  }
+
+  async openOrUpdatePr(request: PrRequest): Promise<{ number: number; url?: string }> {
+    const body = request.body.slice(0, MAX_TEXT);
+    let number = request.pr;
+    if (number === undefined) {
+      const open = await this.#o.rest.pulls.list({
+        ...this.#repo,
+        head: `${this.#repo.owner}:${request.branch}`,
+        state: "open",
+        per_page: 1,
+      });
+      number = open.data[0]?.number;
+    }
+    if (number !== undefined) {
+      const { data } = await this.#o.rest.pulls.update({
+        ...this.#repo,
+        pull_number: number,
+        title: request.title,
+        body,
+      });
+      return { number: data.number, url: data.html_url };
+    }
+    const { data } = await this.#o.rest.pulls.create({
+      ...this.#repo,
+      head: request.branch,
+      base: request.base,
+      title: request.title,
+      body,
+    });
+    return { number: data.number, url: data.html_url };
+  }
+
+  async prDiff(pr: number): Promise<PrDiff | undefined> {
+    const files = await this.#o.paginate(this.#o.rest.pulls.listFiles, {
+      ...this.#repo,
+      pull_number: pr,
+      per_page: 100,
+    });
+    const response = await this.#o.rest.pulls.get({
+      ...this.#repo,
+      pull_number: pr,
+      mediaType: { format: "diff" },
+    });
+    return { files: files.map((f) => f.filename), diff: String(response.data as unknown) };
+  }
+
+  async postReview(review: ReviewRequest): Promise<void> {
+    const event = review.verdict === "approve" ? "APPROVE" : "REQUEST_CHANGES";
+    const params = {
+      ...this.#repo,
+      pull_number: review.pr,
+      commit_id: review.headSha,
+      body: review.body.slice(0, MAX_TEXT),
+      comments: review.comments.map((c) => ({
+        path: c.path,
+        line: c.line,
+        side: "RIGHT" as const,
+        body: c.body,
+      })),
+    };
+    try {
+      await this.#o.rest.pulls.createReview({ ...params, event });
+    } catch (e: unknown) {
+      // A token cannot approve or request changes on its own PR (422): post as a comment review.
+      if ((e as { status?: number }).status !== 422) throw e;
+      await this.#o.rest.pulls.createReview({ ...params, event: "COMMENT" });
+    }
+  }
+
+  async publishCheck(check: CheckRequest): Promise<void> {
+    await this.#o.rest.checks.create({
+      ...this.#repo,
+      name: check.name,
+      head_sha: check.headSha,
+      status: "completed",
+      conclusion: check.conclusion,
+      output: { title: check.title.slice(0, 200), summary: check.summary.slice(0, MAX_TEXT) },
+    });
+  }
+
+  async publishResult(publication: ResultPublication): Promise<void> {
+    const issue_number = issueNumber(publication.task);
+    const body = publication.body;
+    // One comment per run: a re-publication of the same run updates its comment.
+    const comments = await this.#o.paginate(this.#o.rest.issues.listComments, {
+      ...this.#repo,
+      issue_number,
+      per_page: 100,
+    });
+    const mine = comments.find((c) => {
+      const marker = decodeMarker("result", c.body ?? "") as
+        | { correlationId?: unknown }
+        | undefined;
+      return marker?.correlationId === publication.result.correlationId;
+    });
+    if (mine) await this.#o.rest.issues.updateComment({ ...this.#repo, comment_id: mine.id, body });
+    else await this.#o.rest.issues.createComment({ ...this.#repo, issue_number, body });
+  }
+}
+
+function issueNumber(id: string): number {
+  const n = Number(id.replace(/^#/, ""));
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`'${id}' is not an issue number`);
+  return n;
+}

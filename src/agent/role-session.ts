@@ -1,0 +1,175 @@
+import { realpathSync } from "node:fs";
+import type { AgentResult } from "../core/board.js";
+import type { DriveResult } from "./drive-agent.js";
+import { totalTokens } from "./pricing.js";
+import { DEFAULT_PROMPTS, type PromptVars, renderPrompt } from "./prompts.js";
+import { renderResultComment } from "./result-comment.js";
+import type { AgentReport, LoopStop, RoleOutcome, RunRoleOptions } from "./role-types.js";
+import { frameUntrusted } from "./untrusted-text.js";
+import { WorkspaceGit } from "./workspace-git.js";
+
+/** What every role shares: its git, clock, log, and the time it must stop the agent. */
+export interface RoleSession {
+  o: RunRoleOptions;
+  git: WorkspaceGit;
+  workspaceReal: string;
+  startedAt: Date;
+  now: () => Date;
+  log: (line: string) => void;
+  /** The agent stops here; the time left until the deadline is for commit, push, publish. */
+  stopAt: Date;
+}
+
+export async function openSession(o: RunRoleOptions): Promise<RoleSession> {
+  const now = o.now ?? (() => new Date());
+  const startedAt = now();
+  const total = o.deadline.getTime() - startedAt.getTime();
+  const reserve = Math.min(120_000, Math.max(10_000, total * 0.15));
+  return {
+    o,
+    git: await WorkspaceGit.open(o.workspace, o.remote),
+    workspaceReal: realpathSync(o.workspace),
+    startedAt,
+    now,
+    log: o.log ?? (() => {}),
+    stopAt: new Date(o.deadline.getTime() - reserve),
+  };
+}
+
+/** How a run ended, in the result's terms. */
+export function outcomeOf(stop: LoopStop, report: AgentReport | undefined): AgentResult["outcome"] {
+  if (report) return report.outcome === "done" ? "ok" : report.outcome;
+  switch (stop.reason) {
+    case "finished":
+    case "end_turn":
+      return "ok";
+    case "deadline":
+    case "max_turns":
+    case "cost_budget":
+    case "max_tokens":
+    case "context_exhausted":
+      return "incomplete";
+    default:
+      return "failed";
+  }
+}
+
+/** Plain words for a run that did not finish normally. */
+export function stopSentence(stop: LoopStop): string {
+  const why: Record<LoopStop["reason"], string> = {
+    finished: "",
+    end_turn: "",
+    max_turns: "Stopped: turn limit reached",
+    deadline: "Stopped: time budget reached",
+    cost_budget: "Stopped: cost budget reached",
+    max_tokens: "Stopped: the model kept hitting its output limit",
+    refusal: "Failed: the model refused to continue",
+    context_exhausted: "Stopped: the conversation filled the context window",
+    api_error: "Failed: Anthropic API error",
+    aborted: "Stopped: the run was cancelled",
+    command_failed: "Failed: the agent command failed",
+  };
+  return why[stop.reason] ? `${why[stop.reason]} (${stop.message}).` : "";
+}
+
+/** The prompt variables every role shares. */
+export function baseVars(o: RunRoleOptions): PromptVars {
+  const issueText = [
+    o.task.body ?? "",
+    ...(o.task.comments ?? []).map((c, i) => `--- comment ${i + 1} ---\n${c}`),
+  ].join("\n\n");
+  const source = /^\d+$/.test(o.task.id) ? `issue #${o.task.id}` : `task ${o.task.id}`;
+  return {
+    role: o.role,
+    minutes: String(o.config.roles[o.role].timeoutMinutes),
+    taskId: o.task.id,
+    title: frameTitle(o.task.title),
+    description: frameUntrusted(`${source} body and comments`, issueText || "(no description)"),
+    locations: o.task.locations.length
+      ? o.task.locations.map((l) => `- ${l}`).join("\n")
+      : "(not given)",
+    feedback: o.feedback
+      ? `\n## Feedback from the previous run (attempt ${o.attempt})\n${frameUntrusted("previous review or test report", o.feedback)}\n`
+      : "",
+    branch: o.branch,
+    baseBranch: o.baseBranch,
+    attempt: String(o.attempt + 1),
+    testPolicy: o.config.tests.taskAgentRunsTests
+      ? "You may run the relevant tests with bash to check your change."
+      : "Do not run the test suite: the tester does that after review. You may run quick checks (build, type check).",
+    diff: "",
+    changedFiles: "",
+    failures: "",
+  };
+}
+
+function frameTitle(title: string): string {
+  return frameUntrusted("title", title).replace(/\n/g, " ");
+}
+
+export function renderRolePrompt(o: RunRoleOptions, vars: PromptVars): string {
+  return renderPrompt(o.config.roles[o.role].prompt ?? DEFAULT_PROMPTS[o.role], vars);
+}
+
+export interface Finalize {
+  outcome: AgentResult["outcome"];
+  summary: string;
+  drive: DriveResult | undefined;
+  headSha?: string;
+  baseSha?: string;
+  pr?: number;
+  verdict?: AgentResult["verdict"];
+  passed?: boolean;
+  filesChanged: string[];
+  extraCommands?: RoleOutcome["commands"];
+  review?: RoleOutcome["review"];
+}
+
+/** Builds the result, publishes it on the issue (a failure to publish is logged, not thrown). */
+export async function finalize(s: RoleSession, f: Finalize): Promise<RoleOutcome> {
+  const o = s.o;
+  const usage = f.drive?.usage ?? {
+    calls: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheWriteTokens: 0,
+    cacheReadTokens: 0,
+    costUsd: 0,
+  };
+  const result: AgentResult = {
+    correlationId: o.correlationId,
+    role: o.role,
+    outcome: f.outcome,
+    ...(f.verdict ? { verdict: f.verdict } : {}),
+    ...(f.passed !== undefined ? { passed: f.passed } : {}),
+    ...(f.headSha ? { headSha: f.headSha } : {}),
+    ...(f.baseSha ? { baseSha: f.baseSha } : {}),
+    ...(f.pr !== undefined ? { pr: f.pr } : {}),
+    branch: o.branch,
+    summary: f.summary,
+    tokens: totalTokens(usage),
+    costUsd: Math.round(usage.costUsd * 1e6) / 1e6,
+    finishedAt: s.now().toISOString(),
+  };
+  const commands = [...(f.drive?.commands ?? []), ...(f.extraCommands ?? [])];
+  const durationMs = s.now().getTime() - s.startedAt.getTime();
+  const body = renderResultComment(result, { filesChanged: f.filesChanged, commands, durationMs });
+  try {
+    await o.host.publishResult({ task: o.task.id, result, body });
+  } catch (e: unknown) {
+    s.log(`could not publish the result: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return {
+    result,
+    filesChanged: f.filesChanged,
+    commands,
+    ...(f.review ? { review: f.review } : {}),
+    ...(f.drive?.report ? { report: f.drive.report } : {}),
+    usage,
+    turns: f.drive?.turns ?? 0,
+    durationMs,
+    stop: f.drive?.stop ?? { reason: "finished", message: f.summary },
+  };
+}
+
+export const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));

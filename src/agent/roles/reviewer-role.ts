@@ -1,0 +1,125 @@
+import { partitionComments } from "../commentable-lines.js";
+import { driveAgent } from "../drive-agent.js";
+import type { ReviewComment } from "../host.js";
+import {
+  baseVars,
+  errorMessage,
+  finalize,
+  outcomeOf,
+  type RoleSession,
+  renderRolePrompt,
+  stopSentence,
+} from "../role-session.js";
+import type { ReviewOutcome, RoleOutcome } from "../role-types.js";
+import { toolsFor } from "../tools/toolset.js";
+import { truncateHeadTail } from "../truncate-output.js";
+import { frameUntrusted } from "../untrusted-text.js";
+
+const MAX_DIFF = 60_000;
+
+/**
+ * The reviewer: reads the PR's diff, lets the agent review (and make small fixes), commits
+ * and pushes those fixes, then posts ONE review whose inline comments are all on lines of
+ * the final diff; the other comments go into the review's body.
+ */
+export async function runReviewerRole(s: RoleSession): Promise<RoleOutcome> {
+  const o = s.o;
+  await s.git.checkoutTaskBranch(o.branch, o.baseBranch);
+  const baseRef = (await s.git.ref(o.baseBranch))!;
+  const hosted = o.pr !== undefined ? await o.host.prDiff(o.pr) : undefined;
+  const diff = hosted?.diff ?? (await s.git.diff(baseRef));
+  const files = hosted?.files ?? (await s.git.changedSince(baseRef));
+  const vars = {
+    ...baseVars(o),
+    diff: frameUntrusted("pull request diff", truncateHeadTail(diff, MAX_DIFF) || "(empty diff)"),
+    changedFiles: files.map((f) => `\`${f}\``).join(", ") || "(none)",
+  };
+  const drive = await driveAgent(o, {
+    prompt: renderRolePrompt(o, vars),
+    tools: toolsFor("reviewer"),
+    stopAt: s.stopAt,
+  });
+  let outcome = outcomeOf(drive.stop, drive.report);
+  const verdict = drive.report?.verdict;
+  if (outcome === "ok" && !verdict) outcome = "failed";
+
+  const before = await s.git.head();
+  const commit = await s.git.commitAll(`Review fixes\n\nConveyor run ${o.correlationId}`);
+  const push = commit ? await s.git.push(o.branch) : { pushed: false };
+  const headSha = await s.git.head();
+  const fixedFiles = commit ? (await s.git.changedSince(before)).filter(Boolean) : [];
+  const problems: string[] = [];
+  if (push.error) problems.push(`Push of the review fixes failed: ${push.error}.`);
+
+  let review: ReviewOutcome | undefined;
+  if (outcome === "ok" && verdict && o.pr !== undefined) {
+    const finalDiff = commit ? await s.git.diff(baseRef) : diff;
+    const { inline, outside } = partitionComments(drive.report?.comments ?? [], finalDiff);
+    review = { verdict, summary: drive.report!.summary, inline, outside };
+    try {
+      await o.host.postReview({
+        pr: o.pr,
+        headSha,
+        verdict,
+        body: reviewBody(review, fixedFiles),
+        comments: inline,
+      });
+      await o.host.publishCheck({
+        name: "conveyor/review",
+        headSha,
+        conclusion: verdict === "approve" ? "success" : "failure",
+        title: `Review: ${verdict.replace("_", " ")}`,
+        summary: reviewBody(review, fixedFiles),
+      });
+    } catch (e: unknown) {
+      outcome = "failed";
+      problems.push(`Could not post the review: ${errorMessage(e)}.`);
+    }
+  } else if (outcome === "ok" && verdict) {
+    const { inline, outside } = partitionComments(drive.report?.comments ?? [], diff);
+    review = { verdict, summary: drive.report!.summary, inline, outside };
+  }
+  const summary = [
+    stopSentence(drive.stop),
+    outcome === "failed" && !verdict && drive.stop.reason !== "api_error"
+      ? "The reviewer gave no verdict."
+      : "",
+    ...problems,
+    drive.report?.summary ?? "",
+    commit
+      ? `Review fixes committed as ${commit.slice(0, 7)}${push.pushed ? " and pushed" : ""}.`
+      : "",
+  ]
+    .filter(Boolean)
+    .join(" ");
+  return finalize(s, {
+    outcome,
+    summary,
+    drive,
+    headSha,
+    ...(o.pr !== undefined ? { pr: o.pr } : {}),
+    ...(verdict && outcome === "ok" ? { verdict } : {}),
+    filesChanged: fixedFiles,
+    ...(review ? { review } : {}),
+  });
+}
+
+export function reviewBody(review: ReviewOutcome, fixedFiles: string[]): string {
+  const lines = [
+    `**Conveyor review: ${review.verdict.replace("_", " ")}**`,
+    "",
+    review.summary.trim(),
+  ];
+  if (fixedFiles.length > 0)
+    lines.push(
+      "",
+      `The reviewer pushed fixes to: ${fixedFiles.map((f) => `\`${f}\``).join(", ")}.`,
+    );
+  if (review.outside.length > 0)
+    lines.push(
+      "",
+      "Comments on lines outside the diff:",
+      ...review.outside.map((c: ReviewComment) => `- \`${c.path}:${c.line}\`: ${c.body}`),
+    );
+  return lines.join("\n");
+}

@@ -1,0 +1,168 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { type DriveResult, driveAgent } from "../drive-agent.js";
+import {
+  baseVars,
+  errorMessage,
+  finalize,
+  outcomeOf,
+  type RoleSession,
+  renderRolePrompt,
+  stopSentence,
+} from "../role-session.js";
+import type { CommandRun, RoleOutcome } from "../role-types.js";
+import { runShell } from "../run-shell.js";
+import { scrubEnv } from "../scrub-env.js";
+import { type RepoFacts, selectTestCommands } from "../targeted-tests.js";
+import { toolsFor } from "../tools/toolset.js";
+import { frameUntrusted } from "../untrusted-text.js";
+
+const TEST_TIMEOUT_MS = 10 * 60_000;
+
+/**
+ * The tester: merges the base branch in (a conflict is reported as such), runs the tests
+ * aimed at the changed files, lets the agent fix failures within its budget, re-runs, pushes,
+ * and publishes `conveyor/test` on the head SHA.
+ */
+export async function runTesterRole(s: RoleSession): Promise<RoleOutcome> {
+  const o = s.o;
+  await s.git.checkoutTaskBranch(o.branch, o.baseBranch);
+  const baseRef = (await s.git.ref(o.baseBranch))!;
+  const baseSha = (await s.git.revParse(baseRef))!;
+  const merged = await s.git.merge(baseRef, `Merge ${o.baseBranch} into ${o.branch}`);
+  if (!merged.ok) {
+    const headSha = await s.git.head();
+    const summary = `Merge conflict: merging ${o.baseBranch} (${baseSha.slice(0, 7)}) into ${o.branch} conflicts in ${merged.conflicts.map((f) => `\`${f}\``).join(", ") || "(unknown files)"}. The branch must be updated by a task agent.`;
+    await check(s, headSha, false, summary, []);
+    return finalize(s, {
+      outcome: "failed",
+      summary,
+      drive: undefined,
+      headSha,
+      baseSha,
+      passed: false,
+      filesChanged: [],
+      ...prOf(s),
+    });
+  }
+  const changed = await s.git.changedSince(baseRef);
+  const commands = selectTestCommands(changed, o.config.tests.rules, repoFacts(s.workspaceReal));
+  const runs: CommandRun[] = [];
+  const runAll = async () => {
+    const batch: CommandRun[] = [];
+    for (const command of commands) {
+      const left = s.stopAt.getTime() - s.now().getTime();
+      const run = await runShell(command, {
+        cwd: s.workspaceReal,
+        env: scrubEnv(process.env, { CI: "true" }),
+        timeoutMs: Math.max(1000, Math.min(TEST_TIMEOUT_MS, left)),
+        ...(o.signal ? { signal: o.signal } : {}),
+      });
+      s.log(`test: ${command} → ${run.timedOut ? "timed out" : `exit ${run.exitCode}`}`);
+      batch.push(run);
+    }
+    runs.push(...batch);
+    return batch;
+  };
+  let last = await runAll();
+  let drive: DriveResult | undefined;
+  const failing = () => last.filter((r) => r.exitCode !== 0 || r.timedOut);
+  if (failing().length > 0 && s.now() < s.stopAt) {
+    const failures = failing()
+      .map(
+        (r) => `$ ${r.command}\n${r.timedOut ? "(timed out)" : `exit ${r.exitCode}`}\n${r.output}`,
+      )
+      .join("\n\n");
+    drive = await driveAgent(o, {
+      prompt: renderRolePrompt(o, {
+        ...baseVars(o),
+        failures: frameUntrusted("test output", failures),
+        changedFiles: changed.map((f) => `\`${f}\``).join(", "),
+      }),
+      tools: toolsFor("tester"),
+      stopAt: s.stopAt,
+    });
+    if (drive.stop.reason !== "api_error" && drive.stop.reason !== "aborted") last = await runAll();
+  }
+  const passed = failing().length === 0;
+  const commit = await s.git.commitAll(`Fix targeted tests\n\nConveyor run ${o.correlationId}`);
+  const push = await s.git.push(o.branch);
+  const headSha = await s.git.head();
+  const agentOutcome = drive ? outcomeOf(drive.stop, drive.report) : "ok";
+  const outcome = push.error
+    ? "failed"
+    : passed
+      ? "ok"
+      : agentOutcome === "incomplete"
+        ? "incomplete"
+        : "ok";
+  const summary = [
+    commands.length === 0
+      ? "No targeted tests: no test rule or runner convention matched the changed files."
+      : passed
+        ? `Targeted tests passed (${commands.length} command${commands.length > 1 ? "s" : ""}${drive ? ", after fixes" : ""}).`
+        : `Targeted tests failed: ${failing()
+            .map((r) => `\`${r.command}\``)
+            .join(", ")}.`,
+    drive ? stopSentence(drive.stop) : "",
+    drive?.report?.summary ?? "",
+    push.error ? `Push failed: ${push.error}.` : "",
+    commit ? `Fixes committed as ${commit.slice(0, 7)}.` : "",
+  ]
+    .filter(Boolean)
+    .join(" ");
+  try {
+    await check(s, headSha, passed, summary, runs);
+  } catch (e: unknown) {
+    s.log(`could not publish conveyor/test: ${errorMessage(e)}`);
+  }
+  return finalize(s, {
+    outcome,
+    summary,
+    drive,
+    headSha,
+    baseSha,
+    passed,
+    filesChanged: drive?.written ?? [],
+    extraCommands: runs,
+    ...prOf(s),
+  });
+}
+
+function prOf(s: RoleSession): { pr?: number } {
+  return s.o.pr !== undefined ? { pr: s.o.pr } : {};
+}
+
+async function check(
+  s: RoleSession,
+  headSha: string,
+  passed: boolean,
+  summary: string,
+  runs: CommandRun[],
+) {
+  const detail = runs
+    .map(
+      (r) =>
+        `### \`${r.command}\`: ${r.timedOut ? "timed out" : `exit ${r.exitCode}`}\n\n\`\`\`\n${r.output.slice(-3000)}\n\`\`\``,
+    )
+    .join("\n\n");
+  await s.o.host.publishCheck({
+    name: "conveyor/test",
+    headSha,
+    conclusion: passed ? "success" : "failure",
+    title: passed ? "Targeted tests passed" : "Targeted tests failed",
+    summary: detail ? `${summary}\n\n${detail}` : summary,
+  });
+}
+
+function repoFacts(root: string): RepoFacts {
+  let packageJson: RepoFacts["packageJson"];
+  try {
+    packageJson = JSON.parse(
+      readFileSync(join(root, "package.json"), "utf8"),
+    ) as RepoFacts["packageJson"];
+  } catch {
+    packageJson = undefined;
+  }
+  return { ...(packageJson ? { packageJson } : {}), exists: (p) => existsSync(join(root, p)) };
+}

@@ -1,0 +1,143 @@
+import { git, gitOk, identityArgs } from "./git.js";
+
+/**
+ * The git steps of a role in its workspace: fetch, check out the task branch, merge the
+ * base, commit everything, push. `remote` undefined means local mode without a remote.
+ */
+export class WorkspaceGit {
+  constructor(
+    readonly cwd: string,
+    readonly remote: string | undefined,
+  ) {}
+
+  /** The remote name if it is configured in the repository, else undefined. */
+  static async open(cwd: string, remote: string | null | undefined): Promise<WorkspaceGit> {
+    const wanted = remote === null || remote === "" ? undefined : (remote ?? "origin");
+    if (wanted === undefined) return new WorkspaceGit(cwd, undefined);
+    const remotes = (await git(cwd, ["remote"])).stdout.split("\n").map((s) => s.trim());
+    return new WorkspaceGit(cwd, remotes.includes(wanted) ? wanted : undefined);
+  }
+
+  async fetch(): Promise<void> {
+    if (this.remote) await gitOk(this.cwd, ["fetch", "--quiet", "--prune", this.remote]);
+  }
+
+  /** The ref of a branch to build on: the remote's copy when there is a remote. */
+  async ref(branch: string): Promise<string | undefined> {
+    if (this.remote) {
+      const remoteRef = `refs/remotes/${this.remote}/${branch}`;
+      if ((await git(this.cwd, ["rev-parse", "--verify", "--quiet", remoteRef])).code === 0)
+        return remoteRef;
+    }
+    const local = `refs/heads/${branch}`;
+    if ((await git(this.cwd, ["rev-parse", "--verify", "--quiet", local])).code === 0) return local;
+    return undefined;
+  }
+
+  async currentBranch(): Promise<string> {
+    return (await git(this.cwd, ["symbolic-ref", "--quiet", "--short", "HEAD"])).stdout.trim();
+  }
+
+  /**
+   * Checks out `branch`: reuses it (remote copy first) when it exists, else creates it
+   * from `base`. Returns whether it was created.
+   */
+  async checkoutTaskBranch(branch: string, base: string): Promise<{ created: boolean }> {
+    await this.fetch();
+    if ((await this.currentBranch()) === branch) {
+      const upstream = this.remote ? await this.ref(branch) : undefined;
+      if (upstream?.startsWith("refs/remotes/"))
+        await gitOk(this.cwd, ["merge", "--ff-only", "--quiet", upstream]).catch(() => undefined);
+      return { created: false };
+    }
+    const existing = await this.ref(branch);
+    if (existing) {
+      await gitOk(this.cwd, ["checkout", "--quiet", "-B", branch, existing]);
+      return { created: false };
+    }
+    const baseRef = await this.ref(base);
+    if (!baseRef) throw new Error(`base branch '${base}' not found`);
+    await gitOk(this.cwd, ["checkout", "--quiet", "-B", branch, baseRef]);
+    return { created: true };
+  }
+
+  async head(): Promise<string> {
+    return (await gitOk(this.cwd, ["rev-parse", "HEAD"])).trim();
+  }
+
+  async revParse(ref: string): Promise<string | undefined> {
+    const r = await git(this.cwd, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
+    return r.code === 0 ? r.stdout.trim() : undefined;
+  }
+
+  /** Files changed between `base` and the work tree (committed or not, new files included). */
+  async changedSince(base: string): Promise<string[]> {
+    const committed = (await git(this.cwd, ["diff", "--name-only", `${base}...HEAD`])).stdout;
+    const status = (await git(this.cwd, ["status", "--porcelain", "--untracked-files=all"])).stdout;
+    const pending = status
+      .split("\n")
+      .filter((l) => l.length > 3)
+      .map((l) => l.slice(3).replace(/^.* -> /, ""));
+    return [...new Set([...committed.split("\n").filter(Boolean), ...pending])].sort();
+  }
+
+  async diff(base: string): Promise<string> {
+    return (await git(this.cwd, ["diff", "--no-color", `${base}...HEAD`])).stdout;
+  }
+
+  async hasPendingChanges(): Promise<boolean> {
+    return (await git(this.cwd, ["status", "--porcelain"])).stdout.trim() !== "";
+  }
+
+  /** Commits everything pending; returns the new head, or undefined when nothing changed. */
+  async commitAll(message: string): Promise<string | undefined> {
+    if (!(await this.hasPendingChanges())) return undefined;
+    await gitOk(this.cwd, ["add", "-A"]);
+    await gitOk(this.cwd, [
+      ...(await identityArgs(this.cwd)),
+      "commit",
+      "--quiet",
+      "--no-verify",
+      "-m",
+      message,
+    ]);
+    return this.head();
+  }
+
+  /** Merges `ref` into the current branch; on a conflict aborts and lists the files. */
+  async merge(
+    ref: string,
+    message: string,
+  ): Promise<{ ok: true } | { ok: false; conflicts: string[]; message: string }> {
+    const r = await git(this.cwd, [
+      ...(await identityArgs(this.cwd)),
+      "merge",
+      "--no-ff",
+      "--no-edit",
+      "-m",
+      message,
+      ref,
+    ]);
+    if (r.code === 0) return { ok: true };
+    const conflicts = (await git(this.cwd, ["diff", "--name-only", "--diff-filter=U"])).stdout
+      .split("\n")
+      .filter(Boolean);
+    await git(this.cwd, ["merge", "--abort"]);
+    return {
+      ok: false,
+      conflicts,
+      message: (r.stdout + r.stderr).trim().split("\n").slice(-3).join(" / "),
+    };
+  }
+
+  /** Pushes HEAD to `branch` on the remote (no-op without a remote). */
+  async push(branch: string): Promise<{ pushed: boolean; error?: string }> {
+    if (!this.remote) return { pushed: false };
+    const r = await git(this.cwd, ["push", "--quiet", this.remote, `HEAD:refs/heads/${branch}`]);
+    if (r.code === 0) return { pushed: true };
+    return {
+      pushed: false,
+      error: (r.stderr || r.stdout).trim().split("\n").slice(-2).join(" / "),
+    };
+  }
+}

@@ -1,0 +1,194 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { estimateTokens, PromptCacheModel } from "./prompt-cache-model.js";
+import type { ScriptedTurn } from "./turns.js";
+
+/**
+ * A local stand-in for the Anthropic Messages API (non-streaming `POST /v1/messages`) that
+ * plays scripted turns to the real SDK client (`baseURL` = the server's url). One server can
+ * serve many agents at once: each request is routed to a script by a key taken from its body,
+ * by default the `[conveyor:<correlationId>]` tag the agent loop puts in its system prompt.
+ * Runtime code: the offline demo ships it.
+ */
+
+export interface RecordedRequest {
+  /** Script key of the request (correlation id), if one was found. */
+  key: string | undefined;
+  /** 0-based position of this request among the requests with the same key. */
+  index: number;
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  /** Parsed JSON body (undefined when the body was not JSON). */
+  body: unknown;
+  /** The body exactly as received. */
+  raw: string;
+}
+
+export interface FakeMessagesServerOptions {
+  /** Scripts by key: the n-th request with a key gets the n-th turn. */
+  scripts?: Record<string, ScriptedTurn[]>;
+  /** Script for requests whose key has no script (or no key at all). */
+  fallback?: ScriptedTurn[];
+  /** Answers a request itself (takes precedence; return undefined to use the scripts). */
+  respond?: (request: RecordedRequest) => ScriptedTurn | undefined;
+  /** Key of a request; default: the first `[conveyor:<id>]` tag in the system prompt, else anywhere. */
+  keyOf?: (body: unknown, raw: string) => string | undefined;
+  /** If set, only this API key is accepted (as `x-api-key` or `Authorization: Bearer`). */
+  apiKey?: string;
+}
+
+export interface FakeMessagesServer {
+  url: string;
+  requests: RecordedRequest[];
+  close(): Promise<void>;
+}
+
+const TAG = /\[conveyor:([^\]\s]+)\]/;
+
+/** The `[conveyor:<id>]` tag the agent loop writes into its system prompt. */
+export const conveyorTag = (correlationId: string): string => `[conveyor:${correlationId}]`;
+
+export function defaultKeyOf(body: unknown, raw: string): string | undefined {
+  const system = (body as { system?: unknown } | undefined)?.system;
+  const systemText = typeof system === "string" ? system : JSON.stringify(system ?? "");
+  return TAG.exec(systemText)?.[1] ?? TAG.exec(raw)?.[1];
+}
+
+export async function startFakeMessagesServer(
+  options: FakeMessagesServerOptions = {},
+): Promise<FakeMessagesServer> {
+  const requests: RecordedRequest[] = [];
+  const counters = new Map<string, number>();
+  const caches = new Map<string, PromptCacheModel>();
+  const keyOf = options.keyOf ?? defaultKeyOf;
+  let messageCounter = 0;
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const raw = await readBody(req);
+    const path = (req.url ?? "/").split("?")[0]!;
+    if (req.method !== "POST" || path !== "/v1/messages")
+      return send(res, 404, errorBody(404, `no route ${req.method} ${path}`));
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : String(v)]),
+    );
+    const key = headers["x-api-key"] ?? /^Bearer (.+)$/.exec(headers.authorization ?? "")?.[1];
+    if (!key || (options.apiKey !== undefined && key !== options.apiKey))
+      return send(res, 401, errorBody(401, "invalid x-api-key"));
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      body = undefined;
+    }
+    if (body === undefined) return send(res, 400, errorBody(400, "body is not JSON"));
+    const scriptKey = keyOf(body, raw);
+    const counterKey = scriptKey ?? "";
+    const index = counters.get(counterKey) ?? 0;
+    counters.set(counterKey, index + 1);
+    const recorded: RecordedRequest = {
+      key: scriptKey,
+      index,
+      method: req.method,
+      path,
+      headers,
+      body,
+      raw,
+    };
+    requests.push(recorded);
+    const script =
+      (scriptKey !== undefined ? options.scripts?.[scriptKey] : undefined) ?? options.fallback;
+    const turn: ScriptedTurn = options.respond?.(recorded) ??
+      script?.[index] ?? {
+        kind: "message",
+        content: [
+          { type: "text", text: `(fake server: script '${counterKey}' has no turn ${index})` },
+        ],
+        stop_reason: "end_turn",
+      };
+    if (turn.kind === "error")
+      return send(
+        res,
+        turn.status,
+        turn.body ?? errorBody(turn.status, "scripted error"),
+        turn.headers,
+      );
+    let cache = caches.get(counterKey);
+    if (!cache) {
+      cache = new PromptCacheModel();
+      caches.set(counterKey, cache);
+    }
+    const charged = cache.charge(body);
+    messageCounter += 1;
+    send(res, 200, {
+      id: `msg_fake_${String(messageCounter).padStart(6, "0")}`,
+      type: "message",
+      role: "assistant",
+      model: (body as { model?: string }).model ?? "fake",
+      content: turn.content,
+      stop_reason: turn.stop_reason,
+      stop_sequence: null,
+      usage: {
+        ...charged,
+        output_tokens: estimateTokens(JSON.stringify(turn.content)),
+        ...turn.usage,
+      },
+    });
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      send(res, 500, errorBody(500, e instanceof Error ? e.message : String(e)));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+const ERROR_TYPES: Record<number, string> = {
+  400: "invalid_request_error",
+  401: "authentication_error",
+  403: "permission_error",
+  404: "not_found_error",
+  413: "request_too_large",
+  429: "rate_limit_error",
+  500: "api_error",
+  529: "overloaded_error",
+};
+
+export function errorBody(status: number, message: string): unknown {
+  return { type: "error", error: { type: ERROR_TYPES[status] ?? "api_error", message } };
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  if (res.headersSent) return;
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", ...headers });
+  res.end(text);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
