@@ -82,6 +82,14 @@ export interface TreeEntry {
   content: string | null;
 }
 
+/** Fields of one issue edit (`PATCH /issues/{n}`): the labels and the state in one request. */
+export interface IssuePatch {
+  body?: string;
+  labels?: string[];
+  state?: "open" | "closed";
+  stateReason?: "completed" | "not_planned";
+}
+
 export type MergeMethod = "merge" | "squash" | "rebase";
 
 /** One repository's worth of GitHub, as Conveyor uses it. */
@@ -116,10 +124,7 @@ export interface GitHubPort {
   /** Every open issue AND pull request (one paginated list). */
   listOpenIssues(): Promise<GhIssue[]>;
   createIssue(title: string, body: string, labels?: string[]): Promise<GhIssue>;
-  updateIssue(
-    issue: number,
-    patch: { body?: string; state?: "open" | "closed"; stateReason?: "completed" | "not_planned" },
-  ): Promise<void>;
+  updateIssue(issue: number, patch: IssuePatch): Promise<void>;
   addLabels(issue: number, labels: string[]): Promise<void>;
   removeLabel(issue: number, label: string): Promise<void>;
   /** Replaces all labels of the issue in one request (an atomic stage move). */

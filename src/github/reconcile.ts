@@ -1,7 +1,18 @@
+import { createHash } from "node:crypto";
+import { applyEffects } from "../core/apply.js";
 import type { Board } from "../core/board.js";
 import type { Config } from "../core/config.js";
-import type { Plan } from "../core/effects.js";
-import type { GitHubPort } from "./port.js";
+import type { Effect, Plan } from "../core/effects.js";
+import { renderTrackingFiles } from "../core/markdown/render-tracking.js";
+import { plan } from "../core/plan.js";
+import { countRequests } from "./count-requests.js";
+import { type ExecutionReport, executeEffects } from "./executor.js";
+import { formatDashboard } from "./format-dashboard.js";
+import { loadSnapshot, type Snapshot } from "./load-board.js";
+import { ConfigCache, loadRepoConfig } from "./load-repo-config.js";
+import { CONFIG_PATH, DASHBOARD_TITLE, type GitHubPort } from "./port.js";
+
+export { ConfigCache, loadRepoConfig };
 
 /** Everything one reconcile pass needs; the app and the orchestrator Action build it. */
 export interface ReconcileContext {
@@ -13,6 +24,10 @@ export interface ReconcileContext {
   now: () => Date;
   dryRun: boolean;
   log: (line: string) => void;
+  /** Keeps the config per head commit across passes (the app keeps one per repository). */
+  configCache?: ConfigCache;
+  /** For the HTTP pre-flight checks; default: global fetch. */
+  fetch?: typeof fetch;
 }
 
 /** What one pass saw and did. */
@@ -22,17 +37,166 @@ export interface ReconcileReport {
   config: Config;
   /** One line per bad key when `.github/conveyor.yml` is invalid. */
   configErrors: string[];
+  /** The board as loaded at the start of the pass. */
   board: Board;
   plan: Plan;
   /** `describeEffect` lines of the effects applied (dry-run: that would be applied). */
   applied: string[];
   /** The effect that failed (the pass stopped there), with the error. */
   failed?: { effect: string; error: string };
+  execution: ExecutionReport;
   /** Requests sent to GitHub during the pass (reads and writes). */
   requests: number;
 }
 
-/** One pass: load config and board, plan, execute. Never throws for bad input. */
-export async function reconcileRepo(_ctx: ReconcileContext): Promise<ReconcileReport> {
-  throw new Error("reconcileRepo: landing with the loader and executor");
+/** The loaded state of a repository: what the app needs to answer commands. */
+export interface RepoState {
+  config: Config;
+  configErrors: string[];
+  /** Head of the default branch the config was read at. */
+  configSha: string;
+  snapshot: Snapshot;
 }
+
+/** Loads config and board (no writes). The app uses it for `/conveyor status` and commands. */
+export async function loadRepoState(ctx: ReconcileContext): Promise<RepoState> {
+  const repoConfig = await loadRepoConfig(ctx.port, ctx.configCache);
+  const snapshot = await loadSnapshot(ctx.port, repoConfig.config, ctx.now(), {
+    botLogin: ctx.botLogin,
+    defaultBranch: repoConfig.defaultBranch,
+    configErrors: repoConfig.errors,
+    ...(ctx.fetch ? { fetch: ctx.fetch } : {}),
+  });
+  return {
+    config: repoConfig.config,
+    configErrors: repoConfig.errors,
+    configSha: repoConfig.headSha,
+    snapshot,
+  };
+}
+
+/**
+ * One pass: load config and board, plan, execute, then bring the dashboard up to date.
+ * Level-triggered: whatever event asked for it, the pass looks at everything again. Never
+ * throws for bad input (an invalid config is shown on the dashboard and as a failing check);
+ * GitHub failures stop the pass where they happen and surface in `failed`.
+ */
+export async function reconcileRepo(ctx: ReconcileContext): Promise<ReconcileReport> {
+  const counter = countRequests(ctx.port);
+  const port = counter.port;
+  const inner: ReconcileContext = { ...ctx, port };
+  const now = ctx.now();
+  const state = await loadRepoState(inner);
+  const { config, configErrors, snapshot } = state;
+  const board = structuredClone(snapshot.board);
+  const thePlan = plan(snapshot.board, config, now);
+  const effects: Effect[] = [...thePlan.effects];
+
+  // The mirror: rendered from the board the plan leads to, written only when it changed.
+  let mirrorDigest = snapshot.github.mirrorDigest;
+  let mirrorWrite: Effect | undefined;
+  if (config.mirror.enabled && configErrors.length === 0) {
+    const after = applyEffects(snapshot.board, thePlan.effects, now);
+    const files = renderTrackingFiles(after, { folder: config.mirror.folder });
+    const digest = digestOf(files);
+    if (digest !== mirrorDigest && !effects.some((e) => e.type === "write-mirror")) {
+      mirrorWrite = { type: "write-mirror", files };
+      effects.push(mirrorWrite);
+    }
+    if (digest !== mirrorDigest) mirrorDigest = digest;
+  }
+
+  const execution = await executeEffects(port, snapshot, effects, {
+    dryRun: ctx.dryRun,
+    log: ctx.log,
+    config,
+    now,
+  });
+  const mirrorFailed = mirrorWrite !== undefined && !isApplied(execution, mirrorWrite);
+  if (mirrorFailed) mirrorDigest = snapshot.github.mirrorDigest;
+
+  if (!ctx.dryRun) {
+    await writeDashboard(port, snapshot, thePlan, configErrors, mirrorDigest, ctx.log).catch(
+      (e: unknown) => {
+        execution.failed ??= { effect: "update the dashboard", error: errorText(e) };
+        ctx.log(`failed: update the dashboard: ${errorText(e)}`);
+      },
+    );
+    if (configErrors.length > 0)
+      await reportConfigCheck(port, state.configSha, configErrors).catch((e: unknown) =>
+        ctx.log(`failed: config check run: ${errorText(e)}`),
+      );
+  }
+
+  return {
+    repo: `${ctx.owner}/${ctx.repo}`,
+    config,
+    configErrors,
+    board,
+    plan: thePlan,
+    applied: execution.applied,
+    ...(execution.failed ? { failed: execution.failed } : {}),
+    execution,
+    requests: counter.count(),
+  };
+}
+
+/** Creates the dashboard issue once (when there is anything to show), then edits it in place. */
+async function writeDashboard(
+  port: GitHubPort,
+  snapshot: Snapshot,
+  thePlan: Plan,
+  configErrors: string[],
+  mirrorDigest: string | undefined,
+  log: (line: string) => void,
+): Promise<void> {
+  const { board, github } = snapshot;
+  const body = formatDashboard({
+    board: { ...board, tasks: board.tasks.filter((t) => !github.closed.has(t.id)) },
+    plan: thePlan,
+    configErrors,
+    state: { memory: board.repoMemory, ...(mirrorDigest ? { mirror: mirrorDigest } : {}) },
+  });
+  if (github.dashboard) {
+    if (github.dashboard.body === body) return;
+    await port.updateIssue(github.dashboard.number, { body });
+    github.dashboard.body = body;
+    return;
+  }
+  const worthShowing = board.tasks.length > 0 || configErrors.length > 0 || board.repoMemory.paused;
+  if (!worthShowing) return;
+  const created = await port.createIssue(DASHBOARD_TITLE, body);
+  github.dashboard = { number: created.number, body };
+  log(`created the dashboard issue #${created.number}`);
+}
+
+/** A failing check run on the commit whose config is invalid, once per commit. */
+async function reportConfigCheck(port: GitHubPort, sha: string, errors: string[]): Promise<void> {
+  if (!sha) return;
+  const name = "Conveyor config";
+  const existing = await port.listCheckRuns(sha);
+  if (existing.some((c) => c.name === name)) return;
+  await port.createCheckRun({
+    name,
+    headSha: sha,
+    status: "completed",
+    conclusion: "failure",
+    title: `${CONFIG_PATH} is invalid (${errors.length} ${errors.length === 1 ? "problem" : "problems"})`,
+    summary: errors.map((e) => `- ${e}`).join("\n"),
+  });
+}
+
+function isApplied(report: ExecutionReport, effect: Effect): boolean {
+  if (effect.type !== "write-mirror") return false;
+  const line = `write mirror: ${Object.keys(effect.files).sort().join(", ")}`;
+  return report.applied.includes(line) || report.skipped.includes(line);
+}
+
+/** A short digest of the tracking files (kept in the dashboard marker). */
+export function digestOf(files: Record<string, string>): string {
+  const hash = createHash("sha256");
+  for (const key of Object.keys(files).sort()) hash.update(`${key}\0${files[key]}\0`);
+  return hash.digest("hex").slice(0, 16);
+}
+
+const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));

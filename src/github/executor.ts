@@ -1,0 +1,430 @@
+import type { Stage, Task } from "../core/board.js";
+import type { Config, Role } from "../core/config.js";
+import { describeEffect, type Effect } from "../core/effects.js";
+import { recordAbandoned } from "../core/markdown/changelog.js";
+import { commitFiles } from "./commit-files.js";
+import { formatEscalation } from "./format-escalation.js";
+import { formatStatusComment } from "./format-status-comment.js";
+import type { Snapshot } from "./load-board.js";
+import { stageLabels } from "./load-board.js";
+import { AGENT_WORKFLOW, GitHubError, type GitHubPort, isGitHubError, runTitle } from "./port.js";
+
+export interface ExecuteOptions {
+  dryRun: boolean;
+  log: (line: string) => void;
+  config: Config;
+  now: Date;
+}
+
+export interface ExecutionReport {
+  /** `describeEffect` of each effect applied (dry-run: that would be applied). */
+  applied: string[];
+  /** Effects found already done (a dispatch whose run exists, an issue already closed). */
+  skipped: string[];
+  /** The effect that failed; the effects after it were not applied. */
+  failed?: { effect: string; error: string };
+  /** Runs dispatched, with the run id when known. */
+  dispatched: { correlationId: string; runId?: string; url?: string }[];
+  /** PRs merged. */
+  merged: number[];
+}
+
+/** The mode input of the agent workflow per role. */
+export const MODE_OF_ROLE: Record<Role, string> = {
+  task: "task",
+  reviewer: "review",
+  tester: "test",
+};
+
+const FEEDBACK_MAX = 4000;
+
+/**
+ * Applies effects in order and stops at the first failure: the next reconcile plans again
+ * from what then is. Idempotent where GitHub lets us check (a dispatch whose run already
+ * exists is skipped, a closed issue is not closed again). Dispatches and merges are never
+ * retried blindly: after an unclear answer the state is read again. Dry-run logs each
+ * effect and writes nothing.
+ */
+export async function executeEffects(
+  port: GitHubPort,
+  snapshot: Snapshot,
+  effects: readonly Effect[],
+  options: ExecuteOptions,
+): Promise<ExecutionReport> {
+  const report: ExecutionReport = { applied: [], skipped: [], dispatched: [], merged: [] };
+  const ctx = new Context(port, snapshot, options, report);
+  for (const effect of effects) {
+    const line = describeEffect(effect);
+    if (options.dryRun) {
+      options.log(`[dry-run] ${line}`);
+      report.applied.push(line);
+      continue;
+    }
+    try {
+      const done = await ctx.apply(effect);
+      if (done === "skipped") {
+        report.skipped.push(line);
+        options.log(`skip (already done): ${line}`);
+      } else {
+        report.applied.push(line);
+        options.log(line);
+      }
+    } catch (e: unknown) {
+      const error = e instanceof Error ? e.message : String(e);
+      report.failed = { effect: line, error };
+      options.log(`failed: ${line}: ${error}; the next pass plans again`);
+      break;
+    }
+  }
+  return report;
+}
+
+type Outcome = "applied" | "skipped";
+
+class Context {
+  private readonly board;
+  private readonly github;
+  private readonly config: Config;
+  private readonly stageOf: Map<string, Stage>;
+
+  constructor(
+    private readonly port: GitHubPort,
+    snapshot: Snapshot,
+    private readonly options: ExecuteOptions,
+    private readonly report: ExecutionReport,
+  ) {
+    this.board = snapshot.board;
+    this.github = snapshot.github;
+    this.config = options.config;
+    this.stageOf = stageLabels(options.config);
+  }
+
+  async apply(e: Effect): Promise<Outcome> {
+    switch (e.type) {
+      case "set-stage":
+        return this.setStage(e.task, e.from, e.to);
+      case "save-memory":
+        return this.saveMemory(e.task, e.memory);
+      case "dispatch":
+        return this.dispatch(e);
+      case "cancel-run":
+        return this.cancel(e.correlationId, e.runId, e.force);
+      case "merge":
+        return this.merge(e);
+      case "escalate": {
+        await this.addLabel(e.task, this.config.labels.escalated);
+        await this.port.createComment(Number(e.task), formatEscalation(e.reason, e.choices));
+        return "applied";
+      }
+      case "clear-escalation": {
+        const labels = this.labelsOf(e.task);
+        if (!labels.includes(this.config.labels.escalated)) return "skipped";
+        try {
+          await this.port.removeLabel(Number(e.task), this.config.labels.escalated);
+        } catch (err: unknown) {
+          if (!isGitHubError(err, 404)) throw err;
+        }
+        this.github.labels.set(
+          e.task,
+          labels.filter((l) => l !== this.config.labels.escalated),
+        );
+        return "applied";
+      }
+      case "set-priority": {
+        const names = Object.values(this.config.priorities).filter(
+          (v) => v !== this.config.priorities.default,
+        );
+        const next = [
+          ...this.labelsOf(e.task).filter((l) => !names.includes(l)),
+          this.config.priorities[e.to],
+        ];
+        await this.port.setLabels(Number(e.task), next);
+        this.github.labels.set(e.task, next);
+        const task = this.task(e.task);
+        if (task) task.priority = e.to;
+        return "applied";
+      }
+      case "comment":
+        await this.port.createComment(Number(e.task), e.body);
+        return "applied";
+      case "close-issue": {
+        if (this.github.closed.has(e.task)) return "skipped";
+        await this.port.updateIssue(Number(e.task), { state: "closed", stateReason: e.reason });
+        this.github.closed.add(e.task);
+        return "applied";
+      }
+      case "record-abandoned": {
+        const outcome = await commitFiles(this.port, {
+          branch: this.mirrorBranch(),
+          message: `Conveyor: record abandoned #${e.task} in CHANGELOG.md [skip ci]`,
+          read: ["CHANGELOG.md"],
+          compute: (current) => ({
+            "CHANGELOG.md": recordAbandoned(current["CHANGELOG.md"] ?? "", {
+              id: `#${e.task}`,
+              title: e.title,
+              reason: e.reason,
+            }),
+          }),
+        });
+        return "committed" in outcome ? "applied" : "skipped";
+      }
+      case "save-repo-memory":
+        // The dashboard is written once at the end of the pass with the memory in its marker;
+        // the reconcile keeps the latest memory here until then.
+        this.board.repoMemory = e.memory;
+        return "applied";
+      case "write-mirror": {
+        const outcome = await commitFiles(this.port, {
+          branch: this.mirrorBranch(),
+          message: "Conveyor: update the tracking files [skip ci]",
+          read: [],
+          compute: () => e.files,
+        });
+        return "committed" in outcome ? "applied" : "skipped";
+      }
+    }
+  }
+
+  private mirrorBranch(): string {
+    return this.config.mirror.branch ?? this.github.baseBranch;
+  }
+
+  private task(id: string): Task | undefined {
+    return this.board.tasks.find((t) => t.id === id);
+  }
+
+  private labelsOf(id: string): string[] {
+    return this.github.labels.get(id) ?? [];
+  }
+
+  private async addLabel(id: string, label: string): Promise<void> {
+    const labels = this.labelsOf(id);
+    if (labels.includes(label)) return;
+    await this.port.addLabels(Number(id), [label]);
+    this.github.labels.set(id, [...labels, label]);
+  }
+
+  /** One request: all labels replaced (to `done`: labels and close in the same edit). */
+  private async setStage(id: string, from: Stage, to: Stage): Promise<Outcome> {
+    const labels = this.labelsOf(id);
+    const stageNames = [...this.stageOf.keys()];
+    const target = labelOf(this.config, to);
+    const next = [...labels.filter((l) => !stageNames.includes(l)), ...(target ? [target] : [])];
+    if (to === "done") {
+      await this.port.updateIssue(Number(id), {
+        labels: next,
+        state: "closed",
+        stateReason: "completed",
+      });
+      this.github.closed.add(id);
+    } else if (!sameSet(labels, next)) {
+      await this.port.setLabels(Number(id), next);
+    }
+    this.github.labels.set(id, next);
+    const task = this.task(id);
+    if (task) task.stage = to;
+    // The merge-queue label also goes on the PR (people look there); it leaves when the
+    // task goes back (the merge itself leaves it on the merged PR).
+    const pr = task?.pr;
+    const queue = this.config.labels.mergeQueue;
+    if (pr && !pr.merged) {
+      const prLabels = this.github.pullLabels.get(pr.number) ?? [];
+      if (to === "merge-queue" && !prLabels.includes(queue)) {
+        await this.port.addLabels(pr.number, [queue]);
+        this.github.pullLabels.set(pr.number, [...prLabels, queue]);
+      } else if (from === "merge-queue" && to !== "done" && prLabels.includes(queue)) {
+        try {
+          await this.port.removeLabel(pr.number, queue);
+        } catch (err: unknown) {
+          if (!isGitHubError(err, 404)) throw err;
+        }
+        this.github.pullLabels.set(
+          pr.number,
+          prLabels.filter((l) => l !== queue),
+        );
+      }
+    }
+    return "applied";
+  }
+
+  private async saveMemory(id: string, memory: Task["memory"]): Promise<Outcome> {
+    const task = this.task(id);
+    const shown = { id, stage: task?.stage ?? "todo", ...(task?.pr ? { pr: task.pr } : {}) };
+    const runId = memory.run ? this.board.runs[memory.run.correlationId]?.url : undefined;
+    const body = formatStatusComment(shown, memory, runId ? { runUrl: runId } : {});
+    const before = task?.memory;
+    const existing = this.github.statusComments.get(id);
+    let outcome: Outcome = "applied";
+    if (existing) {
+      if (existing.body === body) outcome = "skipped";
+      else await this.port.updateComment(existing.id, body);
+      this.github.statusComments.set(id, { id: existing.id, body });
+    } else {
+      const created = await this.port.createComment(Number(id), body);
+      this.github.statusComments.set(id, { id: created.id, body });
+    }
+    if (task) task.memory = memory;
+    if (task?.pr && before) await this.publishVerdictChecks(task, before, memory);
+    return outcome;
+  }
+
+  /** Check runs on the PR head for a new review or test verdict (for branch protection). */
+  private async publishVerdictChecks(task: Task, before: Task["memory"], after: Task["memory"]) {
+    const checks: { name: string; verdict: NonNullable<Task["memory"]["verdicts"]["review"]> }[] =
+      [];
+    const review = after.verdicts.review;
+    const test = after.verdicts.test;
+    if (review && JSON.stringify(review) !== JSON.stringify(before.verdicts.review))
+      checks.push({ name: "Conveyor review", verdict: review });
+    if (test && JSON.stringify(test) !== JSON.stringify(before.verdicts.test))
+      checks.push({ name: "Conveyor tests", verdict: test });
+    for (const { name, verdict } of checks) {
+      if (!verdict.sha) continue;
+      const ok = verdict.value === "approve" || verdict.value === "pass";
+      await this.port.createCheckRun({
+        name,
+        headSha: verdict.sha,
+        status: "completed",
+        conclusion: ok ? "success" : "failure",
+        title: `${verdict.role === "reviewer" ? "Review" : "Tests"}: ${verdict.value}`,
+        summary: `Conveyor's ${verdict.role} judged ${verdict.sha.slice(0, 7)} for #${task.id}: ${verdict.value}.`,
+      });
+    }
+  }
+
+  private async dispatch(e: Extract<Effect, { type: "dispatch" }>): Promise<Outcome> {
+    if (this.board.runs[e.correlationId]) return "skipped";
+    const inputs: Record<string, string> = {
+      mode: MODE_OF_ROLE[e.role],
+      issue: e.task,
+      pr: e.pr !== undefined ? String(e.pr) : "",
+      attempt: String(e.attempt),
+      feedback: truncate(e.feedback ?? "", FEEDBACK_MAX),
+      "correlation-id": e.correlationId,
+      model: e.model,
+    };
+    const started = this.options.now.toISOString();
+    // Never retried: a second dispatch would start a second agent.
+    const answer = await this.port.dispatchWorkflow(AGENT_WORKFLOW, this.github.baseBranch, inputs);
+    let runId = answer.runId !== undefined ? String(answer.runId) : undefined;
+    let url = answer.url;
+    if (runId === undefined) {
+      // Older servers answer 204: find the run by its run-name (it may not be listed yet;
+      // the next pass finds it then).
+      const since = new Date(Date.parse(started) - 5 * 60_000).toISOString();
+      const runs = await this.port.listWorkflowRuns(AGENT_WORKFLOW, since);
+      const found = runs.find((r) => r.title === runTitle(e.correlationId));
+      if (found) {
+        runId = String(found.id);
+        url = found.url;
+      }
+    }
+    this.board.runs[e.correlationId] = {
+      correlationId: e.correlationId,
+      status: "queued",
+      ...(runId ? { runId } : {}),
+      ...(url ? { url } : {}),
+    };
+    this.report.dispatched.push({
+      correlationId: e.correlationId,
+      ...(runId ? { runId } : {}),
+      ...(url ? { url } : {}),
+    });
+    return "applied";
+  }
+
+  private async cancel(cid: string, runId: string | undefined, force: boolean): Promise<Outcome> {
+    const id = runId ?? this.board.runs[cid]?.runId;
+    if (!id) return "skipped"; // never started: nothing to cancel
+    const observed = this.board.runs[cid];
+    if (observed?.status === "completed") return "skipped";
+    try {
+      await this.port.cancelRun(Number(id), force);
+    } catch (e: unknown) {
+      if (isGitHubError(e, 409)) return "skipped"; // it completed meanwhile
+      throw e;
+    }
+    return "applied";
+  }
+
+  private async merge(e: Extract<Effect, { type: "merge" }>): Promise<Outcome> {
+    for (const item of e.batch) {
+      await this.mergeOne(item.pr, item.sha, e.method);
+      this.report.merged.push(item.pr);
+      const task = this.task(item.task);
+      if (task?.pr) task.pr.merged = true;
+      if (e.deleteBranch) {
+        try {
+          await this.port.deleteRef(`heads/${item.branch}`);
+        } catch (err: unknown) {
+          // Already deleted (by GitHub's auto-delete or a person): fine.
+          if (!isGitHubError(err, 422) && !isGitHubError(err, 404)) throw err;
+        }
+      }
+    }
+    return "applied";
+  }
+
+  /** One pinned merge; throws a readable error when it did not merge (the pass stops). */
+  private async mergeOne(
+    pr: number,
+    sha: string,
+    method: Config["merge"]["method"],
+  ): Promise<void> {
+    const retries = this.config.merge.baseModifiedRetries;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.port.mergePull(pr, sha, method);
+        return;
+      } catch (err: unknown) {
+        if (!(err instanceof GitHubError)) throw err;
+        if (err.status === 409)
+          throw new GitHubError(
+            409,
+            `PR #${pr}: the head moved from ${sha.slice(0, 7)}; it goes back to testing`,
+          );
+        if (
+          err.status === 405 &&
+          /base branch was modified/i.test(err.message) &&
+          attempt < retries
+        ) {
+          this.options.log(
+            `PR #${pr}: base branch was modified; merging again (${attempt + 1}/${retries})`,
+          );
+          continue;
+        }
+        if (err.status === 405)
+          throw new GitHubError(405, `PR #${pr} cannot merge: ${err.message}`);
+        if (err.status >= 500 || err.status === 0) {
+          // Never merge again blindly: read whether it merged.
+          const now = await this.port.getPull(pr);
+          if (now.merged) return;
+          throw new GitHubError(
+            err.status,
+            `PR #${pr}: merge answered ${err.status} and did not merge`,
+          );
+        }
+        throw err;
+      }
+    }
+  }
+}
+
+function labelOf(config: Config, stage: Stage): string | undefined {
+  const l = config.labels;
+  const map: Partial<Record<Stage, string>> = {
+    todo: l.todo,
+    "in-progress": l.inProgress,
+    review: l.review,
+    testing: l.testing,
+    "merge-queue": l.mergeQueue,
+    done: l.done,
+  };
+  return map[stage];
+}
+
+const sameSet = (a: string[], b: string[]) =>
+  a.length === b.length && a.every((x) => b.includes(x));
+
+const truncate = (text: string, max: number) =>
+  text.length <= max ? text : `${text.slice(0, max - 1)}…`;

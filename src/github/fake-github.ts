@@ -1,0 +1,777 @@
+import type { AgentResult } from "../core/board.js";
+import { encodeMarker } from "../core/markers.js";
+import {
+  AGENT_WORKFLOW,
+  type CheckRunInput,
+  correlationFromTitle,
+  type GhCheckRun,
+  type GhComment,
+  type GhIssue,
+  type GhPull,
+  type GhRun,
+  GitHubError,
+  type GitHubPort,
+  type IssuePatch,
+  type MergeMethod,
+  type Permission,
+  type TreeEntry,
+} from "./port.js";
+
+/**
+ * An in-memory GitHub for one repository (Prow's fakegithub style): issues, labels,
+ * comments, pull requests, refs and commits, workflow runs and check runs. Every call is
+ * recorded as a readable string in `calls` (writes like `o/r#1:+conveyor:review`), tests
+ * inject failures (`fail`, `crashOnWrite`) and play the agents (`publishResult`, `openPull`).
+ */
+
+interface FakeIssue {
+  number: number;
+  title: string;
+  body: string;
+  labels: string[];
+  state: "open" | "closed";
+  stateReason?: string;
+  author: string;
+  createdAt: string;
+  updatedAt: string;
+  isPullRequest: boolean;
+}
+
+interface FakePull {
+  number: number;
+  title: string;
+  headRef: string;
+  headSha: string;
+  baseRef: string;
+  merged: boolean;
+  state: "open" | "closed";
+  files: string[];
+  /** What `getPull` answers next; `null` while "computing" after the base moved. */
+  mergeable: boolean | null;
+  /** The PR conflicts with its base whatever happens (tests set it). */
+  conflicts: boolean;
+}
+
+interface FakeCommit {
+  tree: string;
+  parents: string[];
+  message: string;
+}
+
+export interface FakeRun extends GhRun {
+  inputs: Record<string, string>;
+}
+
+/** A failure to inject: calls whose name matches answer `status` (`times` times, default 1). */
+export interface InjectedFailure {
+  /** Matched against the call's method name, e.g. `mergePull`, or its readable line. */
+  match: string | RegExp;
+  status: number;
+  message?: string;
+  times?: number;
+  /** Apply the call first, then answer the error (a 500 after the merge happened). */
+  afterApplying?: boolean;
+}
+
+export interface FakeGitHubOptions {
+  owner?: string;
+  repo?: string;
+  botLogin?: string;
+  defaultBranch?: string;
+  now?: () => Date;
+  /** Answer dispatches with the run id (`return_run_details`); false: 204 like older servers. */
+  runDetails?: boolean;
+}
+
+const WRITE_METHODS = new Set([
+  "createRef",
+  "updateRef",
+  "deleteRef",
+  "createTree",
+  "createCommit",
+  "createIssue",
+  "updateIssue",
+  "addLabels",
+  "removeLabel",
+  "setLabels",
+  "createComment",
+  "updateComment",
+  "addReaction",
+  "mergePull",
+  "dispatchWorkflow",
+  "cancelRun",
+  "createCheckRun",
+  "updateCheckRun",
+]);
+
+export class FakeGitHub implements GitHubPort {
+  readonly owner: string;
+  readonly repo: string;
+  readonly botLogin: string;
+  readonly defaultBranch: string;
+  runDetails: boolean;
+  now: () => Date;
+
+  /** Every call, in order, as a readable line. */
+  readonly calls: string[] = [];
+  /** Requests a real GitHub would have answered (pages of lists count one each). */
+  requests = 0;
+  /** Merges in the order they happened: `#<pr>@<sha7>`. */
+  readonly merges: string[] = [];
+
+  readonly issues = new Map<number, FakeIssue>();
+  readonly comments: GhComment[] = [];
+  readonly pulls = new Map<number, FakePull>();
+  readonly refs = new Map<string, string>();
+  readonly commits = new Map<string, FakeCommit>();
+  readonly trees = new Map<string, Record<string, string>>();
+  readonly runs: FakeRun[] = [];
+  readonly checkRuns: (GhCheckRun & CheckRunInput)[] = [];
+  readonly permissions = new Map<string, Permission>();
+  readonly reactions: string[] = [];
+  /** Combined status of refs (default `success`). */
+  readonly refStates = new Map<string, "success" | "failure" | "pending">();
+
+  private readonly treeByContent = new Map<string, string>();
+  private nextNumber = 1;
+  private nextId = 1000;
+  private nextSha = 1;
+  private failures: InjectedFailure[] = [];
+  private crashAt: number | undefined;
+  private writes = 0;
+
+  constructor(options: FakeGitHubOptions = {}) {
+    this.owner = options.owner ?? "o";
+    this.repo = options.repo ?? "r";
+    this.botLogin = options.botLogin ?? "conveyor[bot]";
+    this.defaultBranch = options.defaultBranch ?? "main";
+    this.now = options.now ?? (() => new Date("2026-11-25T10:00:00.000Z"));
+    this.runDetails = options.runDetails ?? true;
+    const tree = this.putTree({ "README.md": "# repo\n" });
+    const root = this.putCommit({ tree, parents: [], message: "initial" });
+    this.refs.set(`heads/${this.defaultBranch}`, root);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Test controls
+  // ---------------------------------------------------------------------------------------
+
+  /** Injects a failure for matching calls. */
+  fail(failure: InjectedFailure): void {
+    this.failures.push({ times: 1, ...failure });
+  }
+
+  /** Throws a plain crash (not an HTTP error) instead of the Nth write from now (1-based). */
+  crashOnWrite(n: number): void {
+    this.crashAt = this.writes + n;
+  }
+
+  /** Writes done so far (the counter `crashOnWrite` uses). */
+  get writeCount(): number {
+    return this.writes;
+  }
+
+  /** A person opens an issue (not through the port: no call is recorded). */
+  addIssue(input: { title: string; body?: string; labels?: string[]; author?: string }): number {
+    const number = this.nextNumber++;
+    const at = this.iso();
+    this.issues.set(number, {
+      number,
+      title: input.title,
+      body: input.body ?? "",
+      labels: [...(input.labels ?? [])],
+      state: "open",
+      author: input.author ?? "maintainer",
+      createdAt: at,
+      updatedAt: at,
+      isPullRequest: false,
+    });
+    return number;
+  }
+
+  /** A person (or the agent) adds labels directly. */
+  label(issue: number, ...labels: string[]): void {
+    const i = this.mustIssue(issue);
+    for (const l of labels) if (!i.labels.includes(l)) i.labels.push(l);
+    i.updatedAt = this.iso();
+  }
+
+  /** The agent opens (or pushes to) a PR from `branch` changing `files`. */
+  openPull(input: { branch: string; title?: string; files: string[]; body?: string }): number {
+    const existing = [...this.pulls.values()].find(
+      (p) => p.headRef === input.branch && p.state === "open",
+    );
+    const sha = this.commitFiles(input.files, `push to ${input.branch}`);
+    this.refs.set(`heads/${input.branch}`, sha);
+    if (existing) {
+      existing.headSha = sha;
+      existing.files = [...new Set([...existing.files, ...input.files])];
+      return existing.number;
+    }
+    const number = this.nextNumber++;
+    const at = this.iso();
+    this.issues.set(number, {
+      number,
+      title: input.title ?? input.branch,
+      body: input.body ?? "",
+      labels: [],
+      state: "open",
+      author: "github-actions[bot]",
+      createdAt: at,
+      updatedAt: at,
+      isPullRequest: true,
+    });
+    this.pulls.set(number, {
+      number,
+      title: input.title ?? input.branch,
+      headRef: input.branch,
+      headSha: sha,
+      baseRef: this.defaultBranch,
+      merged: false,
+      state: "open",
+      files: [...input.files],
+      mergeable: true,
+      conflicts: false,
+    });
+    return number;
+  }
+
+  /** Someone pushes to a PR branch: the head moves. */
+  pushTo(pr: number): string {
+    const p = this.mustPull(pr);
+    p.headSha = this.commitFiles(p.files, `push to ${p.headRef}`);
+    this.refs.set(`heads/${p.headRef}`, p.headSha);
+    return p.headSha;
+  }
+
+  /** Moves the base branch (a merge by someone else), touching `files`. */
+  advanceBase(files: string[]): string {
+    const sha = this.applyToBranch(this.defaultBranch, files, "someone else's commit");
+    for (const p of this.pulls.values()) if (p.state === "open") p.mergeable = null;
+    return sha;
+  }
+
+  /** Runs of the agent workflow by correlation id. */
+  runByCorrelation(cid: string): FakeRun | undefined {
+    return this.runs.find((r) => correlationFromTitle(r.title) === cid);
+  }
+
+  /** The runner picks the run up. */
+  startRun(runId: number): void {
+    const r = this.mustRun(runId);
+    r.status = "in_progress";
+    r.startedAt = this.iso();
+  }
+
+  completeRun(runId: number, conclusion: string): void {
+    const r = this.mustRun(runId);
+    r.status = "completed";
+    r.conclusion = conclusion;
+    r.startedAt ??= this.iso();
+  }
+
+  /** The agent Action publishes its result: a result comment on the issue, run completed. */
+  publishResult(issue: number, result: AgentResult, author = "github-actions[bot]"): void {
+    const summary = `Conveyor ${result.role} run ${result.correlationId}: ${result.outcome}`;
+    this.addComment(issue, `${summary}\n\n${encodeMarker("result", result)}`, author);
+    const run = this.runByCorrelation(result.correlationId);
+    if (run) this.completeRun(run.id, result.outcome === "ok" ? "success" : "failure");
+  }
+
+  /** A comment written by someone else than the app (not recorded as a call). */
+  addComment(issue: number, body: string, author: string): GhComment {
+    this.mustIssue(issue);
+    const at = this.iso();
+    const c: GhComment = { id: this.nextId++, issue, body, author, createdAt: at, updatedAt: at };
+    this.comments.push(c);
+    return c;
+  }
+
+  /** Current text of a file on a branch. */
+  fileOn(branch: string, path: string): string | undefined {
+    const sha = this.refs.get(`heads/${branch}`);
+    if (!sha) return undefined;
+    return this.trees.get(this.commits.get(sha)!.tree)?.[path];
+  }
+
+  /** Writes a file on a branch directly (a person's commit). */
+  writeFile(branch: string, path: string, text: string): void {
+    const head = this.refs.get(`heads/${branch}`)!;
+    const files = { ...this.trees.get(this.commits.get(head)!.tree)! };
+    files[path] = text;
+    const sha = this.putCommit({ tree: this.putTree(files), parents: [head], message: "edit" });
+    this.refs.set(`heads/${branch}`, sha);
+  }
+
+  issue(number: number): FakeIssue {
+    return this.mustIssue(number);
+  }
+
+  pull(number: number): FakePull {
+    return this.mustPull(number);
+  }
+
+  /** Comments on one issue, oldest first. */
+  commentsOn(issue: number): GhComment[] {
+    return this.comments.filter((c) => c.issue === issue);
+  }
+
+  /** Calls that wrote something, in order. */
+  writeCalls(): string[] {
+    return this.calls.filter((c) => !c.startsWith("GET "));
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // GitHubPort
+  // ---------------------------------------------------------------------------------------
+
+  async getDefaultBranch(): Promise<string> {
+    this.call("getDefaultBranch", "GET repo");
+    return this.defaultBranch;
+  }
+
+  async getBranchSha(branch: string): Promise<string | undefined> {
+    this.call("getBranchSha", `GET branch ${branch}`);
+    return this.refs.get(`heads/${branch}`);
+  }
+
+  async getFileText(path: string, ref: string): Promise<string | undefined> {
+    this.call("getFileText", `GET file ${path}@${ref}`);
+    const sha = this.refs.get(`heads/${ref}`) ?? (this.commits.has(ref) ? ref : undefined);
+    if (!sha) throw new GitHubError(404, `No commit found for the ref ${ref}`);
+    return this.trees.get(this.commits.get(sha)!.tree)?.[path];
+  }
+
+  async createRef(ref: string, sha: string): Promise<void> {
+    this.call("createRef", `${this.slug}:create-ref ${ref}`);
+    if (this.refs.has(ref)) throw new GitHubError(422, "Reference already exists");
+    this.refs.set(ref, sha);
+  }
+
+  async updateRef(ref: string, sha: string, force: boolean): Promise<void> {
+    this.call("updateRef", `${this.slug}:update-ref ${ref} ${sha.slice(0, 7)}`);
+    const old = this.refs.get(ref);
+    if (old === undefined) throw new GitHubError(422, "Reference does not exist");
+    if (!force && !this.isAncestor(old, sha))
+      throw new GitHubError(422, "Update is not a fast forward");
+    this.refs.set(ref, sha);
+  }
+
+  async deleteRef(ref: string): Promise<void> {
+    this.call("deleteRef", `${this.slug}:delete-ref ${ref}`);
+    if (!this.refs.delete(ref)) throw new GitHubError(422, "Reference does not exist");
+  }
+
+  async compareFiles(base: string, head: string): Promise<string[]> {
+    this.call("compareFiles", `GET compare ${base.slice(0, 7)}...${head}`);
+    const from = this.resolve(base);
+    const to = this.resolve(head);
+    const a = this.trees.get(this.commits.get(from)!.tree)!;
+    const b = this.trees.get(this.commits.get(to)!.tree)!;
+    const paths = new Set([...Object.keys(a), ...Object.keys(b)]);
+    return [...paths].filter((p) => a[p] !== b[p]).sort();
+  }
+
+  async refState(ref: string): Promise<"success" | "failure" | "pending"> {
+    this.call("refState", `GET status ${ref}`);
+    return this.refStates.get(ref) ?? "success";
+  }
+
+  async getCommitTree(sha: string): Promise<string> {
+    this.call("getCommitTree", `GET commit ${sha.slice(0, 7)}`);
+    const c = this.commits.get(sha);
+    if (!c) throw new GitHubError(404, "Not Found");
+    return c.tree;
+  }
+
+  async createTree(baseTree: string, entries: TreeEntry[]): Promise<string> {
+    this.call("createTree", `${this.slug}:tree ${entries.map((e) => e.path).join(",")}`);
+    const base = this.trees.get(baseTree);
+    if (!base) throw new GitHubError(422, "Invalid tree");
+    const files = { ...base };
+    for (const e of entries) {
+      if (e.content === null) delete files[e.path];
+      else files[e.path] = e.content;
+    }
+    return this.putTree(files);
+  }
+
+  async createCommit(message: string, tree: string, parents: string[]): Promise<string> {
+    this.call("createCommit", `${this.slug}:commit "${message.split("\n")[0]}"`);
+    if (!this.trees.has(tree)) throw new GitHubError(422, "Invalid tree");
+    return this.putCommit({ tree, parents, message });
+  }
+
+  async listOpenIssues(): Promise<GhIssue[]> {
+    const open = [...this.issues.values()].filter((i) => i.state === "open");
+    this.call("listOpenIssues", "GET issues", open.length);
+    return open.map((i) => ({ ...i, labels: [...i.labels] }));
+  }
+
+  async createIssue(title: string, body: string, labels: string[] = []): Promise<GhIssue> {
+    const number = this.nextNumber;
+    this.call("createIssue", `${this.slug}#${number}:create "${title}"`);
+    this.nextNumber++;
+    const at = this.iso();
+    const issue: FakeIssue = {
+      number,
+      title,
+      body,
+      labels: [...labels],
+      state: "open",
+      author: this.botLogin,
+      createdAt: at,
+      updatedAt: at,
+      isPullRequest: false,
+    };
+    this.issues.set(number, issue);
+    return { ...issue, labels: [...labels] };
+  }
+
+  async updateIssue(issue: number, patch: IssuePatch): Promise<void> {
+    const before = this.issues.get(issue)?.labels ?? [];
+    const what = [
+      patch.body !== undefined ? "body" : "",
+      patch.labels ? labelDiff(before, patch.labels) : "",
+      patch.state ? `${patch.state}${patch.stateReason ? ` ${patch.stateReason}` : ""}` : "",
+    ]
+      .filter((s) => s !== "")
+      .join(" ");
+    this.call("updateIssue", `${this.slug}#${issue}:edit ${what}`);
+    const i = this.mustIssue(issue);
+    if (patch.body !== undefined) i.body = patch.body;
+    if (patch.labels) i.labels = [...patch.labels];
+    if (patch.state) i.state = patch.state;
+    if (patch.stateReason) i.stateReason = patch.stateReason;
+    i.updatedAt = this.iso();
+  }
+
+  async addLabels(issue: number, labels: string[]): Promise<void> {
+    this.call("addLabels", `${this.slug}#${issue}:${labels.map((l) => `+${l}`).join(",")}`);
+    this.label(issue, ...labels);
+  }
+
+  async removeLabel(issue: number, label: string): Promise<void> {
+    this.call("removeLabel", `${this.slug}#${issue}:-${label}`);
+    const i = this.mustIssue(issue);
+    if (!i.labels.includes(label)) throw new GitHubError(404, "Label does not exist");
+    i.labels = i.labels.filter((l) => l !== label);
+  }
+
+  async setLabels(issue: number, labels: string[]): Promise<void> {
+    const i = this.issues.get(issue);
+    const before = i?.labels ?? [];
+    this.call("setLabels", `${this.slug}#${issue}:${labelDiff(before, labels) || "="}`);
+    const target = this.mustIssue(issue);
+    target.labels = [...labels];
+    target.updatedAt = this.iso();
+  }
+
+  async listCommentsSince(since: string): Promise<GhComment[]> {
+    const found = this.comments.filter((c) => c.updatedAt >= since);
+    this.call("listCommentsSince", `GET comments since ${since}`, found.length);
+    return found.map((c) => ({ ...c }));
+  }
+
+  async listIssueComments(issue: number): Promise<GhComment[]> {
+    const found = this.commentsOn(issue);
+    this.call("listIssueComments", `GET comments #${issue}`, found.length);
+    return found.map((c) => ({ ...c }));
+  }
+
+  async createComment(issue: number, body: string): Promise<GhComment> {
+    this.call("createComment", `${this.slug}#${issue}:comment "${firstLine(body)}"`);
+    return { ...this.addComment(issue, body, this.botLogin) };
+  }
+
+  async updateComment(id: number, body: string): Promise<void> {
+    const c = this.comments.find((x) => x.id === id);
+    this.call("updateComment", `${this.slug}#${c?.issue ?? "?"}:edit-comment "${firstLine(body)}"`);
+    if (!c) throw new GitHubError(404, "Not Found");
+    c.body = body;
+    c.updatedAt = this.iso();
+  }
+
+  async addReaction(commentId: number, content: "+1" | "eyes" | "confused"): Promise<void> {
+    this.call("addReaction", `${this.slug}:react ${commentId} ${content}`);
+    this.reactions.push(`${commentId}:${content}`);
+  }
+
+  async getPermission(user: string): Promise<Permission> {
+    this.call("getPermission", `GET permission ${user}`);
+    return this.permissions.get(user) ?? "none";
+  }
+
+  async listOpenPulls(): Promise<GhPull[]> {
+    const open = [...this.pulls.values()].filter((p) => p.state === "open");
+    this.call("listOpenPulls", "GET pulls", open.length);
+    return open.map((p) => this.toPull(p, false));
+  }
+
+  async listPullsByHead(branch: string): Promise<GhPull[]> {
+    const found = [...this.pulls.values()].filter((p) => p.headRef === branch);
+    this.call("listPullsByHead", `GET pulls head=${branch}`, found.length);
+    return found.map((p) => this.toPull(p, false));
+  }
+
+  async getPull(pr: number): Promise<GhPull> {
+    this.call("getPull", `GET pull #${pr}`);
+    const p = this.mustPull(pr);
+    const out = this.toPull(p, true);
+    // The first read after the base moved answers null; GitHub computes it meanwhile.
+    if (p.mergeable === null && p.state === "open") p.mergeable = !p.conflicts;
+    return out;
+  }
+
+  async listPullFiles(pr: number): Promise<string[]> {
+    const p = this.mustPull(pr);
+    this.call("listPullFiles", `GET pull #${pr} files`, p.files.length);
+    return [...p.files];
+  }
+
+  async mergePull(pr: number, sha: string, method: MergeMethod, title?: string): Promise<string> {
+    const line = `${this.slug}#${pr}:merge@${sha.slice(0, 7)} ${method}`;
+    const failure = this.takeFailure("mergePull", line);
+    this.countCall(line, "mergePull");
+    if (failure && !failure.afterApplying) throw failure.error;
+    const p = this.mustPull(pr);
+    if (p.merged) throw new GitHubError(405, "Pull Request is not mergeable");
+    if (p.headSha !== sha)
+      throw new GitHubError(409, "Head branch was modified. Review and try the merge again.");
+    if (p.conflicts || p.mergeable === false)
+      throw new GitHubError(405, "Pull Request is not mergeable");
+    const merged = this.applyToBranch(p.baseRef, p.files, title ?? `Merge pull request #${pr}`);
+    p.merged = true;
+    p.state = "closed";
+    this.mustIssue(pr).state = "closed";
+    this.merges.push(`#${pr}@${sha.slice(0, 7)}`);
+    for (const other of this.pulls.values())
+      if (other.state === "open" && other.baseRef === p.baseRef) other.mergeable = null;
+    if (failure) throw failure.error;
+    return merged;
+  }
+
+  async listWorkflowRuns(workflow: string, since: string): Promise<GhRun[]> {
+    const found = this.runs
+      .filter((r) => workflow === AGENT_WORKFLOW && r.createdAt >= since)
+      .slice()
+      .reverse();
+    this.call("listWorkflowRuns", `GET runs ${workflow}`, found.length);
+    return found.map(({ inputs: _inputs, ...r }) => ({ ...r }));
+  }
+
+  async dispatchWorkflow(
+    workflow: string,
+    ref: string,
+    inputs: Record<string, string>,
+  ): Promise<{ runId?: number; url?: string }> {
+    const cid = inputs["correlation-id"] ?? "";
+    this.call("dispatchWorkflow", `${this.slug}:dispatch ${inputs.mode ?? "?"} ${cid}`);
+    if (workflow !== AGENT_WORKFLOW) throw new GitHubError(404, "Not Found");
+    if (!this.refs.has(`heads/${ref}`)) throw new GitHubError(422, `No ref found for: ${ref}`);
+    const id = this.nextId++;
+    const url = `https://github.com/${this.owner}/${this.repo}/actions/runs/${id}`;
+    this.runs.push({
+      id,
+      title: `conveyor ${cid}`,
+      status: "queued",
+      conclusion: null,
+      createdAt: this.iso(),
+      url,
+      inputs: { ...inputs },
+    });
+    return this.runDetails ? { runId: id, url } : {};
+  }
+
+  async cancelRun(runId: number, force: boolean): Promise<void> {
+    this.call("cancelRun", `${this.slug}:${force ? "force-cancel" : "cancel"} run ${runId}`);
+    const r = this.mustRun(runId);
+    if (r.status === "completed")
+      throw new GitHubError(409, "Cannot cancel a workflow run that is completed.");
+    if (force || r.status === "queued") {
+      r.status = "completed";
+      r.conclusion = "cancelled";
+    }
+  }
+
+  async listCheckRuns(sha: string): Promise<GhCheckRun[]> {
+    const found = this.checkRuns.filter((c) => c.headSha === sha);
+    this.call("listCheckRuns", `GET check-runs ${sha.slice(0, 7)}`, found.length);
+    return found.map((c) => ({
+      id: c.id,
+      name: c.name,
+      headSha: c.headSha,
+      status: c.status,
+      conclusion: c.conclusion ?? null,
+    }));
+  }
+
+  async createCheckRun(input: CheckRunInput): Promise<number> {
+    this.call(
+      "createCheckRun",
+      `${this.slug}:check "${input.name}" ${input.conclusion ?? input.status}`,
+    );
+    const id = this.nextId++;
+    this.checkRuns.push({ ...input, id });
+    return id;
+  }
+
+  async updateCheckRun(id: number, input: CheckRunInput): Promise<void> {
+    this.call(
+      "updateCheckRun",
+      `${this.slug}:check "${input.name}" ${input.conclusion ?? input.status}`,
+    );
+    const i = this.checkRuns.findIndex((c) => c.id === id);
+    if (i < 0) throw new GitHubError(404, "Not Found");
+    this.checkRuns[i] = { ...input, id };
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Internals
+  // ---------------------------------------------------------------------------------------
+
+  private get slug(): string {
+    return `${this.owner}/${this.repo}`;
+  }
+
+  private iso(): string {
+    return this.now().toISOString();
+  }
+
+  /** Records a call, counts its requests, and throws an injected failure if one matches. */
+  private call(method: string, line: string, listed?: number): void {
+    const failure = this.takeFailure(method, line);
+    this.countCall(line, method, listed);
+    if (failure) throw failure.error;
+  }
+
+  private countCall(line: string, method: string, listed?: number): void {
+    this.calls.push(line);
+    this.requests += listed === undefined ? 1 : Math.max(1, Math.ceil(listed / 100));
+    if (WRITE_METHODS.has(method)) {
+      this.writes++;
+      if (this.crashAt !== undefined && this.writes === this.crashAt) {
+        this.crashAt = undefined;
+        this.calls.pop();
+        throw new Error(`injected crash before write ${this.writes}: ${line}`);
+      }
+    }
+  }
+
+  private takeFailure(
+    method: string,
+    line: string,
+  ): { error: GitHubError; afterApplying: boolean } | undefined {
+    const i = this.failures.findIndex((f) =>
+      typeof f.match === "string" ? f.match === method : f.match.test(line),
+    );
+    if (i < 0) return undefined;
+    const f = this.failures[i]!;
+    f.times = (f.times ?? 1) - 1;
+    if (f.times <= 0) this.failures.splice(i, 1);
+    return {
+      error: new GitHubError(f.status, f.message ?? `injected ${f.status}`, line),
+      afterApplying: f.afterApplying === true,
+    };
+  }
+
+  private toPull(p: FakePull, withMergeable: boolean): GhPull {
+    return {
+      number: p.number,
+      title: p.title,
+      headSha: p.headSha,
+      headRef: p.headRef,
+      baseRef: p.baseRef,
+      state: p.state,
+      merged: p.merged,
+      mergeable: withMergeable ? (p.state === "open" ? p.mergeable : null) : null,
+      labels: [...(this.issues.get(p.number)?.labels ?? [])],
+    };
+  }
+
+  /** Trees are content-addressed, like git: the same files give the same sha. */
+  private putTree(files: Record<string, string>): string {
+    const key = JSON.stringify(Object.entries(files).sort(([a], [b]) => a.localeCompare(b)));
+    const known = this.treeByContent.get(key);
+    if (known) return known;
+    const sha = this.sha();
+    this.trees.set(sha, files);
+    this.treeByContent.set(key, sha);
+    return sha;
+  }
+
+  private putCommit(c: FakeCommit): string {
+    const sha = this.sha();
+    this.commits.set(sha, c);
+    return sha;
+  }
+
+  private sha(): string {
+    return (this.nextSha++).toString(16).padStart(40, "0");
+  }
+
+  /** A commit on top of the default branch changing `files` (a PR branch's head). */
+  private commitFiles(files: string[], message: string): string {
+    const base = this.refs.get(`heads/${this.defaultBranch}`)!;
+    const tree = { ...this.trees.get(this.commits.get(base)!.tree)! };
+    for (const f of files) tree[f] = `${tree[f] ?? ""}${message}\n`;
+    return this.putCommit({ tree: this.putTree(tree), parents: [base], message });
+  }
+
+  private applyToBranch(branch: string, files: string[], message: string): string {
+    const head = this.refs.get(`heads/${branch}`)!;
+    const tree = { ...this.trees.get(this.commits.get(head)!.tree)! };
+    for (const f of files) tree[f] = `${tree[f] ?? ""}${message}\n`;
+    const sha = this.putCommit({ tree: this.putTree(tree), parents: [head], message });
+    this.refs.set(`heads/${branch}`, sha);
+    return sha;
+  }
+
+  private isAncestor(ancestor: string, sha: string): boolean {
+    const seen = new Set<string>();
+    const stack = [sha];
+    while (stack.length > 0) {
+      const s = stack.pop()!;
+      if (s === ancestor) return true;
+      if (seen.has(s)) continue;
+      seen.add(s);
+      stack.push(...(this.commits.get(s)?.parents ?? []));
+    }
+    return false;
+  }
+
+  private resolve(ref: string): string {
+    const sha = this.refs.get(`heads/${ref}`) ?? (this.commits.has(ref) ? ref : undefined);
+    if (!sha) throw new GitHubError(404, `No commit found for ${ref}`);
+    return sha;
+  }
+
+  private mustIssue(n: number): FakeIssue {
+    const i = this.issues.get(n);
+    if (!i) throw new GitHubError(404, `Issue #${n} not found`);
+    return i;
+  }
+
+  private mustPull(n: number): FakePull {
+    const p = this.pulls.get(n);
+    if (!p) throw new GitHubError(404, `Pull request #${n} not found`);
+    return p;
+  }
+
+  private mustRun(id: number): FakeRun {
+    const r = this.runs.find((x) => x.id === id);
+    if (!r) throw new GitHubError(404, `Run ${id} not found`);
+    return r;
+  }
+}
+
+const labelDiff = (before: string[], after: string[]): string =>
+  [
+    ...before.filter((l) => !after.includes(l)).map((l) => `-${l}`),
+    ...after.filter((l) => !before.includes(l)).map((l) => `+${l}`),
+  ].join(",");
+
+const firstLine = (text: string): string => {
+  const line = text.split("\n")[0] ?? "";
+  return line.length > 60 ? `${line.slice(0, 59)}…` : line;
+};

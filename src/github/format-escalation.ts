@@ -1,0 +1,16 @@
+import { ESCALATION_CHOICES } from "../core/effects.js";
+
+/** The comment that escalates a task to a maintainer and offers the choices. */
+export function formatEscalation(reason: string, choices: readonly string[]): string {
+  const offered = choices.length > 0 ? choices : ESCALATION_CHOICES;
+  return [
+    "### Conveyor needs a maintainer",
+    "",
+    `This task is escalated: ${reason.replace(/<!--[\s\S]*?(-->|$)/g, "").trim()}`,
+    "",
+    "Choose one:",
+    ...offered.map((c) => `- ${c}`),
+    "",
+    "Only users with write access can give commands.",
+  ].join("\n");
+}

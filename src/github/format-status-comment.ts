@@ -1,0 +1,50 @@
+import type { Task, TaskMemory } from "../core/board.js";
+import { upsertMarker } from "../core/markers.js";
+
+/** What the status comment shows besides the task itself. */
+export interface StatusExtras {
+  /** Link to the agent run at work, when known. */
+  runUrl?: string;
+}
+
+/**
+ * The sticky status comment of a task: what people read (stage, attempts, the agent run,
+ * the PR, tokens and cost, the last failure in plain words) and the hidden state marker.
+ */
+export function formatStatusComment(
+  task: Pick<Task, "id" | "stage" | "pr">,
+  memory: TaskMemory,
+  extras: StatusExtras = {},
+): string {
+  const a = memory.attempts;
+  const lines = ["### Conveyor status", "", "| | |", "| --- | --- |"];
+  lines.push(`| Stage | **${task.stage}**${memory.escalation ? " (escalated)" : ""} |`);
+  lines.push(
+    `| Failures | task ${a.task} · review ${a.reviewer} · test ${a.tester} · merge ${a.merge} |`,
+  );
+  lines.push(`| Agent runs | ${memory.runs} |`);
+  if (memory.run) {
+    const run = `${memory.run.role}, attempt ${memory.run.attempt + 1}`;
+    lines.push(`| Agent at work | ${extras.runUrl ? `[${run}](${extras.runUrl})` : run} |`);
+  }
+  if (task.pr) lines.push(`| Pull request | #${task.pr.number} |`);
+  lines.push(`| Tokens | ${memory.tokens.toLocaleString("en-US")} |`);
+  lines.push(`| Cost | $${memory.costUsd.toFixed(2)} |`);
+  if (memory.lastFailure) lines.push(`| Last failure | ${cell(memory.lastFailure)} |`);
+  if (memory.escalation) lines.push(`| Escalated | ${cell(memory.escalation.reason)} |`);
+  lines.push(
+    "",
+    "_Updated in place by Conveyor. Commands: `/conveyor status`, `/conveyor retry`._",
+  );
+  return upsertMarker("state", lines.join("\n"), memory);
+}
+
+/** Text safe inside one table cell: one line, pipes escaped, HTML comments cut. */
+export function cell(text: string): string {
+  const flat = text
+    .replace(/<!--[\s\S]*?(-->|$)/g, "")
+    .replace(/[\r\n]+/g, " ")
+    .replace(/\|/g, "\\|")
+    .trim();
+  return flat.length > 300 ? `${flat.slice(0, 299)}…` : flat;
+}

@@ -1,0 +1,445 @@
+import {
+  type AgentResult,
+  type Board,
+  emptyMemory,
+  emptyRepoMemory,
+  type PreflightResult,
+  type PullRequest,
+  type RepoMemory,
+  type RunInfo,
+  type Stage,
+  type Task,
+  type TaskMemory,
+} from "../core/board.js";
+import { type Config, priorityFromLabels, ROLES } from "../core/config.js";
+import { parseLocations } from "../core/locations.js";
+import { decodeMarker } from "../core/markers.js";
+import {
+  AGENT_WORKFLOW,
+  correlationFromTitle,
+  DASHBOARD_TITLE,
+  type GhComment,
+  type GhIssue,
+  type GhPull,
+  type GitHubPort,
+} from "./port.js";
+
+/** The Actions bot: agent runs publish their results with the workflow's token. */
+export const ACTIONS_BOT = "github-actions[bot]";
+
+/** GitHub-side facts the executor needs besides the board (ids, current labels). */
+export interface GitHubState {
+  owner: string;
+  repo: string;
+  botLogin: string;
+  /** Branch PRs target and agents are dispatched on. */
+  baseBranch: string;
+  /** Current labels of each task's issue (the executor keeps them up to date). */
+  labels: Map<string, string[]>;
+  /** Issues already closed during this pass. */
+  closed: Set<string>;
+  /** The bot's status comment per task. */
+  statusComments: Map<string, { id: number; body: string }>;
+  /** Labels of each task's PR. */
+  pullLabels: Map<number, string[]>;
+  dashboard?: { number: number; body: string };
+  /** Digest of the mirror content last written (kept in the dashboard marker). */
+  mirrorDigest?: string;
+}
+
+export interface Snapshot {
+  board: Board;
+  github: GitHubState;
+}
+
+/** What the dashboard marker holds. */
+export interface DashboardState {
+  memory: RepoMemory;
+  mirror?: string;
+}
+
+export interface LoadOptions {
+  botLogin: string;
+  /** Base branch when the config does not name one (the repository's default branch). */
+  defaultBranch: string;
+  /** Checks an HTTP readiness URL; injectable for tests. Default: global fetch. */
+  fetch?: typeof fetch;
+  /** Config errors to put on the board (nothing is dispatched while there are any). */
+  configErrors?: string[];
+}
+
+/** The board of a repository as GitHub shows it. */
+export async function loadBoard(
+  port: GitHubPort,
+  config: Config,
+  now: Date,
+  options: LoadOptions,
+): Promise<Board> {
+  return (await loadSnapshot(port, config, now, options)).board;
+}
+
+/**
+ * Loads one snapshot with few reads: one list of open issues (tasks, PR labels and the
+ * dashboard), one list of comments since the oldest task (status markers and results), one
+ * list of open PRs, one list of agent runs when runs are in flight; per-task reads only for
+ * merge-queue tasks (mergeable, files, base drift) and PRs that left the open list.
+ */
+export async function loadSnapshot(
+  port: GitHubPort,
+  config: Config,
+  now: Date,
+  options: LoadOptions,
+): Promise<Snapshot> {
+  const baseBranch = config.baseBranch ?? options.defaultBranch;
+  const stageOf = stageLabels(config);
+  const issues = await port.listOpenIssues();
+  const tracked = issues.filter((i) => !i.isPullRequest && stageFrom(i.labels, stageOf));
+  const dashboardIssue = issues.find(
+    (i) => !i.isPullRequest && i.title === DASHBOARD_TITLE && i.author === options.botLogin,
+  );
+  const github: GitHubState = {
+    owner: port.owner,
+    repo: port.repo,
+    botLogin: options.botLogin,
+    baseBranch,
+    labels: new Map(tracked.map((i) => [String(i.number), [...i.labels]])),
+    closed: new Set(),
+    statusComments: new Map(),
+    pullLabels: new Map(),
+  };
+  const dashboard = dashboardIssue ? readDashboard(dashboardIssue.body) : undefined;
+  if (dashboardIssue)
+    github.dashboard = { number: dashboardIssue.number, body: dashboardIssue.body };
+  if (dashboard?.mirror) github.mirrorDigest = dashboard.mirror;
+
+  const since = tracked.map((i) => i.createdAt).sort()[0];
+  const comments = since ? await port.listCommentsSince(since) : [];
+  const trusted = new Set([options.botLogin, ACTIONS_BOT]);
+
+  // Memory: the bot's one status comment per issue (first one wins).
+  const memories = new Map<string, TaskMemory>();
+  for (const c of comments) {
+    if (c.author !== options.botLogin || memories.has(String(c.issue))) continue;
+    const value = decodeMarker("state", c.body);
+    if (value === undefined) continue;
+    const memory = asMemory(value);
+    if (!memory) continue;
+    memories.set(String(c.issue), memory);
+    github.statusComments.set(String(c.issue), { id: c.id, body: c.body });
+  }
+
+  // Pull requests: one list of the open ones, matched by branch or by the task agent's result.
+  const taskIds = new Set(tracked.map((i) => String(i.number)));
+  const rawResults = comments.filter((c) => trusted.has(c.author)).flatMap(resultOf);
+  const needPulls = tracked.some((i) => stageFrom(i.labels, stageOf) !== "todo");
+  const openPulls = needPulls ? await port.listOpenPulls() : [];
+  const pullOf = new Map<string, GhPull>();
+  for (const issue of tracked) {
+    const id = String(issue.number);
+    const hinted = rawResults.find((r) => taskOfResult(r.result) === id && r.result.pr)?.result;
+    const pull =
+      openPulls.find((p) => hinted?.pr !== undefined && p.number === hinted.pr) ??
+      openPulls.find((p) => isTaskBranch(p.headRef, id));
+    if (pull) pullOf.set(id, pull);
+    else if (hinted?.branch && stageFrom(issue.labels, stageOf) !== "todo") {
+      // The PR left the open list: merged (by hand, or by an interrupted pass) or closed.
+      const byHead = await port.listPullsByHead(hinted.branch);
+      const found = byHead.find((p) => p.number === hinted.pr) ?? byHead[0];
+      if (found) pullOf.set(id, found);
+    }
+  }
+  const taskOfPull = new Map([...pullOf].map(([id, p]) => [p.number, id]));
+
+  // Results: only trusted authors, only on the task's own issue or PR.
+  const results: Record<string, AgentResult> = {};
+  for (const { comment, result } of rawResults) {
+    const owner = taskOfResult(result);
+    if (owner === undefined || !taskIds.has(owner)) continue;
+    if (String(comment.issue) !== owner && taskOfPull.get(comment.issue) !== owner) continue;
+    results[result.correlationId] ??= result;
+  }
+
+  // Agent runs: one list, only when a run may be in flight.
+  const runs: Record<string, RunInfo> = {};
+  const runSince = earliestRunTime([...memories.values()], tracked, stageOf, now);
+  if (runSince) {
+    for (const r of await port.listWorkflowRuns(AGENT_WORKFLOW, runSince)) {
+      const cid = correlationFromTitle(r.title);
+      if (!cid || runs[cid]) continue;
+      runs[cid] = {
+        correlationId: cid,
+        runId: String(r.id),
+        status:
+          r.status === "completed"
+            ? "completed"
+            : r.status === "in_progress"
+              ? "in_progress"
+              : "queued",
+        ...(r.status === "completed" ? { conclusion: conclusionOf(r.conclusion) } : {}),
+        ...(r.startedAt && r.status !== "queued" ? { startedAt: r.startedAt } : {}),
+        url: r.url,
+      };
+    }
+  }
+
+  // Tasks.
+  const driftCache = new Map<string, string[]>();
+  const tasks: Task[] = [];
+  for (const issue of tracked) {
+    const id = String(issue.number);
+    const stage = stageFrom(issue.labels, stageOf)!;
+    const memory = memories.get(id) ?? emptyMemory();
+    const task: Task = {
+      id,
+      title: issue.title,
+      body: issue.body,
+      priority: priorityFromLabels(config, issue.labels),
+      stage,
+      createdAt: issue.createdAt,
+      locations: parseLocations(issue.body),
+      memory,
+    };
+    const pull = pullOf.get(id);
+    if (pull) {
+      task.branch = pull.headRef;
+      github.pullLabels.set(pull.number, [...pull.labels]);
+      task.pr = await pullRequestOf(port, pull, stage, memory, baseBranch, driftCache);
+      if (
+        pull.labels.includes(config.labels.mergeQueue) &&
+        (stage === "review" || stage === "testing")
+      )
+        task.stage = "merge-queue"; // a maintainer queued the PR by hand
+    }
+    tasks.push(task);
+  }
+
+  const board: Board = {
+    repo: `${port.owner}/${port.repo}`,
+    tasks,
+    runs,
+    results,
+    preflight: await preflight(port, config, tasks, baseBranch, options.fetch),
+    repoMemory: dashboard?.memory ?? emptyRepoMemory(),
+  };
+  if (options.configErrors && options.configErrors.length > 0)
+    board.configErrors = [...options.configErrors];
+  return { board, github };
+}
+
+/** Label name → stage, for the stage labels of the config (`escalated` is not a stage). */
+export function stageLabels(config: Config): Map<string, Stage> {
+  const l = config.labels;
+  return new Map<string, Stage>([
+    [l.todo, "todo"],
+    [l.inProgress, "in-progress"],
+    [l.review, "review"],
+    [l.testing, "testing"],
+    [l.mergeQueue, "merge-queue"],
+    [l.done, "done"],
+  ]);
+}
+
+/** The stage of an issue from its labels; several stage labels: the furthest one. */
+export function stageFrom(
+  labels: readonly string[],
+  stageOf: Map<string, Stage>,
+): Stage | undefined {
+  const order: Stage[] = ["todo", "in-progress", "review", "testing", "merge-queue", "done"];
+  let best: Stage | undefined;
+  for (const l of labels) {
+    const s = stageOf.get(l);
+    if (s && (best === undefined || order.indexOf(s) > order.indexOf(best))) best = s;
+  }
+  return best;
+}
+
+/** `conveyor/<issue>-<slug>` or `conveyor/<issue>`. */
+export const isTaskBranch = (branch: string, id: string): boolean =>
+  branch === `conveyor/${id}` || branch.startsWith(`conveyor/${id}-`);
+
+function readDashboard(body: string): DashboardState | undefined {
+  const value = decodeMarker("board", body);
+  if (!isObject(value) || !isObject(value.memory)) return undefined;
+  const m = value.memory;
+  const memory: RepoMemory = {
+    paused: m.paused === true,
+    dispatches: Array.isArray(m.dispatches)
+      ? m.dispatches.filter((d) => typeof d === "string")
+      : [],
+  };
+  if (typeof m.pausedReason === "string") memory.pausedReason = m.pausedReason;
+  return { memory, ...(typeof value.mirror === "string" ? { mirror: value.mirror } : {}) };
+}
+
+/** A marker value shaped like task memory, completed with defaults; else undefined. */
+function asMemory(value: unknown): TaskMemory | undefined {
+  if (!isObject(value)) return undefined;
+  const base = emptyMemory();
+  const attempts = isObject(value.attempts) ? value.attempts : {};
+  const num = (v: unknown, d: number) => (typeof v === "number" && Number.isFinite(v) ? v : d);
+  return {
+    ...(value as Partial<TaskMemory>),
+    attempts: {
+      task: num(attempts.task, 0),
+      reviewer: num(attempts.reviewer, 0),
+      tester: num(attempts.tester, 0),
+      merge: num(attempts.merge, 0),
+    },
+    runs: num(value.runs, 0),
+    handled: Array.isArray(value.handled) ? value.handled.filter((h) => typeof h === "string") : [],
+    verdicts: isObject(value.verdicts) ? (value.verdicts as TaskMemory["verdicts"]) : base.verdicts,
+    tokens: num(value.tokens, 0),
+    costUsd: num(value.costUsd, 0),
+  };
+}
+
+function resultOf(comment: GhComment): { comment: GhComment; result: AgentResult }[] {
+  const value = decodeMarker("result", comment.body);
+  if (!isObject(value)) return [];
+  const { correlationId, role, outcome, summary } = value;
+  if (typeof correlationId !== "string" || typeof summary !== "string") return [];
+  if (!(ROLES as readonly unknown[]).includes(role)) return [];
+  if (outcome !== "ok" && outcome !== "failed" && outcome !== "incomplete") return [];
+  return [{ comment, result: value as unknown as AgentResult }];
+}
+
+/** The task a correlation id belongs to: its first segment. */
+const taskOfResult = (r: AgentResult): string | undefined => r.correlationId.split("/")[0];
+
+/** When the oldest run that may still matter was dispatched; undefined: no run in flight. */
+function earliestRunTime(
+  memories: TaskMemory[],
+  tracked: GhIssue[],
+  stageOf: Map<string, Stage>,
+  now: Date,
+): string | undefined {
+  const times = memories.flatMap((m) => [
+    ...(m.run ? [m.run.dispatchedAt] : []),
+    ...(m.cancelling ?? []).map((c) => c.at),
+  ]);
+  const inFlight = tracked.some((i) => {
+    const s = stageFrom(i.labels, stageOf);
+    return s === "in-progress" || s === "review" || s === "testing";
+  });
+  if (times.length === 0 && !inFlight) return undefined;
+  const oldest = times.sort()[0];
+  // A margin for clock skew between the dispatcher and GitHub; in-flight tasks without a
+  // remembered run still get the last hour listed (a dispatch whose memory write failed).
+  const base = oldest ? Date.parse(oldest) : now.getTime() - 3_600_000;
+  return new Date(base - 5 * 60_000).toISOString();
+}
+
+async function pullRequestOf(
+  port: GitHubPort,
+  pull: GhPull,
+  stage: Stage,
+  memory: TaskMemory,
+  baseBranch: string,
+  driftCache: Map<string, string[]>,
+): Promise<PullRequest> {
+  const pr: PullRequest = {
+    number: pull.number,
+    headSha: pull.headSha,
+    branch: pull.headRef,
+    changedFiles: [],
+    merged: pull.merged,
+    mergeable: pull.mergeable,
+  };
+  if (pull.state === "closed" && !pull.merged) pr.closed = true;
+  if (stage !== "merge-queue" || pull.state !== "open") return pr;
+  // Merge-queue tasks: whether it can merge, what it changes, what the base changed since.
+  const fresh = await port.getPull(pull.number);
+  pr.mergeable = fresh.mergeable;
+  pr.headSha = fresh.headSha;
+  pr.merged = fresh.merged;
+  pr.changedFiles = await port.listPullFiles(pull.number);
+  const baseSha = memory.verdicts.test?.baseSha;
+  if (baseSha) {
+    let drift = driftCache.get(baseSha);
+    if (!drift) {
+      drift = await port.compareFiles(baseSha, baseBranch);
+      driftCache.set(baseSha, drift);
+    }
+    pr.baseDrift = drift;
+  }
+  return pr;
+}
+
+async function preflight(
+  port: GitHubPort,
+  config: Config,
+  tasks: Task[],
+  baseBranch: string,
+  fetchFn: typeof fetch | undefined,
+): Promise<PreflightResult[]> {
+  // Pre-flight only matters when something may be dispatched.
+  const mayDispatch = tasks.some(
+    (t) =>
+      ["todo", "in-progress", "review", "testing"].includes(t.stage) &&
+      !t.memory.run &&
+      !t.memory.escalation,
+  );
+  if (!mayDispatch) return [];
+  const out: PreflightResult[] = [];
+  for (const check of config.preflight.http) {
+    const name = check.name ?? check.url;
+    out.push(await httpCheck(name, check.url, check.expectStatus, check.timeoutSeconds, fetchFn));
+  }
+  if (config.preflight.baseBranchGreen) {
+    const state = await port.refState(baseBranch);
+    out.push({
+      name: `${baseBranch} green`,
+      ok: state !== "failure",
+      detail:
+        state === "failure"
+          ? `the checks of ${baseBranch} fail`
+          : `the checks of ${baseBranch}: ${state}`,
+    });
+  }
+  return out;
+}
+
+async function httpCheck(
+  name: string,
+  url: string,
+  expect: number,
+  timeoutSeconds: number,
+  fetchFn: typeof fetch | undefined,
+): Promise<PreflightResult> {
+  try {
+    const res = await (fetchFn ?? fetch)(url, {
+      signal: AbortSignal.timeout(timeoutSeconds * 1000),
+    });
+    const ok = res.status === expect;
+    return {
+      name,
+      ok,
+      detail: `${url} answered ${res.status}${ok ? "" : ` (expected ${expect})`}`,
+    };
+  } catch (e: unknown) {
+    return {
+      name,
+      ok: false,
+      detail: `${url} did not answer: ${e instanceof Error ? e.message : String(e)}`,
+    };
+  }
+}
+
+function conclusionOf(c: string | null): RunInfo["conclusion"] {
+  switch (c) {
+    case "success":
+    case "failure":
+    case "cancelled":
+    case "timed_out":
+    case "skipped":
+      return c;
+    case null:
+      return null;
+    default:
+      return "failure";
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,55 @@
+import { type Config, defaultConfig, parseConfig } from "../core/config.js";
+import { CONFIG_PATH, type GitHubPort } from "./port.js";
+
+/** The configuration of a repository as read from its default branch. */
+export interface RepoConfig {
+  config: Config;
+  /** One line per bad key (`path: message`); empty when the file is valid or absent. */
+  errors: string[];
+  defaultBranch: string;
+  /** Head of the default branch the config was read at. */
+  headSha: string;
+  /** False when `.github/conveyor.yml` does not exist (the defaults apply). */
+  found: boolean;
+}
+
+/**
+ * Remembers the config per head commit of the default branch, so a push invalidates it and
+ * nothing else re-reads it. One per process (the app) or per run (the Action).
+ */
+export class ConfigCache {
+  private defaultBranch: string | undefined;
+  private readonly bySha = new Map<string, Omit<RepoConfig, "defaultBranch" | "headSha">>();
+
+  async load(port: GitHubPort): Promise<RepoConfig> {
+    this.defaultBranch ??= await port.getDefaultBranch();
+    const defaultBranch = this.defaultBranch;
+    const headSha = (await port.getBranchSha(defaultBranch)) ?? "";
+    const cached = this.bySha.get(headSha);
+    if (cached) return { ...cached, defaultBranch, headSha };
+    const read = await readConfig(port, headSha || defaultBranch);
+    this.bySha.clear();
+    this.bySha.set(headSha, read);
+    return { ...read, defaultBranch, headSha };
+  }
+}
+
+/** Loads `.github/conveyor.yml` from the default branch; a bad file is a value, not a throw. */
+export async function loadRepoConfig(port: GitHubPort, cache?: ConfigCache): Promise<RepoConfig> {
+  return (cache ?? new ConfigCache()).load(port);
+}
+
+async function readConfig(
+  port: GitHubPort,
+  ref: string,
+): Promise<Omit<RepoConfig, "defaultBranch" | "headSha">> {
+  const text = await port.getFileText(CONFIG_PATH, ref);
+  if (text === undefined) return { config: defaultConfig(), errors: [], found: false };
+  const parsed = parseConfig(text);
+  if (parsed.ok) return { config: parsed.config, errors: [], found: true };
+  return {
+    config: defaultConfig(),
+    errors: parsed.errors.map((e) => `${e.path === "" ? "(file)" : e.path}: ${e.message}`),
+    found: true,
+  };
+}
