@@ -219,6 +219,8 @@ export function parseTrackingFile(text: string, stage: Stage): ParsedTrackingFil
   /** True while skipping the nested lines of a done or unreadable item. */
   let skipping = false;
   let inComment = false;
+  /** Indentation of the text of the open (or skipped) item: lines indented this far nest. */
+  let ownerIndent = 4;
 
   const fail = (index: number, message: string) =>
     errors.push({ line: index + 1, text: lines[index]!, message });
@@ -235,7 +237,11 @@ export function parseTrackingFile(text: string, stage: Stage): ParsedTrackingFil
       if (item && item.body.length > 0) item.blanks++;
       continue;
     }
-    const indented = /^[ \t]/.test(line);
+    // Markdown allows up to 3 spaces before a list marker: such an item, less indented than
+    // the open item's text, is a sibling, not a nested line.
+    const lead = /^ {1,3}(?! )/.exec(line)?.[0].length ?? 0;
+    const sibling = lead > 0 && lead < ownerIndent && LIST_ITEM.test(line.slice(lead));
+    const indented = /^[ \t]/.test(line) && !sibling;
     if (indented && (item || skipping)) {
       if (skipping) continue;
       const open = item!;
@@ -264,6 +270,7 @@ export function parseTrackingFile(text: string, stage: Stage): ParsedTrackingFil
     close(item, tasks);
     item = undefined;
     skipping = false;
+    ownerIndent = 4;
 
     if (trimmed.startsWith("<!--")) {
       inComment = !trimmed.includes("-->");
@@ -281,12 +288,14 @@ export function parseTrackingFile(text: string, stage: Stage): ParsedTrackingFil
       fail(i, "indented text outside a task: indent it under a list item");
       continue;
     }
-    const listItem = LIST_ITEM.exec(line);
+    const listItem = LIST_ITEM.exec(line.slice(lead));
     if (!listItem) {
       fail(i, 'not a task: write tasks as list items, e.g. "- [high] Title"');
       continue;
     }
     const head = readHead(listItem[2] ?? "");
+    const markerWidth = lead + listItem[0].length - (listItem[2] ?? "").length;
+    ownerIndent = Math.max(2, markerWidth);
     if (head.kind === "done") {
       skipping = true;
       continue;
@@ -303,10 +312,9 @@ export function parseTrackingFile(text: string, stage: Stage): ParsedTrackingFil
       continue;
     }
     if (id !== undefined) seen.set(id, i + 1);
-    const markerWidth = listItem[0].length - (listItem[2] ?? "").length;
     item = {
       task: { ...head.task, line: i + 1, stage: listStage },
-      indent: Math.max(2, markerWidth),
+      indent: ownerIndent,
       body: [],
       blanks: 0,
     };

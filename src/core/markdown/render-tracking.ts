@@ -92,7 +92,7 @@ export function renderTaskItem(task: Task): string[] {
   if (task.memory.escalation) {
     lines.push(`  - Escalated: ${oneLine(task.memory.escalation.reason) || "(no reason given)"}`);
   }
-  const feedback = (task.memory.feedback ?? "").split(/\r?\n/).find((l) => l.trim() !== "");
+  const feedback = (task.memory.feedback ?? "").split(/\r\n?|\n/).find((l) => l.trim() !== "");
   if (feedback) lines.push(`  - Feedback: ${truncate(feedback.trim(), FEEDBACK_MAX)}`);
 
   const body = (task.body ?? "").replace(/\r\n?/g, "\n");

@@ -88,6 +88,16 @@ describe("parseTrackingFile: hand-written TODO.md", () => {
       [{ title: "Title", escalated: "(no reason given)" }],
     ],
     [
+      "items indented by 1-3 spaces are siblings, not body",
+      " - One\n  - Two\n    - Location: a.ts\n# H\n  * Three",
+      [{ title: "One" }, { title: "Two", locations: ["a.ts"] }, { title: "Three" }],
+    ],
+    [
+      "an item indented to a numbered item's text nests",
+      "1. One\n   - step",
+      [{ title: "One", body: "- step" }],
+    ],
+    [
       "CRLF line endings",
       "- One\r\n  body\r\n- Two\r\n",
       [{ title: "One", body: "body" }, { title: "Two" }],
@@ -194,6 +204,23 @@ describe("parseTrackingFiles", () => {
         line: 3,
         text: "prose",
         message: expect.stringMatching(/not a task/),
+      },
+    ]);
+  });
+
+  it("reports a task listed in two files, keeping the first in pipeline order", () => {
+    const { byStage, errors } = parseTrackingFiles({
+      "TESTING.md": "# Testing\n\n## Merge queue\n- **T3** [high] Moved by hand",
+      "TODO.md": "- T3: Original",
+    });
+    expect(byStage.todo.map((t) => t.title)).toEqual(["Original"]);
+    expect(byStage["merge-queue"]).toEqual([]);
+    expect(errors).toEqual([
+      {
+        file: "TESTING.md",
+        line: 4,
+        text: "- **T3** [high] Moved by hand",
+        message: "task T3 is already listed in TODO.md line 1",
       },
     ]);
   });

@@ -134,6 +134,50 @@ describe("renderTrackingFiles", () => {
     expect(order).toEqual(ids);
   });
 
+  it.each([
+    [
+      "priority first",
+      [
+        task("A", { stage: "merge-queue", memory: { stageSince: "2026-01-01T00:00:00Z" } }),
+        task("B", {
+          stage: "merge-queue",
+          priority: "high",
+          memory: { stageSince: "2026-02-01T00:00:00Z" },
+        }),
+      ],
+      ["B", "A"],
+    ],
+    [
+      "then the time it entered the queue, not its age",
+      [
+        task("A", {
+          stage: "merge-queue",
+          createdAt: "2020-01-01T00:00:00Z",
+          memory: { stageSince: "2026-03-01T00:00:00Z" },
+        }),
+        task("B", {
+          stage: "merge-queue",
+          createdAt: "2026-01-01T00:00:00Z",
+          memory: { stageSince: "2026-02-01T00:00:00Z" },
+        }),
+      ],
+      ["B", "A"],
+    ],
+    [
+      "then id; an unknown queue time goes last",
+      [
+        task("T2", { stage: "merge-queue" }),
+        task("T10", { stage: "merge-queue", memory: { stageSince: "2026-01-01T00:00:00Z" } }),
+        task("T1", { stage: "merge-queue" }),
+      ],
+      ["T10", "T1", "T2"],
+    ],
+  ])("orders the merge queue: %s", (_name, tasks, ids) => {
+    const text = renderTrackingFiles(board(tasks))["TESTING.md"]!;
+    const queue = text.slice(text.indexOf("## Merge queue"));
+    expect([...queue.matchAll(/^- \*\*(\S+)\*\*/gm)].map((m) => m[1])).toEqual(ids);
+  });
+
   it("keeps a multi-line title on one line and never lets a body start a task", () => {
     const text = renderTrackingFiles(
       board([

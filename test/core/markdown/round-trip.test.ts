@@ -97,6 +97,7 @@ const taskFields = fc.record({
     nil: undefined,
   }),
   escalation: fc.option(text(40), { nil: undefined }),
+  feedback: fc.option(text(60), { nil: undefined }),
   attempts: fc.record({ task: attempt, reviewer: attempt, tester: attempt, merge: attempt }),
 });
 
@@ -129,6 +130,7 @@ const boards = fc
           ...(f.pr ? { pr: pr(f.pr.number, f.pr.branch) } : {}),
           memory: {
             stageSince: f.stageSince,
+            ...(f.feedback !== undefined ? { feedback: f.feedback } : {}),
             attempts: f.attempts,
             ...(f.escalation !== undefined
               ? { escalation: { reason: f.escalation, at: f.createdAt, stage: f.stage } }
