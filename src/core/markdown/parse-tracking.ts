@@ -16,8 +16,8 @@ import { NO_TASKS_LINE } from "./tracking-files.js";
  * Lines indented under an item belong to it: `- Location: a.ts, b.ts`, `- Branch: …`,
  * `- PR: #12`, `- Attempts: …` (may share one line, joined by " · "), `- Escalated: reason`,
  * `- Feedback: …` (ignored: the board keeps the full text); `> text` lines and any other
- * indented text are the body. Headings, blank lines, HTML comments and "_No tasks._" are
- * ignored. Anything else is a `ParseError` (1-based line number and the line as written),
+ * indented text are the body. Headings, blank lines, HTML comments, thematic breaks (`---`)
+ * and "_No tasks._" are ignored. Anything else is a `ParseError` (1-based line number and the line as written),
  * and reading goes on with the next line. Under a "## Merge queue" heading, tasks of a
  * `testing` file are in stage `merge-queue`.
  */
@@ -277,6 +277,7 @@ export function parseTrackingFile(text: string, stage: Stage): ParsedTrackingFil
       continue;
     }
     if (trimmed === NO_TASKS_LINE) continue;
+    if (/^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$/.test(line)) continue; // thematic break
     const heading = /^(#{1,6})[ \t]+(.*?)[ \t#]*$/s.exec(line);
     if (heading || /^#{1,6}$/.test(trimmed)) {
       if (heading?.[1] === "##" && stage === "testing") {

@@ -74,7 +74,7 @@ describe("parseTrackingFile: hand-written TODO.md", () => {
     ],
     [
       "headings, blank lines, comments and the empty marker are ignored",
-      "# TODO\n\n<!-- a\nmulti-line\ncomment -->\n_No tasks._\n## Later\n- Title",
+      "# TODO\n\n<!-- a\nmulti-line\ncomment -->\n_No tasks._\n---\n* * *\n## Later\n- Title",
       [{ title: "Title" }],
     ],
     [
