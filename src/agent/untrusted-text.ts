@@ -3,16 +3,40 @@
  * models) and invisible characters (zero-width, bidi controls, Unicode tags) are removed,
  * and the text is framed in an `<untrusted-data>` element the system prompt explains.
  */
-// Built from a string: a literal class mixing these code points trips the combining-mark lint.
-const INVISIBLE =
-  /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF9-\uFFFB]|[\u{E0000}-\u{E007F}]|[\u{E0100}-\u{E01EF}]/gu;
+/** Invisible code points: format characters, zero-width, bidi controls, variation selectors, tags. */
+const INVISIBLE_RANGES: readonly [number, number][] = [
+  [0x00ad, 0x00ad],
+  [0x034f, 0x034f],
+  [0x061c, 0x061c],
+  [0x115f, 0x1160],
+  [0x17b4, 0x17b5],
+  [0x180e, 0x180e],
+  [0x200b, 0x200f],
+  [0x202a, 0x202e],
+  [0x2060, 0x206f],
+  [0x3164, 0x3164],
+  [0xfe00, 0xfe0f],
+  [0xfeff, 0xfeff],
+  [0xffa0, 0xffa0],
+  [0xfff9, 0xfffb],
+  [0xe0000, 0xe007f],
+  [0xe0100, 0xe01ef],
+];
+
+const isInvisible = (cp: number): boolean =>
+  INVISIBLE_RANGES.some(([from, to]) => cp >= from && cp <= to);
+
+function removeInvisible(text: string): string {
+  let out = "";
+  for (const ch of text) if (!isInvisible(ch.codePointAt(0)!)) out += ch;
+  return out;
+}
 // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
 
 export function stripUntrusted(text: string): string {
-  return text
+  return removeInvisible(text)
     .replace(/<!--[\s\S]*?(-->|$)/g, "")
-    .replace(INVISIBLE, "")
     .replace(CONTROL, "")
     .replace(/\r\n?/g, "\n");
 }

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { estimateTokens, PromptCacheModel } from "./prompt-cache-model.js";
 import type { ScriptedTurn } from "./turns.js";
+import { validateMessagesRequest } from "./validate-request.js";
 
 /**
  * A local stand-in for the Anthropic Messages API (non-streaming `POST /v1/messages`) that
@@ -36,6 +37,8 @@ export interface FakeMessagesServerOptions {
   keyOf?: (body: unknown, raw: string) => string | undefined;
   /** If set, only this API key is accepted (as `x-api-key` or `Authorization: Bearer`). */
   apiKey?: string;
+  /** Answer 400 like the real API to malformed conversations (default true). */
+  validate?: boolean;
 }
 
 export interface FakeMessagesServer {
@@ -82,6 +85,7 @@ export async function startFakeMessagesServer(
       body = undefined;
     }
     if (body === undefined) return send(res, 400, errorBody(400, "body is not JSON"));
+    const invalid = options.validate === false ? undefined : validateMessagesRequest(body);
     const scriptKey = keyOf(body, raw);
     const counterKey = scriptKey ?? "";
     const index = counters.get(counterKey) ?? 0;
@@ -96,6 +100,7 @@ export async function startFakeMessagesServer(
       raw,
     };
     requests.push(recorded);
+    if (invalid) return send(res, 400, errorBody(400, invalid));
     const script =
       (scriptKey !== undefined ? options.scripts?.[scriptKey] : undefined) ?? options.fallback;
     const turn: ScriptedTurn = options.respond?.(recorded) ??

@@ -17,3 +17,4 @@ export {
 } from "./prompt-cache-model.js";
 export { call, type FinishInput, ScriptBuilder, script } from "./script.js";
 export type { ScriptedBlock, ScriptedTurn, ScriptedUsage, StopReason } from "./turns.js";
+export { validateMessagesRequest } from "./validate-request.js";

@@ -47,7 +47,7 @@ function options(over: Partial<RunRoleOptions> = {}): RunRoleOptions {
     branch: "conveyor/7-fix-add",
     baseBranch: "main",
     config: defaultConfig(),
-    model: "claude-sonnet-4-5",
+    model: "claude-sonnet-5-5",
     driver: { kind: "builtin", apiKey: "test-key", baseURL: server.url },
     host,
     deadline: new Date(Date.now() + 10 * 60_000),

@@ -44,6 +44,7 @@ export const editTool: ToolSpec = {
     writeFileSync(where.absolute, updated);
     ctx.written.add(where.relative);
     const lines = updated.split("\n");
+    if (lines.length > 1 && lines[lines.length - 1] === "") lines.pop();
     const startLine = text.slice(0, first).split("\n").length;
     const endLine = startLine + new_string.split("\n").length - 1;
     const from = Math.max(1, startLine - 3);
