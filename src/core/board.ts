@@ -204,6 +204,20 @@ export const emptyMemory = (): TaskMemory => ({
   costUsd: 0,
 });
 
+/** A copy of task memory deep enough that changing the copy never changes the original. */
+export function cloneMemory(m: TaskMemory): TaskMemory {
+  const copy: TaskMemory = {
+    ...m,
+    attempts: { ...m.attempts },
+    handled: [...m.handled],
+    verdicts: { ...m.verdicts },
+  };
+  if (m.run) copy.run = { ...m.run };
+  if (m.cancelling) copy.cancelling = m.cancelling.map((c) => ({ ...c }));
+  if (m.escalation) copy.escalation = { ...m.escalation };
+  return copy;
+}
+
 export const emptyRepoMemory = (): RepoMemory => ({ paused: false, dispatches: [] });
 
 /** Correlation id of a dispatch: unique per task, role, attempt and run number. */

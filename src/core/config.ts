@@ -198,6 +198,12 @@ export const configSchema = z
         maxBatch: z.number().int().min(1).max(20).default(5),
         deleteBranch: z.boolean().default(true),
         baseModifiedRetries: z.number().int().min(0).max(10).default(3),
+        sharedFiles: z
+          .array(z.string().min(1))
+          .default(["CHANGELOG.md"])
+          .describe(
+            "Files every PR appends to (the changelog): ignored when deciding whether PRs overlap or the base moved under a PR.",
+          ),
       })
       .strict()
       .prefault({}),

@@ -1,6 +1,7 @@
 import {
   type AgentResult,
   type Board,
+  cloneMemory,
   correlationId,
   IN_FLIGHT_STAGES,
   ROLE_OF_STAGE,
@@ -28,7 +29,11 @@ export function plan(board: Board, config: Config, now: Date): Plan {
   const nowMs = now.getTime();
   const drafts = board.tasks.map((task) => new Draft(task)).sort(byPriorityThenAge);
   const waiting: Waiting[] = [];
-  const wait = (task: string, reason: string) => waiting.push({ task, reason });
+  const waitingIds = new Set<string>();
+  const wait = (task: string, reason: string) => {
+    waiting.push({ task, reason });
+    waitingIds.add(task);
+  };
 
   // Phase A: observe.
   for (const d of drafts) observe(d, board, config, nowMs, nowIso, wait);
@@ -41,20 +46,20 @@ export function plan(board: Board, config: Config, now: Date): Plan {
   const repoMemory = cloneJson(board.repoMemory);
   const hourAgo = nowMs - 3_600_000;
   repoMemory.dispatches = repoMemory.dispatches.filter((at) => Date.parse(at) > hourAgo);
-  let slotsUsed = drafts.filter((d) => d.mem.run !== undefined).length;
+  let slotsUsed = drafts.filter((d) => d.view.run !== undefined).length;
   let inFlightUsed = drafts.filter(
-    (d) => IN_FLIGHT_STAGES.includes(d.stage) && d.mem.escalation === undefined,
+    (d) => IN_FLIGHT_STAGES.includes(d.stage) && d.view.escalation === undefined,
   ).length;
   const blocker = globalBlocker(board, config);
-  const holders = drafts.filter((d) => d.mem.run?.role === "task");
+  const holders = drafts.filter((d) => d.view.run?.role === "task");
 
   for (const d of drafts.filter((x) => x.need !== undefined).sort(byDispatchOrder)) {
     const need = d.need!;
     const guard =
-      d.mem.runs >= config.guards.maxRunsPerTask
-        ? `loop guard: ${d.mem.runs} agent runs reached the cap of ${config.guards.maxRunsPerTask}`
-        : d.mem.costUsd >= config.agent.taskBudgetUsd
-          ? `cost budget spent: $${d.mem.costUsd.toFixed(2)} of $${config.agent.taskBudgetUsd.toFixed(2)}`
+      d.view.runs >= config.guards.maxRunsPerTask
+        ? `loop guard: ${d.view.runs} agent runs reached the cap of ${config.guards.maxRunsPerTask}`
+        : d.view.costUsd >= config.agent.taskBudgetUsd
+          ? `cost budget spent: $${d.view.costUsd.toFixed(2)} of $${config.agent.taskBudgetUsd.toFixed(2)}`
           : undefined;
     if (guard) {
       escalate(d, guard, nowIso);
@@ -131,8 +136,8 @@ export function plan(board: Board, config: Config, now: Date): Plan {
     effects.push({ type: "save-repo-memory", memory: repoMemory });
 
   for (const d of drafts) {
-    if (d.mem.escalation && !waiting.some((w) => w.task === d.id))
-      wait(d.id, `escalated: ${d.mem.escalation.reason} — waiting for a maintainer's choice`);
+    if (d.view.escalation && !waitingIds.has(d.id))
+      wait(d.id, `escalated: ${d.view.escalation.reason} — waiting for a maintainer's choice`);
   }
 
   return {
@@ -156,7 +161,7 @@ class Draft {
   readonly id: string;
   readonly task: Task;
   stage: Stage;
-  readonly mem: TaskMemory;
+  private writable?: TaskMemory;
   need?: Need;
   dispatch?: Effect;
   readonly cancels: Effect[] = [];
@@ -171,7 +176,24 @@ class Draft {
     this.id = task.id;
     this.task = task;
     this.stage = task.stage;
-    this.mem = cloneJson(task.memory);
+  }
+
+  /** The task's memory for writing: copied on first use, so untouched tasks cost nothing. */
+  get mem(): TaskMemory {
+    if (this.writable === undefined) this.writable = cloneMemory(this.task.memory);
+    return this.writable;
+  }
+
+  /** The task's memory for reading: the copy once written, the snapshot's until then. */
+  get view(): TaskMemory {
+    return this.writable ?? this.task.memory;
+  }
+
+  private memoryChanged(): boolean {
+    return (
+      this.writable !== undefined &&
+      canonicalJson(this.writable) !== canonicalJson(this.task.memory)
+    );
   }
 
   moveTo(to: Stage, reason: string, nowIso: string): void {
@@ -195,8 +217,7 @@ class Draft {
         to: this.stage,
         reason: this.moves.map((m) => m.reason).join("; then "),
       });
-    if (canonicalJson(this.mem) !== canonicalJson(this.task.memory))
-      out.push({ type: "save-memory", task: this.id, memory: this.mem });
+    if (this.memoryChanged()) out.push({ type: "save-memory", task: this.id, memory: this.mem });
     out.push(...this.extra);
     if (this.dispatch) out.push(this.dispatch);
     return out;
@@ -213,8 +234,7 @@ class Draft {
         to: this.stage,
         reason: "merged",
       });
-    if (canonicalJson(this.mem) !== canonicalJson(this.task.memory))
-      out.push({ type: "save-memory", task: this.id, memory: this.mem });
+    if (this.memoryChanged()) out.push({ type: "save-memory", task: this.id, memory: this.mem });
     out.push(...this.extra);
     return out;
   }
@@ -240,17 +260,17 @@ function observe(
     d.extra.push({ type: "close-issue", task: d.id, reason: "completed" });
     return;
   }
-  if (d.mem.escalation) return;
+  if (d.view.escalation) return;
   if (pr?.closed && d.stage !== "todo" && d.stage !== "in-progress") {
     cancelActive(d, "the PR was closed", nowIso);
     escalate(d, `PR #${pr.number} was closed without merging`, nowIso);
     return;
   }
 
-  const run = d.mem.run;
+  const run = d.view.run;
   if (run) {
     const result = board.results[run.correlationId];
-    if (result && !d.mem.handled.includes(run.correlationId)) {
+    if (result && !d.view.handled.includes(run.correlationId)) {
       foldResult(d, result, config, nowIso);
       return;
     }
@@ -315,7 +335,7 @@ function observe(
       d.need = needFor(d, "reviewer");
       return;
     case "testing": {
-      const review = d.mem.verdicts.review;
+      const review = d.view.verdicts.review;
       if (pr && review?.value === "approve" && review.sha !== pr.headSha) {
         d.mem.verdicts.review = undefined;
         d.moveTo(
@@ -337,8 +357,8 @@ function observe(
 
 /** The attempt number and notes for the next run of `role`. */
 function needFor(d: Draft, role: Role): Need {
-  const need: Need = { role, attempt: d.mem.attempts[role] };
-  if (d.mem.feedback) need.feedback = d.mem.feedback;
+  const need: Need = { role, attempt: d.view.attempts[role] };
+  if (d.view.feedback) need.feedback = d.view.feedback;
   return need;
 }
 
@@ -350,7 +370,7 @@ function checkQueued(
   wait: (t: string, r: string) => void,
 ) {
   const pr = d.task.pr;
-  const test = d.mem.verdicts.test;
+  const test = d.view.verdicts.test;
   if (!pr) {
     escalate(d, "in the merge queue without a pull request", nowIso);
     return;
@@ -365,7 +385,8 @@ function checkQueued(
     d.need = needFor(d, "tester");
     return;
   }
-  const drift = (pr.baseDrift ?? []).filter((f) => pr.changedFiles.includes(f));
+  const own = ownFiles(pr.changedFiles, config);
+  const drift = (pr.baseDrift ?? []).filter((f) => own.includes(f));
   if (drift.length > 0) {
     d.mem.verdicts.test = undefined;
     d.moveTo("testing", `the base branch changed ${drift.join(", ")} since the tests ran`, nowIso);
@@ -507,7 +528,7 @@ function escalate(d: Draft, reason: string, nowIso: string): void {
 }
 
 function cancelActive(d: Draft, reason: string, nowIso: string): void {
-  const run = d.mem.run;
+  const run = d.view.run;
   if (!run) return;
   requestCancel(d, run.correlationId, undefined, reason, nowIso);
   d.mem.run = undefined;
@@ -536,7 +557,7 @@ function requestCancel(
 
 /** Runs asked to cancel: forget those that ended, force-cancel those past the grace period. */
 function settleCancels(d: Draft, board: Board, config: Config, nowMs: number): void {
-  const list = d.mem.cancelling;
+  const list = d.view.cancelling;
   if (!list || list.length === 0) return;
   const keep = list.filter((c) => {
     const observed = board.runs[c.correlationId];
@@ -586,7 +607,7 @@ function planMerges(
 ): { queue: string[]; mergeEffects: Effect[] } {
   const queued = drafts
     .filter(
-      (d) => d.stage === "merge-queue" && !d.mem.escalation && !d.mem.run && d.need === undefined,
+      (d) => d.stage === "merge-queue" && !d.view.escalation && !d.view.run && d.need === undefined,
     )
     .sort(byQueueOrder);
   const queue = queued.map((d) => d.id);
@@ -599,10 +620,10 @@ function planMerges(
   if (!head) return { queue, mergeEffects: [] };
   const batch: Draft[] = [head];
   if (config.merge.batchDisjoint) {
-    const touched = new Set(head.task.pr!.changedFiles);
+    const touched = new Set(ownFiles(head.task.pr!.changedFiles, config));
     for (const d of ready.slice(1)) {
       if (batch.length >= config.merge.maxBatch) break;
-      const files = d.task.pr!.changedFiles;
+      const files = ownFiles(d.task.pr!.changedFiles, config);
       if (files.some((f) => touched.has(f))) continue;
       for (const f of files) touched.add(f);
       batch.push(d);
@@ -634,10 +655,11 @@ function planMerges(
   let ahead = batch.length;
   for (const d of queued) {
     if (batch.includes(d)) continue;
-    const files = d.task.pr!.changedFiles;
-    const first = batch.find((m) => m.task.pr!.changedFiles.some((f) => files.includes(f)));
+    const files = ownFiles(d.task.pr!.changedFiles, config);
+    const batchFiles = (m: Draft) => ownFiles(m.task.pr!.changedFiles, config);
+    const first = batch.find((m) => batchFiles(m).some((f) => files.includes(f)));
     if (first) {
-      const overlap = files.filter((f) => batch.some((m) => m.task.pr!.changedFiles.includes(f)));
+      const overlap = files.filter((f) => batch.some((m) => batchFiles(m).includes(f)));
       d.afterMerge = true;
       d.mem.verdicts.test = undefined;
       d.moveTo(
@@ -652,7 +674,7 @@ function planMerges(
     ahead++;
   }
   return {
-    queue: queue.filter((id) => !queued.find((d) => d.id === id)?.afterMerge),
+    queue: queued.filter((d) => !d.afterMerge).map((d) => d.id),
     mergeEffects: effects,
   };
 }
@@ -663,7 +685,7 @@ const priorityRank = (d: Draft) => PRIORITIES.indexOf(d.task.priority);
 function byPriorityThenAge(a: Draft, b: Draft): number {
   return (
     priorityRank(a) - priorityRank(b) ||
-    a.task.createdAt.localeCompare(b.task.createdAt) ||
+    cmp(a.task.createdAt, b.task.createdAt) ||
     compareIds(a.id, b.id)
   );
 }
@@ -675,10 +697,19 @@ function byDispatchOrder(a: Draft, b: Draft): number {
 function byQueueOrder(a: Draft, b: Draft): number {
   return (
     priorityRank(a) - priorityRank(b) ||
-    (a.mem.stageSince ?? "").localeCompare(b.mem.stageSince ?? "") ||
+    cmp(a.view.stageSince ?? "", b.view.stageSince ?? "") ||
     byPriorityThenAge(a, b)
   );
 }
+
+/** A PR's changed files less the shared append-only ones (the changelog). */
+function ownFiles(files: readonly string[], config: Config): string[] {
+  const shared = config.merge.sharedFiles;
+  return shared.length === 0 ? [...files] : files.filter((f) => !shared.includes(f));
+}
+
+/** Plain code-unit order: ISO times sort correctly, and it is far cheaper than localeCompare. */
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Numeric ids in numeric order (#9 before #10), others as text. */
 export function compareIds(a: string, b: string): number {

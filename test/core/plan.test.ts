@@ -722,3 +722,44 @@ describe("escalated and finished tasks", () => {
     ]);
   });
 });
+
+describe("shared append-only files (the changelog)", () => {
+  const queued = (id: string, files: string[]) =>
+    task({
+      id,
+      stage: "merge-queue",
+      pr: { changedFiles: files },
+      memory: { ...passOn(id), stageSince: `2026-11-0${id}T00:00:00.000Z` },
+    });
+
+  it("do not make PRs overlap, so disjoint work still merges as one batch", () => {
+    const p = plan(
+      board([queued("1", ["a.ts", "CHANGELOG.md"]), queued("2", ["b.ts", "CHANGELOG.md"])]),
+      cfg,
+      T0,
+    );
+    expect(lines(p.effects)[0]).toBe(
+      "merge #1 (PR 101 @ head100) + #2 (PR 102 @ head200) by merge",
+    );
+  });
+
+  it("do not count as the base moving under a PR", () => {
+    const t = task({
+      id: "1",
+      stage: "merge-queue",
+      pr: { changedFiles: ["a.ts", "CHANGELOG.md"], baseDrift: ["CHANGELOG.md"] },
+      memory: passOn("1"),
+    });
+    expect(plan(board([t]), cfg, T0).effects[0]?.type).toBe("merge");
+  });
+
+  it("are configurable (empty list: every file counts)", () => {
+    const c = config({ merge: { sharedFiles: [] } });
+    const p = plan(
+      board([queued("1", ["a.ts", "CHANGELOG.md"]), queued("2", ["b.ts", "CHANGELOG.md"])]),
+      c,
+      T0,
+    );
+    expect(lines(p.effects)[0]).toBe("merge #1 (PR 101 @ head100) by merge");
+  });
+});
