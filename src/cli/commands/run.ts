@@ -1,0 +1,71 @@
+import { parseArgs } from "node:util";
+import { interruptSignal } from "../../local/interrupt-signal.js";
+import { openLocalRepo } from "../../local/local-repo.js";
+import { modelDriver } from "../../local/model-driver.js";
+import { runLocal } from "../../local/run-local.js";
+import { TerminalView } from "../../local/terminal-view.js";
+import { type Command, UsageError } from "../io.js";
+
+export const runCommand: Command = {
+  name: "run",
+  summary: "run the pipeline on this git repository (TODO.md is the backlog)",
+  usage: "conveyor run [--until-idle] [--interval <seconds>] [--plain]",
+  async run(args, io) {
+    const { values } = parseArgs({
+      args,
+      options: {
+        "until-idle": { type: "boolean", default: false },
+        interval: { type: "string", default: "1" },
+        plain: { type: "boolean", default: false },
+      },
+      strict: true,
+    });
+    const interval = Number(values.interval);
+    if (!Number.isFinite(interval) || interval <= 0)
+      throw new UsageError(
+        `--interval must be a positive number of seconds, got ${values.interval}`,
+      );
+    const repo = await openLocalRepo(io.cwd, io.env);
+    if (repo instanceof Error) {
+      io.stderr.write(`conveyor run: ${repo.message}\n`);
+      return 2;
+    }
+    const driver = modelDriver(repo.config, io.env);
+    if (driver instanceof Error) {
+      io.stderr.write(`conveyor run: ${driver.message}\n`);
+      return 2;
+    }
+    const view = new TerminalView(io.stdout, { live: !values.plain && io.stdout.isTTY === true });
+    const { signal, dispose } = interruptSignal(io.signal);
+    try {
+      const result = await runLocal({
+        repo,
+        env: io.env,
+        emit: (e) => view.event(e),
+        onPass: (s) => view.update(s),
+        untilIdle: values["until-idle"] === true,
+        intervalMs: interval * 1000,
+        signal,
+      });
+      view.close();
+      if (result.reason === "aborted") {
+        io.stdout.write(
+          "stopped: agents were stopped; `conveyor run` resumes where this left off\n",
+        );
+        return 130;
+      }
+      if (result.reason === "error") {
+        io.stderr.write(`conveyor run: ${result.message}\n`);
+        return 1;
+      }
+      if (result.message) {
+        io.stderr.write(`conveyor run: nothing dispatched — ${result.message}\n`);
+        return 1;
+      }
+      io.stdout.write("idle: nothing is running and nothing is left to do\n");
+      return 0;
+    } finally {
+      dispose();
+    }
+  },
+};

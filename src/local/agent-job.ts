@@ -1,0 +1,84 @@
+import type { TaskInput } from "../agent/role-types.js";
+import { runRole } from "../agent/run-role.js";
+import type { Config, Role } from "../core/config.js";
+import { readJson } from "./json-file.js";
+import { LocalHost } from "./local-host.js";
+import { modelDriver } from "./model-driver.js";
+
+/** Everything one agent child needs, written by `conveyor run` to `.conveyor/jobs/<cid>.json`. */
+export interface AgentJob {
+  correlationId: string;
+  role: Role;
+  attempt: number;
+  task: TaskInput;
+  feedback?: string;
+  branch: string;
+  baseBranch: string;
+  pr?: number;
+  model: string;
+  /** ISO time by which the role must have published its result. */
+  deadline: string;
+  /** The task's worktree. */
+  workspace: string;
+  /** `.conveyor/reports/<task>/` of the main repository. */
+  reportsDir: string;
+  config: Config;
+}
+
+/**
+ * Runs one job in this process (the body of `conveyor agent --job <file>`): the same role
+ * and agent loop as the GitHub Action, with the local host. Returns the exit code; the
+ * result itself is the report file the role publishes.
+ */
+export async function runAgentJob(
+  jobPath: string,
+  env: NodeJS.ProcessEnv,
+  log: (line: string) => void,
+  signal?: AbortSignal,
+): Promise<number> {
+  const raw = readJson(jobPath);
+  if (raw === undefined || raw instanceof Error) {
+    log(`cannot read the job ${jobPath}: ${raw instanceof Error ? raw.message : "missing"}`);
+    return 2;
+  }
+  const job = raw as AgentJob;
+  const driver = modelDriver(job.config, env);
+  const host = new LocalHost({
+    reportsDir: job.reportsDir,
+    correlationId: job.correlationId,
+    issue: {
+      id: job.task.id,
+      title: job.task.title,
+      body: job.task.body ?? "",
+      comments: job.task.comments ?? [],
+    },
+  });
+  if (driver instanceof Error) {
+    log(driver.message);
+    return 2;
+  }
+  log(`${job.correlationId}: ${job.role} attempt ${job.attempt} in ${job.workspace}`);
+  const outcome = await runRole({
+    role: job.role,
+    workspace: job.workspace,
+    task: job.task,
+    attempt: job.attempt,
+    ...(job.feedback ? { feedback: job.feedback } : {}),
+    correlationId: job.correlationId,
+    branch: job.branch,
+    baseBranch: job.baseBranch,
+    ...(job.pr !== undefined ? { pr: job.pr } : {}),
+    config: job.config,
+    model: job.model,
+    driver,
+    host,
+    deadline: new Date(job.deadline),
+    remote: null,
+    log,
+    ...(signal ? { signal } : {}),
+  });
+  log(
+    `${job.correlationId}: ${outcome.result.outcome} (${outcome.stop.reason}) — ${outcome.result.summary}`,
+  );
+  return 0;
+}

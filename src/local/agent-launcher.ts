@@ -1,0 +1,30 @@
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+/** How the supervisor starts `conveyor agent --job <file>`: a program and its first args. */
+export interface AgentLauncher {
+  command: string;
+  args: string[];
+}
+
+/**
+ * `conveyor` itself, run by the same Node: the TypeScript sources through tsx's loader when
+ * running from a checkout (`npm run demo`), or the built JavaScript.
+ */
+export function defaultLauncher(): AgentLauncher {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith(".ts")) {
+    const main = join(dirname(here), "..", "cli", "main.ts");
+    const require = createRequire(import.meta.url);
+    const tsxDir = dirname(require.resolve("tsx/package.json"));
+    const loader = join(tsxDir, "dist", "loader.mjs");
+    return {
+      command: process.execPath,
+      args: ["--import", pathToFileURL(loader).href, main],
+    };
+  }
+  const main = join(dirname(here), "..", "cli", "main.js");
+  return { command: process.execPath, args: [existsSync(main) ? main : (process.argv[1] ?? main)] };
+}

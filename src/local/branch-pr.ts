@@ -1,0 +1,63 @@
+import type { PullRequest } from "../core/board.js";
+import { git, lines } from "./git.js";
+
+/**
+ * The "pull request" of a local task is its branch. It exists once the branch has commits
+ * past the point it was forked from; it is merged once its head is an ancestor of the base.
+ * Files that every task touches and that merge without conflict (the tracking files, and
+ * CHANGELOG.md, merged with git's union driver) are left out of `changedFiles`, so they
+ * never keep two tasks from merging as one batch.
+ */
+export interface BranchPrInput {
+  root: string;
+  base: string;
+  branch: string;
+  /** Commit the branch was created from, when known. */
+  forkSha?: string;
+  /** Base commit the tester merged in (for `baseDrift`). */
+  testedBaseSha?: string;
+  /** Paths left out of changed files and drift. */
+  shared: readonly string[];
+}
+
+export async function branchPr(input: BranchPrInput): Promise<PullRequest | undefined> {
+  const { root, base, branch } = input;
+  const head = await git(root, [
+    "rev-parse",
+    "--verify",
+    "--quiet",
+    `refs/heads/${branch}^{commit}`,
+  ]);
+  if (head.code !== 0) return undefined;
+  const headSha = head.stdout.trim();
+  if (input.forkSha !== undefined && headSha === input.forkSha) return undefined;
+  if (input.forkSha === undefined) {
+    const ahead = await git(root, ["rev-list", "--count", `${base}..${headSha}`]);
+    if (ahead.code !== 0 || ahead.stdout.trim() === "0") return undefined;
+  }
+  const keep = (files: string[]) => files.filter((f) => !input.shared.includes(f));
+  const merged = (await git(root, ["merge-base", "--is-ancestor", headSha, base])).code === 0;
+  const pr: PullRequest = {
+    number: 0,
+    headSha,
+    branch,
+    changedFiles: [],
+    merged,
+    mergeable: true,
+  };
+  if (merged) return pr;
+  const diff = await git(root, ["diff", "--name-only", `${base}...${headSha}`]);
+  pr.changedFiles = keep(lines(diff.stdout));
+  pr.mergeable = await canMerge(root, base, headSha);
+  if (input.testedBaseSha) {
+    const drift = await git(root, ["diff", "--name-only", input.testedBaseSha, base]);
+    if (drift.code === 0) pr.baseDrift = keep(lines(drift.stdout));
+  }
+  return pr;
+}
+
+/** True when `head` merges into `base` without conflicts (`git merge-tree --write-tree`). */
+export async function canMerge(root: string, base: string, head: string): Promise<boolean> {
+  const r = await git(root, ["merge-tree", "--write-tree", "--no-messages", base, head]);
+  return r.code === 0;
+}

@@ -1,0 +1,30 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+
+/** Writes JSON atomically: a temp file in the same folder, then a rename over the target. */
+export function writeJsonAtomic(path: string, value: unknown): void {
+  writeTextAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function writeTextAtomic(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+/** Reads a JSON file; `undefined` when missing, an `Error` value when unreadable. */
+export function readJson(path: string): unknown | undefined | Error {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e: unknown) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    return e instanceof Error ? e : new Error(String(e));
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e: unknown) {
+    return new Error(`${path}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+}

@@ -1,0 +1,212 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  type AgentResult,
+  type Board,
+  emptyMemory,
+  type PreflightResult,
+  type RunInfo,
+  type Task,
+} from "../core/board.js";
+import { type ParsedTask, parseTrackingFiles } from "../core/markdown/index.js";
+import { branchPr } from "./branch-pr.js";
+import { readJson } from "./json-file.js";
+import type { LocalRepo } from "./local-repo.js";
+import { readRunRecords, runInfoOf } from "./run-record.js";
+import { type LocalState, readState, type StoredTask } from "./state-store.js";
+
+/** A line of a tracking file that could not be read (reported, left untouched). */
+export interface BoardProblem {
+  file: string;
+  line: number;
+  text: string;
+  message: string;
+  /** False for problems that are not lines to keep (a duplicate copy of a task). */
+  keep?: boolean;
+}
+
+export interface LoadedBoard {
+  board: Board;
+  state: LocalState;
+  /** Tracking files as read (path relative to the root → text; missing files are ""). */
+  files: Record<string, string>;
+  problems: BoardProblem[];
+  /** Ids given to hand-written tasks in this load (their file must be rewritten). */
+  assigned: string[];
+}
+
+export interface LoadOptions {
+  now: Date;
+  /** Pre-flight results (computed by the caller, so tests can inject them). */
+  preflight: PreflightResult[];
+}
+
+/**
+ * The board of a local repository: tasks from the tracking files (the board people edit),
+ * their memory from `.conveyor/state.json`, runs from the supervisor's records, results from
+ * the agents' report files, and each task's branch observed as its pull request.
+ */
+export async function loadBoard(
+  repo: LocalRepo,
+  options: LoadOptions,
+): Promise<LoadedBoard | Error> {
+  const state = readState(repo.layout.stateFile);
+  if (state instanceof Error) return state;
+  const files: Record<string, string> = {};
+  for (const path of repo.trackingPaths) files[path] = readOptional(join(repo.root, path));
+  const parsed = parseTrackingFiles(files);
+  const problems: BoardProblem[] = parsed.errors.map((e) => ({ ...e }));
+
+  const nowIso = options.now.toISOString();
+  const seen = new Set<string>();
+  let nextNumber = nextTaskNumber([
+    ...Object.keys(state.tasks),
+    ...Object.values(parsed.byStage).flatMap((list) => list.map((t) => t.id ?? "")),
+  ]);
+  const assigned: string[] = [];
+  const tasks: Task[] = [];
+  const fileOrder = ["todo", "in-progress", "review", "testing", "merge-queue"] as const;
+  for (const stage of fileOrder) {
+    for (const p of parsed.byStage[stage]) {
+      let id = p.id;
+      if (id === undefined) {
+        id = `T${nextNumber++}`;
+        assigned.push(id);
+      }
+      if (seen.has(id)) {
+        problems.push({
+          file: fileOfStage(repo, stage),
+          line: p.line,
+          text: p.title,
+          message: `task ${id} is listed twice in the tracking files; this copy is ignored`,
+          keep: false,
+        });
+        continue;
+      }
+      seen.add(id);
+      tasks.push(taskFrom(id, p, state.tasks[id], repo, nowIso));
+    }
+  }
+  // Tasks that left the tracking files: done and abandoned ones stay on the board.
+  for (const [id, stored] of Object.entries(state.tasks)) {
+    if (seen.has(id)) continue;
+    if (stored.stage !== "done" && stored.stage !== "abandoned") continue;
+    tasks.push({
+      id,
+      title: stored.title,
+      ...(stored.body !== undefined ? { body: stored.body } : {}),
+      priority: stored.priority,
+      stage: stored.stage,
+      createdAt: stored.createdAt,
+      locations: stored.locations,
+      memory: stored.memory,
+    });
+  }
+
+  const shared = [...repo.trackingPaths, repo.changelogPath];
+  for (const task of tasks) {
+    if (task.stage === "done" || task.stage === "abandoned") continue;
+    const stored = state.tasks[task.id];
+    const pr = await branchPr({
+      root: repo.root,
+      base: repo.base,
+      branch: task.id,
+      ...(stored?.forkSha ? { forkSha: stored.forkSha } : {}),
+      ...(task.memory.verdicts.test?.baseSha
+        ? { testedBaseSha: task.memory.verdicts.test.baseSha }
+        : {}),
+      shared,
+    });
+    if (pr) {
+      task.pr = pr;
+      task.branch = task.id;
+    } else if (stored?.forkSha) task.branch = task.id;
+  }
+
+  const runs: Record<string, RunInfo> = {};
+  for (const record of readRunRecords(repo.layout)) {
+    const info = runInfoOf(record);
+    if (info) runs[record.correlationId] = info;
+  }
+
+  const board: Board = {
+    repo: repo.root,
+    tasks,
+    runs,
+    results: readResults(repo.layout.reportsDir),
+    preflight: options.preflight,
+    repoMemory: state.repoMemory,
+  };
+  if (repo.configErrors) board.configErrors = repo.configErrors;
+  return { board, state, files, problems, assigned };
+}
+
+function taskFrom(
+  id: string,
+  p: ParsedTask,
+  stored: StoredTask | undefined,
+  repo: LocalRepo,
+  nowIso: string,
+): Task {
+  const task: Task = {
+    id,
+    title: p.title,
+    priority: p.priority ?? stored?.priority ?? repo.config.priorities.default,
+    stage: p.stage,
+    createdAt: stored?.createdAt ?? nowIso,
+    locations: p.locations,
+    memory: stored?.memory ?? emptyMemory(),
+  };
+  if (p.body !== undefined) task.body = p.body;
+  return task;
+}
+
+function fileOfStage(repo: LocalRepo, stage: string): string {
+  const index = { todo: 0, "in-progress": 1, review: 2, testing: 3, "merge-queue": 3 }[stage] ?? 0;
+  return repo.trackingPaths[index] ?? "TODO.md";
+}
+
+/** Next free `T<n>` number after every id in use. */
+export function nextTaskNumber(ids: readonly string[]): number {
+  let max = 0;
+  for (const id of ids) {
+    const m = /^T(\d+)$/.exec(id);
+    if (m) max = Math.max(max, Number(m[1]));
+  }
+  return max + 1;
+}
+
+function readOptional(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+/** Every `<task>/<cid>.json` report that holds an agent result. */
+function readResults(reportsDir: string): Record<string, AgentResult> {
+  const results: Record<string, AgentResult> = {};
+  let taskDirs: string[];
+  try {
+    taskDirs = readdirSync(reportsDir);
+  } catch {
+    return results;
+  }
+  for (const dir of taskDirs) {
+    let names: string[];
+    try {
+      names = readdirSync(join(reportsDir, dir)).filter((n) => n.endsWith(".json"));
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const raw = readJson(join(reportsDir, dir, name));
+      if (!raw || raw instanceof Error) continue;
+      const r = raw as AgentResult;
+      if (typeof r.correlationId === "string" && typeof r.role === "string")
+        results[r.correlationId] = r;
+    }
+  }
+  return results;
+}

@@ -1,0 +1,76 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type {
+  AgentHost,
+  CheckRequest,
+  IssueData,
+  PrDiff,
+  PrRequest,
+  ResultPublication,
+  ReviewRequest,
+} from "../agent/host.js";
+import { writeJsonAtomic } from "./json-file.js";
+import { cidFileName } from "./repo-layout.js";
+
+/**
+ * The agent port in local mode: no pull requests and no push. Reviews, checks and results
+ * become files under `.conveyor/reports/<task>/`, named after the run; the result's JSON is
+ * written last (atomically), since `conveyor run` acts on it.
+ */
+export class LocalHost implements AgentHost {
+  readonly #dir: string;
+  readonly #cid: string;
+  readonly #issue: IssueData;
+
+  constructor(options: { reportsDir: string; correlationId: string; issue: IssueData }) {
+    this.#dir = options.reportsDir;
+    this.#cid = cidFileName(options.correlationId);
+    this.#issue = options.issue;
+  }
+
+  async readIssue(_id: string): Promise<IssueData> {
+    return this.#issue;
+  }
+
+  async openOrUpdatePr(_request: PrRequest): Promise<{ number: number }> {
+    return { number: 0 };
+  }
+
+  async prDiff(_pr: number): Promise<PrDiff | undefined> {
+    return undefined;
+  }
+
+  async postReview(review: ReviewRequest): Promise<void> {
+    const comments = review.comments.map((c) => `- \`${c.path}:${c.line}\`: ${c.body}`);
+    this.#write(
+      "review.md",
+      [
+        `# Review ${this.#cid}: ${review.verdict.replace("_", " ")}`,
+        "",
+        `Commit: ${review.headSha}`,
+        "",
+        review.body,
+        ...(comments.length > 0 ? ["", "## Line comments", "", ...comments] : []),
+        "",
+      ].join("\n"),
+    );
+  }
+
+  async publishCheck(check: CheckRequest): Promise<void> {
+    const name = check.name.replace("conveyor/", "");
+    this.#write(
+      `${name}.md`,
+      `# ${check.title} (${check.conclusion})\n\nCommit: ${check.headSha}\n\n${check.summary}\n`,
+    );
+  }
+
+  async publishResult(publication: ResultPublication): Promise<void> {
+    this.#write("md", `${publication.body}\n`);
+    writeJsonAtomic(join(this.#dir, `${this.#cid}.json`), publication.result);
+  }
+
+  #write(suffix: string, text: string): void {
+    mkdirSync(this.#dir, { recursive: true });
+    writeFileSync(join(this.#dir, `${this.#cid}.${suffix}`), text);
+  }
+}

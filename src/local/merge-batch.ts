@@ -1,0 +1,53 @@
+import { git } from "./git.js";
+
+export interface MergeItem {
+  task: string;
+  branch: string;
+  /** The head that was tested: the merge is pinned to it. */
+  sha: string;
+  title: string;
+}
+
+export interface MergeOutcome {
+  merged: string[];
+  /** The first item that did not merge (the rest of the batch was not tried). */
+  failed?: { task: string; reason: string };
+}
+
+/**
+ * Merges a batch into the base branch checked out at `root`, one `git merge --no-ff` at a
+ * time, each pinned to its tested SHA. A conflict aborts that merge and stops the batch:
+ * what merged stays merged, the rest goes on serially in later passes.
+ */
+export async function mergeBatch(
+  root: string,
+  items: readonly MergeItem[],
+  env: NodeJS.ProcessEnv,
+): Promise<MergeOutcome> {
+  const merged: string[] = [];
+  for (const item of items) {
+    const head = await git(root, ["rev-parse", "--verify", "--quiet", `refs/heads/${item.branch}`]);
+    if (head.code !== 0)
+      return { merged, failed: { task: item.task, reason: `branch ${item.branch} is gone` } };
+    if (head.stdout.trim() !== item.sha)
+      return {
+        merged,
+        failed: {
+          task: item.task,
+          reason: `branch ${item.branch} moved to ${head.stdout.trim().slice(0, 7)} after it was tested at ${item.sha.slice(0, 7)}`,
+        },
+      };
+    const message = `Merge ${item.task}: ${item.title.replace(/\s+/g, " ").trim()}`;
+    const r = await git(root, ["merge", "--no-ff", "--no-edit", "-m", message, item.sha], env);
+    if (r.code !== 0) {
+      await git(root, ["merge", "--abort"], env);
+      const conflicts = await git(root, ["diff", "--name-only", "--diff-filter=U"]);
+      const why = `${r.stdout}\n${r.stderr}`.includes("CONFLICT")
+        ? `merge conflict${conflicts.stdout.trim() ? ` in ${conflicts.stdout.trim()}` : ""}`
+        : (r.stderr.trim().split("\n")[0] ?? `git merge exited ${r.code}`);
+      return { merged, failed: { task: item.task, reason: why } };
+    }
+    merged.push(item.task);
+  }
+  return { merged };
+}

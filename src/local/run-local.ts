@@ -1,0 +1,41 @@
+import { type AgentLauncher, defaultLauncher } from "./agent-launcher.js";
+import type { EventSink } from "./local-events.js";
+import type { LocalRepo } from "./local-repo.js";
+import { type LoopResult, type PassSnapshot, runLoop } from "./run-loop.js";
+import { Supervisor } from "./supervisor.js";
+import { Waker } from "./waker.js";
+
+export interface RunLocalOptions {
+  repo: LocalRepo;
+  /** Environment of the agent children (API key, base URL). */
+  env: NodeJS.ProcessEnv;
+  emit: EventSink;
+  onPass?: (snapshot: PassSnapshot) => void;
+  untilIdle: boolean;
+  intervalMs?: number;
+  signal?: AbortSignal;
+  launcher?: AgentLauncher;
+  preflight?: Parameters<typeof runLoop>[0]["preflight"];
+}
+
+/** `conveyor run` without the CLI: a supervisor, the loop, woken by every agent exit. */
+export async function runLocal(o: RunLocalOptions): Promise<LoopResult> {
+  const waker = new Waker();
+  const supervisor = new Supervisor({
+    layout: o.repo.layout,
+    launcher: o.launcher ?? defaultLauncher(),
+    env: o.env,
+    onExit: () => waker.wake(),
+  });
+  return runLoop({
+    repo: o.repo,
+    supervisor,
+    waker,
+    emit: o.emit,
+    ...(o.onPass ? { onPass: o.onPass } : {}),
+    untilIdle: o.untilIdle,
+    intervalMs: o.intervalMs ?? 1000,
+    ...(o.signal ? { signal: o.signal } : {}),
+    ...(o.preflight ? { preflight: o.preflight } : {}),
+  });
+}

@@ -1,0 +1,123 @@
+import { applyEffects } from "../core/apply.js";
+import type { Board, PreflightResult } from "../core/board.js";
+import type { Plan } from "../core/effects.js";
+import { plan } from "../core/plan.js";
+import { executeEffects } from "./execute-effects.js";
+import { type BoardProblem, type LoadedBoard, loadBoard } from "./load-board.js";
+import type { EventSink } from "./local-events.js";
+import type { LocalRepo } from "./local-repo.js";
+import { runPreflight } from "./preflight.js";
+import { resumeEffects } from "./resume-runs.js";
+import type { Supervisor } from "./supervisor.js";
+import type { Waker } from "./waker.js";
+
+export interface RunLoopOptions {
+  repo: LocalRepo;
+  supervisor: Supervisor;
+  waker: Waker;
+  emit: EventSink;
+  /** Called after every pass with the board as it now stands. */
+  onPass?: (snapshot: PassSnapshot) => void;
+  /** Stop when nothing runs and nothing is left to do (the demo, CI). */
+  untilIdle: boolean;
+  /** Pause between passes; an agent exit cuts it short. */
+  intervalMs: number;
+  signal?: AbortSignal;
+  now?: () => Date;
+  preflight?: (repo: LocalRepo) => Promise<PreflightResult[]>;
+}
+
+export interface PassSnapshot {
+  board: Board;
+  plan: Plan;
+  problems: BoardProblem[];
+  running: string[];
+}
+
+export interface LoopResult {
+  reason: "idle" | "aborted" | "error";
+  passes: number;
+  last?: PassSnapshot;
+  /** Why the loop stopped on an error, or the failed pre-flight checks when idle. */
+  message?: string;
+}
+
+/**
+ * The local reconcile loop: load the board from the repository, plan, execute, repeat —
+ * after a short interval, or at once when an agent exits. The decisions are the core's.
+ */
+export async function runLoop(o: RunLoopOptions): Promise<LoopResult> {
+  const clock = o.now ?? (() => new Date());
+  const checks =
+    o.preflight ?? ((repo: LocalRepo) => runPreflight(repo.root, repo.config, repo.trackingPaths));
+  const reported = new Set<string>();
+  const waiting = new Map<string, string>();
+  let passes = 0;
+  let last: PassSnapshot | undefined;
+
+  while (!o.signal?.aborted) {
+    passes++;
+    const now = clock();
+    const preflight = await checks(o.repo);
+    let loaded = await loadBoard(o.repo, { now, preflight });
+    if (loaded instanceof Error) return { reason: "error", passes, message: loaded.message };
+    for (const p of loaded.problems) {
+      const key = `${p.file}:${p.line}:${p.text}:${p.message}`;
+      if (reported.has(key)) continue;
+      reported.add(key);
+      o.emit({ kind: "problem", text: `${p.file}:${p.line}: ${p.message}: ${p.text}` });
+    }
+    const resumed = resumeEffects(loaded.board, o.repo.config);
+    if (resumed.length > 0) {
+      await executeEffects(loaded, resumed, ctx(o, now));
+      const again: LoadedBoard | Error = await loadBoard(o.repo, { now, preflight });
+      if (again instanceof Error) return { reason: "error", passes, message: again.message };
+      loaded = again;
+    }
+    const planned = plan(loaded.board, o.repo.config, now);
+    const outcome = await executeEffects(loaded, planned.effects, ctx(o, now));
+    for (const w of planned.waiting) {
+      if (waiting.get(w.task) === w.reason) continue;
+      waiting.set(w.task, w.reason);
+      o.emit({ kind: "info", task: w.task, text: `${w.task}: waiting — ${w.reason}` });
+    }
+    const board = outcome.stopped ? loaded.board : applyEffects(loaded.board, planned.effects, now);
+    last = {
+      board,
+      plan: planned,
+      problems: loaded.problems,
+      running: o.supervisor.running(),
+    };
+    o.onPass?.(last);
+    const busy =
+      planned.effects.length > 0 ||
+      resumed.length > 0 ||
+      loaded.assigned.length > 0 ||
+      o.supervisor.running().length > 0 ||
+      board.tasks.some((t) => t.memory.run !== undefined);
+    if (o.untilIdle && !busy && !outcome.stopped) {
+      const failed = preflight.filter((p) => !p.ok);
+      const blocked = board.tasks.some((t) => t.stage === "todo" && !t.memory.escalation);
+      return {
+        reason: "idle",
+        passes,
+        last,
+        ...(failed.length > 0 && blocked
+          ? {
+              message: `pre-flight failed: ${failed.map((f) => `${f.name}: ${f.detail}`).join("; ")}`,
+            }
+          : {}),
+      };
+    }
+    await o.waker.sleep(o.intervalMs, o.signal);
+  }
+  await o.supervisor.stopAll();
+  return { reason: "aborted", passes, ...(last ? { last } : {}) };
+}
+
+const ctx = (o: RunLoopOptions, now: Date) => ({
+  repo: o.repo,
+  supervisor: o.supervisor,
+  emit: o.emit,
+  now,
+});

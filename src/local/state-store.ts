@@ -1,0 +1,58 @@
+import {
+  emptyMemory,
+  emptyRepoMemory,
+  type RepoMemory,
+  type Stage,
+  type TaskMemory,
+} from "../core/board.js";
+import type { Priority } from "../core/config.js";
+import { readJson, writeJsonAtomic } from "./json-file.js";
+
+/**
+ * What local mode remembers beside the tracking files: `.conveyor/state.json`. The tracking
+ * files are the board people read and edit; the state holds what they do not show (task
+ * memory, the fork point of each branch, repo memory) and the tasks that left the files
+ * (done, abandoned).
+ */
+export interface StoredTask {
+  title: string;
+  priority: Priority;
+  /** Last stage written; authoritative only for tasks no longer in the tracking files. */
+  stage: Stage;
+  createdAt: string;
+  locations: string[];
+  body?: string;
+  memory: TaskMemory;
+  /** Commit the task's branch was created from (its PR exists once it has commits past it). */
+  forkSha?: string;
+}
+
+export interface LocalState {
+  version: 1;
+  repoMemory: RepoMemory;
+  tasks: Record<string, StoredTask>;
+}
+
+export const emptyState = (): LocalState => ({
+  version: 1,
+  repoMemory: emptyRepoMemory(),
+  tasks: {},
+});
+
+/** Reads the state; a missing file is an empty state, an unreadable one an error value. */
+export function readState(path: string): LocalState | Error {
+  const raw = readJson(path);
+  if (raw === undefined) return emptyState();
+  if (raw instanceof Error) return raw;
+  if (typeof raw !== "object" || raw === null || (raw as { version?: unknown }).version !== 1)
+    return new Error(`${path}: not a Conveyor state file (version 1)`);
+  const state = raw as LocalState;
+  state.repoMemory = { ...emptyRepoMemory(), ...(state.repoMemory ?? {}) };
+  state.tasks = state.tasks ?? {};
+  for (const t of Object.values(state.tasks)) t.memory = { ...emptyMemory(), ...t.memory };
+  return state;
+}
+
+export function writeState(path: string, state: LocalState): void {
+  writeJsonAtomic(path, state);
+}
