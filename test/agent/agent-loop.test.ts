@@ -166,7 +166,10 @@ describe("agent loop: stop reasons and API errors", () => {
 
   it("stops when the deadline is reached mid-task", async () => {
     let t = Date.parse("2026-01-01T00:00:00Z");
-    const now = () => new Date((t += 60_000));
+    const now = () => {
+      t += 60_000;
+      return new Date(t);
+    };
     h = await loopHarness(
       script()
         .repeat(10, (b) => b.list("."))

@@ -10,7 +10,7 @@ import {
   startFakeMessagesServer,
 } from "../../src/replay/fake-messages-server.js";
 import { script } from "../../src/replay/script.js";
-import { type Fixture, makeFixture, sh } from "./support/git-fixture.js";
+import { type Fixture, makeFixture, pushChange, sh } from "./support/git-fixture.js";
 import { MemoryHost } from "./support/memory-host.js";
 
 const CHANGELOG =
@@ -108,5 +108,108 @@ describe("task role end to end", () => {
     expect(server.requests).toHaveLength(3);
     expect(out.usage.calls).toBe(3);
     expect(out.result.costUsd).toBeGreaterThan(0);
+  });
+
+  it("reuses the branch on a retry, gives the model the feedback as data, updates the PR", async () => {
+    sh(fx.work, "push", "-q", "origin", "main:conveyor/7-fix-add");
+    pushChange(
+      fx,
+      "conveyor/7-fix-add",
+      { "src/math.js": "export const add = (a, b) => a * b;\n" },
+      "First try",
+    );
+    server = await startFakeMessagesServer({
+      scripts: {
+        "7/task/1/2": script()
+          .edit("src/math.js", "a * b", "a + b")
+          .edit(
+            "CHANGELOG.md",
+            "## [Unreleased]\n",
+            "## [Unreleased]\n\n### Fixed\n\n- add() adds\n",
+          )
+          .finish({ summary: "second try" })
+          .turns(),
+      },
+    });
+    const out = await runRole(
+      options({
+        attempt: 1,
+        correlationId: "7/task/1/2",
+        pr: 42,
+        feedback: "Reviewer: multiplication is wrong\u200b",
+      }),
+    );
+    expect(out.result).toMatchObject({ outcome: "ok", pr: 42 });
+    const pushed = fx.inspect();
+    sh(pushed, "checkout", "-q", "conveyor/7-fix-add");
+    expect(sh(pushed, "log", "--format=%s").trim().split("\n")).toEqual([
+      "Fix add (#7)",
+      "First try",
+      "seed",
+    ]);
+    // The agent wrote its own entry: no second one.
+    expect(readFileSync(join(pushed, "CHANGELOG.md"), "utf8").match(/^- /gm)).toHaveLength(2);
+    const prompt = JSON.stringify(server.requests[0]!.body);
+    expect(prompt).toContain("Feedback from the previous run (attempt 1)");
+    expect(prompt).toContain("Reviewer: multiplication is wrong\\n</untrusted-data>");
+    expect(host.prs[0]).toMatchObject({ pr: 42, branch: "conveyor/7-fix-add", base: "main" });
+  });
+
+  it("commits and pushes work in progress when the deadline comes mid-task", async () => {
+    let t = Date.parse("2026-01-01T00:00:00Z");
+    const now = () => {
+      t += 20_000;
+      return new Date(t);
+    };
+    server = await startFakeMessagesServer({
+      scripts: {
+        "7/task/0/1": script()
+          .edit("src/math.js", "a - b", "a + b")
+          .repeat(30, (b) => b.list("."))
+          .turns(),
+      },
+    });
+    const out = await runRole(options({ now, deadline: new Date(t + 6 * 60_000) }));
+    expect(out.result.outcome).toBe("incomplete");
+    expect(out.stop.reason).toBe("deadline");
+    expect(out.result.summary).toMatch(
+      /^Stopped: time budget reached .* Work in progress was committed as [0-9a-f]{7} and pushed\.$/,
+    );
+    expect(host.prs).toHaveLength(0);
+    const pushed = fx.inspect();
+    sh(pushed, "checkout", "-q", "conveyor/7-fix-add");
+    expect(sh(pushed, "log", "-1", "--format=%s").trim()).toBe("WIP: Fix add (#7)");
+    expect(readFileSync(join(pushed, "src/math.js"), "utf8")).toContain("a + b");
+    expect(host.results).toHaveLength(1);
+  });
+
+  it("fails in plain words when the agent changed nothing", async () => {
+    server = await startFakeMessagesServer({
+      scripts: { "7/task/0/1": script().finish({ summary: "nothing to do" }).turns() },
+    });
+    const out = await runRole(options());
+    expect(out.result.outcome).toBe("failed");
+    expect(out.result.summary).toBe("No files were changed. nothing to do");
+    expect(host.prs).toHaveLength(0);
+  });
+
+  it("fails cleanly (result published) when the API key is refused", async () => {
+    server = await startFakeMessagesServer({ apiKey: "the-right-key" });
+    const out = await runRole(options());
+    expect(out.result.outcome).toBe("failed");
+    expect(out.result.summary).toContain(
+      "Failed: Anthropic API error (Anthropic API 401: the API key was refused",
+    );
+    expect(host.results).toHaveLength(1);
+  });
+
+  it("runs an external agent command instead of the builtin loop", async () => {
+    server = await startFakeMessagesServer({});
+    const command = `cat > prompt.txt; sed -i 's/a - b/a + b/' src/math.js; rm prompt.txt; echo '{"summary":"fixed by the command","found":"minus"}'`;
+    const out = await runRole(options({ driver: { kind: "command", command } }));
+    expect(out.result).toMatchObject({ outcome: "ok", pr: 42, summary: "fixed by the command" });
+    expect(out.filesChanged).toEqual(["CHANGELOG.md", "src/math.js"]);
+    expect(server.requests).toHaveLength(0);
+    expect(host.prs[0]!.body).toContain("minus");
   });
 });

@@ -42,7 +42,7 @@ export async function runTaskRole(s: RoleSession): Promise<RoleOutcome> {
   const commit = await s.git.commitAll(
     `${verb}${title}${/^\d+$/.test(o.task.id) ? ` (#${o.task.id})` : ` [${o.task.id}]`}\n\nConveyor run ${o.correlationId}`,
   );
-  const push = commit || created ? await s.git.push(o.branch) : { pushed: false };
+  const push = commit ? await s.git.push(o.branch) : { pushed: false };
   const headSha = await s.git.head();
   const problems: string[] = [];
   if (push.error) problems.push(`Push failed: ${push.error}.`);

@@ -1,0 +1,168 @@
+import { Octokit } from "@octokit/rest";
+import nock from "nock";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { GitHubHost } from "../../src/agent/github-host.js";
+import type { AgentResult } from "../../src/core/board.js";
+import { encodeMarker } from "../../src/core/markers.js";
+
+const API = "https://api.github.com";
+const R = "/repos/acme/widgets";
+const host = () =>
+  new GitHubHost({
+    octokit: new Octokit({ auth: "t", request: { retries: 0 } }),
+    owner: "acme",
+    repo: "widgets",
+  });
+
+beforeAll(() => nock.disableNetConnect());
+afterEach(() => {
+  expect(nock.pendingMocks()).toEqual([]);
+  nock.cleanAll();
+});
+afterAll(() => nock.enableNetConnect());
+
+const result: AgentResult = {
+  correlationId: "7/task/0/1",
+  role: "task",
+  outcome: "ok",
+  summary: "done",
+};
+
+describe("GitHubHost", () => {
+  it("reads the issue and its comments, leaving out Conveyor's own", async () => {
+    nock(API)
+      .get(`${R}/issues/7`)
+      .reply(200, { number: 7, title: "Fix add", body: "It subtracts" })
+      .get(`${R}/issues/7/comments`)
+      .query(true)
+      .reply(200, [
+        { id: 1, body: "Please hurry" },
+        { id: 2, body: `status ${encodeMarker("state", {})}` },
+      ]);
+    expect(await host().readIssue("7")).toEqual({
+      id: "7",
+      title: "Fix add",
+      body: "It subtracts",
+      comments: ["Please hurry"],
+    });
+  });
+
+  it("opens a PR when none is open for the branch, updates the open one otherwise", async () => {
+    nock(API)
+      .get(`${R}/pulls`)
+      .query({ head: "acme:conveyor/7-fix-add", state: "open", per_page: "1" })
+      .reply(200, [])
+      .post(`${R}/pulls`, {
+        head: "conveyor/7-fix-add",
+        base: "main",
+        title: "Fix add",
+        body: "Closes #7",
+      })
+      .reply(201, { number: 12, html_url: "https://github.com/acme/widgets/pull/12" });
+    expect(
+      await host().openOrUpdatePr({
+        branch: "conveyor/7-fix-add",
+        base: "main",
+        title: "Fix add",
+        body: "Closes #7",
+      }),
+    ).toEqual({ number: 12, url: "https://github.com/acme/widgets/pull/12" });
+    nock(API)
+      .get(`${R}/pulls`)
+      .query(true)
+      .reply(200, [{ number: 12 }])
+      .patch(`${R}/pulls/12`, { title: "Fix add", body: "v2" })
+      .reply(200, { number: 12, html_url: "u" });
+    expect(
+      (
+        await host().openOrUpdatePr({
+          branch: "conveyor/7-fix-add",
+          base: "main",
+          title: "Fix add",
+          body: "v2",
+        })
+      ).number,
+    ).toBe(12);
+  });
+
+  it("posts ONE review with inline comments, falling back to COMMENT on its own PR", async () => {
+    const bodies: unknown[] = [];
+    nock(API)
+      .post(`${R}/pulls/12/reviews`, (b) => {
+        bodies.push(b);
+        return true;
+      })
+      .reply(422, { message: "Can not request changes on your own pull request" })
+      .post(`${R}/pulls/12/reviews`, (b) => {
+        bodies.push(b);
+        return true;
+      })
+      .reply(200, { id: 1 });
+    await host().postReview({
+      pr: 12,
+      headSha: "abc",
+      verdict: "request_changes",
+      body: "Needs a test",
+      comments: [{ path: "src/a.ts", line: 3, body: "here" }],
+    });
+    expect(bodies).toEqual([
+      {
+        commit_id: "abc",
+        body: "Needs a test",
+        comments: [{ path: "src/a.ts", line: 3, side: "RIGHT", body: "here" }],
+        event: "REQUEST_CHANGES",
+      },
+      expect.objectContaining({ event: "COMMENT" }),
+    ]);
+  });
+
+  it("publishes a completed check run on the SHA", async () => {
+    nock(API)
+      .post(`${R}/check-runs`, {
+        name: "conveyor/test",
+        head_sha: "abc",
+        status: "completed",
+        conclusion: "success",
+        output: { title: "Targeted tests passed", summary: "ok" },
+      })
+      .reply(201, { id: 5 });
+    await host().publishCheck({
+      name: "conveyor/test",
+      headSha: "abc",
+      conclusion: "success",
+      title: "Targeted tests passed",
+      summary: "ok",
+    });
+  });
+
+  it("publishes one result comment per run (a re-publication updates it)", async () => {
+    nock(API)
+      .get(`${R}/issues/7/comments`)
+      .query(true)
+      .reply(200, [])
+      .post(`${R}/issues/7/comments`, { body: "first" })
+      .reply(201, { id: 9 });
+    await host().publishResult({ task: "7", result, body: "first" });
+    nock(API)
+      .get(`${R}/issues/7/comments`)
+      .query(true)
+      .reply(200, [{ id: 9, body: `x ${encodeMarker("result", result)}` }])
+      .patch(`${R}/issues/comments/9`, { body: "second" })
+      .reply(200, { id: 9 });
+    await host().publishResult({ task: "7", result, body: "second" });
+  });
+
+  it("reads the PR's files and diff", async () => {
+    nock(API)
+      .get(`${R}/pulls/12/files`)
+      .query(true)
+      .reply(200, [{ filename: "src/a.ts" }])
+      .get(`${R}/pulls/12`)
+      .matchHeader("accept", /diff/)
+      .reply(200, "diff --git a/src/a.ts b/src/a.ts\n");
+    expect(await host().prDiff(12)).toEqual({
+      files: ["src/a.ts"],
+      diff: "diff --git a/src/a.ts b/src/a.ts\n",
+    });
+  });
+});
