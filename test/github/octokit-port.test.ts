@@ -1,0 +1,443 @@
+import { Octokit } from "@octokit/rest";
+import nock from "nock";
+import { ProbotOctokit } from "probot";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { OctokitPort } from "../../src/github/octokit-port.js";
+import { GitHubError } from "../../src/github/port.js";
+import { checkRequest, loadGitHubSpec, OpenApiRecorder } from "./openapi-check.js";
+
+const API = "https://api.github.com";
+const R = "/repos/o/r";
+const spec = loadGitHubSpec();
+let recorder: OpenApiRecorder;
+
+function github() {
+  const scope = nock(API);
+  recorder.attach(scope);
+  return scope;
+}
+
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+const port = () => new OctokitPort(new Octokit({ auth: "test-token", log: quiet }), "o", "r");
+
+const issue = (n: number, labels: string[], extra: Record<string, unknown> = {}) => ({
+  number: n,
+  title: `Issue ${n}`,
+  body: "## Location\n- `src/a.ts`",
+  labels: labels.map((name) => ({ name })),
+  state: "open",
+  user: { login: "maintainer" },
+  created_at: "2026-11-25T09:00:00Z",
+  updated_at: "2026-11-25T09:30:00Z",
+  ...extra,
+});
+
+beforeAll(() => nock.disableNetConnect());
+afterAll(() => nock.enableNetConnect());
+afterEach(() => {
+  nock.cleanAll();
+});
+
+describe("the OpenAPI checker", () => {
+  recorder = new OpenApiRecorder(spec);
+  it.each([
+    ["PUT", `${R}/pulls/4/merge`, { sha: "abc", merge_method: "merge" }, []],
+    ["PUT", `${R}/pulls/4/merge`, { sha: "abc", merge_method: "fast" }, ["is not one of"]],
+    ["PUT", `${R}/pulls/four/merge`, { sha: "abc" }, ["is not an integer"]],
+    ["POST", `${R}/issues/4/labelz`, { labels: ["x"] }, ["no such route"]],
+    ["GET", `${R}/issues?state=opened`, undefined, ["is not one of"]],
+    ["GET", `${R}/issues?colour=red`, undefined, ["unknown query parameter"]],
+    [
+      "POST",
+      `${R}/actions/workflows/a.yml/dispatches`,
+      { ref: "main", return_run_detail: true },
+      ["unknown property"],
+    ],
+    [
+      "POST",
+      `${R}/actions/workflows/a.yml/dispatches`,
+      { inputs: {} },
+      ['missing required property "ref"'],
+    ],
+    [
+      "POST",
+      `${R}/git/trees`,
+      { tree: [{ path: "a", mode: "100644", type: "blob", sha: null }] },
+      [],
+    ],
+  ])("%s %s is checked", (method, path, body, expected) => {
+    const problems = checkRequest(spec, method, path, body);
+    if (expected.length === 0) expect(problems).toEqual([]);
+    for (const e of expected) expect(problems.join("\n")).toContain(e);
+  });
+});
+
+describe("OctokitPort over nock, every request checked against OpenAPI", () => {
+  beforeAll(() => {
+    recorder = new OpenApiRecorder(spec);
+  });
+  afterEach(() => {
+    const problems = [...recorder.problems];
+    const seen = recorder.requests.length;
+    recorder.problems.length = 0;
+    recorder.requests.length = 0;
+    expect(seen).toBeGreaterThan(0);
+    expect(problems).toEqual([]);
+  });
+
+  it("reads the repository, refs, files and config", async () => {
+    const scope = github()
+      .get(R)
+      .reply(200, { default_branch: "trunk" })
+      .get(`${R}/git/ref/heads%2Ftrunk`)
+      .reply(200, { object: { sha: "s1" } })
+      .get(`${R}/git/ref/heads%2Fgone`)
+      .reply(404, { message: "Not Found" })
+      .get(`${R}/contents/.github%2Fconveyor.yml`)
+      .query({ ref: "s1" })
+      .reply(200, {
+        type: "file",
+        content: Buffer.from("capacity:\n  agents: 3\n").toString("base64"),
+      })
+      .get(`${R}/contents/missing.yml`)
+      .query({ ref: "s1" })
+      .reply(404, { message: "Not Found" });
+    const p = port();
+    expect(await p.getDefaultBranch()).toBe("trunk");
+    expect(await p.getBranchSha("trunk")).toBe("s1");
+    expect(await p.getBranchSha("gone")).toBeUndefined();
+    expect(await p.getFileText(".github/conveyor.yml", "s1")).toBe("capacity:\n  agents: 3\n");
+    expect(await p.getFileText("missing.yml", "s1")).toBeUndefined();
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it("lists issues with pagination and answers a 304 from its cache", async () => {
+    const page1 = Array.from({ length: 100 }, (_, i) => issue(i + 1, ["conveyor:todo"]));
+    const scope = github()
+      .get(`${R}/issues`)
+      .query({ state: "open", per_page: "100", page: "1" })
+      .reply(200, page1, { etag: '"e1"' })
+      .get(`${R}/issues`)
+      .query({ state: "open", per_page: "100", page: "2" })
+      .reply(200, [issue(101, ["conveyor:review"], { pull_request: { url: "x" } })])
+      .get(`${R}/pulls`)
+      .query({ state: "open", per_page: "100", page: "1" })
+      .reply(200, [], { etag: '"p1"' })
+      .get(`${R}/pulls`)
+      .query({ state: "open", per_page: "100", page: "1" })
+      .matchHeader("if-none-match", '"p1"')
+      .reply(304);
+    const p = port();
+    const issues = await p.listOpenIssues();
+    expect(issues).toHaveLength(101);
+    expect(issues[0]).toMatchObject({
+      number: 1,
+      labels: ["conveyor:todo"],
+      author: "maintainer",
+      isPullRequest: false,
+    });
+    expect(issues[100]!.isPullRequest).toBe(true);
+    expect(await p.listOpenPulls()).toEqual([]);
+    expect(await p.listOpenPulls()).toEqual([]);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it("writes labels, comments, issues and reactions", async () => {
+    const scope = github()
+      .put(`${R}/issues/3/labels`, { labels: ["conveyor:review", "priority:high"] })
+      .reply(200, [])
+      .post(`${R}/issues/3/labels`, { labels: ["conveyor:escalated"] })
+      .reply(200, [])
+      .delete(`${R}/issues/3/labels/conveyor%3Aescalated`)
+      .reply(200, [])
+      .patch(`${R}/issues/3`, {
+        labels: ["conveyor:done"],
+        state: "closed",
+        state_reason: "completed",
+      })
+      .reply(200, issue(3, ["conveyor:done"]))
+      .post(`${R}/issues/3/comments`, { body: "hello" })
+      .reply(201, {
+        id: 9,
+        body: "hello",
+        user: { login: "bot[bot]" },
+        issue_url: `${API}${R}/issues/3`,
+        created_at: "t",
+        updated_at: "t",
+      })
+      .patch(`${R}/issues/comments/9`, { body: "edited" })
+      .reply(200, {})
+      .post(`${R}/issues/comments/9/reactions`, { content: "+1" })
+      .reply(201, {})
+      .post(`${R}/issues`, { title: "Conveyor board", body: "b", labels: [] })
+      .reply(201, issue(20, [], { title: "Conveyor board" }))
+      .get(`${R}/issues/comments`)
+      .query({
+        since: "2026-11-25T00:00:00.000Z",
+        sort: "created",
+        direction: "asc",
+        per_page: "100",
+        page: "1",
+      })
+      .reply(200, [
+        {
+          id: 9,
+          body: "x",
+          user: { login: "u" },
+          issue_url: `${API}${R}/issues/3`,
+          created_at: "t",
+          updated_at: "t",
+        },
+      ])
+      .get(`${R}/collaborators/alice/permission`)
+      .reply(200, { permission: "write", role_name: "maintain" })
+      .get(`${R}/collaborators/bob/permission`)
+      .reply(404, { message: "Not Found" });
+    const p = port();
+    await p.setLabels(3, ["conveyor:review", "priority:high"]);
+    await p.addLabels(3, ["conveyor:escalated"]);
+    await p.removeLabel(3, "conveyor:escalated");
+    await p.updateIssue(3, {
+      labels: ["conveyor:done"],
+      state: "closed",
+      stateReason: "completed",
+    });
+    expect(await p.createComment(3, "hello")).toMatchObject({ id: 9, issue: 3 });
+    await p.updateComment(9, "edited");
+    await p.addReaction(9, "+1");
+    expect((await p.createIssue("Conveyor board", "b")).number).toBe(20);
+    expect(await p.listCommentsSince("2026-11-25T00:00:00.000Z")).toEqual([
+      { id: 9, issue: 3, body: "x", author: "u", createdAt: "t", updatedAt: "t" },
+    ]);
+    expect(await p.getPermission("alice")).toBe("maintain");
+    expect(await p.getPermission("bob")).toBe("none");
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it("pull requests: list, get with mergeable, files, pinned merge", async () => {
+    const pull = {
+      number: 7,
+      title: "t",
+      head: { sha: "h1", ref: "conveyor/3-x" },
+      base: { ref: "main" },
+      state: "open",
+      merged: false,
+      mergeable: null,
+      labels: [],
+    };
+    const scope = github()
+      .get(`${R}/pulls`)
+      .query({ state: "all", head: "o:conveyor/3-x", per_page: "100", page: "1" })
+      .reply(200, [pull])
+      .get(`${R}/pulls/7`)
+      .reply(200, pull)
+      .get(`${R}/pulls/7/files`)
+      .query({ per_page: "100", page: "1" })
+      .reply(200, [{ filename: "src/a.ts" }])
+      .put(`${R}/pulls/7/merge`, { sha: "h1", merge_method: "merge" })
+      .reply(200, { sha: "m1", merged: true })
+      .get(`${R}/compare/b1...main`)
+      .query({ per_page: "100" })
+      .reply(200, { files: [{ filename: "src/b.ts" }] });
+    const p = port();
+    expect(await p.listPullsByHead("conveyor/3-x")).toHaveLength(1);
+    expect(await p.getPull(7)).toMatchObject({
+      mergeable: null,
+      headSha: "h1",
+      headRef: "conveyor/3-x",
+    });
+    expect(await p.listPullFiles(7)).toEqual(["src/a.ts"]);
+    expect(await p.mergePull(7, "h1", "merge")).toBe("m1");
+    expect(await p.compareFiles("b1", "main")).toEqual(["src/b.ts"]);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it("dispatches with return_run_details, falls back when the server does not know it", async () => {
+    const inputs = {
+      mode: "task",
+      issue: "3",
+      pr: "",
+      attempt: "0",
+      feedback: "",
+      "correlation-id": "3/task/0/1",
+      model: "m",
+    };
+    const scope = github()
+      .post(`${R}/actions/workflows/conveyor-agent.yml/dispatches`, {
+        ref: "main",
+        inputs,
+        return_run_details: true,
+      })
+      .reply(200, {
+        workflow_run_id: 55,
+        run_url: `${API}${R}/actions/runs/55`,
+        html_url: "https://github.com/o/r/actions/runs/55",
+      })
+      .post(`${R}/actions/workflows/conveyor-agent.yml/dispatches`, {
+        ref: "main",
+        inputs,
+        return_run_details: true,
+      })
+      .reply(422, { message: "Invalid request: return_run_details is not a permitted key." })
+      .post(`${R}/actions/workflows/conveyor-agent.yml/dispatches`, { ref: "main", inputs })
+      .reply(204)
+      .get(`${R}/actions/workflows/conveyor-agent.yml/runs`)
+      .query({ created: ">=2026-11-25T10:00:00Z", per_page: "100", page: "1" })
+      .reply(200, {
+        total_count: 1,
+        workflow_runs: [
+          {
+            id: 55,
+            display_title: "conveyor 3/task/0/1",
+            status: "queued",
+            conclusion: null,
+            created_at: "2026-11-25T10:00:01Z",
+            html_url: "u",
+          },
+        ],
+      })
+      .post(`${R}/actions/runs/55/cancel`)
+      .reply(202, {})
+      .post(`${R}/actions/runs/55/force-cancel`)
+      .reply(202, {});
+    const p = port();
+    expect(await p.dispatchWorkflow("conveyor-agent.yml", "main", inputs)).toEqual({
+      runId: 55,
+      url: "https://github.com/o/r/actions/runs/55",
+    });
+    expect(await p.dispatchWorkflow("conveyor-agent.yml", "main", inputs)).toEqual({});
+    expect(await p.listWorkflowRuns("conveyor-agent.yml", "2026-11-25T10:00:00.000Z")).toEqual([
+      {
+        id: 55,
+        title: "conveyor 3/task/0/1",
+        status: "queued",
+        conclusion: null,
+        createdAt: "2026-11-25T10:00:01Z",
+        url: "u",
+      },
+    ]);
+    await p.cancelRun(55, false);
+    await p.cancelRun(55, true);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it("git data commit, refs for locks, statuses and check runs", async () => {
+    const scope = github()
+      .get(`${R}/git/commits/c1`)
+      .reply(200, { sha: "c1", tree: { sha: "t1" } })
+      .post(`${R}/git/trees`, {
+        base_tree: "t1",
+        tree: [{ path: "TODO.md", mode: "100644", type: "blob", content: "x" }],
+      })
+      .reply(201, { sha: "t2" })
+      .post(`${R}/git/commits`, { message: "m [skip ci]", tree: "t2", parents: ["c1"] })
+      .reply(201, { sha: "c2" })
+      .patch(`${R}/git/refs/heads%2Fmain`, { sha: "c2", force: false })
+      .reply(422, { message: "Update is not a fast forward" })
+      .post(`${R}/git/refs`, { ref: "refs/conveyor/lock", sha: "c1" })
+      .reply(201, {})
+      .delete(`${R}/git/refs/conveyor%2Flock`)
+      .reply(204)
+      .get(`${R}/commits/main/status`)
+      .query({ per_page: "100" })
+      .reply(200, { state: "pending", total_count: 0, statuses: [] })
+      .get(`${R}/commits/main/check-runs`)
+      .query({ per_page: "100" })
+      .reply(200, {
+        total_count: 1,
+        check_runs: [
+          { id: 1, name: "ci", head_sha: "c1", status: "completed", conclusion: "failure" },
+        ],
+      })
+      .post(`${R}/check-runs`, {
+        head_sha: "h1",
+        name: "Conveyor tests",
+        status: "completed",
+        conclusion: "success",
+        output: { title: "Tests: pass", summary: "s" },
+      })
+      .reply(201, { id: 77 })
+      .patch(`${R}/check-runs/77`, {
+        name: "Conveyor tests",
+        status: "completed",
+        conclusion: "failure",
+        output: { title: "Tests: fail", summary: "s" },
+      })
+      .reply(200, {});
+    const p = port();
+    expect(await p.getCommitTree("c1")).toBe("t1");
+    expect(await p.createTree("t1", [{ path: "TODO.md", content: "x" }])).toBe("t2");
+    expect(await p.createCommit("m [skip ci]", "t2", ["c1"])).toBe("c2");
+    const err = await p.updateRef("heads/main", "c2", false).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GitHubError);
+    expect((err as GitHubError).status).toBe(422);
+    await p.createRef("conveyor/lock", "c1");
+    await p.deleteRef("conveyor/lock");
+    expect(await p.refState("main")).toBe("failure");
+    const check = {
+      name: "Conveyor tests",
+      headSha: "h1",
+      status: "completed" as const,
+      title: "Tests: pass",
+      summary: "s",
+    };
+    expect(await p.createCheckRun({ ...check, conclusion: "success" })).toBe(77);
+    await p.updateCheckRun(77, { ...check, conclusion: "failure", title: "Tests: fail" });
+    expect(scope.isDone()).toBe(true);
+  });
+});
+
+describe("no automatic retry of dispatch and merge (Probot's Octokit, retry plugin on)", () => {
+  beforeAll(() => {
+    recorder = new OpenApiRecorder(spec);
+  });
+
+  const retrying = () =>
+    new OctokitPort(
+      new ProbotOctokit({
+        auth: { token: "t" },
+        log: quiet,
+        retry: { enabled: true, retryAfterBaseValue: 1 },
+        throttle: { enabled: false },
+      }) as unknown as Octokit,
+      "o",
+      "r",
+    );
+
+  it("a merge answered 500 is sent once; a read answered 500 is retried", async () => {
+    const scope = github()
+      .put(`${R}/pulls/7/merge`)
+      .once()
+      .reply(500, { message: "Server Error" })
+      .get(`${R}/pulls/7`)
+      .reply(500, { message: "Server Error" })
+      .get(`${R}/pulls/7`)
+      .reply(200, {
+        number: 7,
+        head: { sha: "h", ref: "b" },
+        base: { ref: "main" },
+        state: "closed",
+        merged: true,
+        labels: [],
+      });
+    const p = retrying();
+    const err = await p.mergePull(7, "h", "merge").catch((e: unknown) => e);
+    expect((err as GitHubError).status).toBe(500);
+    expect((await p.getPull(7)).merged).toBe(true);
+    expect(scope.isDone()).toBe(true);
+    expect(recorder.problems).toEqual([]);
+  });
+
+  it("a dispatch answered 502 is sent once", async () => {
+    const scope = github()
+      .post(`${R}/actions/workflows/conveyor-agent.yml/dispatches`)
+      .once()
+      .reply(502, { message: "Bad Gateway" });
+    const err = await retrying()
+      .dispatchWorkflow("conveyor-agent.yml", "main", { mode: "task" })
+      .catch((e: unknown) => e);
+    expect((err as GitHubError).status).toBe(502);
+    expect(scope.isDone()).toBe(true);
+    expect(recorder.problems).toEqual([]);
+  });
+});
