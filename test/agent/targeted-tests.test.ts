@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { selectTestCommands } from "../../src/agent/targeted-tests.js";
+import { type RepoFacts, selectTestCommands } from "../../src/agent/targeted-tests.js";
 
 const all = () => true;
 
