@@ -48,7 +48,7 @@ describe("selectTestCommands", () => {
   ])("$name", ({ changed, rules, pkg, exists, expected }) => {
     expect(
       selectTestCommands(changed, rules, {
-        ...(pkg ? { packageJson: pkg } : {}),
+        ...(pkg ? { packageJson: pkg as RepoFacts["packageJson"] } : {}),
         exists: exists ?? all,
       }),
     ).toEqual(expected);
