@@ -3,8 +3,17 @@ import { type RepoFacts, selectTestCommands } from "../../src/agent/targeted-tes
 
 const all = () => true;
 
+interface Case {
+  name: string;
+  changed: string[];
+  rules: { glob: string; command: string }[];
+  pkg: RepoFacts["packageJson"];
+  exists?: (p: string) => boolean;
+  expected: string[];
+}
+
 describe("selectTestCommands", () => {
-  it.each([
+  it.each<Case>([
     {
       name: "config rule with {files}, shell-quoted",
       changed: ["src/a.ts", "src/my file.ts", "README.md"],
@@ -48,7 +57,7 @@ describe("selectTestCommands", () => {
   ])("$name", ({ changed, rules, pkg, exists, expected }) => {
     expect(
       selectTestCommands(changed, rules, {
-        ...(pkg ? { packageJson: pkg as RepoFacts["packageJson"] } : {}),
+        ...(pkg ? { packageJson: pkg } : {}),
         exists: exists ?? all,
       }),
     ).toEqual(expected);
