@@ -11,7 +11,7 @@ export interface CommitFilesInput {
   attempts?: number;
 }
 
-export type CommitFilesOutcome = { committed: string } | { unchanged: true };
+export type CommitFilesOutcome = { committed: string; parent: string } | { unchanged: true };
 
 /**
  * Writes files to a branch as ONE commit through the git data API (tree, commit, ref
@@ -42,7 +42,7 @@ export async function commitFiles(
     const commit = await port.createCommit(input.message, tree, [head]);
     try {
       await port.updateRef(`heads/${input.branch}`, commit, false);
-      return { committed: commit };
+      return { committed: commit, parent: head };
     } catch (e: unknown) {
       const raced = isGitHubError(e, 422) || isGitHubError(e, 409);
       if (!raced || attempt >= attempts) throw e;

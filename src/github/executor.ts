@@ -2,7 +2,7 @@ import type { Stage, Task } from "../core/board.js";
 import type { Config, Role } from "../core/config.js";
 import { describeEffect, type Effect } from "../core/effects.js";
 import { recordAbandoned } from "../core/markdown/changelog.js";
-import { commitFiles } from "./commit-files.js";
+import { type CommitFilesOutcome, commitFiles } from "./commit-files.js";
 import { formatEscalation } from "./format-escalation.js";
 import { formatStatusComment } from "./format-status-comment.js";
 import type { Snapshot } from "./load-board.js";
@@ -27,6 +27,8 @@ export interface ExecutionReport {
   dispatched: { correlationId: string; runId?: string; url?: string }[];
   /** PRs merged. */
   merged: number[];
+  /** Commits Conveyor wrote (mirror, CHANGELOG), each on top of `parent`. */
+  commits: { branch: string; sha: string; parent: string }[];
 }
 
 /** The mode input of the agent workflow per role. */
@@ -51,7 +53,13 @@ export async function executeEffects(
   effects: readonly Effect[],
   options: ExecuteOptions,
 ): Promise<ExecutionReport> {
-  const report: ExecutionReport = { applied: [], skipped: [], dispatched: [], merged: [] };
+  const report: ExecutionReport = {
+    applied: [],
+    skipped: [],
+    dispatched: [],
+    merged: [],
+    commits: [],
+  };
   const ctx = new Context(port, snapshot, options, report);
   for (const effect of effects) {
     const line = describeEffect(effect);
@@ -166,7 +174,7 @@ class Context {
             }),
           }),
         });
-        return "committed" in outcome ? "applied" : "skipped";
+        return this.committed(outcome);
       }
       case "save-repo-memory":
         // The dashboard is written once at the end of the pass with the memory in its marker;
@@ -180,9 +188,19 @@ class Context {
           read: [],
           compute: () => e.files,
         });
-        return "committed" in outcome ? "applied" : "skipped";
+        return this.committed(outcome);
       }
     }
+  }
+
+  private committed(outcome: CommitFilesOutcome): Outcome {
+    if (!("committed" in outcome)) return "skipped";
+    this.report.commits.push({
+      branch: this.mirrorBranch(),
+      sha: outcome.committed,
+      parent: outcome.parent,
+    });
+    return "applied";
   }
 
   private mirrorBranch(): string {

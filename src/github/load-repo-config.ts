@@ -19,7 +19,20 @@ export interface RepoConfig {
  */
 export class ConfigCache {
   private defaultBranch: string | undefined;
+
+  /** `path`: where the config lives on the default branch (default `.github/conveyor.yml`). */
+  constructor(private readonly path: string = CONFIG_PATH) {}
+
   private readonly bySha = new Map<string, Omit<RepoConfig, "defaultBranch" | "headSha">>();
+  private readonly aliases = new Map<string, string>();
+
+  /**
+   * Conveyor's own commit `sha` (the mirror) changed only tracking files on top of
+   * `parent`: the config read at `parent` holds for it too.
+   */
+  sameConfig(sha: string, parent: string): void {
+    if (!this.path.endsWith(".md")) this.aliases.set(sha, parent);
+  }
 
   async load(port: GitHubPort): Promise<RepoConfig> {
     this.defaultBranch ??= await port.getDefaultBranch();
@@ -27,7 +40,13 @@ export class ConfigCache {
     const headSha = (await port.getBranchSha(defaultBranch)) ?? "";
     const cached = this.bySha.get(headSha);
     if (cached) return { ...cached, defaultBranch, headSha };
-    const read = await readConfig(port, headSha || defaultBranch);
+    const sameAs = this.aliases.get(headSha);
+    const aliased = sameAs ? this.bySha.get(sameAs) : undefined;
+    if (aliased) {
+      this.bySha.set(headSha, aliased);
+      return { ...aliased, defaultBranch, headSha };
+    }
+    const read = await readConfig(port, this.path, headSha || defaultBranch);
     this.bySha.clear();
     this.bySha.set(headSha, read);
     return { ...read, defaultBranch, headSha };
@@ -41,9 +60,10 @@ export async function loadRepoConfig(port: GitHubPort, cache?: ConfigCache): Pro
 
 async function readConfig(
   port: GitHubPort,
+  path: string,
   ref: string,
 ): Promise<Omit<RepoConfig, "defaultBranch" | "headSha">> {
-  const text = await port.getFileText(CONFIG_PATH, ref);
+  const text = await port.getFileText(path, ref);
   if (text === undefined) return { config: defaultConfig(), errors: [], found: false };
   const parsed = parseConfig(text);
   if (parsed.ok) return { config: parsed.config, errors: [], found: true };

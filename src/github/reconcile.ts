@@ -55,6 +55,7 @@ export interface RepoState {
   configErrors: string[];
   /** Head of the default branch the config was read at. */
   configSha: string;
+  defaultBranch: string;
   snapshot: Snapshot;
 }
 
@@ -71,6 +72,7 @@ export async function loadRepoState(ctx: ReconcileContext): Promise<RepoState> {
     config: repoConfig.config,
     configErrors: repoConfig.errors,
     configSha: repoConfig.headSha,
+    defaultBranch: repoConfig.defaultBranch,
     snapshot,
   };
 }
@@ -84,7 +86,8 @@ export async function loadRepoState(ctx: ReconcileContext): Promise<RepoState> {
 export async function reconcileRepo(ctx: ReconcileContext): Promise<ReconcileReport> {
   const counter = countRequests(ctx.port);
   const port = counter.port;
-  const inner: ReconcileContext = { ...ctx, port };
+  const configCache = ctx.configCache ?? new ConfigCache();
+  const inner: ReconcileContext = { ...ctx, port, configCache };
   const now = ctx.now();
   const state = await loadRepoState(inner);
   const { config, configErrors, snapshot } = state;
@@ -112,6 +115,8 @@ export async function reconcileRepo(ctx: ReconcileContext): Promise<ReconcileRep
     config,
     now,
   });
+  for (const c of execution.commits)
+    if (c.branch === state.defaultBranch) configCache.sameConfig(c.sha, c.parent);
   const mirrorFailed = mirrorWrite !== undefined && !isApplied(execution, mirrorWrite);
   if (mirrorFailed) mirrorDigest = snapshot.github.mirrorDigest;
 
