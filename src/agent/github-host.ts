@@ -45,6 +45,18 @@ export class GitHubHost implements AgentHost {
     };
   }
 
+  /** The repository's default branch (the task role's base when the config names none). */
+  async defaultBranch(): Promise<string> {
+    const { data } = await this.#o.rest.repos.get(this.#repo);
+    return data.default_branch;
+  }
+
+  /** A PR's head branch, base branch and head SHA. */
+  async pullRequest(pr: number): Promise<{ branch: string; base: string; headSha: string }> {
+    const { data } = await this.#o.rest.pulls.get({ ...this.#repo, pull_number: pr });
+    return { branch: data.head.ref, base: data.base.ref, headSha: data.head.sha };
+  }
+
   async openOrUpdatePr(request: PrRequest): Promise<{ number: number; url?: string }> {
     const body = request.body.slice(0, MAX_TEXT);
     let number = request.pr;

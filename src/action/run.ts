@@ -1,0 +1,23 @@
+import * as core from "@actions/core";
+import { runAction } from "./run-action.js";
+
+/** Connects `runAction` to the runner: inputs, outputs, job summary, step status. */
+export async function run(): Promise<void> {
+  try {
+    const secret = core.getInput("anthropic-api-key");
+    if (secret) core.setSecret(secret);
+    const result = await runAction({
+      getInput: (name) => core.getInput(name),
+      env: process.env,
+      cwd: process.cwd(),
+      log: (line) => core.info(line),
+    });
+    for (const [name, value] of Object.entries(result.outputs)) core.setOutput(name, value);
+    if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(result.summary).write();
+    else core.info(result.summary);
+    if (result.failure !== undefined) core.setFailed(result.failure);
+  } catch (e: unknown) {
+    // Any throw, Error or not, fails the step.
+    core.setFailed(e instanceof Error ? (e.stack ?? e.message) : String(e));
+  }
+}
