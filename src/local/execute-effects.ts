@@ -103,7 +103,7 @@ class Working {
         });
         return undefined;
       case "escalate":
-        this.#writeEscalation(e.task, e.reason, e.choices);
+        this.#writeEscalation(e.task, e.reason);
         emit({ kind: "escalate", task: e.task, text: `${e.task}: ESCALATED — ${e.reason}` });
         return undefined;
       case "clear-escalation":
@@ -212,7 +212,7 @@ class Working {
     return this.board.tasks.find((t) => t.id === id);
   }
 
-  #writeEscalation(task: string, reason: string, choices: string[]): void {
+  #writeEscalation(task: string, reason: string): void {
     const dir = taskReportsDir(this.#ctx.repo.layout, task);
     mkdirSync(dir, { recursive: true });
     const local = [
@@ -229,8 +229,6 @@ class Working {
         "",
         "Choices:",
         ...local.map((c) => `- ${c}`),
-        "",
-        `(On GitHub the choices read: ${choices.length} options, e.g. ${choices[0] ?? ""})`,
         "",
       ].join("\n"),
     );

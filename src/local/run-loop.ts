@@ -25,6 +25,11 @@ export interface RunLoopOptions {
   signal?: AbortSignal;
   now?: () => Date;
   preflight?: (repo: LocalRepo) => Promise<PreflightResult[]>;
+  /**
+   * Batch window: while a tester runs, queued tasks wait to merge (their merge state reads
+   * "not known yet"), so tasks that pass their tests close together merge as one batch.
+   */
+  holdMergesWhileTesting?: boolean;
 }
 
 export interface PassSnapshot {
@@ -74,7 +79,11 @@ export async function runLoop(o: RunLoopOptions): Promise<LoopResult> {
       if (again instanceof Error) return { reason: "error", passes, message: again.message };
       loaded = again;
     }
-    const planned = plan(loaded.board, o.repo.config, now);
+    const held = o.holdMergesWhileTesting ? holdMerges(loaded.board) : undefined;
+    const planned = plan(held ?? loaded.board, o.repo.config, now);
+    if (held)
+      for (const w of planned.waiting)
+        if (w.reason.startsWith("GitHub is still computing")) w.reason = HELD;
     const outcome = await executeEffects(loaded, planned.effects, ctx(o, now));
     for (const w of planned.waiting) {
       if (waiting.get(w.task) === w.reason) continue;
@@ -113,6 +122,19 @@ export async function runLoop(o: RunLoopOptions): Promise<LoopResult> {
   }
   await o.supervisor.stopAll();
   return { reason: "aborted", passes, ...(last ? { last } : {}) };
+}
+
+const HELD = "merge held while a tester runs (batch window)";
+
+/** The board with queued merges held (mergeable unknown) while any tester runs. */
+function holdMerges(board: Board): Board | undefined {
+  if (!board.tasks.some((t) => t.memory.run?.role === "tester")) return undefined;
+  return {
+    ...board,
+    tasks: board.tasks.map((t) =>
+      t.stage === "merge-queue" && t.pr ? { ...t, pr: { ...t.pr, mergeable: null } } : t,
+    ),
+  };
 }
 
 const ctx = (o: RunLoopOptions, now: Date) => ({

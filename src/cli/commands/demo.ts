@@ -1,0 +1,44 @@
+import { parseArgs } from "node:util";
+import { formatDemoSummary } from "../../demo/demo-summary.js";
+import { runDemo } from "../../demo/run-demo.js";
+import { interruptSignal } from "../../local/interrupt-signal.js";
+import { TerminalView } from "../../local/terminal-view.js";
+import type { Command } from "../io.js";
+
+export const demoCommand: Command = {
+  name: "demo",
+  summary: "watch the whole pipeline work offline on a sample project (replayed agents)",
+  usage: "conveyor demo [--dir <new folder>] [--plain]",
+  async run(args, io) {
+    const { values } = parseArgs({
+      args,
+      options: { dir: { type: "string" }, plain: { type: "boolean", default: false } },
+      strict: true,
+    });
+    const view = new TerminalView(io.stdout, { live: !values.plain && io.stdout.isTTY === true });
+    io.stdout.write(
+      "Conveyor demo: six tasks on a sample project, agents replayed offline through the real agent loop.\n\n",
+    );
+    const { signal, dispose } = interruptSignal(io.signal);
+    try {
+      const outcome = await runDemo({
+        ...(values.dir ? { dir: values.dir } : {}),
+        env: io.env,
+        emit: (e) => view.event(e),
+        onPass: (s) => view.update(s),
+        signal,
+      });
+      view.close();
+      if (!outcome.ok) {
+        io.stderr.write(
+          `conveyor demo: ${outcome.message}${outcome.dir ? ` (project: ${outcome.dir})` : ""}\n`,
+        );
+        return outcome.message === "interrupted" ? 130 : 1;
+      }
+      io.stdout.write(formatDemoSummary(outcome.report));
+      return 0;
+    } finally {
+      dispose();
+    }
+  },
+};
