@@ -65,7 +65,8 @@ class Working {
   readonly #loaded: LoadedBoard;
   readonly #ctx: ExecuteContext;
   readonly #notes: string[] = [];
-  readonly #finished = new Set<string>();
+  /** Tasks that reached done (worktree and branch go) or abandoned (the branch stays). */
+  readonly #finished = new Map<string, "done" | "abandoned">();
 
   constructor(loaded: LoadedBoard, ctx: ExecuteContext) {
     this.#loaded = loaded;
@@ -85,7 +86,7 @@ class Working {
         this.board = applyEffects(this.board, [e], now);
         this.#notes.push(`${e.task} ${e.from} -> ${e.to}`);
         emit({ kind: "move", task: e.task, text: `${e.task}: ${e.from} → ${e.to} (${e.reason})` });
-        if (e.to === "done" || e.to === "abandoned") this.#finished.add(e.task);
+        if (e.to === "done" || e.to === "abandoned") this.#finished.set(e.task, e.to);
         return undefined;
       case "save-memory":
       case "save-repo-memory":
@@ -272,9 +273,9 @@ class Working {
     }
     await commitTracking(repo, paths, this.#notes.splice(0));
 
-    for (const id of [...this.#finished]) {
+    for (const [id, stage] of [...this.#finished]) {
       this.#finished.delete(id);
-      await removeWorktree(repo.layout, id);
+      await removeWorktree(repo.layout, id, { keepBranch: stage === "abandoned" });
       const stored = this.state.tasks[id];
       if (stored) delete stored.forkSha;
     }

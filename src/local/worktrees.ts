@@ -52,12 +52,19 @@ export async function ensureWorktree(
   return { path, branch, forkSha };
 }
 
-/** Removes the task's worktree and branch (after its merge, or when it is abandoned). */
-export async function removeWorktree(layout: RepoLayout, task: string): Promise<void> {
+/**
+ * Removes the task's worktree and its branch (after the merge). An abandoned task keeps its
+ * branch, so the work is still there if someone wants it.
+ */
+export async function removeWorktree(
+  layout: RepoLayout,
+  task: string,
+  options: { keepBranch?: boolean } = {},
+): Promise<void> {
   const path = worktreePath(layout, task);
   await git(layout.root, ["worktree", "remove", "--force", path]);
   await git(layout.root, ["worktree", "prune"]);
-  await git(layout.root, ["branch", "-D", task]);
+  if (!options.keepBranch) await git(layout.root, ["branch", "-D", task]);
 }
 
 interface ListedWorktree {

@@ -1,0 +1,29 @@
+import { parseArgs } from "node:util";
+import { loadBoard } from "../../local/load-board.js";
+import { openLocalRepo } from "../../local/local-repo.js";
+import { runPreflight } from "../../local/preflight.js";
+import { formatStatus } from "../../local/status-text.js";
+import type { Command } from "../io.js";
+
+export const statusCommand: Command = {
+  name: "status",
+  summary: "show the local board: tasks, agent slots, merge queue, escalations, tokens and cost",
+  usage: "conveyor status",
+  async run(args, io) {
+    parseArgs({ args, options: {}, strict: true });
+    const repo = await openLocalRepo(io.cwd, io.env);
+    if (repo instanceof Error) {
+      io.stderr.write(`conveyor status: ${repo.message}\n`);
+      return 2;
+    }
+    const now = new Date();
+    const preflight = await runPreflight(repo.root, repo.config, repo.trackingPaths);
+    const loaded = await loadBoard(repo, { now, preflight });
+    if (loaded instanceof Error) {
+      io.stderr.write(`conveyor status: ${loaded.message}\n`);
+      return 1;
+    }
+    io.stdout.write(formatStatus(repo, loaded, now));
+    return 0;
+  },
+};
