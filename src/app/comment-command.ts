@@ -1,0 +1,85 @@
+import { type Actor, decideActor, isBot } from "./actor-permission.js";
+import type { CommandService } from "./command-service.js";
+import type { StepContext } from "./step-context.js";
+
+export interface CommandStep {
+  kind: "command";
+  issue: number;
+  commentId: number;
+  body: string;
+  actor: Actor;
+}
+
+export type CommandOutcome = "ignored" | "accepted" | "refused";
+
+/**
+ * A `/conveyor …` comment: from a permitted author it is applied and acknowledged with a
+ * +1 reaction (and a reply when it answers something, like `status`); anything refused is
+ * answered with the reason.
+ */
+export async function runCommand<C>(
+  ctx: StepContext,
+  step: CommandStep,
+  commands: CommandService<C>,
+): Promise<CommandOutcome> {
+  const parsed = commands.parse(step.body);
+  if (parsed === undefined) return "ignored";
+  const where = `${ctx.owner}/${ctx.repo}#${step.issue}`;
+  const config = await ctx.config();
+  const level = isBot(step.actor) ? undefined : await ctx.permissionOf(step.actor.login);
+  const decision = decideActor(step.actor, level, config);
+  const shown = parsed.ok ? parsed.text : firstCommandLine(step.body);
+  if (!decision.allowed) {
+    ctx.log(`${where}: command from ${step.actor.login} refused: ${decision.reason}`);
+    await reply(ctx, step.issue, refusal(step.actor.login, shown, decision.reason));
+    return "refused";
+  }
+  if (!parsed.ok) {
+    ctx.log(`${where}: unreadable command from ${step.actor.login}: ${parsed.error}`);
+    await reply(ctx, step.issue, refusal(step.actor.login, shown, parsed.error));
+    return "refused";
+  }
+  const applied = await commands.apply(ctx, {
+    issue: step.issue,
+    command: parsed.command,
+    actor: step.actor.login,
+  });
+  if (!applied.accepted) {
+    ctx.log(`${where}: ${parsed.text} refused: ${applied.reason}`);
+    await reply(ctx, step.issue, refusal(step.actor.login, parsed.text, applied.reason));
+    return "refused";
+  }
+  ctx.log(`${where}: ${parsed.text} accepted from ${step.actor.login}`);
+  if (!ctx.dryRun)
+    await ctx.octokit.request("POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions", {
+      owner: ctx.owner,
+      repo: ctx.repo,
+      comment_id: step.commentId,
+      content: "+1",
+    });
+  if (applied.reply !== undefined) await reply(ctx, step.issue, applied.reply);
+  return "accepted";
+}
+
+/** The answer to a refused command. */
+export function refusal(login: string, command: string, reason: string): string {
+  return `@${login} I did not run \`${command}\`: ${reason.replace(/\.$/, "")}.`;
+}
+
+function firstCommandLine(body: string): string {
+  const line = body.split("\n").find((l) => l.trim().startsWith("/conveyor")) ?? "/conveyor";
+  return line.trim().slice(0, 80);
+}
+
+async function reply(ctx: StepContext, issue: number, body: string): Promise<void> {
+  if (ctx.dryRun) {
+    ctx.log(`${ctx.owner}/${ctx.repo}#${issue}: (dry-run) would comment: ${body}`);
+    return;
+  }
+  await ctx.octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
+    owner: ctx.owner,
+    repo: ctx.repo,
+    issue_number: issue,
+    body,
+  });
+}

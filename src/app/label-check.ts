@@ -1,0 +1,58 @@
+import { type Actor, decideActor, guardedLabels, isBot } from "./actor-permission.js";
+import { httpStatus } from "./http-status.js";
+import type { StepContext } from "./step-context.js";
+
+export interface LabelCheckStep {
+  kind: "label";
+  issue: number;
+  label: string;
+  actor: Actor;
+}
+
+export type LabelCheckOutcome = "ignored" | "allowed" | "removed";
+
+/**
+ * A Conveyor stage label added by someone without the scheduling permission is removed,
+ * with a polite comment that says why. Whether the task is scheduled is still decided only
+ * by the reconcile that follows (which then no longer sees the label).
+ */
+export async function checkLabel(
+  ctx: StepContext,
+  step: LabelCheckStep,
+): Promise<LabelCheckOutcome> {
+  const config = await ctx.config();
+  if (!guardedLabels(config).includes(step.label)) return "ignored";
+  const level = isBot(step.actor) ? undefined : await ctx.permissionOf(step.actor.login);
+  const decision = decideActor(step.actor, level, config);
+  if (decision.allowed) return "allowed";
+  const where = `${ctx.owner}/${ctx.repo}#${step.issue}`;
+  ctx.log(`${where}: label ${step.label} from ${step.actor.login} refused: ${decision.reason}`);
+  if (ctx.dryRun) return "removed";
+  try {
+    await ctx.octokit.request("DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}", {
+      owner: ctx.owner,
+      repo: ctx.repo,
+      issue_number: step.issue,
+      name: step.label,
+    });
+  } catch (e: unknown) {
+    // Someone removed it already: the comment still explains what happened.
+    if (httpStatus(e) !== 404) throw e;
+  }
+  await ctx.octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
+    owner: ctx.owner,
+    repo: ctx.repo,
+    issue_number: step.issue,
+    body: labelRefusal(step.actor.login, step.label, decision.reason),
+  });
+  return "removed";
+}
+
+/** The comment left when a label is removed. */
+export function labelRefusal(login: string, label: string, reason: string): string {
+  return [
+    `Thanks @${login}! I removed the \`${label}\` label because only people allowed to schedule work for Conveyor can add it: ${reason}.`,
+    "",
+    "A maintainer can add the label again if this should be worked on.",
+  ].join("\n");
+}

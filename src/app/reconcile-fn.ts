@@ -1,0 +1,14 @@
+import type { ProbotOctokit } from "probot";
+
+/** One reconcile pass over a repository, given an installation-authenticated Octokit. */
+export interface ReconcileInput {
+  octokit: ProbotOctokit;
+  owner: string;
+  repo: string;
+  botLogin: string;
+  now: () => Date;
+  dryRun: boolean;
+  log: (line: string) => void;
+}
+
+export type ReconcileFn = (input: ReconcileInput) => Promise<unknown>;

@@ -1,0 +1,146 @@
+import type { ProbotOctokit } from "probot";
+import { type Config, defaultConfig } from "../core/config.js";
+import { type PermissionLevel, permissionLevel } from "./actor-permission.js";
+import type { CommandService } from "./command-service.js";
+import { type CommandStep, runCommand } from "./comment-command.js";
+import { checkLabel, type LabelCheckStep } from "./label-check.js";
+import type { LeaseLock } from "./lease-lock.js";
+import { octokitLeaseStore } from "./lease-store.js";
+import type { ReconcileFn } from "./reconcile-fn.js";
+import type { PassOutcome } from "./reconcile-queue.js";
+import type { RepoConfigCache } from "./repo-config-cache.js";
+import type { RepoRegistry } from "./repo-registry.js";
+import { type RepoTarget, repoKey } from "./repo-target.js";
+import type { StepContext } from "./step-context.js";
+
+export type PassStep = LabelCheckStep | CommandStep;
+
+export interface PassLog {
+  info: (line: string) => void;
+  warn: (line: string) => void;
+  error: (line: string) => void;
+}
+
+export interface PassDeps {
+  /** An Octokit authenticated as the installation. */
+  auth: (installationId: number) => Promise<ProbotOctokit>;
+  lock: LeaseLock;
+  configs: RepoConfigCache;
+  registry: RepoRegistry;
+  reconcile: ReconcileFn;
+  commands?: CommandService<unknown> | undefined;
+  botLogin: () => Promise<string>;
+  dryRun: boolean;
+  now: () => Date;
+  /** When another instance holds the lease, look again after this long. */
+  busyRetryMs: number;
+  log: PassLog;
+}
+
+/**
+ * One serialized pass over a repository: take the lease, run the steps the deliveries
+ * brought (label checks, commands) in order, reconcile, release the lease. A failing step
+ * is logged and does not stop the reconcile. Dry-run takes no lease (it writes nothing).
+ */
+export async function runRepoPass(
+  deps: PassDeps,
+  target: RepoTarget,
+  steps: readonly PassStep[],
+): Promise<PassOutcome> {
+  const { owner, repo } = target;
+  const key = repoKey(target);
+  const octokit = await deps.auth(target.installationId);
+  const store = octokitLeaseStore(octokit, owner, repo);
+  let lease: Awaited<ReturnType<LeaseLock["acquire"]>> | undefined;
+  if (!deps.dryRun) {
+    lease = await deps.lock.acquire(store, key);
+    if (!lease.acquired) {
+      deps.log.info(
+        `${key}: held by ${lease.holder}${lease.expiresAt ? ` until ${lease.expiresAt.toISOString()}` : ""}; retrying in ${deps.busyRetryMs} ms`,
+      );
+      return { kind: "busy", retryMs: deps.busyRetryMs };
+    }
+    if (lease.lease.tookOverFrom)
+      deps.log.warn(`${key}: took over the expired lease of ${lease.lease.tookOverFrom}`);
+  }
+  try {
+    const ctx = stepContext(deps, octokit, target);
+    for (const step of steps) {
+      try {
+        if (step.kind === "label") await checkLabel(ctx, step);
+        else if (deps.commands) await runCommand(ctx, step, deps.commands);
+        else deps.log.warn(`${key}#${step.issue}: comment commands are not wired; ignored`);
+      } catch (e: unknown) {
+        deps.log.error(`${key}#${step.issue}: ${step.kind} step failed: ${errorText(e)}`);
+      }
+    }
+    await deps.reconcile({
+      octokit,
+      owner,
+      repo,
+      botLogin: await deps.botLogin(),
+      now: deps.now,
+      dryRun: deps.dryRun,
+      log: (line) => deps.log.info(`${key}: ${line}`),
+    });
+    deps.registry.notePass(target, deps.now());
+    return { kind: "done" };
+  } finally {
+    if (lease?.acquired) {
+      try {
+        if (!(await deps.lock.release(store, lease.lease)))
+          deps.log.warn(`${key}: the lease expired during the pass and was taken over`);
+      } catch (e: unknown) {
+        // It expires by itself; the next holder takes it over.
+        deps.log.warn(`${key}: releasing the lease failed: ${errorText(e)}`);
+      }
+    }
+  }
+}
+
+function stepContext(deps: PassDeps, octokit: ProbotOctokit, target: RepoTarget): StepContext {
+  const { owner, repo } = target;
+  const permissions = new Map<string, Promise<PermissionLevel>>();
+  let config: Promise<Config> | undefined;
+  return {
+    octokit,
+    owner,
+    repo,
+    dryRun: deps.dryRun,
+    log: (line) => deps.log.info(line),
+    config: () => {
+      config ??= deps.configs.get(octokit, owner, repo).then((r) => {
+        if (r.ok) return r.config;
+        // An invalid config keeps the safe defaults for permissions (write, no bots).
+        deps.log.warn(`${owner}/${repo}: invalid config; permission checks use the defaults`);
+        return defaultConfig();
+      });
+      return config;
+    },
+    permissionOf: (login) => {
+      let p = permissions.get(login);
+      if (!p) {
+        p = octokit
+          .request("GET /repos/{owner}/{repo}/collaborators/{username}/permission", {
+            owner,
+            repo,
+            username: login,
+          })
+          .then((res) => permissionLevel(res.data))
+          .catch((e: unknown) => {
+            // 404: not a collaborator at all.
+            if (typeof e === "object" && e !== null && (e as { status?: unknown }).status === 404)
+              return "none" as const;
+            throw e;
+          });
+        permissions.set(login, p);
+      }
+      return p;
+    },
+  };
+}
+
+export function errorText(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}

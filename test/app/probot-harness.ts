@@ -1,0 +1,145 @@
+/**
+ * Probot in the documented test style: retry and throttle off, fatal-only logs, nock at
+ * the HTTP edge with the network disabled. Every request nock answers is recorded, so a
+ * test can check it against GitHub's OpenAPI description.
+ */
+import { generateKeyPairSync } from "node:crypto";
+import { createRequire } from "node:module";
+import type { WebhookDefinition } from "@octokit/webhooks-examples";
+import nock from "nock";
+import { Probot, ProbotOctokit } from "probot";
+
+const examples = createRequire(import.meta.url)(
+  "@octokit/webhooks-examples",
+) as WebhookDefinition[];
+
+export const API = "https://api.github.com";
+export const APP_ID = 123;
+export const INSTALLATION = 4242;
+export const BOT = "conveyor-test[bot]";
+export const SECRET = "test-webhook-secret";
+
+export const privateKey = generateKeyPairSync("rsa", {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: "pkcs1", format: "pem" },
+  publicKeyEncoding: { type: "spki", format: "pem" },
+}).privateKey;
+
+export function newProbot(): Probot {
+  return new Probot({
+    appId: APP_ID,
+    privateKey,
+    secret: SECRET,
+    // The documented `ProbotOctokit.defaults({ throttle: { enabled: false } })` does not hold
+    // in probot 14.3: Probot's own defaults replace the whole `throttle` object, so writes
+    // are spaced one second apart. The function form runs last and keeps it off.
+    Octokit: ProbotOctokit.defaults((options: Record<string, unknown>) => ({
+      ...options,
+      retry: { enabled: false },
+      throttle: { enabled: false },
+    })),
+    logLevel: "fatal",
+  });
+}
+
+export const SUBSCRIBED_EVENTS = [
+  "issues",
+  "issue_comment",
+  "pull_request",
+  "pull_request_review",
+  "workflow_run",
+  "check_run",
+  "push",
+] as const;
+
+export type Payload = Record<string, unknown> & {
+  repository: { name: string; owner: { login: string }; full_name: string };
+  sender: { login: string; type: string };
+};
+
+/** A deep copy of a real payload, with an installation id (most examples lack one). */
+export function example(name: string, action?: string, index = 0): Payload {
+  const def = examples.find((d) => d.name === name);
+  const found = (def?.examples ?? []).filter(
+    (e) => action === undefined || (e as { action?: string }).action === action,
+  )[index];
+  if (!found) throw new Error(`no example ${name}.${action ?? ""}[${index}]`);
+  const copy = structuredClone(found) as unknown as Payload;
+  copy.installation = { id: INSTALLATION, node_id: "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNDI0Mg==" };
+  return copy;
+}
+
+/** Every example of the subscribed events, named `<event>.<action>[i]`. */
+export function allExamples(): { label: string; name: string; payload: Payload }[] {
+  const out: { label: string; name: string; payload: Payload }[] = [];
+  for (const name of SUBSCRIBED_EVENTS) {
+    const def = examples.find((d) => d.name === name);
+    (def?.examples ?? []).forEach((e, i) => {
+      const copy = structuredClone(e) as unknown as Payload;
+      copy.installation = { id: INSTALLATION };
+      out.push({
+        label: `${name}.${(e as { action?: string }).action ?? "-"}[${i}]`,
+        name,
+        payload: copy,
+      });
+    });
+  }
+  return out;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  body: unknown;
+}
+
+/** A nock scope on api.github.com that records each request it answers. */
+export function github(recorded: RecordedRequest[]): nock.Scope {
+  const scope = nock(API);
+  scope.on("request", (req: { method: string; path: string }, _i: unknown, body: string) => {
+    let parsed: unknown = body;
+    try {
+      parsed = body ? JSON.parse(body) : undefined;
+    } catch {
+      // Not JSON: keep the text.
+    }
+    recorded.push({ method: req.method, path: req.path, body: parsed });
+  });
+  return scope;
+}
+
+export function nockToken(scope: nock.Scope, installationId = INSTALLATION): nock.Scope {
+  return scope
+    .post(`/app/installations/${installationId}/access_tokens`)
+    .reply(201, { token: "ghs_test", expires_at: "2999-01-01T00:00:00Z", permissions: {} });
+}
+
+/** A free lease: tree (first time only), commit, create ref, then read + delete on release. */
+export function nockLease(
+  scope: nock.Scope,
+  repo: string,
+  opts: { tree?: boolean; times?: number } = {},
+): nock.Scope {
+  const times = opts.times ?? 1;
+  if (opts.tree ?? true) scope.post(`/repos/${repo}/git/trees`).reply(201, { sha: "t0" });
+  return scope
+    .post(`/repos/${repo}/git/commits`)
+    .times(times)
+    .reply(201, { sha: "lease1" })
+    .post(`/repos/${repo}/git/refs`, { ref: "refs/conveyor/lock", sha: "lease1" })
+    .times(times)
+    .reply(201, { ref: "refs/conveyor/lock", object: { sha: "lease1" } })
+    .get(`/repos/${repo}/git/ref/conveyor%2Flock`)
+    .times(times)
+    .reply(200, { ref: "refs/conveyor/lock", object: { sha: "lease1", type: "commit" } })
+    .delete(`/repos/${repo}/git/refs/conveyor%2Flock`)
+    .times(times)
+    .reply(204);
+}
+
+/** No `.github/conveyor.yml`: the defaults. */
+export function nockNoConfig(scope: nock.Scope, repo: string): nock.Scope {
+  return scope
+    .get(`/repos/${repo}/contents/.github%2Fconveyor.yml`)
+    .reply(404, { message: "Not Found" });
+}
