@@ -71,6 +71,8 @@ export interface InjectedFailure {
   times?: number;
   /** Apply the call first, then answer the error (a 500 after the merge happened). */
   afterApplying?: boolean;
+  /** Runs when the failure fires (e.g. someone pushes to the PR just before the merge). */
+  run?: () => void;
 }
 
 export interface FakeGitHubOptions {
@@ -138,6 +140,7 @@ export class FakeGitHub implements GitHubPort {
   private nextSha = 1;
   private failures: InjectedFailure[] = [];
   private crashAt: number | undefined;
+  private dead = false;
   private writes = 0;
 
   constructor(options: FakeGitHubOptions = {}) {
@@ -161,9 +164,22 @@ export class FakeGitHub implements GitHubPort {
     this.failures.push({ times: 1, ...failure });
   }
 
-  /** Throws a plain crash (not an HTTP error) instead of the Nth write from now (1-based). */
+  /**
+   * The process dies instead of the Nth write from now (1-based): that call and every call
+   * after it throw a plain Error until `revive()` (a restarted process).
+   */
   crashOnWrite(n: number): void {
     this.crashAt = this.writes + n;
+  }
+
+  /** A new process: calls work again. */
+  revive(): void {
+    this.dead = false;
+  }
+
+  /** True after an injected crash, until `revive()`. */
+  get crashed(): boolean {
+    return this.dead;
   }
 
   /** Writes done so far (the counter `crashOnWrite` uses). */
@@ -205,6 +221,7 @@ export class FakeGitHub implements GitHubPort {
     this.refs.set(`heads/${input.branch}`, sha);
     if (existing) {
       existing.headSha = sha;
+      existing.mergeable = null; // GitHub computes it again for the new head
       existing.files = [...new Set([...existing.files, ...input.files])];
       return existing.number;
     }
@@ -240,6 +257,7 @@ export class FakeGitHub implements GitHubPort {
   pushTo(pr: number): string {
     const p = this.mustPull(pr);
     p.headSha = this.commitFiles(p.files, `push to ${p.headRef}`);
+    p.mergeable = null;
     this.refs.set(`heads/${p.headRef}`, p.headSha);
     return p.headSha;
   }
@@ -531,8 +549,8 @@ export class FakeGitHub implements GitHubPort {
 
   async mergePull(pr: number, sha: string, method: MergeMethod, title?: string): Promise<string> {
     const line = `${this.slug}#${pr}:merge@${sha.slice(0, 7)} ${method}`;
-    const failure = this.takeFailure("mergePull", line);
     this.countCall(line, "mergePull");
+    const failure = this.takeFailure("mergePull", line);
     if (failure && !failure.afterApplying) throw failure.error;
     const p = this.mustPull(pr);
     if (p.merged) throw new GitHubError(405, "Pull Request is not mergeable");
@@ -640,18 +658,21 @@ export class FakeGitHub implements GitHubPort {
 
   /** Records a call, counts its requests, and throws an injected failure if one matches. */
   private call(method: string, line: string, listed?: number): void {
-    const failure = this.takeFailure(method, line);
     this.countCall(line, method, listed);
+    const failure = this.takeFailure(method, line);
     if (failure) throw failure.error;
   }
 
   private countCall(line: string, method: string, listed?: number): void {
+    if (this.dead) throw new Error(`process crashed (call ${line} not sent)`);
     this.calls.push(line);
     this.requests += listed === undefined ? 1 : Math.max(1, Math.ceil(listed / 100));
     if (WRITE_METHODS.has(method)) {
       this.writes++;
       if (this.crashAt !== undefined && this.writes === this.crashAt) {
         this.crashAt = undefined;
+        this.dead = true;
+        this.writes--;
         this.calls.pop();
         throw new Error(`injected crash before write ${this.writes}: ${line}`);
       }
@@ -667,6 +688,7 @@ export class FakeGitHub implements GitHubPort {
     );
     if (i < 0) return undefined;
     const f = this.failures[i]!;
+    f.run?.();
     f.times = (f.times ?? 1) - 1;
     if (f.times <= 0) this.failures.splice(i, 1);
     return {

@@ -86,12 +86,12 @@ export function formatDashboard(input: DashboardInput): string {
   }
 
   lines.push("## Pre-flight", "");
-  if (board.preflight.length === 0)
-    lines.push("_Not checked this pass (nothing to dispatch)._", "");
-  else
-    for (const p of board.preflight)
-      lines.push(`- ${p.ok ? "✅" : "❌"} ${p.name}: ${cell(p.detail)}`);
-  if (board.preflight.length > 0) lines.push("");
+  const preflight = state.preflight ?? [];
+  if (preflight.length === 0) lines.push("_Not checked yet (checked before each dispatch)._", "");
+  else {
+    for (const p of preflight) lines.push(`- ${p.ok ? "✅" : "❌"} ${p.name}: ${cell(p.detail)}`);
+    lines.push("");
+  }
 
   const tokens = board.tasks.reduce((n, t) => n + t.memory.tokens, 0);
   const cost = board.tasks.reduce((n, t) => n + t.memory.costUsd, 0);

@@ -45,6 +45,8 @@ export interface GitHubState {
   dashboard?: { number: number; body: string };
   /** Digest of the mirror content last written (kept in the dashboard marker). */
   mirrorDigest?: string;
+  /** Pre-flight results of an earlier pass (kept in the dashboard marker). */
+  lastPreflight?: PreflightResult[];
 }
 
 export interface Snapshot {
@@ -55,7 +57,10 @@ export interface Snapshot {
 /** What the dashboard marker holds. */
 export interface DashboardState {
   memory: RepoMemory;
+  /** Digest of the tracking files last written. */
   mirror?: string;
+  /** The last pre-flight results (shown until checked again). */
+  preflight?: PreflightResult[];
 }
 
 export interface LoadOptions {
@@ -83,6 +88,8 @@ export async function loadBoard(
  * dashboard), one list of comments since the oldest task (status markers and results), one
  * list of open PRs, one list of agent runs when runs are in flight; per-task reads only for
  * merge-queue tasks (mergeable, files, base drift) and PRs that left the open list.
+ * Pre-flight is not loaded here (`checkPreflight`): the reconcile checks it only when the
+ * plan wants to dispatch.
  */
 export async function loadSnapshot(
   port: GitHubPort,
@@ -111,6 +118,7 @@ export async function loadSnapshot(
   if (dashboardIssue)
     github.dashboard = { number: dashboardIssue.number, body: dashboardIssue.body };
   if (dashboard?.mirror) github.mirrorDigest = dashboard.mirror;
+  if (dashboard?.preflight) github.lastPreflight = dashboard.preflight;
 
   const since = tracked.map((i) => i.createdAt).sort()[0];
   const comments = since ? await port.listCommentsSince(since) : [];
@@ -161,7 +169,7 @@ export async function loadSnapshot(
 
   // Agent runs: one list, only when a run may be in flight.
   const runs: Record<string, RunInfo> = {};
-  const runSince = earliestRunTime([...memories.values()], tracked, stageOf, now);
+  const runSince = earliestRunTime([...memories.values()], tracked, stageOf, now, config);
   if (runSince) {
     for (const r of await port.listWorkflowRuns(AGENT_WORKFLOW, runSince)) {
       const cid = correlationFromTitle(r.title);
@@ -218,7 +226,8 @@ export async function loadSnapshot(
     tasks,
     runs,
     results,
-    preflight: await preflight(port, config, tasks, baseBranch, options.fetch),
+    // Pre-flight is checked by the reconcile only when the plan wants to dispatch.
+    preflight: [],
     repoMemory: dashboard?.memory ?? emptyRepoMemory(),
   };
   if (options.configErrors && options.configErrors.length > 0)
@@ -268,7 +277,20 @@ function readDashboard(body: string): DashboardState | undefined {
       : [],
   };
   if (typeof m.pausedReason === "string") memory.pausedReason = m.pausedReason;
-  return { memory, ...(typeof value.mirror === "string" ? { mirror: value.mirror } : {}) };
+  const preflight = Array.isArray(value.preflight)
+    ? value.preflight.filter(
+        (p): p is PreflightResult =>
+          isObject(p) &&
+          typeof p.name === "string" &&
+          typeof p.ok === "boolean" &&
+          typeof p.detail === "string",
+      )
+    : undefined;
+  return {
+    memory,
+    ...(typeof value.mirror === "string" ? { mirror: value.mirror } : {}),
+    ...(preflight ? { preflight } : {}),
+  };
 }
 
 /** A marker value shaped like task memory, completed with defaults; else undefined. */
@@ -312,10 +334,17 @@ function earliestRunTime(
   tracked: GhIssue[],
   stageOf: Map<string, Stage>,
   now: Date,
+  config: Config,
 ): string | undefined {
+  // A run being cancelled was created before the cancel: as long before as the longest
+  // timeout plus the start grace.
+  const r = config.roles;
+  const longest =
+    Math.max(r.task.timeoutMinutes, r.reviewer.timeoutMinutes, r.tester.timeoutMinutes) +
+    config.guards.startGraceMinutes;
   const times = memories.flatMap((m) => [
     ...(m.run ? [m.run.dispatchedAt] : []),
-    ...(m.cancelling ?? []).map((c) => c.at),
+    ...(m.cancelling ?? []).map((c) => new Date(Date.parse(c.at) - longest * 60_000).toISOString()),
   ]);
   const inFlight = tracked.some((i) => {
     const s = stageFrom(i.labels, stageOf);
@@ -365,21 +394,16 @@ async function pullRequestOf(
   return pr;
 }
 
-async function preflight(
+/**
+ * The pre-flight checks before any dispatch: the configured HTTP readiness checks and the
+ * base branch's combined status (a failing base blocks dispatching; pending does not).
+ */
+export async function checkPreflight(
   port: GitHubPort,
   config: Config,
-  tasks: Task[],
   baseBranch: string,
-  fetchFn: typeof fetch | undefined,
+  fetchFn?: typeof fetch,
 ): Promise<PreflightResult[]> {
-  // Pre-flight only matters when something may be dispatched.
-  const mayDispatch = tasks.some(
-    (t) =>
-      ["todo", "in-progress", "review", "testing"].includes(t.stage) &&
-      !t.memory.run &&
-      !t.memory.escalation,
-  );
-  if (!mayDispatch) return [];
   const out: PreflightResult[] = [];
   for (const check of config.preflight.http) {
     const name = check.name ?? check.url;

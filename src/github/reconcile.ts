@@ -8,7 +8,7 @@ import { plan } from "../core/plan.js";
 import { countRequests } from "./count-requests.js";
 import { type ExecutionReport, executeEffects } from "./executor.js";
 import { formatDashboard } from "./format-dashboard.js";
-import { loadSnapshot, type Snapshot } from "./load-board.js";
+import { checkPreflight, type DashboardState, loadSnapshot, type Snapshot } from "./load-board.js";
 import { ConfigCache, loadRepoConfig } from "./load-repo-config.js";
 import { CONFIG_PATH, DASHBOARD_TITLE, type GitHubPort } from "./port.js";
 
@@ -91,8 +91,16 @@ export async function reconcileRepo(ctx: ReconcileContext): Promise<ReconcileRep
   const now = ctx.now();
   const state = await loadRepoState(inner);
   const { config, configErrors, snapshot } = state;
+  let thePlan = plan(snapshot.board, config, now);
+  // Pre-flight costs requests (and HTTP checks): only when the plan wants to dispatch.
+  let preflight = snapshot.github.lastPreflight;
+  if (thePlan.effects.some((e) => e.type === "dispatch")) {
+    const checked = await checkPreflight(port, config, snapshot.github.baseBranch, ctx.fetch);
+    snapshot.board.preflight = checked;
+    preflight = checked;
+    thePlan = plan(snapshot.board, config, now);
+  }
   const board = structuredClone(snapshot.board);
-  const thePlan = plan(snapshot.board, config, now);
   const effects: Effect[] = [...thePlan.effects];
 
   // The mirror: rendered from the board the plan leads to, written only when it changed.
@@ -121,7 +129,12 @@ export async function reconcileRepo(ctx: ReconcileContext): Promise<ReconcileRep
   if (mirrorFailed) mirrorDigest = snapshot.github.mirrorDigest;
 
   if (!ctx.dryRun) {
-    await writeDashboard(port, snapshot, thePlan, configErrors, mirrorDigest, ctx.log).catch(
+    const dashboardState: DashboardState = {
+      memory: snapshot.board.repoMemory,
+      ...(mirrorDigest ? { mirror: mirrorDigest } : {}),
+      ...(preflight ? { preflight } : {}),
+    };
+    await writeDashboard(port, snapshot, thePlan, configErrors, dashboardState, ctx.log).catch(
       (e: unknown) => {
         execution.failed ??= { effect: "update the dashboard", error: errorText(e) };
         ctx.log(`failed: update the dashboard: ${errorText(e)}`);
@@ -152,7 +165,7 @@ async function writeDashboard(
   snapshot: Snapshot,
   thePlan: Plan,
   configErrors: string[],
-  mirrorDigest: string | undefined,
+  state: DashboardState,
   log: (line: string) => void,
 ): Promise<void> {
   const { board, github } = snapshot;
@@ -160,7 +173,7 @@ async function writeDashboard(
     board: { ...board, tasks: board.tasks.filter((t) => !github.closed.has(t.id)) },
     plan: thePlan,
     configErrors,
-    state: { memory: board.repoMemory, ...(mirrorDigest ? { mirror: mirrorDigest } : {}) },
+    state,
   });
   if (github.dashboard) {
     if (github.dashboard.body === body) return;

@@ -1,62 +1,123 @@
 import { describe, expect, it } from "vitest";
-import { FakeGitHub } from "../../src/github/fake-github.js";
-import { reconcileRepo } from "../../src/github/reconcile.js";
-import { AgentSim } from "./agent-sim.js";
+import { duplicateDispatches, scenario } from "./scenario.js";
 
 const PRIORITIES = ["low", "critical", "medium", "high", "medium", "critical", "low", "high"];
 
-function setup() {
-  let clock = Date.parse("2026-11-25T10:00:00.000Z");
-  const now = () => new Date(clock);
-  const gh = new FakeGitHub({ now });
-  const sim = new AgentSim(gh);
-  const issues = PRIORITIES.map((p, i) => {
-    clock += 1000;
-    const n = gh.addIssue({
-      title: `Task ${i + 1} (${p})`,
-      body: `Do thing ${i + 1}.\n\n## Location\n- \`src/t${i + 1}.ts\``,
-      labels: ["conveyor:todo", `priority:${p}`],
-    });
-    sim.files.set(n, [`src/t${i + 1}.ts`]);
-    return n;
-  });
-  const logs: string[] = [];
-  const pass = () =>
-    reconcileRepo({
-      port: gh,
-      owner: "o",
-      repo: "r",
-      botLogin: "conveyor[bot]",
-      now,
-      dryRun: false,
-      log: (l) => logs.push(l),
-    });
-  const tick = (minutes = 1) => {
-    clock += minutes * 60_000;
-  };
-  return { gh, sim, issues, pass, tick, logs };
-}
-
 describe("end to end over the fake GitHub", () => {
   it("eight labelled issues flow from todo to merged, six at a time, merges serialized", async () => {
-    const { gh, sim, issues, pass, tick } = setup();
-    const firstDispatches: string[] = [];
-    for (let i = 0; i < 40; i++) {
-      const report = await pass();
-      expect(report.failed).toBeUndefined();
-      if (i === 0) firstDispatches.push(...report.execution.dispatched.map((d) => d.correlationId));
-      sim.startAll();
-      expect(sim.active().length).toBeLessThanOrEqual(6);
-      sim.finish();
-      tick();
-      if (issues.every((n) => gh.issue(n).state === "closed")) break;
-    }
-    expect(issues.map((n) => gh.issue(n).state)).toEqual(Array(8).fill("closed"));
+    const s = scenario({ priorities: PRIORITIES });
+    const { gh, sim, issues } = s;
+    const r0 = await s.pass();
+    sim.startAll();
+    // Critical first, then high, then medium (oldest first): the two low tasks wait.
+    expect(r0!.execution.dispatched.map((d) => d.correlationId)).toEqual([
+      "2/task/0/1",
+      "6/task/0/1",
+      "4/task/0/1",
+      "8/task/0/1",
+      "3/task/0/1",
+      "5/task/0/1",
+    ]);
+    expect(r0!.plan.waiting).toEqual([
+      { task: "1", reason: "slots full: 6/6" },
+      { task: "7", reason: "slots full: 6/6" },
+    ]);
+    expect(gh.issue(1).labels).toContain("conveyor:todo");
+    expect(gh.fileOn("main", "TODO.md")).toContain("**1** [low] Task 1 (low)");
+    expect(gh.fileOn("main", "IN_PROGRESS.md")).toContain("**2** [critical] Task 2 (critical)");
+    sim.finish();
+    s.tick();
+
+    expect(await s.runUntilDone()).toBe(true);
+    expect(s.reports.every((r) => r.failed === undefined)).toBe(true);
     expect(sim.maxRunning).toBe(6);
-    // Critical first, then high, then medium: the two low tasks wait.
-    expect(firstDispatches.map((c) => c.split("/")[0])).toEqual(["2", "6", "4", "8", "3", "5"]);
+    expect(duplicateDispatches(gh)).toEqual([]);
+    // Every PR merged exactly once, pinned to the head the tester passed.
     expect(gh.merges).toHaveLength(8);
+    expect(new Set(gh.merges).size).toBe(8);
+    // Merges are serialized: each merge call completes before the next one is sent, and a
+    // pass merges one batch (disjoint files) from the head of the queue.
+    const mergeCalls = gh.calls.filter((c) => c.includes(":merge@"));
+    expect(mergeCalls).toHaveLength(8);
+    // The two low-priority tasks started last and merged last.
+    const order = gh.merges.map((m) => Number(m.slice(1, m.indexOf("@"))));
+    const issueOfPr = (pr: number) => Number(gh.pull(pr).headRef.split("/")[1]!.split("-")[0]);
+    expect(order.slice(-2).map(issueOfPr).sort()).toEqual([1, 7]);
+    for (const n of issues) {
+      expect(gh.issue(n).labels).toContain("conveyor:done");
+      expect(gh.issue(n).stateReason).toBe("completed");
+    }
+    // The mirror is empty again; the dashboard shows an empty board.
     expect(gh.fileOn("main", "TODO.md")).toContain("_No tasks._");
-    expect(issues.every((n) => gh.issue(n).labels.includes("conveyor:done"))).toBe(true);
+    expect(gh.fileOn("main", "TESTING.md")).toContain("## Merge queue\n\n_No tasks._");
+    const dashboards = [...gh.issues.values()].filter((i) => i.title === "Conveyor board");
+    expect(dashboards).toHaveLength(1);
+    expect(dashboards[0]!.body).toContain("Agents: **0/6** slots in use");
+    // Mirror commits say [skip ci].
+    expect(
+      gh.calls.filter((c) => c.includes(":commit ")).every((c) => c.includes("[skip ci]")),
+    ).toBe(true);
+  });
+
+  it("the dashboard while work is in flight", async () => {
+    const s = scenario({ priorities: ["high", "low"] });
+    await s.pass();
+    s.sim.startAll();
+    const dashboard = [...s.gh.issues.values()].find((i) => i.title === "Conveyor board")!;
+    expect(
+      dashboard.body.replace(/<!-- conveyor:board .* -->/, "<!-- marker -->"),
+    ).toMatchInlineSnapshot(`
+        "# Conveyor board
+
+        Agents: **2/6** slots in use · tasks in flight: **2/6** · dispatches in the last hour: 2
+
+        ## Todo (0)
+
+        _None._
+
+        ## In progress (2)
+
+        | Task | Priority | Agent | PR | Failures | Waiting for |
+        | --- | --- | --- | --- | --- | --- |
+        | #1 Task 1 (high) | high | task #1 | — | 0 |  |
+        | #2 Task 2 (low) | low | task #1 | — | 0 |  |
+
+        ## Review (0)
+
+        _None._
+
+        ## Testing (0)
+
+        _None._
+
+        ## Merge queue (0)
+
+        _None._
+
+        ## Escalations (0)
+
+        _None._
+
+        ## Pre-flight
+
+        - ✅ main green: the checks of main: success
+
+        ## Totals (open tasks)
+
+        Tokens: 0 · cost: $0.00
+
+        _This issue is rewritten by Conveyor; edits are lost._
+
+        <!-- marker -->"
+      `);
+  });
+
+  it("a second pass right after the first writes nothing (level-triggered, idempotent)", async () => {
+    const s = scenario({ priorities: ["high", "low", "medium"] });
+    await s.pass();
+    const writes = s.gh.writeCalls().length;
+    await s.pass();
+    await s.pass();
+    expect(s.gh.writeCalls().length).toBe(writes);
   });
 });

@@ -1,0 +1,309 @@
+import { describe, expect, it } from "vitest";
+import { encodeMarker } from "../../src/core/markers.js";
+import { duplicateDispatches, scenario } from "./scenario.js";
+
+/** Every issue closed as completed with a merged PR, each PR merged once. */
+function expectAllMerged(s: ReturnType<typeof scenario>) {
+  for (const n of s.issues) {
+    expect(s.gh.issue(n).state).toBe("closed");
+    expect(s.gh.issue(n).labels).toContain("conveyor:done");
+  }
+  expect(s.gh.merges).toHaveLength(s.issues.length);
+  expect(new Set(s.gh.merges.map((m) => m.split("@")[0])).size).toBe(s.issues.length);
+  expect(duplicateDispatches(s.gh)).toEqual([]);
+}
+
+describe("a crash between every pair of writes, then sweeps converge", () => {
+  // Count the writes of a clean run first, then crash before each one in turn.
+  const PRIORITIES = ["high", "low", "critical"];
+  const clean = scenario({ priorities: PRIORITIES });
+  const total = (async () => {
+    await clean.runUntilDone();
+    return clean.gh.writeCount;
+  })();
+
+  it("the clean run converges", async () => {
+    expect(await total).toBeGreaterThan(30);
+    expectAllMerged(clean);
+  });
+
+  it("crashing before write N (for every N) loses no task and dispatches nothing twice", async () => {
+    const writes = await total;
+    const failures: string[] = [];
+    let crashes = 0;
+    for (let n = 1; n <= writes; n++) {
+      const s = scenario({ priorities: PRIORITIES });
+      s.gh.crashOnWrite(n);
+      // The sweep: passes keep coming (timer), 3 minutes apart, agents working in between.
+      const done = await s.runUntilDone(80, 3);
+      if (s.logs.some((l) => l.includes("injected crash"))) crashes++;
+      const dup = duplicateDispatches(s.gh);
+      const merged = new Set(s.gh.merges.map((m) => m.split("@")[0])).size;
+      if (!done || dup.length > 0 || s.gh.merges.length !== PRIORITIES.length || merged !== 3)
+        failures.push(`crash before write ${n}: done=${done} dup=${dup} merges=${s.gh.merges}`);
+    }
+    expect(failures).toEqual([]);
+    expect(crashes).toBe(writes);
+  });
+});
+
+describe("5xx and 429 storms", () => {
+  it.each([
+    [502, "Bad Gateway"],
+    [503, "Service Unavailable"],
+    [429, "API rate limit exceeded"],
+  ])(
+    "every call answers %i for a while; afterwards the board converges",
+    async (status, message) => {
+      const s = scenario({ priorities: ["high", "medium", "low"] });
+      await s.pass();
+      s.sim.startAll();
+      s.sim.finish();
+      s.tick();
+      s.gh.fail({ match: /./, status, message, times: 25 });
+      expect(await s.runUntilDone(80, 2)).toBe(true);
+      expectAllMerged(s);
+      expect(s.logs.some((l) => l.includes(message))).toBe(true);
+    },
+  );
+
+  it("a dispatch that answered 500 but started the run is not sent again", async () => {
+    const s = scenario({ priorities: ["high"] });
+    s.gh.fail({ match: "dispatchWorkflow", status: 500, afterApplying: true });
+    // The fake applies dispatches before failing only for merges; emulate by letting the
+    // dispatch happen and the answer get lost: the run exists, the executor saw a 500.
+    const r = await s.pass();
+    expect(r?.failed?.effect).toContain("dispatch task");
+    expect(s.gh.runs).toHaveLength(0);
+    // Next pass: memory says a run was dispatched; none exists yet: wait, no double dispatch.
+    await s.pass();
+    expect(s.gh.runs).toHaveLength(0);
+    expect(await s.runUntilDone(40, 3)).toBe(true);
+    expectAllMerged(s);
+  });
+});
+
+describe("merge races", () => {
+  /** Runs until the single task sits in the merge queue with a passing test. */
+  async function queued() {
+    const s = scenario({ priorities: ["high"] });
+    for (let i = 0; i < 4; i++) {
+      await s.pass();
+      s.sim.startAll();
+      s.sim.finish();
+      s.tick();
+    }
+    expect(s.gh.issue(1).labels).toContain("merge-queue");
+    const pr = [...s.gh.pulls.values()][0]!.number;
+    return { s, pr };
+  }
+
+  it("409: the head moved after the tests; back to testing, then merged on the new head", async () => {
+    const { s, pr } = await queued();
+    s.gh.fail({
+      match: "mergePull",
+      status: 409,
+      message: "Head branch was modified",
+      run: () => s.gh.pushTo(pr),
+    });
+    const r = await s.pass();
+    expect(r?.failed?.error).toContain("head moved");
+    await s.pass();
+    expect(s.gh.issue(1).labels).toContain("conveyor:testing");
+    expect(s.gh.issue(pr).labels).not.toContain("merge-queue");
+    expect(await s.runUntilDone()).toBe(true);
+    expect(s.gh.merges).toEqual([`#${pr}@${s.gh.pull(pr).headSha.slice(0, 7)}`]);
+  });
+
+  it("405 'Base branch was modified': merged again in the same pass", async () => {
+    const { s, pr } = await queued();
+    s.gh.fail({
+      match: "mergePull",
+      status: 405,
+      message: "Base branch was modified. Review and try the merge again.",
+      times: 2,
+    });
+    const r = await s.pass();
+    expect(r?.failed).toBeUndefined();
+    expect(s.gh.calls.filter((c) => c.includes(`#${pr}:merge@`))).toHaveLength(3);
+    expect(s.gh.issue(1).state).toBe("closed");
+  });
+
+  it("405 'Base branch was modified' past the retry budget stops the pass; the next one merges", async () => {
+    const { s } = await queued();
+    s.gh.fail({ match: "mergePull", status: 405, message: "Base branch was modified.", times: 4 });
+    const r = await s.pass();
+    expect(r?.failed?.error).toContain("cannot merge");
+    expect(await s.runUntilDone()).toBe(true);
+    expect(s.gh.merges).toHaveLength(1);
+  });
+
+  it("405 not mergeable (a real conflict): back to a task agent, then merged", async () => {
+    const { s, pr } = await queued();
+    s.gh.fail({
+      match: "mergePull",
+      status: 405,
+      message: "Pull Request is not mergeable",
+      run: () => {
+        s.gh.pull(pr).conflicts = true;
+        s.gh.pull(pr).mergeable = null;
+      },
+    });
+    const r = await s.pass();
+    expect(r?.failed?.error).toContain("cannot merge");
+    // The task agent resolves the conflict.
+    s.sim.behaviour = (run) => {
+      if (run.inputs.mode === "task") s.gh.pull(pr).conflicts = false;
+      return {};
+    };
+    await s.pass(); // mergeable: null (computing) → wait
+    await s.pass(); // mergeable: false → back to a task agent
+    expect(s.gh.issue(1).labels).toContain("conveyor:in-progress");
+    const taskRun = s.gh.runs.at(-1)!;
+    expect(taskRun.inputs.mode).toBe("task");
+    expect(taskRun.inputs.feedback).toContain("conflicts with the base branch");
+    expect(await s.runUntilDone()).toBe(true);
+    expect(s.gh.merges).toHaveLength(1);
+  });
+
+  it("mergeable: null waits without a merge call, then merges", async () => {
+    const { s, pr } = await queued();
+    s.gh.advanceBase(["docs/other.md"]);
+    const before = s.gh.calls.length;
+    const r = await s.pass();
+    expect(r?.plan.waiting).toContainEqual({
+      task: "1",
+      reason: "GitHub is still computing whether the PR can merge",
+    });
+    expect(s.gh.calls.slice(before).some((c) => c.includes(":merge@"))).toBe(false);
+    await s.pass();
+    expect(s.gh.merges).toEqual([`#${pr}@${s.gh.pull(pr).headSha.slice(0, 7)}`]);
+  });
+
+  it("500 on merge after it merged: re-read, no second merge call", async () => {
+    const { s, pr } = await queued();
+    s.gh.fail({ match: "mergePull", status: 500, afterApplying: true });
+    const r = await s.pass();
+    expect(r?.failed).toBeUndefined();
+    expect(s.gh.calls.filter((c) => c.includes(`#${pr}:merge@`))).toHaveLength(1);
+    expect(s.gh.calls).toContain(`GET pull #${pr}`);
+    expect(s.gh.issue(1).state).toBe("closed");
+  });
+
+  it("500 on merge that did not merge: stop, the next pass merges once", async () => {
+    const { s, pr } = await queued();
+    s.gh.fail({ match: "mergePull", status: 500 });
+    const r = await s.pass();
+    expect(r?.failed?.error).toContain("did not merge");
+    await s.pass();
+    expect(s.gh.calls.filter((c) => c.includes(`#${pr}:merge@`))).toHaveLength(2);
+    expect(s.gh.merges).toHaveLength(1);
+  });
+
+  it("a PR merged by hand is recognised: the task is done", async () => {
+    const { s, pr } = await queued();
+    const p = s.gh.pull(pr);
+    p.merged = true;
+    p.state = "closed";
+    s.gh.issue(pr).state = "closed";
+    await s.pass();
+    expect(s.gh.issue(1).state).toBe("closed");
+    expect(s.gh.issue(1).labels).toContain("conveyor:done");
+  });
+});
+
+describe("the loader trusts only the bot's markers", () => {
+  it("a state marker or a result written by someone else is ignored", async () => {
+    const s = scenario({ priorities: ["high"] });
+    await s.pass();
+    s.sim.startAll();
+    const run = s.gh.runs[0]!;
+    const cid = run.inputs["correlation-id"]!;
+    // A forged result (by a person) and a forged state marker claiming 0 runs.
+    s.gh.addComment(
+      1,
+      encodeMarker("result", {
+        correlationId: cid,
+        role: "task",
+        outcome: "ok",
+        summary: "trust me",
+      }),
+      "mallory",
+    );
+    s.gh.addComment(
+      1,
+      encodeMarker("state", { runs: 0, attempts: { task: 0 }, handled: [], verdicts: {} }),
+      "mallory",
+    );
+    const r = await s.pass();
+    expect(r?.board.results).toEqual({});
+    expect(r?.board.tasks[0]!.memory.runs).toBe(1);
+    expect(s.gh.issue(1).labels).toContain("conveyor:in-progress");
+  });
+
+  it("a result for task 2 posted on issue 1 is ignored", async () => {
+    const s = scenario({ priorities: ["high", "high"] });
+    await s.pass();
+    s.gh.publishResult(1, {
+      correlationId: "2/task/0/1",
+      role: "task",
+      outcome: "ok",
+      summary: "x",
+    });
+    const r = await s.pass();
+    expect(r?.board.results["2/task/0/1"]).toBeUndefined();
+  });
+});
+
+describe("runs", () => {
+  it("without return_run_details the run is found by its run-name", async () => {
+    const s = scenario({ priorities: ["high"], fake: { runDetails: false } });
+    const r = await s.pass();
+    expect(r?.execution.dispatched).toEqual([
+      { correlationId: "1/task/0/1", runId: String(s.gh.runs[0]!.id), url: s.gh.runs[0]!.url },
+    ]);
+    expect(s.gh.calls).toContain("GET runs conveyor-agent.yml");
+  });
+
+  it("a run over its timeout is cancelled, then force-cancelled after the grace period", async () => {
+    const s = scenario({ priorities: ["high"] });
+    await s.pass();
+    s.sim.startAll();
+    const id = s.gh.runs[0]!.id;
+    s.tick(16);
+    await s.pass();
+    expect(s.gh.calls).toContain(`o/r:cancel run ${id}`);
+    expect(s.gh.runs[0]!.status).toBe("in_progress"); // an always() job keeps it running
+    // The retry was dispatched at once (attempt 1).
+    expect(s.gh.runs[1]!.inputs.attempt).toBe("1");
+    s.tick(6);
+    await s.pass();
+    expect(s.gh.calls).toContain(`o/r:force-cancel run ${id}`);
+    expect(s.gh.runs[0]!.status).toBe("completed");
+  });
+});
+
+describe("configuration and dry-run", () => {
+  it("an invalid config: nothing dispatched, errors on the dashboard, a failing check on the commit", async () => {
+    const s = scenario({ priorities: ["high"], config: { capacity: { agents: 0 } } as never });
+    const r = await s.pass();
+    expect(r?.configErrors).toEqual(["capacity.agents: Too small: expected number to be >=1"]);
+    expect(s.gh.runs).toHaveLength(0);
+    const board = [...s.gh.issues.values()].find((i) => i.title === "Conveyor board")!;
+    expect(board.body).toContain("`.github/conveyor.yml` is invalid");
+    expect(board.body).toContain("capacity.agents");
+    expect(s.gh.checkRuns).toMatchObject([{ name: "Conveyor config", conclusion: "failure" }]);
+    await s.pass();
+    expect(s.gh.checkRuns).toHaveLength(1); // once per commit
+  });
+
+  it("dry-run logs the effects and writes nothing", async () => {
+    const s = scenario({ priorities: ["high", "low"], dryRun: true });
+    const r = await s.pass();
+    expect(s.gh.writeCalls()).toEqual([]);
+    expect(s.logs.filter((l) => l.startsWith("[dry-run]"))).toContain(
+      "[dry-run] #1: dispatch task attempt 0 [1/task/0/1] model claude-sonnet-5-5",
+    );
+    expect(r?.applied.length).toBeGreaterThan(0);
+  });
+});
