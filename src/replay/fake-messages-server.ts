@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { estimateTokens, PromptCacheModel } from "./prompt-cache-model.js";
-import type { ScriptedTurn } from "./turns.js";
+import type { ScriptedTurn, ScriptedUsage } from "./turns.js";
 import { validateMessagesRequest } from "./validate-request.js";
 
 /**
@@ -24,6 +24,8 @@ export interface RecordedRequest {
   body: unknown;
   /** The body exactly as received. */
   raw: string;
+  /** What the server answered: the status and, for a message, its usage. */
+  response?: { status: number; usage?: ScriptedUsage };
 }
 
 export interface FakeMessagesServerOptions {
@@ -100,7 +102,10 @@ export async function startFakeMessagesServer(
       raw,
     };
     requests.push(recorded);
-    if (invalid) return send(res, 400, errorBody(400, invalid));
+    if (invalid) {
+      recorded.response = { status: 400 };
+      return send(res, 400, errorBody(400, invalid));
+    }
     const script =
       (scriptKey !== undefined ? options.scripts?.[scriptKey] : undefined) ?? options.fallback;
     const turn: ScriptedTurn = options.respond?.(recorded) ??
@@ -111,13 +116,15 @@ export async function startFakeMessagesServer(
         ],
         stop_reason: "end_turn",
       };
-    if (turn.kind === "error")
+    if (turn.kind === "error") {
+      recorded.response = { status: turn.status };
       return send(
         res,
         turn.status,
         turn.body ?? errorBody(turn.status, "scripted error"),
         turn.headers,
       );
+    }
     let cache = caches.get(counterKey);
     if (!cache) {
       cache = new PromptCacheModel();
@@ -125,6 +132,12 @@ export async function startFakeMessagesServer(
     }
     const charged = cache.charge(body);
     messageCounter += 1;
+    const usage: ScriptedUsage = {
+      ...charged,
+      output_tokens: estimateTokens(JSON.stringify(turn.content)),
+      ...turn.usage,
+    };
+    recorded.response = { status: 200, usage };
     send(res, 200, {
       id: `msg_fake_${String(messageCounter).padStart(6, "0")}`,
       type: "message",
@@ -133,11 +146,7 @@ export async function startFakeMessagesServer(
       content: turn.content,
       stop_reason: turn.stop_reason,
       stop_sequence: null,
-      usage: {
-        ...charged,
-        output_tokens: estimateTokens(JSON.stringify(turn.content)),
-        ...turn.usage,
-      },
+      usage,
     });
   };
 
