@@ -133,6 +133,10 @@ export async function runAction(deps: ActionDeps): Promise<ActionResult> {
     driver,
     host,
     deadline,
+    // checkout runs with persist-credentials: false; the token is given to fetch and push only.
+    remoteGitConfig: {
+      [`http.${gh.serverUrl}/.extraheader`]: `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${inputs.githubToken}`).toString("base64")}`,
+    },
     log: deps.log,
     ...(deps.now ? { now: deps.now } : {}),
   });

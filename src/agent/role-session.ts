@@ -27,7 +27,7 @@ export async function openSession(o: RunRoleOptions): Promise<RoleSession> {
   const reserve = Math.min(120_000, Math.max(10_000, total * 0.15));
   return {
     o,
-    git: await WorkspaceGit.open(o.workspace, o.remote),
+    git: await WorkspaceGit.open(o.workspace, o.remote, o.remoteGitConfig),
     workspaceReal: realpathSync(o.workspace),
     startedAt,
     now,

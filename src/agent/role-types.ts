@@ -54,6 +54,11 @@ export interface RunRoleOptions {
   log?: (line: string) => void;
   /** Git remote to fetch from and push to; default "origin". `null`: no remote, no push. */
   remote?: string | null;
+  /**
+   * Git config used only for fetch and push, e.g. `http.https://github.com/.extraheader` with
+   * the token, so credentials need not sit in `.git/config` where the agent could read them.
+   */
+  remoteGitConfig?: Record<string, string>;
   /** Clock (tests). */
   now?: () => Date;
   /** Waits between API retries (tests pass a fast one). */

@@ -8,18 +8,26 @@ export class WorkspaceGit {
   constructor(
     readonly cwd: string,
     readonly remote: string | undefined,
+    /** `-c name=value` options for fetch and push only (credentials the agent never sees). */
+    readonly remoteConfig: string[] = [],
   ) {}
 
   /** The remote name if it is configured in the repository, else undefined. */
-  static async open(cwd: string, remote: string | null | undefined): Promise<WorkspaceGit> {
+  static async open(
+    cwd: string,
+    remote: string | null | undefined,
+    remoteConfig: Record<string, string> = {},
+  ): Promise<WorkspaceGit> {
     const wanted = remote === null || remote === "" ? undefined : (remote ?? "origin");
     if (wanted === undefined) return new WorkspaceGit(cwd, undefined);
     const remotes = (await git(cwd, ["remote"])).stdout.split("\n").map((s) => s.trim());
-    return new WorkspaceGit(cwd, remotes.includes(wanted) ? wanted : undefined);
+    const config = Object.entries(remoteConfig).flatMap(([k, v]) => ["-c", `${k}=${v}`]);
+    return new WorkspaceGit(cwd, remotes.includes(wanted) ? wanted : undefined, config);
   }
 
   async fetch(): Promise<void> {
-    if (this.remote) await gitOk(this.cwd, ["fetch", "--quiet", "--prune", this.remote]);
+    if (this.remote)
+      await gitOk(this.cwd, [...this.remoteConfig, "fetch", "--quiet", "--prune", this.remote]);
   }
 
   /** The ref of a branch to build on: the remote's copy when there is a remote. */
@@ -133,7 +141,13 @@ export class WorkspaceGit {
   /** Pushes HEAD to `branch` on the remote (no-op without a remote). */
   async push(branch: string): Promise<{ pushed: boolean; error?: string }> {
     if (!this.remote) return { pushed: false };
-    const r = await git(this.cwd, ["push", "--quiet", this.remote, `HEAD:refs/heads/${branch}`]);
+    const r = await git(this.cwd, [
+      ...this.remoteConfig,
+      "push",
+      "--quiet",
+      this.remote,
+      `HEAD:refs/heads/${branch}`,
+    ]);
     if (r.code === 0) return { pushed: true };
     return {
       pushed: false,

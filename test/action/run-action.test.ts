@@ -155,4 +155,60 @@ describe("runAction", () => {
       "Fix add (#7)",
     );
   });
+
+  it("mode review: branch and base from the PR; the token goes to fetch/push config only", async () => {
+    nock(API)
+      .get(`${R}/issues/7`)
+      .reply(200, { number: 7, title: "Fix add", body: "" })
+      .get(`${R}/issues/7/comments`)
+      .query(true)
+      .reply(200, [])
+      .get(`${R}/pulls/12`)
+      .reply(200, { head: { ref: "conveyor/7-fix-add", sha: "abc" }, base: { ref: "develop" } });
+    let seen: import("../../src/agent/role-types.js").RunRoleOptions | undefined;
+    const r = await runAction({
+      ...deps({ mode: "review", issue: "7", pr: "12", attempt: "1", model: "claude-opus-4-6" }),
+      runRole: async (o) => {
+        seen = o;
+        return {
+          result: {
+            correlationId: o.correlationId,
+            role: o.role,
+            outcome: "ok",
+            verdict: "approve",
+            summary: "fine",
+            tokens: 10,
+            costUsd: 0.5,
+          },
+          filesChanged: [],
+          commands: [],
+          usage: {
+            calls: 1,
+            inputTokens: 5,
+            outputTokens: 5,
+            cacheReadTokens: 0,
+            cacheWriteTokens: 0,
+            costUsd: 0.5,
+          },
+          turns: 1,
+          durationMs: 1000,
+          stop: { reason: "finished", message: "fine" },
+        };
+      },
+    });
+    expect(seen).toMatchObject({
+      role: "reviewer",
+      branch: "conveyor/7-fix-add",
+      baseBranch: "develop",
+      pr: 12,
+      attempt: 1,
+      model: "claude-opus-4-6",
+      correlationId: "7/reviewer/1/99",
+      remoteGitConfig: {
+        "http.https://github.com/.extraheader": `AUTHORIZATION: basic ${Buffer.from("x-access-token:ghs_x").toString("base64")}`,
+      },
+    });
+    expect(r.outputs).toMatchObject({ verdict: "approve", tokens: "10", cost: "0.500000" });
+    expect(r.failure).toBeUndefined();
+  });
 });
