@@ -4,6 +4,7 @@ import type { Config, Role } from "../core/config.js";
 import { readJson } from "./json-file.js";
 import { LocalHost } from "./local-host.js";
 import { modelDriver } from "./model-driver.js";
+import { claimJob } from "./run-claim.js";
 
 /** Everything one agent child needs, written by `conveyor run` to `.conveyor/jobs/<cid>.json`. */
 export interface AgentJob {
@@ -42,6 +43,11 @@ export async function runAgentJob(
     return 2;
   }
   const job = raw as AgentJob;
+  const claim = claimJob(jobPath, job.correlationId);
+  if (claim !== true) {
+    log(`${job.correlationId}: already running as pid ${claim}; not starting it twice`);
+    return 3;
+  }
   const driver = modelDriver(job.config, env);
   const host = new LocalHost({
     reportsDir: job.reportsDir,

@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
-import type { Role } from "../core/config.js";
 import type { AgentJob } from "./agent-job.js";
 import type { AgentLauncher } from "./agent-launcher.js";
 import { writeJsonAtomic } from "./json-file.js";
 import { jobFile, logFile, type RepoLayout } from "./repo-layout.js";
+import { claimHolder } from "./run-claim.js";
 import { type RunRecord, readRunRecord, writeRunRecord } from "./run-record.js";
 
 /** Grace between SIGTERM and SIGKILL of an agent's process group. */
@@ -51,6 +51,21 @@ export class Supervisor {
   /** Starts the agent of `job` in `job.workspace`; the supervisor kills it at its timeout. */
   spawn(job: AgentJob, timeoutMs: number): RunRecord {
     const path = jobFile(this.#layout, job.correlationId);
+    const holder = claimHolder(path, job.correlationId);
+    if (holder !== undefined) {
+      // Started by a `conveyor run` that died before recording it: adopt it, never rerun it.
+      const adopted: RunRecord = {
+        correlationId: job.correlationId,
+        task: job.task.id,
+        role: job.role,
+        attempt: job.attempt,
+        pid: holder,
+        startedAt: new Date().toISOString(),
+        status: "running",
+      };
+      writeRunRecord(this.#layout, adopted);
+      return adopted;
+    }
     writeJsonAtomic(path, job);
     const log = logFile(this.#layout, job.correlationId);
     mkdirSync(dirname(log), { recursive: true });
@@ -69,7 +84,7 @@ export class Supervisor {
     const record: RunRecord = {
       correlationId: job.correlationId,
       task: job.task.id,
-      role: job.role as Role,
+      role: job.role,
       attempt: job.attempt,
       startedAt: new Date().toISOString(),
       status: "running",
