@@ -1,4 +1,4 @@
-import { type GitHubPort, isGitHubError } from "./port.js";
+import { type BranchHead, type GitHubPort, isGitHubError } from "./port.js";
 
 export interface CommitFilesInput {
   branch: string;
@@ -9,9 +9,13 @@ export interface CommitFilesInput {
   compute: (current: Record<string, string | undefined>) => Record<string, string>;
   /** Tries when the branch moved under us (the ref update answered 422/409). */
   attempts?: number;
+  /** The head as read earlier in the pass: the first try builds on it without a read. */
+  knownHead?: BranchHead;
 }
 
-export type CommitFilesOutcome = { committed: string; parent: string } | { unchanged: true };
+export type CommitFilesOutcome =
+  | { committed: string; parent: string; tree: string }
+  | { unchanged: true };
 
 /**
  * Writes files to a branch as ONE commit through the git data API (tree, commit, ref
@@ -24,8 +28,10 @@ export async function commitFiles(
 ): Promise<CommitFilesOutcome> {
   const attempts = input.attempts ?? 3;
   for (let attempt = 1; ; attempt++) {
-    const head = await port.getBranchSha(input.branch);
-    if (!head) throw new Error(`branch ${input.branch} does not exist`);
+    const known = attempt === 1 ? input.knownHead : undefined;
+    const branchHead = known ?? (await port.getBranchHead(input.branch));
+    if (!branchHead) throw new Error(`branch ${input.branch} does not exist`);
+    const head = branchHead.sha;
     const current: Record<string, string | undefined> = {};
     for (const path of input.read) current[path] = await port.getFileText(path, head);
     const next = input.compute(current);
@@ -33,7 +39,7 @@ export async function commitFiles(
       input.read.includes(path) ? current[path] !== text : true,
     );
     if (changed.length === 0) return { unchanged: true };
-    const baseTree = await port.getCommitTree(head);
+    const baseTree = branchHead.tree;
     const tree = await port.createTree(
       baseTree,
       changed.map(([path, content]) => ({ path, content })),
@@ -42,7 +48,7 @@ export async function commitFiles(
     const commit = await port.createCommit(input.message, tree, [head]);
     try {
       await port.updateRef(`heads/${input.branch}`, commit, false);
-      return { committed: commit, parent: head };
+      return { committed: commit, parent: head, tree };
     } catch (e: unknown) {
       const raced = isGitHubError(e, 422) || isGitHubError(e, 409);
       if (!raced || attempt >= attempts) throw e;

@@ -7,13 +7,22 @@ import { formatEscalation } from "./format-escalation.js";
 import { formatStatusComment } from "./format-status-comment.js";
 import type { Snapshot } from "./load-board.js";
 import { stageLabels } from "./load-board.js";
-import { AGENT_WORKFLOW, GitHubError, type GitHubPort, isGitHubError, runTitle } from "./port.js";
+import {
+  AGENT_WORKFLOW,
+  type BranchHead,
+  GitHubError,
+  type GitHubPort,
+  isGitHubError,
+  runTitle,
+} from "./port.js";
 
 export interface ExecuteOptions {
   dryRun: boolean;
   log: (line: string) => void;
   config: Config;
   now: Date;
+  /** Heads read earlier in the pass (branch → head), so a mirror commit needs no read. */
+  knownHeads?: Map<string, BranchHead>;
 }
 
 export interface ExecutionReport {
@@ -166,6 +175,7 @@ class Context {
           branch: this.mirrorBranch(),
           message: `Conveyor: record abandoned #${e.task} in CHANGELOG.md [skip ci]`,
           read: ["CHANGELOG.md"],
+          ...this.knownHead(),
           compute: (current) => ({
             "CHANGELOG.md": recordAbandoned(current["CHANGELOG.md"] ?? "", {
               id: `#${e.task}`,
@@ -187,14 +197,25 @@ class Context {
           message: "Conveyor: update the tracking files [skip ci]",
           read: [],
           compute: () => e.files,
+          ...this.knownHead(),
         });
         return this.committed(outcome);
       }
     }
   }
 
+  /** The mirror branch's head as known in this pass (the branch may have moved: then a retry). */
+  private knownHead(): { knownHead?: BranchHead } {
+    const head = this.options.knownHeads?.get(this.mirrorBranch());
+    return head ? { knownHead: head } : {};
+  }
+
   private committed(outcome: CommitFilesOutcome): Outcome {
     if (!("committed" in outcome)) return "skipped";
+    this.options.knownHeads?.set(this.mirrorBranch(), {
+      sha: outcome.committed,
+      tree: outcome.tree,
+    });
     this.report.commits.push({
       branch: this.mirrorBranch(),
       sha: outcome.committed,
@@ -270,7 +291,6 @@ class Context {
     const shown = { id, stage: task?.stage ?? "todo", ...(task?.pr ? { pr: task.pr } : {}) };
     const runId = memory.run ? this.board.runs[memory.run.correlationId]?.url : undefined;
     const body = formatStatusComment(shown, memory, runId ? { runUrl: runId } : {});
-    const before = task?.memory;
     const existing = this.github.statusComments.get(id);
     let outcome: Outcome = "applied";
     if (existing) {
@@ -281,33 +301,10 @@ class Context {
       const created = await this.port.createComment(Number(id), body);
       this.github.statusComments.set(id, { id: created.id, body });
     }
+    // Check runs for review and test results come from the agent runs themselves
+    // (conveyor/review, conveyor/test on the head they judged).
     if (task) task.memory = memory;
-    if (task?.pr && before) await this.publishVerdictChecks(task, before, memory);
     return outcome;
-  }
-
-  /** Check runs on the PR head for a new review or test verdict (for branch protection). */
-  private async publishVerdictChecks(task: Task, before: Task["memory"], after: Task["memory"]) {
-    const checks: { name: string; verdict: NonNullable<Task["memory"]["verdicts"]["review"]> }[] =
-      [];
-    const review = after.verdicts.review;
-    const test = after.verdicts.test;
-    if (review && JSON.stringify(review) !== JSON.stringify(before.verdicts.review))
-      checks.push({ name: "Conveyor review", verdict: review });
-    if (test && JSON.stringify(test) !== JSON.stringify(before.verdicts.test))
-      checks.push({ name: "Conveyor tests", verdict: test });
-    for (const { name, verdict } of checks) {
-      if (!verdict.sha) continue;
-      const ok = verdict.value === "approve" || verdict.value === "pass";
-      await this.port.createCheckRun({
-        name,
-        headSha: verdict.sha,
-        status: "completed",
-        conclusion: ok ? "success" : "failure",
-        title: `${verdict.role === "reviewer" ? "Review" : "Tests"}: ${verdict.value}`,
-        summary: `Conveyor's ${verdict.role} judged ${verdict.sha.slice(0, 7)} for #${task.id}: ${verdict.value}.`,
-      });
-    }
   }
 
   private async dispatch(e: Extract<Effect, { type: "dispatch" }>): Promise<Outcome> {
@@ -368,6 +365,7 @@ class Context {
   private async merge(e: Extract<Effect, { type: "merge" }>): Promise<Outcome> {
     for (const item of e.batch) {
       await this.mergeOne(item.pr, item.sha, e.method);
+      this.options.knownHeads?.delete(this.github.baseBranch); // the merge moved it
       this.report.merged.push(item.pr);
       const task = this.task(item.task);
       if (task?.pr) task.pr.merged = true;

@@ -2,6 +2,7 @@ import type { AgentResult } from "../core/board.js";
 import { encodeMarker } from "../core/markers.js";
 import {
   AGENT_WORKFLOW,
+  type BranchHead,
   type CheckRunInput,
   correlationFromTitle,
   type GhCheckRun,
@@ -351,6 +352,12 @@ export class FakeGitHub implements GitHubPort {
   async getBranchSha(branch: string): Promise<string | undefined> {
     this.call("getBranchSha", `GET branch ${branch}`);
     return this.refs.get(`heads/${branch}`);
+  }
+
+  async getBranchHead(branch: string): Promise<BranchHead | undefined> {
+    this.call("getBranchHead", `GET branch ${branch}`);
+    const sha = this.refs.get(`heads/${branch}`);
+    return sha ? { sha, tree: this.commits.get(sha)!.tree } : undefined;
   }
 
   async getFileText(path: string, ref: string): Promise<string | undefined> {

@@ -71,6 +71,11 @@ export interface LoadOptions {
   fetch?: typeof fetch;
   /** Config errors to put on the board (nothing is dispatched while there are any). */
   configErrors?: string[];
+  /**
+   * Who may publish agent results besides the bot: default the Actions bot (agent runs with
+   * GITHUB_TOKEN). Add the login of the app the agent workflow uses, if it is another one.
+   */
+  resultAuthors?: string[];
 }
 
 /** The board of a repository as GitHub shows it. */
@@ -122,7 +127,7 @@ export async function loadSnapshot(
 
   const since = tracked.map((i) => i.createdAt).sort()[0];
   const comments = since ? await port.listCommentsSince(since) : [];
-  const trusted = new Set([options.botLogin, ACTIONS_BOT]);
+  const trusted = new Set([options.botLogin, ...(options.resultAuthors ?? [ACTIONS_BOT])]);
 
   // Memory: the bot's one status comment per issue (first one wins).
   const memories = new Map<string, TaskMemory>();

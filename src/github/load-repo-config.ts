@@ -9,9 +9,13 @@ export interface RepoConfig {
   defaultBranch: string;
   /** Head of the default branch the config was read at. */
   headSha: string;
+  /** Tree of that commit ("" when the branch does not exist). */
+  headTree: string;
   /** False when `.github/conveyor.yml` does not exist (the defaults apply). */
   found: boolean;
 }
+
+type ConfigRead = Omit<RepoConfig, "defaultBranch" | "headSha" | "headTree">;
 
 /**
  * Remembers the config per head commit of the default branch, so a push invalidates it and
@@ -23,7 +27,7 @@ export class ConfigCache {
   /** `path`: where the config lives on the default branch (default `.github/conveyor.yml`). */
   constructor(private readonly path: string = CONFIG_PATH) {}
 
-  private readonly bySha = new Map<string, Omit<RepoConfig, "defaultBranch" | "headSha">>();
+  private readonly bySha = new Map<string, ConfigRead>();
   private readonly aliases = new Map<string, string>();
 
   /**
@@ -37,19 +41,21 @@ export class ConfigCache {
   async load(port: GitHubPort): Promise<RepoConfig> {
     this.defaultBranch ??= await port.getDefaultBranch();
     const defaultBranch = this.defaultBranch;
-    const headSha = (await port.getBranchSha(defaultBranch)) ?? "";
+    const head = await port.getBranchHead(defaultBranch);
+    const headSha = head?.sha ?? "";
+    const headTree = head?.tree ?? "";
     const cached = this.bySha.get(headSha);
-    if (cached) return { ...cached, defaultBranch, headSha };
+    if (cached) return { ...cached, defaultBranch, headSha, headTree };
     const sameAs = this.aliases.get(headSha);
     const aliased = sameAs ? this.bySha.get(sameAs) : undefined;
     if (aliased) {
       this.bySha.set(headSha, aliased);
-      return { ...aliased, defaultBranch, headSha };
+      return { ...aliased, defaultBranch, headSha, headTree };
     }
     const read = await readConfig(port, this.path, headSha || defaultBranch);
     this.bySha.clear();
     this.bySha.set(headSha, read);
-    return { ...read, defaultBranch, headSha };
+    return { ...read, defaultBranch, headSha, headTree };
   }
 }
 
@@ -58,11 +64,7 @@ export async function loadRepoConfig(port: GitHubPort, cache?: ConfigCache): Pro
   return (cache ?? new ConfigCache()).load(port);
 }
 
-async function readConfig(
-  port: GitHubPort,
-  path: string,
-  ref: string,
-): Promise<Omit<RepoConfig, "defaultBranch" | "headSha">> {
+async function readConfig(port: GitHubPort, path: string, ref: string): Promise<ConfigRead> {
   const text = await port.getFileText(path, ref);
   if (text === undefined) return { config: defaultConfig(), errors: [], found: false };
   const parsed = parseConfig(text);

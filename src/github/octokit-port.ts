@@ -1,5 +1,6 @@
 import type { Octokit } from "@octokit/rest";
 import {
+  type BranchHead,
   type CheckRunInput,
   type GhCheckRun,
   type GhComment,
@@ -51,6 +52,16 @@ export class OctokitPort implements GitHubPort {
       ref: `heads/${branch}`,
     });
     return data ? String((data.object as Json).sha) : undefined;
+  }
+
+  async getBranchHead(branch: string): Promise<BranchHead | undefined> {
+    const data = await this.optional<Json>("GET /repos/{owner}/{repo}/branches/{branch}", {
+      branch,
+    });
+    if (!data) return undefined;
+    const commit = data.commit as Json;
+    const tree = (commit.commit as Json).tree as Json;
+    return { sha: String(commit.sha), tree: String(tree.sha) };
   }
 
   async getFileText(path: string, ref: string): Promise<string | undefined> {

@@ -90,6 +90,12 @@ export interface IssuePatch {
   stateReason?: "completed" | "not_planned";
 }
 
+/** A branch's head commit and the tree of that commit. */
+export interface BranchHead {
+  sha: string;
+  tree: string;
+}
+
 export type MergeMethod = "merge" | "squash" | "rebase";
 
 /** One repository's worth of GitHub, as Conveyor uses it. */
@@ -101,6 +107,8 @@ export interface GitHubPort {
   getDefaultBranch(): Promise<string>;
   /** Head commit of a branch, or undefined when the branch does not exist. */
   getBranchSha(branch: string): Promise<string | undefined>;
+  /** Head commit of a branch and its tree (one request), or undefined when it does not exist. */
+  getBranchHead(branch: string): Promise<BranchHead | undefined>;
   /** Text of a file at a ref, or undefined when it does not exist. */
   getFileText(path: string, ref: string): Promise<string | undefined>;
   /** Creates `refs/<ref>`; a ref that exists answers 422 (an atomic create-lock). */

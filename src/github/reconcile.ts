@@ -10,7 +10,7 @@ import { type ExecutionReport, executeEffects } from "./executor.js";
 import { formatDashboard } from "./format-dashboard.js";
 import { checkPreflight, type DashboardState, loadSnapshot, type Snapshot } from "./load-board.js";
 import { ConfigCache, loadRepoConfig } from "./load-repo-config.js";
-import { CONFIG_PATH, DASHBOARD_TITLE, type GitHubPort } from "./port.js";
+import { type BranchHead, CONFIG_PATH, DASHBOARD_TITLE, type GitHubPort } from "./port.js";
 
 export { ConfigCache, loadRepoConfig };
 
@@ -28,6 +28,8 @@ export interface ReconcileContext {
   configCache?: ConfigCache;
   /** For the HTTP pre-flight checks; default: global fetch. */
   fetch?: typeof fetch;
+  /** Authors trusted for agent result comments besides the bot (default `github-actions[bot]`). */
+  resultAuthors?: string[];
 }
 
 /** What one pass saw and did. */
@@ -55,6 +57,8 @@ export interface RepoState {
   configErrors: string[];
   /** Head of the default branch the config was read at. */
   configSha: string;
+  /** Tree of that commit. */
+  configTree: string;
   defaultBranch: string;
   snapshot: Snapshot;
 }
@@ -67,11 +71,13 @@ export async function loadRepoState(ctx: ReconcileContext): Promise<RepoState> {
     defaultBranch: repoConfig.defaultBranch,
     configErrors: repoConfig.errors,
     ...(ctx.fetch ? { fetch: ctx.fetch } : {}),
+    ...(ctx.resultAuthors ? { resultAuthors: ctx.resultAuthors } : {}),
   });
   return {
     config: repoConfig.config,
     configErrors: repoConfig.errors,
     configSha: repoConfig.headSha,
+    configTree: repoConfig.headTree,
     defaultBranch: repoConfig.defaultBranch,
     snapshot,
   };
@@ -117,11 +123,15 @@ export async function reconcileRepo(ctx: ReconcileContext): Promise<ReconcileRep
     if (digest !== mirrorDigest) mirrorDigest = digest;
   }
 
+  const knownHeads = new Map<string, BranchHead>();
+  if (state.configTree)
+    knownHeads.set(state.defaultBranch, { sha: state.configSha, tree: state.configTree });
   const execution = await executeEffects(port, snapshot, effects, {
     dryRun: ctx.dryRun,
     log: ctx.log,
     config,
     now,
+    knownHeads,
   });
   for (const c of execution.commits)
     if (c.branch === state.defaultBranch) configCache.sameConfig(c.sha, c.parent);

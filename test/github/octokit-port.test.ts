@@ -93,6 +93,10 @@ describe("OctokitPort over nock, every request checked against OpenAPI", () => {
       .reply(200, { object: { sha: "s1" } })
       .get(`${R}/git/ref/heads%2Fgone`)
       .reply(404, { message: "Not Found" })
+      .get(`${R}/branches/trunk`)
+      .reply(200, { name: "trunk", commit: { sha: "s1", commit: { tree: { sha: "t1" } } } })
+      .get(`${R}/branches/gone`)
+      .reply(404, { message: "Branch not found" })
       .get(`${R}/contents/.github%2Fconveyor.yml`)
       .query({ ref: "s1" })
       .reply(200, {
@@ -106,6 +110,8 @@ describe("OctokitPort over nock, every request checked against OpenAPI", () => {
     expect(await p.getDefaultBranch()).toBe("trunk");
     expect(await p.getBranchSha("trunk")).toBe("s1");
     expect(await p.getBranchSha("gone")).toBeUndefined();
+    expect(await p.getBranchHead("trunk")).toEqual({ sha: "s1", tree: "t1" });
+    expect(await p.getBranchHead("gone")).toBeUndefined();
     expect(await p.getFileText(".github/conveyor.yml", "s1")).toBe("capacity:\n  agents: 3\n");
     expect(await p.getFileText("missing.yml", "s1")).toBeUndefined();
     expect(scope.isDone()).toBe(true);

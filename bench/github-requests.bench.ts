@@ -1,0 +1,35 @@
+/**
+ * GitHub requests per task from label to merged, on the happy path of the end-to-end
+ * scenario over the fake GitHub (eight labelled issues, agents succeed at once, a pass after
+ * every batch of agent results). Target: ≤ 20 per task. Lists count one request per page.
+ */
+import { scenario } from "../test/github/scenario.js";
+
+const PRIORITIES = ["low", "critical", "medium", "high", "medium", "critical", "low", "high"];
+
+export default async function bench(): Promise<void> {
+  const s = scenario({ priorities: PRIORITIES });
+  const done = await s.runUntilDone();
+  if (!done) throw new Error("the scenario did not finish");
+  const tasks = PRIORITIES.length;
+  const calls = s.gh.calls;
+  const reads = calls.filter((c) => c.startsWith("GET ")).length;
+  const writes = calls.length - reads;
+  const kinds = new Map<string, number>();
+  for (const c of calls) {
+    const kind = c.startsWith("GET ")
+      ? `read  ${c.split(" ")[1]}`
+      : `write ${(/:(\+|-|=)/.test(c) ? "labels" : (c.split(":")[1] ?? c).split(/[ @"]/)[0]) || c}`;
+    kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+  }
+  console.log(`tasks: ${tasks}, reconcile passes: ${s.reports.length}`);
+  console.log(
+    `requests: ${s.gh.requests} total, ${(s.gh.requests / tasks).toFixed(1)} per task (target <= 20)`,
+  );
+  console.log(
+    `  reads ${reads} (${(reads / tasks).toFixed(1)}/task), writes ${writes} (${(writes / tasks).toFixed(1)}/task)`,
+  );
+  console.log(`  per pass: ${(s.gh.requests / s.reports.length).toFixed(1)} requests`);
+  for (const [kind, n] of [...kinds].sort((a, b) => b[1] - a[1]))
+    console.log(`  ${kind.padEnd(28)} ${String(n).padStart(4)}  (${(n / tasks).toFixed(2)}/task)`);
+}
