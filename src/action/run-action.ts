@@ -89,7 +89,8 @@ export async function runAction(deps: ActionDeps): Promise<ActionResult> {
   const model = inputs.model ?? modelFor(config, role, inputs.attempt);
   const correlationId = inputs.correlationId ?? `${issue}/${role}/${inputs.attempt}/${gh.runId}`;
   const now = deps.now ?? (() => new Date());
-  const deadline = new Date(now().getTime() + config.roles[role].timeoutMinutes * 60_000);
+  // The role's timeout counts from the dispatch: leave a minute for the job's setup steps.
+  const deadline = new Date(now().getTime() + (config.roles[role].timeoutMinutes - 1) * 60_000);
 
   const driver = driverFor(config, inputs, deps.env);
   if (driver instanceof Error) return failed(driver.message);

@@ -4,8 +4,10 @@ import { runAction } from "./run-action.js";
 /** Connects `runAction` to the runner: inputs, outputs, job summary, step status. */
 export async function run(): Promise<void> {
   try {
-    const secret = core.getInput("anthropic-api-key");
-    if (secret) core.setSecret(secret);
+    for (const name of ["anthropic-api-key", "github-token"]) {
+      const secret = core.getInput(name);
+      if (secret) core.setSecret(secret);
+    }
     const result = await runAction({
       getInput: (name) => core.getInput(name),
       env: process.env,

@@ -126,7 +126,10 @@ export interface Finalize {
 }
 
 /** Builds the result, publishes it on the issue (a failure to publish is logged, not thrown). */
-export async function finalize(s: RoleSession, f: Finalize): Promise<RoleOutcome> {
+export async function finalize(
+  s: Pick<RoleSession, "o" | "now" | "startedAt" | "log">,
+  f: Finalize,
+): Promise<RoleOutcome> {
   const o = s.o;
   const usage = f.drive?.usage ?? {
     calls: 0,

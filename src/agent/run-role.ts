@@ -21,27 +21,29 @@ export async function runRole(options: RunRoleOptions): Promise<RoleOutcome> {
   } catch (e: unknown) {
     const message = `The ${options.role} run failed: ${errorMessage(e)}`;
     options.log?.(message);
-    if (!session) {
-      const now = (options.now ?? (() => new Date()))();
-      session = {
-        o: options,
-        git: undefined as never,
-        workspaceReal: options.workspace,
-        startedAt: now,
-        now: options.now ?? (() => new Date()),
-        log: options.log ?? (() => {}),
-        stopAt: options.deadline,
-      };
-    }
+    const now = options.now ?? (() => new Date());
     let headSha: string | undefined;
-    try {
-      headSha = session.git ? await session.git.head() : undefined;
-    } catch {
-      headSha = undefined;
+    let saved = "";
+    if (session) {
+      try {
+        // Nothing the agent did is lost: commit and push what is pending on the task branch.
+        if ((await session.git.currentBranch()) === options.branch) {
+          const wip = await session.git.commitAll(
+            `WIP: ${options.role} run ${options.correlationId} failed\n\n${message}`,
+          );
+          const push = wip ? await session.git.push(options.branch) : { pushed: false };
+          if (wip)
+            saved = ` Work in progress was committed as ${wip.slice(0, 7)}${push.pushed ? " and pushed" : ""}.`;
+        }
+        headSha = await session.git.head();
+      } catch {
+        headSha = undefined;
+      }
     }
-    return finalize(session, {
+    const base = session ?? { o: options, now, startedAt: now(), log: options.log ?? (() => {}) };
+    return finalize(base, {
       outcome: "failed",
-      summary: message,
+      summary: message + saved,
       drive: undefined,
       ...(headSha ? { headSha } : {}),
       ...(options.pr !== undefined ? { pr: options.pr } : {}),

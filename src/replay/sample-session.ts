@@ -13,7 +13,7 @@ export const SAMPLE_REPO: Record<string, string> = {
     "}",
     "",
   ].join("\n"),
-  "src/format.mjs": "export const pct = (x) => `${(x * 100).toFixed(1)}%`;\n",
+  "src/format.mjs": 'export const pct = (x) => (x * 100).toFixed(1) + "%";\n',
   "test.mjs": [
     'import { add, mean } from "./src/math.mjs";',
     "if (add(2, 3) !== 5) throw new Error('add');",

@@ -213,3 +213,41 @@ describe("task role end to end", () => {
     expect(host.prs[0]!.body).toContain("minus");
   });
 });
+
+describe("task role: failures never lose work", () => {
+  it("publishes a failed result when the workspace is not a git repository", async () => {
+    server = await startFakeMessagesServer({});
+    const { mkdtempSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const dir = mkdtempSync(join(tmpdir(), "conveyor-nogit-"));
+    try {
+      const out = await runRole(options({ workspace: dir }));
+      expect(out.result.outcome).toBe("failed");
+      expect(out.result.summary).toMatch(/^The task run failed: /);
+      expect(host.results).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("keeps the pushed commit when opening the PR fails, and says why", async () => {
+    server = await startFakeMessagesServer({
+      scripts: {
+        "7/task/0/1": script()
+          .edit("src/math.js", "a - b", "a + b")
+          .finish({ summary: "fixed" })
+          .turns(),
+      },
+    });
+    host.openOrUpdatePr = async () => {
+      throw new Error("GitHub said 502");
+    };
+    const out = await runRole(options());
+    expect(out.result.outcome).toBe("failed");
+    expect(out.result.summary).toContain("Could not open or update the PR: GitHub said 502.");
+    const pushed = fx.inspect();
+    expect(sh(pushed, "log", "-1", "--format=%s", "origin/conveyor/7-fix-add").trim()).toBe(
+      "Fix add (#7)",
+    );
+  });
+});
