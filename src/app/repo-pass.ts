@@ -107,6 +107,8 @@ function stepContext(deps: PassDeps, octokit: ProbotOctokit, target: RepoTarget)
     owner,
     repo,
     dryRun: deps.dryRun,
+    botLogin: deps.botLogin,
+    now: deps.now,
     log: (line) => deps.log.info(line),
     config: () => {
       config ??= deps.configs.get(octokit, owner, repo).then((r) => {

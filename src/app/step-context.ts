@@ -14,4 +14,7 @@ export interface StepContext {
   log: (line: string) => void;
   /** Log the writes instead of sending them. */
   dryRun: boolean;
+  /** The app's bot login (whose markers count). */
+  botLogin: () => Promise<string>;
+  now: () => Date;
 }

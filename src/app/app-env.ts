@@ -1,0 +1,52 @@
+import { z } from "zod";
+
+/**
+ * The app's own settings, read once from the environment (Probot reads APP_ID,
+ * PRIVATE_KEY, WEBHOOK_SECRET, WEBHOOK_PROXY_URL, PORT, LOG_LEVEL itself).
+ */
+const envSchema = z.object({
+  SWEEP_MINUTES: z.coerce
+    .number()
+    .min(0)
+    .max(1440)
+    .default(5)
+    .describe("Minutes between sweeps over every installation; 0 turns the sweep off."),
+  CONVEYOR_DRY_RUN: z
+    .enum(["true", "false", "1", "0", ""])
+    .default("false")
+    .transform((v) => v === "true" || v === "1")
+    .describe("Log the effects of each pass instead of applying them."),
+  CONVEYOR_BOT_LOGIN: z
+    .string()
+    .regex(/^[\w.-]+\[bot\]$/, "must look like `my-app[bot]`")
+    .optional()
+    .describe("The app's bot login; read from GET /app when unset."),
+  CONVEYOR_LEASE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(30)
+    .max(3600)
+    .default(300)
+    .describe("Lifetime of the lease on refs/conveyor/lock; longer than any pass."),
+  CONVEYOR_SETTLE_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(60_000)
+    .default(1000)
+    .describe("Deliveries this close together share one pass."),
+});
+
+export type AppEnv = z.output<typeof envSchema>;
+
+export type AppEnvResult = { ok: true; env: AppEnv } | { ok: false; errors: string[] };
+
+/** Never throws: a bad variable is a message naming it. */
+export function readAppEnv(env: Record<string, string | undefined>): AppEnvResult {
+  const r = envSchema.safeParse(env);
+  if (r.success) return { ok: true, env: r.data };
+  return {
+    ok: false,
+    errors: r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`),
+  };
+}

@@ -1,0 +1,235 @@
+import nock from "nock";
+import type { Probot } from "probot";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { CommandService } from "../../src/app/command-service.js";
+import { type ConveyorApp, createConveyorApp } from "../../src/app/conveyor-app.js";
+import { createGitHubRuntime } from "../../src/app/github-runtime.js";
+import { FakeGitHub } from "../../src/github/fake-github.js";
+import {
+  BOT,
+  example,
+  github,
+  newProbot,
+  nockLease,
+  nockNoConfig,
+  nockToken,
+  type RecordedRequest,
+} from "./probot-harness.js";
+
+const REPO = "Codertocat/Hello-World";
+
+let probot: Probot;
+let conveyor: ConveyorApp;
+let recorded: RecordedRequest[];
+let n = 0;
+
+beforeEach(() => {
+  nock.disableNetConnect();
+  probot = newProbot();
+  recorded = [];
+});
+afterEach(() => {
+  conveyor?.stop();
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
+
+function comment(body: string, login = "Codertocat", issue = 1) {
+  const payload = example("issue_comment", "created");
+  (payload.comment as { body: string; id: number }).body = body;
+  (payload.comment as { id: number }).id = 777;
+  (payload.issue as { number: number }).number = issue;
+  payload.sender = { ...payload.sender, login, type: "User" };
+  return payload;
+}
+
+async function send(payload: unknown) {
+  await probot.receive({ id: `cmd-${++n}`, name: "issue_comment", payload } as never);
+  await conveyor.idle();
+}
+
+/** A command service that accepts everything but `abandon` and answers `status`. */
+function fakeCommands(applied: string[]): CommandService<string> {
+  return {
+    parse: (body) => {
+      const m = /^\/conveyor\s*(\S*)/m.exec(body);
+      if (!m) return undefined;
+      if (!m[1]) return { ok: false, error: "`/conveyor` needs a command" };
+      return { ok: true, command: m[1], text: `/conveyor ${m[1]}` };
+    },
+    apply: async (_ctx, { issue, command, actor }) => {
+      applied.push(`#${issue} ${command} by ${actor}`);
+      if (command === "abandon")
+        return { accepted: false, reason: "`/conveyor abandon` needs a reason" };
+      if (command === "status") return { accepted: true, reply: "#1 is in review." };
+      return { accepted: true };
+    },
+  };
+}
+
+async function load(commands: CommandService<unknown>, reconciles: string[] = []) {
+  conveyor = createConveyorApp({
+    reconcile: async (input) => {
+      reconciles.push(input.repo);
+    },
+    commands,
+    botLogin: BOT,
+    holder: "test",
+    settleMs: 0,
+    sweepMinutes: 0,
+  });
+  await probot.load(conveyor.app);
+}
+
+function nockPass(permission: string) {
+  const scope = github(recorded);
+  nockToken(scope);
+  nockLease(scope, REPO);
+  nockNoConfig(scope, REPO);
+  scope
+    .get(`/repos/${REPO}/collaborators/Codertocat/permission`)
+    .reply(200, { permission, role_name: permission });
+  return scope;
+}
+
+const bodies = () =>
+  recorded
+    .filter((r) => r.method === "POST" && r.path.endsWith("/comments"))
+    .map((r) => (r.body as { body: string }).body);
+
+describe("comment commands (fake command service)", () => {
+  it("an accepted command gets a +1 reaction, then the repository is reconciled", async () => {
+    const applied: string[] = [];
+    const reconciles: string[] = [];
+    const scope = nockPass("write");
+    scope.post(`/repos/${REPO}/issues/comments/777/reactions`, { content: "+1" }).reply(201, {});
+    await load(fakeCommands(applied), reconciles);
+    await send(comment("/conveyor retry"));
+    expect(applied).toEqual(["#1 retry by Codertocat"]);
+    expect(reconciles).toEqual(["Hello-World"]);
+    expect(scope.pendingMocks()).toEqual([]);
+  });
+
+  it("status answers with the reply as well as the reaction", async () => {
+    const scope = nockPass("admin");
+    scope
+      .post(`/repos/${REPO}/issues/comments/777/reactions`)
+      .reply(201, {})
+      .post(`/repos/${REPO}/issues/1/comments`)
+      .reply(201, { id: 1 });
+    await load(fakeCommands([]));
+    await send(comment("Let me check.\n/conveyor status"));
+    expect(bodies()).toEqual(["#1 is in review."]);
+    expect(scope.pendingMocks()).toEqual([]);
+  });
+
+  it.each([
+    [
+      "a user without write access",
+      "read",
+      "/conveyor retry",
+      "@Codertocat I did not run `/conveyor retry`: this needs at least `write` permission on the repository, and @Codertocat has `read`.",
+    ],
+    [
+      "a malformed command",
+      "write",
+      "/conveyor",
+      "@Codertocat I did not run `/conveyor`: `/conveyor` needs a command.",
+    ],
+    [
+      "a command the planner refuses",
+      "write",
+      "/conveyor abandon",
+      "@Codertocat I did not run `/conveyor abandon`: `/conveyor abandon` needs a reason.",
+    ],
+  ])(
+    "%s is answered with the reason, and nothing is reacted to",
+    async (_case, permission, body, answer) => {
+      const scope = nockPass(permission);
+      scope.post(`/repos/${REPO}/issues/1/comments`).reply(201, { id: 1 });
+      await load(fakeCommands([]));
+      await send(comment(body));
+      expect(bodies()).toEqual([answer]);
+      expect(recorded.some((r) => r.path.includes("/reactions"))).toBe(false);
+      expect(scope.pendingMocks()).toEqual([]);
+    },
+  );
+
+  it("an ordinary comment is no command: no permission lookup, just a reconcile", async () => {
+    const applied: string[] = [];
+    const reconciles: string[] = [];
+    const scope = github(recorded);
+    nockToken(scope);
+    nockLease(scope, REPO);
+    await load(fakeCommands(applied), reconciles);
+    await send(comment("I think /conveyor is neat"));
+    expect(applied).toEqual([]);
+    expect(reconciles).toEqual(["Hello-World"]);
+    expect(scope.pendingMocks()).toEqual([]);
+  });
+});
+
+describe("comment commands over the real planner and executor (fake GitHub behind the port)", () => {
+  async function loadReal(gh: FakeGitHub) {
+    const runtime = createGitHubRuntime({ portFor: () => gh });
+    conveyor = createConveyorApp({
+      reconcile: runtime.reconcile,
+      commands: runtime.commands,
+      botLogin: BOT,
+      holder: "test",
+      settleMs: 0,
+      sweepMinutes: 0,
+      dryRun: false,
+    });
+    await probot.load(conveyor.app);
+  }
+
+  it("/conveyor priority high relabels the task and is acknowledged", async () => {
+    const gh = new FakeGitHub({ owner: "Codertocat", repo: "Hello-World", botLogin: BOT });
+    const issue = gh.addIssue({ title: "Add a thing", labels: ["conveyor:todo", "priority:low"] });
+    const scope = nockPass("write");
+    scope.post(`/repos/${REPO}/issues/comments/777/reactions`).reply(201, {});
+    await loadReal(gh);
+    await send(comment("/conveyor priority high", "Codertocat", issue));
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(gh.issues.get(issue)?.labels).toContain("priority:high");
+    expect(gh.issues.get(issue)?.labels).not.toContain("priority:low");
+  });
+
+  it("/conveyor status on an issue that is no task is refused with the planner's reason", async () => {
+    const gh = new FakeGitHub({ owner: "Codertocat", repo: "Hello-World", botLogin: BOT });
+    const issue = gh.addIssue({ title: "Just a question" });
+    const scope = nockPass("write");
+    scope.post(`/repos/${REPO}/issues/${issue}/comments`).reply(201, { id: 1 });
+    await loadReal(gh);
+    await send(comment("/conveyor status", "Codertocat", issue));
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(bodies()).toMatchInlineSnapshot(`
+      [
+        "@Codertocat I did not run \`/conveyor status\`: #1 is not a Conveyor task (schedule it with the \`conveyor:todo\` label first).",
+      ]
+    `);
+  });
+
+  it("/conveyor status answers with the stage and why it waits", async () => {
+    const gh = new FakeGitHub({ owner: "Codertocat", repo: "Hello-World", botLogin: BOT });
+    const issue = gh.addIssue({ title: "Add a thing", labels: ["conveyor:todo"] });
+    const scope = nockPass("write");
+    scope
+      .post(`/repos/${REPO}/issues/comments/777/reactions`)
+      .reply(201, {})
+      .post(`/repos/${REPO}/issues/${issue}/comments`)
+      .reply(201, { id: 1 });
+    await loadReal(gh);
+    await send(comment("/conveyor status", "Codertocat", issue));
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(bodies()).toHaveLength(1);
+    expect(bodies()[0]).toMatchInlineSnapshot(`
+      "**#1: Add a thing** — todo, priority medium
+      - failures so far: task 0, reviewer 0, tester 0, merge 0; agent runs 0/6
+      - tokens 0, cost $0.00
+      - next: an agent is about to be dispatched
+      - slots: 1/6 agents, 1/6 tasks in flight"
+    `);
+  });
+});
