@@ -1,7 +1,8 @@
-import type { Stage, Task } from "../core/board.js";
+import type { RepoMemory, Stage, Task } from "../core/board.js";
 import type { Config, Role } from "../core/config.js";
 import { describeEffect, type Effect } from "../core/effects.js";
 import { recordAbandoned } from "../core/markdown/changelog.js";
+import { decodeMarker, upsertMarker } from "../core/markers.js";
 import { type CommitFilesOutcome, commitFiles } from "./commit-files.js";
 import { formatEscalation } from "./format-escalation.js";
 import { formatStatusComment } from "./format-status-comment.js";
@@ -10,6 +11,7 @@ import { stageLabels } from "./load-board.js";
 import {
   AGENT_WORKFLOW,
   type BranchHead,
+  DASHBOARD_TITLE,
   GitHubError,
   type GitHubPort,
   isGitHubError,
@@ -23,6 +25,12 @@ export interface ExecuteOptions {
   now: Date;
   /** Heads read earlier in the pass (branch → head), so a mirror commit needs no read. */
   knownHeads?: Map<string, BranchHead>;
+  /**
+   * `save-repo-memory` only updates the board: the caller writes the dashboard (with the
+   * memory in its marker) after the effects, as `reconcileRepo` does. Default: the executor
+   * writes the dashboard marker itself (commands such as `/conveyor pause`).
+   */
+  deferRepoMemory?: boolean;
 }
 
 export interface ExecutionReport {
@@ -187,9 +195,9 @@ class Context {
         return this.committed(outcome);
       }
       case "save-repo-memory":
-        // The dashboard is written once at the end of the pass with the memory in its marker;
-        // the reconcile keeps the latest memory here until then.
         this.board.repoMemory = e.memory;
+        if (this.options.deferRepoMemory) return "applied";
+        await this.saveRepoMemory(e.memory);
         return "applied";
       case "write-mirror": {
         const outcome = await commitFiles(this.port, {
@@ -202,6 +210,22 @@ class Context {
         return this.committed(outcome);
       }
     }
+  }
+
+  /** Writes the repository memory into the dashboard's marker (creating the dashboard). */
+  private async saveRepoMemory(memory: RepoMemory): Promise<void> {
+    const dashboard = this.github.dashboard;
+    if (dashboard) {
+      const old = decodeMarker("board", dashboard.body);
+      const state = typeof old === "object" && old !== null ? old : {};
+      const body = upsertMarker("board", dashboard.body, { ...state, memory });
+      await this.port.updateIssue(dashboard.number, { body });
+      dashboard.body = body;
+      return;
+    }
+    const body = upsertMarker("board", `# ${DASHBOARD_TITLE}`, { memory });
+    const created = await this.port.createIssue(DASHBOARD_TITLE, body);
+    this.github.dashboard = { number: created.number, body };
   }
 
   /** The mirror branch's head as known in this pass (the branch may have moved: then a retry). */
@@ -289,8 +313,9 @@ class Context {
   private async saveMemory(id: string, memory: Task["memory"]): Promise<Outcome> {
     const task = this.task(id);
     const shown = { id, stage: task?.stage ?? "todo", ...(task?.pr ? { pr: task.pr } : {}) };
-    const runId = memory.run ? this.board.runs[memory.run.correlationId]?.url : undefined;
-    const body = formatStatusComment(shown, memory, runId ? { runUrl: runId } : {});
+    const runUrl = memory.run ? this.board.runs[memory.run.correlationId]?.url : undefined;
+    const workflowUrl = `https://github.com/${this.github.owner}/${this.github.repo}/actions/workflows/${AGENT_WORKFLOW}`;
+    const body = formatStatusComment(shown, memory, runUrl ? { runUrl } : { workflowUrl });
     const existing = this.github.statusComments.get(id);
     let outcome: Outcome = "applied";
     if (existing) {

@@ -5,6 +5,8 @@ import { upsertMarker } from "../core/markers.js";
 export interface StatusExtras {
   /** Link to the agent run at work, when known. */
   runUrl?: string;
+  /** Link to the agent workflow's runs (when the run's own link is not known yet). */
+  workflowUrl?: string;
 }
 
 /**
@@ -25,7 +27,10 @@ export function formatStatusComment(
   lines.push(`| Agent runs | ${memory.runs} |`);
   if (memory.run) {
     const run = `${memory.run.role}, attempt ${memory.run.attempt + 1}`;
-    lines.push(`| Agent at work | ${extras.runUrl ? `[${run}](${extras.runUrl})` : run} |`);
+    const where = extras.runUrl
+      ? `[${run}](${extras.runUrl})`
+      : `${run}: run \`conveyor ${memory.run.correlationId}\`${extras.workflowUrl ? ` of the [agent workflow](${extras.workflowUrl})` : ""}`;
+    lines.push(`| Agent at work | ${where} |`);
   }
   if (task.pr) lines.push(`| Pull request | #${task.pr.number} |`);
   lines.push(`| Tokens | ${memory.tokens.toLocaleString("en-US")} |`);

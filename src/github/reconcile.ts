@@ -132,6 +132,7 @@ export async function reconcileRepo(ctx: ReconcileContext): Promise<ReconcileRep
     config,
     now,
     knownHeads,
+    deferRepoMemory: true,
   });
   for (const c of execution.commits)
     if (c.branch === state.defaultBranch) configCache.sameConfig(c.sha, c.parent);
