@@ -1,6 +1,7 @@
 import { abandonCommand } from "./commands/abandon.js";
 import { agentCommand } from "./commands/agent.js";
 import { demoCommand } from "./commands/demo.js";
+import { initCommand } from "./commands/init.js";
 import { planCommand } from "./commands/plan.js";
 import { retryCommand } from "./commands/retry.js";
 import { runCommand } from "./commands/run.js";
@@ -11,6 +12,7 @@ import type { Command } from "./io.js";
 export const commands: readonly Command[] = [
   planCommand,
   runCommand,
+  initCommand,
   statusCommand,
   retryCommand,
   abandonCommand,

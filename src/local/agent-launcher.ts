@@ -11,7 +11,7 @@ export interface AgentLauncher {
 
 /**
  * `conveyor` itself, run by the same Node: the TypeScript sources through tsx's loader when
- * running from a checkout (`npm run demo`), or the built JavaScript.
+ * running from a checkout (`npm run demo`), or the built JavaScript (`dist/cli.js`).
  */
 export function defaultLauncher(): AgentLauncher {
   const here = fileURLToPath(import.meta.url);
@@ -25,6 +25,7 @@ export function defaultLauncher(): AgentLauncher {
       args: ["--import", pathToFileURL(loader).href, main],
     };
   }
+  // Compiled: either beside the sources (dist of tsc), or this file IS the bundled CLI.
   const main = join(dirname(here), "..", "cli", "main.js");
-  return { command: process.execPath, args: [existsSync(main) ? main : (process.argv[1] ?? main)] };
+  return { command: process.execPath, args: [existsSync(main) ? main : here] };
 }

@@ -1,3 +1,4 @@
+import { IN_FLIGHT_STAGES } from "../core/board.js";
 import { plan } from "../core/plan.js";
 import type { LoadedBoard } from "./load-board.js";
 import type { LocalRepo } from "./local-repo.js";
@@ -10,9 +11,14 @@ export function formatStatus(repo: LocalRepo, loaded: LoadedBoard, now: Date): s
   const rows = taskRows(board, now);
   const out: string[] = [`Conveyor board of ${repo.root} (base branch ${repo.base})`, ""];
   out.push(...(rows.length > 0 ? formatRows(rows) : ["(no tasks: add some to TODO.md)"]));
+  // Slots in use now (the plan's figures include what the next pass would start).
+  const agents = board.tasks.filter((t) => t.memory.run).length;
+  const inFlight = board.tasks.filter(
+    (t) => IN_FLIGHT_STAGES.includes(t.stage) && !t.memory.escalation,
+  ).length;
   out.push(
     "",
-    `Agents: ${p.slots.used}/${p.slots.capacity} · in flight: ${p.inFlight.used}/${p.inFlight.capacity} · merge queue: ${p.mergeQueue.join(", ") || "empty"}`,
+    `Agents: ${agents}/${p.slots.capacity} · in flight: ${inFlight}/${p.inFlight.capacity} · merge queue: ${p.mergeQueue.join(", ") || "empty"}`,
   );
   const escalated = board.tasks.filter((t) => t.memory.escalation && t.stage !== "abandoned");
   if (escalated.length > 0) {
