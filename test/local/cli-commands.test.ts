@@ -29,7 +29,7 @@ async function cli(args: string[], cwd: string, env: NodeJS.ProcessEnv = GIT_ENV
 }
 
 const noKey = () => {
-  const env = { ...GIT_ENV };
+  const env: NodeJS.ProcessEnv = { ...GIT_ENV };
   delete env.ANTHROPIC_API_KEY;
   delete env.ANTHROPIC_BASE_URL;
   return env;
