@@ -13,6 +13,7 @@ import {
   nockLease,
   nockNoConfig,
   nockToken,
+  openApiProblems,
   type RecordedRequest,
 } from "./probot-harness.js";
 
@@ -29,6 +30,8 @@ beforeEach(() => {
   recorded = [];
 });
 afterEach(() => {
+  // Every request the tests sent must exist in GitHub's OpenAPI description, well-formed.
+  expect(openApiProblems(recorded)).toEqual([]);
   conveyor?.stop();
   nock.cleanAll();
   nock.enableNetConnect();

@@ -12,6 +12,7 @@ import {
   nockLease,
   nockNoConfig,
   nockToken,
+  openApiProblems,
   type RecordedRequest,
 } from "./probot-harness.js";
 
@@ -47,6 +48,8 @@ beforeEach(() => {
 });
 
 afterEach(() => {
+  // Every request the tests sent must exist in GitHub's OpenAPI description, well-formed.
+  expect(openApiProblems(recorded)).toEqual([]);
   conveyor?.stop();
   nock.cleanAll();
   nock.enableNetConnect();
@@ -463,5 +466,150 @@ describe("lease lock between instances", () => {
     await conveyor.idle();
     expect(reconciles).toHaveLength(1);
     expect(recorded).toEqual([]);
+  });
+});
+
+describe("periodic sweep", () => {
+  function nockInstallations(scope: ReturnType<typeof github>) {
+    return scope
+      .get("/app/installations")
+      .query(true)
+      .reply(200, [{ id: 4242, account: { login: "Codertocat", type: "User" } }]);
+  }
+
+  it("reconciles the installation's repositories with work in flight, in two small reads", async () => {
+    const scope = github(recorded);
+    nockInstallations(scope);
+    nockToken(scope);
+    scope
+      .get("/installation/repositories")
+      .query({ per_page: 100 })
+      .reply(200, {
+        total_count: 2,
+        repositories: [{ name: "Hello-World" }, { name: "idle-repo" }],
+      })
+      .get("/search/issues")
+      .query((q) => String(q.q).includes('label:"conveyor:todo","conveyor:in-progress"'))
+      .reply(200, {
+        total_count: 2,
+        incomplete_results: false,
+        items: [
+          { number: 1, repository_url: "https://api.github.com/repos/Codertocat/Hello-World" },
+          // A public repository of the same account the app is not installed on.
+          { number: 3, repository_url: "https://api.github.com/repos/Codertocat/not-installed" },
+        ],
+      });
+    nockLease(scope, REPO);
+    await load();
+    const report = await conveyor.sweep();
+    await conveyor.idle();
+    expect(report).toEqual({
+      installations: 1,
+      requested: ["Codertocat/Hello-World"],
+      skipped: [],
+      errors: [],
+    });
+    expect(reconciles).toEqual([`${REPO} as ${BOT}`]);
+    expect(scope.pendingMocks()).toEqual([]);
+    const query = recorded.find((r) => r.path.startsWith("/search/issues"))?.path ?? "";
+    expect(decodeURIComponent(query)).toMatchInlineSnapshot(
+      `"/search/issues?q=is:open user:Codertocat label:"conveyor:todo","conveyor:in-progress","conveyor:review","conveyor:testing","merge-queue","conveyor:escalated"&per_page=100"`,
+    );
+  });
+
+  it("skips a repository reconciled within its sweep interval, keeps one with recent events", async () => {
+    const scope = github(recorded);
+    nockToken(scope);
+    nockLease(scope, REPO);
+    await load();
+    await probot.receive({
+      id: deliveryId(),
+      name: "issues",
+      payload: example("issues", "opened"),
+    } as never);
+    await conveyor.idle();
+    nockInstallations(scope);
+    scope
+      .get("/installation/repositories")
+      .query(true)
+      .reply(200, { total_count: 1, repositories: [{ name: "Hello-World" }] })
+      .get("/search/issues")
+      .query(true)
+      .reply(200, { total_count: 0, incomplete_results: false, items: [] });
+    const report = await conveyor.sweep();
+    expect(report.requested).toEqual([]);
+    expect(report.skipped).toEqual([REPO]);
+    expect(scope.pendingMocks()).toEqual([]);
+  });
+
+  it("a failing installation is reported, the others are still swept", async () => {
+    const scope = github(recorded);
+    scope
+      .get("/app/installations")
+      .query(true)
+      .reply(200, [
+        { id: 1, account: { login: "broken", type: "User" } },
+        { id: 4242, account: { login: "Codertocat", type: "User" } },
+      ])
+      .post("/app/installations/1/access_tokens")
+      .reply(201, { token: "ghs_1", expires_at: "2999-01-01T00:00:00Z" })
+      .get("/installation/repositories")
+      .query(true)
+      .reply(500, { message: "boom" });
+    nockToken(scope);
+    scope
+      .get("/installation/repositories")
+      .query(true)
+      .reply(200, { total_count: 1, repositories: [{ name: "Hello-World" }] })
+      .get("/search/issues")
+      .query(true)
+      .reply(200, {
+        total_count: 1,
+        incomplete_results: false,
+        items: [
+          { number: 1, repository_url: "https://api.github.com/repos/Codertocat/Hello-World" },
+        ],
+      });
+    nockLease(scope, REPO);
+    await load();
+    const report = await conveyor.sweep();
+    await conveyor.idle();
+    expect(report.errors).toHaveLength(1);
+    expect(report.requested).toEqual([REPO]);
+    expect(scope.pendingMocks()).toEqual([]);
+  });
+
+  it("the sweep timer ticks every sweepMinutes", async () => {
+    let ticks = 0;
+    const intervals: number[] = [];
+    await load({
+      sweepMinutes: 7,
+      timers: {
+        setTimeout: (fn, ms) => setTimeout(fn, ms),
+        clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+        setInterval: (_fn, ms) => {
+          intervals.push(ms);
+          ticks++;
+          return ticks;
+        },
+        clearInterval: () => {
+          ticks--;
+        },
+      },
+    });
+    expect(intervals).toEqual([7 * 60_000]);
+    conveyor.stop();
+    expect(ticks).toBe(0);
+  });
+});
+
+describe("the OpenAPI check itself", () => {
+  it("catches a request GitHub would not understand", () => {
+    expect(
+      openApiProblems([
+        { method: "POST", path: "/repos/o/r/git/refs", body: { ref: "refs/conveyor/lock" } },
+        { method: "GET", path: "/repos/o/r/issues/1/nope", body: undefined },
+      ]),
+    ).toHaveLength(2);
   });
 });

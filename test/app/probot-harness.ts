@@ -8,6 +8,7 @@ import { createRequire } from "node:module";
 import type { WebhookDefinition } from "@octokit/webhooks-examples";
 import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
+import { checkRequest, loadGitHubSpec } from "../github/openapi-check.js";
 
 const examples = createRequire(import.meta.url)(
   "@octokit/webhooks-examples",
@@ -142,4 +143,10 @@ export function nockNoConfig(scope: nock.Scope, repo: string): nock.Scope {
   return scope
     .get(`/repos/${repo}/contents/.github%2Fconveyor.yml`)
     .reply(404, { message: "Not Found" });
+}
+
+/** Requests that do not match GitHub's OpenAPI description (route, parameters, body). */
+export function openApiProblems(requests: readonly RecordedRequest[]): string[] {
+  const spec = loadGitHubSpec();
+  return requests.flatMap((r) => checkRequest(spec, r.method, r.path, r.body));
 }
