@@ -17,7 +17,7 @@ let outcome: DemoOutcome;
 
 beforeAll(async () => {
   outcome = await runDemo({ dir, env: process.env, emit: (e) => events.push(e), intervalMs: 200 });
-}, 90_000);
+}, 180_000);
 afterAll(() => rmSync(parent, { recursive: true, force: true }));
 
 const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, encoding: "utf8" }).trim();

@@ -21,7 +21,7 @@ afterEach(async () => {
   dir = "";
 });
 
-async function until(check: () => boolean, what: string, ms = 60_000): Promise<void> {
+async function until(check: () => boolean, what: string, ms = 120_000): Promise<void> {
   const end = Date.now() + ms;
   while (!check()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -84,7 +84,7 @@ describe("a crash of conveyor run, then a resume", () => {
     expect(
       gitSync(dir, "log", "--merges", "--first-parent", "--format=%s", "main").split("\n"),
     ).toHaveLength(5);
-  }, 90_000);
+  }, 180_000);
 });
 
 describe("Ctrl-C", () => {
@@ -130,5 +130,5 @@ describe("Ctrl-C", () => {
       ["T1", "done"],
       ["T2", "done"],
     ]);
-  }, 60_000);
+  }, 120_000);
 });

@@ -1,0 +1,78 @@
+/**
+ * The cost of one reconcile pass of local mode when nothing happens: load the board from
+ * the tracking files, state and branches (git calls), plan, and the executor's flush.
+ * Boards of 10 and 50 tasks, each with a branch in review. Figures: ms per pass.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { plan } from "../src/core/plan.js";
+import { executeEffects } from "../src/local/execute-effects.js";
+import { loadBoard } from "../src/local/load-board.js";
+import { openLocalRepo } from "../src/local/local-repo.js";
+import { Supervisor } from "../src/local/supervisor.js";
+
+const env = {
+  ...process.env,
+  GIT_AUTHOR_NAME: "Bench",
+  GIT_AUTHOR_EMAIL: "bench@example.invalid",
+  GIT_COMMITTER_NAME: "Bench",
+  GIT_COMMITTER_EMAIL: "bench@example.invalid",
+};
+
+async function measure(tasks: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "conveyor-bench-pass-"));
+  try {
+    const git = (...args: string[]) =>
+      execFileSync("git", ["-c", "commit.gpgsign=false", ...args], { cwd: dir, env });
+    const items = Array.from({ length: tasks }, (_, i) => `- **T${i + 1}** [medium] Task ${i + 1}`);
+    writeFileSync(join(dir, "REVIEW.md"), `# Review\n\n${items.join("\n")}\n`);
+    // Every task needs an agent; a full pool keeps the pass from dispatching any.
+    writeFileSync(join(dir, "conveyor.yml"), "");
+    git("init", "-q", "-b", "main");
+    git("add", "-A");
+    git("commit", "-q", "-m", "init");
+    const repo = await openLocalRepo(dir, env);
+    if (repo instanceof Error) throw repo;
+    repo.config.preflight.baseBranchGreen = false;
+    repo.config.guards.maxDispatchesPerHour = 1;
+    const supervisor = new Supervisor({
+      layout: repo.layout,
+      launcher: { command: "true", args: [] },
+      env,
+    });
+    const passes = 10;
+    let loadMs = 0;
+    let totalMs = 0;
+    for (let i = 0; i < passes + 1; i++) {
+      const t0 = performance.now();
+      const loaded = await loadBoard(repo, { now: new Date(), preflight: [] });
+      if (loaded instanceof Error) throw loaded;
+      const t1 = performance.now();
+      const p = plan(loaded.board, repo.config, new Date());
+      await executeEffects(
+        loaded,
+        p.effects.filter((e) => e.type !== "dispatch"),
+        {
+          repo,
+          supervisor,
+          emit: () => {},
+          now: new Date(),
+        },
+      );
+      if (i === 0) continue; // the first pass numbers and commits the tasks
+      loadMs += t1 - t0;
+      totalMs += performance.now() - t0;
+    }
+    console.log(
+      `${String(tasks).padStart(3)} tasks: ${(totalMs / passes).toFixed(0)} ms per idle pass (board load ${(loadMs / passes).toFixed(0)} ms)`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export default async function bench(): Promise<void> {
+  for (const n of [10, 50]) await measure(n);
+}
