@@ -1,0 +1,195 @@
+import { describe, expect, it } from "vitest";
+import { defaultConfig } from "../../src/core/config.js";
+import { encodeMarker } from "../../src/core/markers.js";
+import { FakeGitHub } from "../../src/github/fake-github.js";
+import { isTaskBranch, loadSnapshot, stageFrom, stageLabels } from "../../src/github/load-board.js";
+import { ConfigCache, loadRepoConfig } from "../../src/github/load-repo-config.js";
+
+const BOT = "conveyor[bot]";
+const now = new Date("2026-11-25T10:00:00.000Z");
+const config = defaultConfig();
+const load = (gh: FakeGitHub) =>
+  loadSnapshot(gh, config, now, { botLogin: BOT, defaultBranch: "main" });
+
+describe("stage from labels", () => {
+  const stages = stageLabels(config);
+  it.each([
+    [["conveyor:todo"], "todo"],
+    [["bug", "conveyor:review", "priority:low"], "review"],
+    [["conveyor:todo", "conveyor:testing"], "testing"],
+    [["merge-queue"], "merge-queue"],
+    [["conveyor:done"], "done"],
+    [["conveyor:escalated"], undefined],
+    [["bug"], undefined],
+  ])("%j → %s", (labels, stage) => {
+    expect(stageFrom(labels, stages)).toBe(stage);
+  });
+});
+
+describe("task branches", () => {
+  it.each([
+    ["conveyor/12-add-health", "12", true],
+    ["conveyor/12", "12", true],
+    ["conveyor/123-x", "12", false],
+    ["feature/12-x", "12", false],
+  ])("%s of task %s: %s", (branch, id, expected) => {
+    expect(isTaskBranch(branch, id)).toBe(expected);
+  });
+});
+
+describe("loadSnapshot", () => {
+  it("tasks are open issues with a stage label; priority, locations and body come along", async () => {
+    const gh = new FakeGitHub({ botLogin: BOT, now: () => now });
+    gh.addIssue({ title: "Not scheduled", labels: ["bug"] });
+    gh.addIssue({
+      title: "Scheduled",
+      body: "Do it.\n\nLocation: `src/a.ts`, `src/b.ts:12`",
+      labels: ["conveyor:todo", "priority:critical"],
+    });
+    const { board } = await load(gh);
+    expect(board.tasks).toMatchObject([
+      {
+        id: "2",
+        title: "Scheduled",
+        stage: "todo",
+        priority: "critical",
+        locations: ["src/a.ts", "src/b.ts"],
+      },
+    ]);
+    expect(gh.calls).toEqual(["GET issues", `GET comments since ${now.toISOString()}`]);
+  });
+
+  it("memory from the bot's status comment; a malformed marker falls back to empty memory", async () => {
+    const gh = new FakeGitHub({ botLogin: BOT, now: () => now });
+    gh.addIssue({ title: "A", labels: ["conveyor:in-progress"] });
+    gh.addIssue({ title: "B", labels: ["conveyor:in-progress"] });
+    gh.addComment(
+      1,
+      `status\n\n${encodeMarker("state", { runs: 2, attempts: { task: 1 }, tokens: 10 })}`,
+      BOT,
+    );
+    gh.addComment(2, "status\n\n<!-- conveyor:state {not json -->", BOT);
+    const { board, github } = await load(gh);
+    expect(board.tasks[0]!.memory).toMatchObject({
+      runs: 2,
+      attempts: { task: 1, reviewer: 0, tester: 0, merge: 0 },
+      tokens: 10,
+      costUsd: 0,
+      handled: [],
+    });
+    expect(board.tasks[1]!.memory.runs).toBe(0);
+    expect(github.statusComments.get("1")?.id).toBeDefined();
+    expect(github.statusComments.has("2")).toBe(false);
+  });
+
+  it("results: only well-formed ones from trusted authors", async () => {
+    const gh = new FakeGitHub({ botLogin: BOT, now: () => now });
+    gh.addIssue({ title: "A", labels: ["conveyor:in-progress"] });
+    const ok = { correlationId: "1/task/0/1", role: "task", outcome: "ok", summary: "done" };
+    gh.addComment(1, encodeMarker("result", ok), "github-actions[bot]");
+    gh.addComment(
+      1,
+      encodeMarker("result", { ...ok, correlationId: "1/task/0/2", role: "hacker" }),
+      BOT,
+    );
+    gh.addComment(1, encodeMarker("result", { ...ok, correlationId: "1/task/0/3" }), "someone");
+    const { board } = await load(gh);
+    expect(Object.keys(board.results)).toEqual(["1/task/0/1"]);
+  });
+
+  it("the PR by branch; merge-queue tasks get mergeable, files and base drift", async () => {
+    const gh = new FakeGitHub({ botLogin: BOT, now: () => now });
+    gh.addIssue({ title: "A", labels: ["merge-queue"] });
+    const pr = gh.openPull({ branch: "conveyor/1-a", files: ["src/a.ts"] });
+    const testedBase = gh.refs.get("heads/main")!;
+    gh.advanceBase(["src/a.ts", "docs/x.md"]);
+    gh.addComment(
+      1,
+      encodeMarker("state", {
+        runs: 3,
+        verdicts: {
+          test: {
+            role: "tester",
+            value: "pass",
+            sha: gh.pull(pr).headSha,
+            baseSha: testedBase,
+            at: "t",
+          },
+        },
+      }),
+      BOT,
+    );
+    const { board } = await load(gh);
+    expect(board.tasks[0]!.pr).toEqual({
+      number: pr,
+      headSha: gh.pull(pr).headSha,
+      branch: "conveyor/1-a",
+      changedFiles: ["src/a.ts"],
+      merged: false,
+      mergeable: null,
+      baseDrift: ["docs/x.md", "src/a.ts"],
+    });
+  });
+
+  it("a maintainer's merge-queue label on the PR of a task in review queues it", async () => {
+    const gh = new FakeGitHub({ botLogin: BOT, now: () => now });
+    gh.addIssue({ title: "A", labels: ["conveyor:review"] });
+    const pr = gh.openPull({ branch: "conveyor/1-a", files: ["src/a.ts"] });
+    gh.label(pr, "merge-queue");
+    const { board } = await load(gh);
+    expect(board.tasks[0]!.stage).toBe("merge-queue");
+  });
+
+  it("a PR merged by hand is found through the task agent's result", async () => {
+    const gh = new FakeGitHub({ botLogin: BOT, now: () => now });
+    gh.addIssue({ title: "A", labels: ["conveyor:testing"] });
+    const pr = gh.openPull({ branch: "conveyor/1-a", files: ["src/a.ts"] });
+    gh.publishResult(1, {
+      correlationId: "1/task/0/1",
+      role: "task",
+      outcome: "ok",
+      summary: "x",
+      pr,
+      branch: "conveyor/1-a",
+    });
+    Object.assign(gh.pull(pr), { merged: true, state: "closed" });
+    const { board } = await load(gh);
+    expect(board.tasks[0]!.pr).toMatchObject({ number: pr, merged: true });
+    expect(gh.calls).toContain("GET pulls head=conveyor/1-a");
+  });
+
+  it("the dashboard's marker gives the repository memory", async () => {
+    const gh = new FakeGitHub({ botLogin: BOT, now: () => now });
+    gh.addIssue({ title: "A", labels: ["conveyor:todo"] });
+    await gh.createIssue(
+      "Conveyor board",
+      encodeMarker("board", { memory: { paused: true, dispatches: ["x"] }, mirror: "abc" }),
+    );
+    // A look-alike by someone else does not count.
+    gh.addIssue({
+      title: "Conveyor board",
+      body: encodeMarker("board", { memory: { paused: false, dispatches: [] } }),
+      author: "mallory",
+    });
+    const { board, github } = await load(gh);
+    expect(board.repoMemory).toEqual({ paused: true, dispatches: ["x"] });
+    expect(github.mirrorDigest).toBe("abc");
+  });
+});
+
+describe("config", () => {
+  it("defaults without a file; a bad file is a value with one line per key; cached per head", async () => {
+    const gh = new FakeGitHub({ botLogin: BOT, now: () => now });
+    const cache = new ConfigCache();
+    expect((await loadRepoConfig(gh, cache)).found).toBe(false);
+    gh.writeFile("main", ".github/conveyor.yml", "capacity:\n  agent: 3\nretries: -1\n");
+    const bad = await loadRepoConfig(gh, cache);
+    expect(bad.errors).toEqual([
+      "capacity.agent: unknown key (allowed: agents, inFlight)",
+      "retries: Too small: expected number to be >=0",
+    ]);
+    const reads = gh.calls.filter((c) => c.startsWith("GET file")).length;
+    await loadRepoConfig(gh, cache);
+    expect(gh.calls.filter((c) => c.startsWith("GET file")).length).toBe(reads);
+  });
+});
