@@ -108,6 +108,15 @@ describe("agent loop: stop reasons and API errors", () => {
     expect(second.messages.at(-1)!.role).toBe("assistant");
   });
 
+  it("does not call the model once the run is cancelled", async () => {
+    h = await loopHarness(finish());
+    const controller = new AbortController();
+    controller.abort();
+    const r = await h.run({ signal: controller.signal });
+    expect(r.stop.reason).toBe("aborted");
+    expect(h.server.requests).toHaveLength(0);
+  });
+
   it("reports a refusal", async () => {
     h = await loopHarness(script().text("I can't help with that.", "refusal").turns());
     const r = await h.run();
@@ -225,6 +234,17 @@ describe("agent loop: tools", () => {
         ],
       ]
     `);
+  });
+
+  it("keeps a long file view short and says how to see the rest", async () => {
+    h = await loopHarness(script().view("big.txt").finish({ summary: "ok" }).turns());
+    writeFileSync(join(h.workspace, "big.txt"), `${"x".repeat(300)}\n`.repeat(1000));
+    await h.run();
+    const [res] = toolResults(h.server, 1);
+    expect(res!.content.length).toBeLessThan(41_000);
+    expect(res!.content).toMatch(
+      /\[output cut at 40000 characters: lines 1-\d+ of 1000; view a smaller range\]$/,
+    );
   });
 
   it("kills a shell command past its timeout and reports it", async () => {

@@ -97,4 +97,31 @@ describe("reviewer role end to end", () => {
     expect(host.reviews).toHaveLength(0);
     expect(host.results).toHaveLength(1);
   });
+
+  it("takes the verdict from an external agent command's JSON report", async () => {
+    server = await startFakeMessagesServer({});
+    const report = JSON.stringify({
+      summary: "LGTM",
+      verdict: "approve",
+      comments: [{ path: "src/math.js", line: 4, body: "nice" }],
+    });
+    const out = await runRole(
+      roleOptions(server, host, fx.work, {
+        role: "reviewer",
+        correlationId: ID,
+        pr: 42,
+        driver: {
+          kind: "command",
+          command: `cat > /dev/null; echo 'thinking...'; echo '${report}'`,
+        },
+      }),
+    );
+    expect(out.result).toMatchObject({ outcome: "ok", verdict: "approve" });
+    expect(host.reviews[0]).toMatchObject({
+      verdict: "approve",
+      comments: [{ path: "src/math.js", line: 4, body: "nice" }],
+    });
+    expect(host.checks[0]).toMatchObject({ name: "conveyor/review", conclusion: "success" });
+    expect(server.requests).toHaveLength(0);
+  });
 });

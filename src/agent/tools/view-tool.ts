@@ -7,6 +7,7 @@ import { type ToolSpec, toolError } from "./tool.js";
 
 const MAX_LINES = 400;
 const MAX_LINE_CHARS = 500;
+const MAX_CHARS = 40_000;
 
 const input = z.object({
   path: z.string(),
@@ -61,6 +62,15 @@ export const viewTool: ToolSpec = {
       last < lines.length || first > 1
         ? `\n[lines ${first}-${last} of ${lines.length}; use start_line/end_line for others]`
         : "";
-    return { content: numberLines(shown, first) + more };
+    const text = numberLines(shown, first);
+    if (text.length > MAX_CHARS) {
+      const kept = text.slice(0, MAX_CHARS);
+      const lastLine = kept.lastIndexOf("\n");
+      const upTo = first + kept.slice(0, lastLine).split("\n").length - 1;
+      return {
+        content: `${kept.slice(0, lastLine)}\n[output cut at ${MAX_CHARS} characters: lines ${first}-${upTo} of ${lines.length}; view a smaller range]`,
+      };
+    }
+    return { content: text + more };
   },
 };
