@@ -126,7 +126,7 @@ export async function runAgentLoop(o: LoopOptions): Promise<LoopResult> {
       (b): b is Anthropic.Messages.ToolUseBlock => b.type === "tool_use",
     );
     log(
-      `turn ${turns}: ${message.stop_reason}${toolUses.length ? ` [${toolUses.map((t) => t.name).join(", ")}]` : ""}`,
+      `turn ${turns}: ${message.stop_reason}${toolUses.length ? ` [${toolUses.map((t) => t.name).join(", ")}]` : ""} · tokens in ${message.usage.input_tokens}, out ${message.usage.output_tokens}, cache write ${message.usage.cache_creation_input_tokens ?? 0}, cache read ${message.usage.cache_read_input_tokens ?? 0} · $${usage.costUsd.toFixed(4)} so far`,
     );
     if (content.length > 0) messages.push({ role: "assistant", content });
 
