@@ -84,7 +84,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoOutcome> {
       intervalMs: o.intervalMs ?? 250,
       ...(o.signal ? { signal: o.signal } : {}),
       ...(o.launcher ? { launcher: o.launcher } : {}),
-      holdMergesWhileTesting: true,
+      holdMergesUntilQueued: true,
     });
     if (result.reason !== "idle")
       return {

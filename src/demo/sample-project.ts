@@ -76,6 +76,9 @@ tests:
     # Targeted tests: the test files a task changed.
     - glob: "test/*.test.js"
       command: "node --test {files}"
+merge:
+  # Tasks whose changed files are disjoint merge as one batch, two at a time here.
+  maxBatch: 2
 roles:
   task: { timeoutMinutes: 2 }
   reviewer: { timeoutMinutes: 2 }

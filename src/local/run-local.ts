@@ -16,7 +16,7 @@ export interface RunLocalOptions {
   signal?: AbortSignal;
   launcher?: AgentLauncher;
   preflight?: Parameters<typeof runLoop>[0]["preflight"];
-  holdMergesWhileTesting?: boolean;
+  holdMergesUntilQueued?: boolean;
 }
 
 /** `conveyor run` without the CLI: a supervisor, the loop, woken by every agent exit. */
@@ -38,6 +38,6 @@ export async function runLocal(o: RunLocalOptions): Promise<LoopResult> {
     intervalMs: o.intervalMs ?? 1000,
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.preflight ? { preflight: o.preflight } : {}),
-    ...(o.holdMergesWhileTesting ? { holdMergesWhileTesting: true } : {}),
+    ...(o.holdMergesUntilQueued ? { holdMergesUntilQueued: true } : {}),
   });
 }

@@ -1,5 +1,5 @@
 import { applyEffects } from "../core/apply.js";
-import type { Board, PreflightResult } from "../core/board.js";
+import { type Board, IN_FLIGHT_STAGES, type PreflightResult } from "../core/board.js";
 import type { Plan } from "../core/effects.js";
 import { plan } from "../core/plan.js";
 import { executeEffects } from "./execute-effects.js";
@@ -26,10 +26,11 @@ export interface RunLoopOptions {
   now?: () => Date;
   preflight?: (repo: LocalRepo) => Promise<PreflightResult[]>;
   /**
-   * Batch window: while a tester runs, queued tasks wait to merge (their merge state reads
-   * "not known yet"), so tasks that pass their tests close together merge as one batch.
+   * Batch window (the demo's): queued tasks wait to merge (their merge state reads "not
+   * known yet") until every task in flight has reached the merge queue or was escalated;
+   * then the queue merges in the core's batches. Makes the demo's batches deterministic.
    */
-  holdMergesWhileTesting?: boolean;
+  holdMergesUntilQueued?: boolean;
 }
 
 export interface PassSnapshot {
@@ -79,7 +80,7 @@ export async function runLoop(o: RunLoopOptions): Promise<LoopResult> {
       if (again instanceof Error) return { reason: "error", passes, message: again.message };
       loaded = again;
     }
-    const held = o.holdMergesWhileTesting ? holdMerges(loaded.board) : undefined;
+    const held = o.holdMergesUntilQueued ? holdMerges(loaded.board) : undefined;
     const planned = plan(held ?? loaded.board, o.repo.config, now);
     if (held)
       for (const w of planned.waiting)
@@ -124,15 +125,18 @@ export async function runLoop(o: RunLoopOptions): Promise<LoopResult> {
   return { reason: "aborted", passes, ...(last ? { last } : {}) };
 }
 
-const HELD = "merge held while a tester runs (batch window)";
+const HELD = "merge held until the tasks in flight reach the queue (batch window)";
 
-/** The board with queued merges held (mergeable unknown) while any tester runs. */
+/** The board with queued merges held (mergeable unknown) while tasks are still in flight. */
 function holdMerges(board: Board): Board | undefined {
-  if (!board.tasks.some((t) => t.memory.run?.role === "tester")) return undefined;
+  const inFlight = board.tasks.some(
+    (t) => IN_FLIGHT_STAGES.includes(t.stage) && t.memory.escalation === undefined,
+  );
+  if (!inFlight) return undefined;
   return {
     ...board,
     tasks: board.tasks.map((t) =>
-      t.stage === "merge-queue" && t.pr ? { ...t, pr: { ...t.pr, mergeable: null } } : t,
+      t.pr && !t.pr.merged ? { ...t, pr: { ...t.pr, mergeable: null } } : t,
     ),
   };
 }

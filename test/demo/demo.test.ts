@@ -78,7 +78,8 @@ describe("npm run demo (the replayed scenario, end to end)", () => {
     if (!outcome.ok) throw new Error(outcome.message);
     const { merges, changelog } = outcome.report;
     expect(merges.flatMap((m) => m.merged).sort()).toEqual(["T1", "T2", "T3", "T4", "T6"]);
-    expect(merges.some((m) => m.merged.length >= 2)).toBe(true);
+    // Two at a time (maxBatch 2), in queue order: the high-priority pair first.
+    expect(merges.map((m) => [...m.merged].sort())).toEqual([["T1", "T2"], ["T3", "T4"], ["T6"]]);
     for (const id of ["T1", "T2", "T3", "T4", "T6"]) expect(changelog).toContain(`(${id})`);
     expect(changelog).not.toContain("(T5)");
   });
