@@ -345,7 +345,11 @@ class Context {
     };
     const started = this.options.now.toISOString();
     // Never retried: a second dispatch would start a second agent.
-    const answer = await this.port.dispatchWorkflow(AGENT_WORKFLOW, this.github.baseBranch, inputs);
+    const answer = await this.port.dispatchWorkflow(
+      AGENT_WORKFLOW,
+      this.github.defaultBranch,
+      inputs,
+    );
     let runId = answer.runId !== undefined ? String(answer.runId) : undefined;
     let url = answer.url;
     if (runId === undefined) {

@@ -1,4 +1,5 @@
 import { ESCALATION_CHOICES } from "../core/effects.js";
+import { cell } from "./format-status-comment.js";
 
 /** The comment that escalates a task to a maintainer and offers the choices. */
 export function formatEscalation(reason: string, choices: readonly string[]): string {
@@ -6,7 +7,7 @@ export function formatEscalation(reason: string, choices: readonly string[]): st
   return [
     "### Conveyor needs a maintainer",
     "",
-    `This task is escalated: ${reason.replace(/<!--[\s\S]*?(-->|$)/g, "").trim()}`,
+    `This task is escalated: ${cell(reason)}`,
     "",
     "Choose one:",
     ...offered.map((c) => `- ${c}`),

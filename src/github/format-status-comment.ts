@@ -1,6 +1,9 @@
 import type { Task, TaskMemory } from "../core/board.js";
 import { upsertMarker } from "../core/markers.js";
 
+/** The first line of every status comment (the loader trusts state markers only there). */
+export const STATUS_HEADER = "### Conveyor status";
+
 /** What the status comment shows besides the task itself. */
 export interface StatusExtras {
   /** Link to the agent run at work, when known. */
@@ -19,7 +22,7 @@ export function formatStatusComment(
   extras: StatusExtras = {},
 ): string {
   const a = memory.attempts;
-  const lines = ["### Conveyor status", "", "| | |", "| --- | --- |"];
+  const lines = [STATUS_HEADER, "", "| | |", "| --- | --- |"];
   lines.push(`| Stage | **${task.stage}**${memory.escalation ? " (escalated)" : ""} |`);
   lines.push(
     `| Failures | task ${a.task} · review ${a.reviewer} · test ${a.tester} · merge ${a.merge} |`,
@@ -44,10 +47,14 @@ export function formatStatusComment(
   return upsertMarker("state", lines.join("\n"), memory);
 }
 
-/** Text safe inside one table cell: one line, pipes escaped, HTML comments cut. */
+/**
+ * Text safe inside one table cell: one line, pipes escaped, HTML comments cut, @-mentions
+ * defused (issue titles and agent words must not notify people from the bot's comments).
+ */
 export function cell(text: string): string {
   const flat = text
     .replace(/<!--[\s\S]*?(-->|$)/g, "")
+    .replace(/@(?=[A-Za-z0-9])/g, "@\u200b")
     .replace(/[\r\n]+/g, " ")
     .replace(/\|/g, "\\|")
     .trim();

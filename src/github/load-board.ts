@@ -13,7 +13,8 @@ import {
 } from "../core/board.js";
 import { type Config, priorityFromLabels, ROLES } from "../core/config.js";
 import { parseLocations } from "../core/locations.js";
-import { decodeMarker } from "../core/markers.js";
+import { decodeMarker, type MarkerKind } from "../core/markers.js";
+import { STATUS_HEADER } from "./format-status-comment.js";
 import {
   AGENT_WORKFLOW,
   correlationFromTitle,
@@ -32,8 +33,10 @@ export interface GitHubState {
   owner: string;
   repo: string;
   botLogin: string;
-  /** Branch PRs target and agents are dispatched on. */
+  /** Branch PRs target. */
   baseBranch: string;
+  /** The repository's default branch: where the agent workflow is dispatched from. */
+  defaultBranch: string;
   /** Current labels of each task's issue (the executor keeps them up to date). */
   labels: Map<string, string[]>;
   /** Issues already closed during this pass. */
@@ -114,6 +117,7 @@ export async function loadSnapshot(
     repo: port.repo,
     botLogin: options.botLogin,
     baseBranch,
+    defaultBranch: options.defaultBranch,
     labels: new Map(tracked.map((i) => [String(i.number), [...i.labels]])),
     closed: new Set(),
     statusComments: new Map(),
@@ -129,11 +133,14 @@ export async function loadSnapshot(
   const comments = since ? await port.listCommentsSince(since) : [];
   const trusted = new Set([options.botLogin, ...(options.resultAuthors ?? [ACTIONS_BOT])]);
 
-  // Memory: the bot's one status comment per issue (first one wins).
+  // Memory: the bot's one status comment per issue (first one wins). Only a comment that is
+  // a status comment counts: an agent's result comment (same author in Actions mode) quotes
+  // the agent's own words, which could hold a look-alike marker.
   const memories = new Map<string, TaskMemory>();
   for (const c of comments) {
     if (c.author !== options.botLogin || memories.has(String(c.issue))) continue;
-    const value = decodeMarker("state", c.body);
+    if (!c.body.startsWith(STATUS_HEADER) || c.body.includes(MARKER_START.result)) continue;
+    const value = lastMarker("state", c.body);
     if (value === undefined) continue;
     const memory = asMemory(value);
     if (!memory) continue;
@@ -163,17 +170,9 @@ export async function loadSnapshot(
   }
   const taskOfPull = new Map([...pullOf].map(([id, p]) => [p.number, id]));
 
-  // Results: only trusted authors, only on the task's own issue or PR.
-  const results: Record<string, AgentResult> = {};
-  for (const { comment, result } of rawResults) {
-    const owner = taskOfResult(result);
-    if (owner === undefined || !taskIds.has(owner)) continue;
-    if (String(comment.issue) !== owner && taskOfPull.get(comment.issue) !== owner) continue;
-    results[result.correlationId] ??= result;
-  }
-
   // Agent runs: one list, only when a run may be in flight.
   const runs: Record<string, RunInfo> = {};
+  const runCreated = new Map<string, string>();
   const runSince = earliestRunTime([...memories.values()], tracked, stageOf, now, config);
   if (runSince) {
     for (const r of await port.listWorkflowRuns(AGENT_WORKFLOW, runSince)) {
@@ -192,7 +191,21 @@ export async function loadSnapshot(
         ...(r.startedAt && r.status !== "queued" ? { startedAt: r.startedAt } : {}),
         url: r.url,
       };
+      runCreated.set(cid, r.createdAt);
     }
+  }
+
+  // Results: only trusted authors, only on the task's own issue or PR, and only written
+  // after their run was created (a result published ahead of its run is a forgery).
+  const results: Record<string, AgentResult> = {};
+  for (const { comment, result } of rawResults) {
+    const owner = taskOfResult(result);
+    if (owner === undefined || !taskIds.has(owner)) continue;
+    if (String(comment.issue) !== owner && taskOfPull.get(comment.issue) !== owner) continue;
+    const created = runCreated.get(result.correlationId);
+    if (created === undefined) continue;
+    if (Date.parse(comment.createdAt) < Date.parse(created) - CLOCK_SKEW_MS) continue;
+    results[result.correlationId] ??= result;
   }
 
   // Tasks.
@@ -320,8 +333,35 @@ function asMemory(value: unknown): TaskMemory | undefined {
   };
 }
 
+/**
+ * The marker its writer appended: the last one that decodes to an object. Earlier ones are
+ * quoted text (an agent's summary); a marker text quoted inside the JSON of the real marker
+ * has escaped quotes and never decodes.
+ */
+function lastMarker(kind: MarkerKind, body: string): unknown {
+  for (
+    let at = body.lastIndexOf(MARKER_START[kind]);
+    at >= 0;
+    at = body.lastIndexOf(MARKER_START[kind], at - 1)
+  ) {
+    const value = decodeMarker(kind, body.slice(at));
+    if (isObject(value)) return value;
+    if (at === 0) break;
+  }
+  return undefined;
+}
+
+const MARKER_START: Record<MarkerKind, string> = {
+  state: "<!-- conveyor:state ",
+  result: "<!-- conveyor:result ",
+  board: "<!-- conveyor:board ",
+};
+
+/** Tolerated difference between GitHub's clocks (run creation vs comment creation). */
+const CLOCK_SKEW_MS = 60_000;
+
 function resultOf(comment: GhComment): { comment: GhComment; result: AgentResult }[] {
-  const value = decodeMarker("result", comment.body);
+  const value = lastMarker("result", comment.body);
   if (!isObject(value)) return [];
   const { correlationId, role, outcome, summary } = value;
   if (typeof correlationId !== "string" || typeof summary !== "string") return [];

@@ -5,7 +5,7 @@ import type { Effect } from "../../src/core/effects.js";
 import { executeEffects } from "../../src/github/executor.js";
 import { FakeGitHub } from "../../src/github/fake-github.js";
 import { formatEscalation } from "../../src/github/format-escalation.js";
-import { formatStatusComment } from "../../src/github/format-status-comment.js";
+import { cell, formatStatusComment } from "../../src/github/format-status-comment.js";
 import { loadSnapshot } from "../../src/github/load-board.js";
 
 const BOT = "conveyor[bot]";
@@ -309,5 +309,16 @@ describe("the status comment before the run's link is known", () => {
     expect(body.split("\n").find((l) => l.startsWith("| Agent at work"))).toMatchInlineSnapshot(
       `"| Agent at work | task, attempt 1: run \`conveyor 5/task/0/1\` of the [agent workflow](https://github.com/o/r/actions/workflows/conveyor-agent.yml) |"`,
     );
+  });
+});
+
+describe("untrusted text in the bot's comments", () => {
+  it.each([
+    ["ping @octocat and @org/team", "ping @\u200boctocat and @\u200borg/team"],
+    ["a | b\nc", "a \\| b c"],
+    ["x <!-- conveyor:state {} --> y", "x  y"],
+    ["mail me at a@b.c", "mail me at a@\u200bb.c"],
+  ])("%j → %j", (input, expected) => {
+    expect(cell(input)).toBe(expected);
   });
 });
