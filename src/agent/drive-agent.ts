@@ -23,6 +23,8 @@ export interface DriveResult {
   commands: CommandRun[];
   /** Workspace-relative paths the agent wrote through its tools. */
   written: string[];
+  /** Things people should know about the run (e.g. git config the agent changed, restored). */
+  notes: string[];
 }
 
 /** Runs the role's agent (builtin loop or external command) until it finishes or `stopAt`. */
@@ -49,6 +51,7 @@ export async function driveAgent(
       turns: 1,
       commands: [out.run],
       written: [],
+      notes: [],
     };
   }
   const client = new Anthropic({
@@ -91,5 +94,6 @@ export async function driveAgent(
     turns: result.turns,
     commands,
     written: [...written].sort(),
+    notes: [],
   };
 }

@@ -17,7 +17,21 @@ export function git(cwd: string, args: string[], env?: NodeJS.ProcessEnv): Promi
   return new Promise((resolve) => {
     execFile(
       "git",
-      ["-c", "commit.gpgsign=false", "-c", "core.quotepath=off", ...args],
+      [
+        // Nothing the agent may have planted in .git runs when Conveyor uses git: no hooks,
+        // no fsmonitor command, no textconv programs in diffs.
+        "-c",
+        "core.hooksPath=/dev/null",
+        "-c",
+        "core.fsmonitor=false",
+        "-c",
+        "diff.noprefix=false",
+        "-c",
+        "commit.gpgsign=false",
+        "-c",
+        "core.quotepath=off",
+        ...args,
+      ],
       { cwd, env: env ?? process.env, maxBuffer: 64 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code =

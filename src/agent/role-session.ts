@@ -1,10 +1,12 @@
 import { realpathSync } from "node:fs";
 import type { AgentResult } from "../core/board.js";
-import type { DriveResult } from "./drive-agent.js";
+import { ConfigGuard } from "./config-guard.js";
+import { type DriveResult, driveAgent } from "./drive-agent.js";
 import { totalTokens } from "./pricing.js";
 import { DEFAULT_PROMPTS, type PromptVars, renderPrompt } from "./prompts.js";
 import { renderResultComment } from "./result-comment.js";
 import type { AgentReport, LoopStop, RoleOutcome, RunRoleOptions } from "./role-types.js";
+import type { ToolSpec } from "./tools/tool.js";
 import { frameUntrusted } from "./untrusted-text.js";
 import { WorkspaceGit } from "./workspace-git.js";
 
@@ -34,6 +36,24 @@ export async function openSession(o: RunRoleOptions): Promise<RoleSession> {
     log: o.log ?? (() => {}),
     stopAt: new Date(o.deadline.getTime() - reserve),
   };
+}
+
+/** Runs the agent; afterwards puts back any git configuration it changed (see ConfigGuard). */
+export async function driveGuarded(
+  s: RoleSession,
+  session: { prompt: string; tools: ToolSpec[] },
+): Promise<DriveResult> {
+  const paths = await s.git.configPaths();
+  const guard = new ConfigGuard(paths.files, paths.dirs);
+  const drive = await driveAgent(s.o, { ...session, stopAt: s.stopAt });
+  const restored = guard.restore();
+  if (restored.length > 0) {
+    const names = restored.map((f) => f.split("/").slice(-2).join("/")).join(", ");
+    const note = `The agent changed the repository's git configuration or hooks (${names}); they were restored.`;
+    s.log(note);
+    drive.notes.push(note);
+  }
+  return drive;
 }
 
 /** How a run ended, in the result's terms. */
@@ -149,7 +169,7 @@ export async function finalize(
     ...(f.baseSha ? { baseSha: f.baseSha } : {}),
     ...(f.pr !== undefined ? { pr: f.pr } : {}),
     branch: o.branch,
-    summary: f.summary,
+    summary: [f.summary, ...(f.drive?.notes ?? [])].filter(Boolean).join(" "),
     tokens: totalTokens(usage),
     costUsd: Math.round(usage.costUsd * 1e6) / 1e6,
     finishedAt: s.now().toISOString(),

@@ -25,6 +25,20 @@ export class WorkspaceGit {
     return new WorkspaceGit(cwd, remotes.includes(wanted) ? wanted : undefined, config);
   }
 
+  /** The repository's configuration files and hook directory: the agent's shell could rewrite them. */
+  async configPaths(): Promise<{ files: string[]; dirs: string[] }> {
+    const dir = async (flag: string) =>
+      (await gitOk(this.cwd, ["rev-parse", "--path-format=absolute", flag])).trim();
+    const common = await dir("--git-common-dir");
+    const own = await dir("--git-dir");
+    return {
+      files: [
+        ...new Set([`${common}/config`, `${own}/config.worktree`, `${common}/info/attributes`]),
+      ],
+      dirs: [`${common}/hooks`],
+    };
+  }
+
   async fetch(): Promise<void> {
     if (this.remote)
       await gitOk(this.cwd, [...this.remoteConfig, "fetch", "--quiet", "--prune", this.remote]);
@@ -90,7 +104,15 @@ export class WorkspaceGit {
   }
 
   async diff(base: string): Promise<string> {
-    return (await git(this.cwd, ["diff", "--no-color", `${base}...HEAD`])).stdout;
+    return (
+      await git(this.cwd, [
+        "diff",
+        "--no-color",
+        "--no-ext-diff",
+        "--no-textconv",
+        `${base}...HEAD`,
+      ])
+    ).stdout;
   }
 
   async hasPendingChanges(): Promise<boolean> {

@@ -250,4 +250,32 @@ describe("task role: failures never lose work", () => {
       "Fix add (#7)",
     );
   });
+
+  it("puts back git config and hooks the agent's shell planted, and never runs them", async () => {
+    server = await startFakeMessagesServer({
+      scripts: {
+        "7/task/0/1": script()
+          .edit("src/math.js", "a - b", "a + b")
+          .bash(
+            "git config core.fsmonitor 'touch ../pwned-fsmonitor' && git config alias.x '!true' && printf '#!/bin/sh\\ntouch ../pwned-hook\\n' > .git/hooks/pre-push && chmod +x .git/hooks/pre-push",
+          )
+          .finish({ summary: "fixed" })
+          .turns(),
+      },
+    });
+    const { existsSync } = await import("node:fs");
+    const before = readFileSync(join(fx.work, ".git/config"), "utf8");
+    const out = await runRole(options());
+    expect(out.commands[0]).toMatchObject({ exitCode: 0 });
+    expect(out.result.outcome).toBe("ok");
+    expect(out.result.summary).toContain(
+      "The agent changed the repository's git configuration or hooks (.git/config, hooks/pre-push); they were restored.",
+    );
+    const after = readFileSync(join(fx.work, ".git/config"), "utf8");
+    expect(after).not.toMatch(/fsmonitor|alias/);
+    expect(after.startsWith(before)).toBe(true);
+    expect(existsSync(join(fx.work, ".git/hooks/pre-push"))).toBe(false);
+    expect(existsSync(join(fx.root, "pwned-fsmonitor"))).toBe(false);
+    expect(existsSync(join(fx.root, "pwned-hook"))).toBe(false);
+  });
 });

@@ -1,8 +1,8 @@
 import { partitionComments } from "../commentable-lines.js";
-import { driveAgent } from "../drive-agent.js";
 import type { ReviewComment } from "../host.js";
 import {
   baseVars,
+  driveGuarded,
   errorMessage,
   finalize,
   outcomeOf,
@@ -34,10 +34,9 @@ export async function runReviewerRole(s: RoleSession): Promise<RoleOutcome> {
     diff: frameUntrusted("pull request diff", truncateHeadTail(diff, MAX_DIFF) || "(empty diff)"),
     changedFiles: files.map((f) => `\`${f}\``).join(", ") || "(none)",
   };
-  const drive = await driveAgent(o, {
+  const drive = await driveGuarded(s, {
     prompt: renderRolePrompt(o, vars),
     tools: toolsFor("reviewer"),
-    stopAt: s.stopAt,
   });
   let outcome = outcomeOf(drive.stop, drive.report);
   const verdict = drive.report?.verdict;

@@ -1,11 +1,12 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { addUnreleasedEntry, hasNewUnreleasedEntry } from "../changelog-entry.js";
-import { type DriveResult, driveAgent } from "../drive-agent.js";
+import type { DriveResult } from "../drive-agent.js";
 import { git } from "../git.js";
 import { formatDuration } from "../result-comment.js";
 import {
   baseVars,
+  driveGuarded,
   errorMessage,
   finalize,
   outcomeOf,
@@ -26,10 +27,9 @@ export async function runTaskRole(s: RoleSession): Promise<RoleOutcome> {
   const { created } = await s.git.checkoutTaskBranch(o.branch, o.baseBranch);
   s.log(`${created ? "created" : "reusing"} branch ${o.branch}`);
   const baseRef = (await s.git.ref(o.baseBranch))!;
-  const drive = await driveAgent(o, {
+  const drive = await driveGuarded(s, {
     prompt: renderRolePrompt(o, baseVars(o)),
     tools: toolsFor("task"),
-    stopAt: s.stopAt,
   });
   let outcome = outcomeOf(drive.stop, drive.report);
   const changed = (await s.git.changedSince(baseRef)).filter((f) => f !== "CHANGELOG.md");

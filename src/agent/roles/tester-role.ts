@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type DriveResult, driveAgent } from "../drive-agent.js";
+import type { DriveResult } from "../drive-agent.js";
 import {
   baseVars,
+  driveGuarded,
   errorMessage,
   finalize,
   outcomeOf,
@@ -73,14 +74,13 @@ export async function runTesterRole(s: RoleSession): Promise<RoleOutcome> {
         (r) => `$ ${r.command}\n${r.timedOut ? "(timed out)" : `exit ${r.exitCode}`}\n${r.output}`,
       )
       .join("\n\n");
-    drive = await driveAgent(o, {
+    drive = await driveGuarded(s, {
       prompt: renderRolePrompt(o, {
         ...baseVars(o),
         failures: frameUntrusted("test output", failures),
         changedFiles: changed.map((f) => `\`${f}\``).join(", "),
       }),
       tools: toolsFor("tester"),
-      stopAt: s.stopAt,
     });
     if (drive.stop.reason !== "api_error" && drive.stop.reason !== "aborted") last = await runAll();
   }
