@@ -53,7 +53,11 @@ export async function executeEffects(
       break;
     }
   }
-  await w.flush();
+  const failed = await w.flush();
+  if (failed !== undefined && outcome.stopped === undefined) {
+    outcome.stopped = failed;
+    ctx.emit({ kind: "info", text: failed });
+  }
   return outcome;
 }
 
@@ -168,7 +172,8 @@ class Working {
     e: Extract<Effect, { type: "dispatch" }>,
     outcome: PassOutcome,
   ): Promise<string | undefined> {
-    await this.flush();
+    const unflushed = await this.flush();
+    if (unflushed !== undefined) return unflushed;
     const { repo, supervisor, emit, now } = this.#ctx;
     const task = this.#task(e.task);
     if (!task) return `unknown task ${e.task}`;
@@ -235,9 +240,18 @@ class Working {
     );
   }
 
-  /** Writes state and tracking files, commits the tracking files, cleans finished tasks up. */
-  async flush(): Promise<void> {
+  /**
+   * Writes state and tracking files, commits the tracking files, cleans finished tasks up.
+   * When someone edited a tracking file since it was read, nothing is written and the pass
+   * stops (returns why): the next pass reads the edit and plans again, so no hand edit is
+   * ever overwritten and the files never fall behind a dispatch.
+   */
+  async flush(): Promise<string | undefined> {
     const { repo } = this.#ctx;
+    for (const path of repo.trackingPaths) {
+      if (readOr(join(repo.root, path)) !== (this.files[path] ?? ""))
+        return `${path} was edited while Conveyor was planning; planning again with the edit`;
+    }
     for (const t of this.board.tasks) {
       const prev = this.state.tasks[t.id];
       this.state.tasks[t.id] = {
@@ -280,6 +294,7 @@ class Working {
       if (stored) delete stored.forkSha;
     }
     writeState(repo.layout.stateFile, this.state);
+    return undefined;
   }
 }
 

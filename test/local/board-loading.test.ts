@@ -76,6 +76,30 @@ describe("the board from the tracking files", () => {
     expect(readFileSync(join(dir, "TODO.md"), "utf8")).toBe(todo);
   });
 
+  it("never overwrites an edit made while it was planning: the pass stops and re-plans", async () => {
+    dir = makeRepo({ "TODO.md": "# TODO\n\n- First\n" });
+    const repo = await openRepo(dir);
+    const loaded = await loadBoard(repo, { now, preflight: [] });
+    if (loaded instanceof Error) throw loaded;
+    const edited = "# TODO\n\n- First\n- Added by hand meanwhile\n";
+    writeFileSync(join(dir, "TODO.md"), edited);
+    const supervisor = new Supervisor({
+      layout: repo.layout,
+      launcher: { command: "true", args: [] },
+      env: {},
+    });
+    const out = await executeEffects(loaded, [], { repo, supervisor, emit: () => {}, now });
+    expect(out.stopped).toBe(
+      "TODO.md was edited while Conveyor was planning; planning again with the edit",
+    );
+    expect(readFileSync(join(dir, "TODO.md"), "utf8")).toBe(edited);
+    const next = await pass(dir);
+    expect(next.loaded.board.tasks.map((t) => `${t.id} ${t.title}`)).toEqual([
+      "T1 First",
+      "T2 Added by hand meanwhile",
+    ]);
+  });
+
   it.each([
     [[], 1],
     [["T1", "T3", "T2"], 4],
