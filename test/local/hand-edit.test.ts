@@ -38,10 +38,9 @@ describe("TODO.md edited by hand while conveyor run works", () => {
       ["T1", "First task", "done"],
       ["T2", "Added by hand", "done"],
     ]);
-    expect(gitSync(dir, "log", "--merges", "--first-parent", "--format=%s").split("\n").sort()).toEqual([
-      "Merge T1: First task",
-      "Merge T2: Added by hand",
-    ]);
+    expect(
+      gitSync(dir, "log", "--merges", "--first-parent", "--format=%s").split("\n").sort(),
+    ).toEqual(["Merge T1: First task", "Merge T2: Added by hand"]);
     expect(gitSync(dir, "status", "--porcelain")).toBe("");
   }, 120_000);
 });
