@@ -8,9 +8,24 @@ import { scenario } from "../test/github/scenario.js";
 const PRIORITIES = ["low", "critical", "medium", "high", "medium", "critical", "low", "high"];
 
 export default async function bench(): Promise<void> {
-  const s = scenario({ priorities: PRIORITIES });
-  const done = await s.runUntilDone();
-  if (!done) throw new Error("the scenario did not finish");
+  console.log("-- one pass per batch of agent results (agents finish together) --");
+  const batched = scenario({ priorities: PRIORITIES });
+  if (!(await batched.runUntilDone())) throw new Error("the scenario did not finish");
+  report(batched);
+
+  console.log("\n-- one pass per agent result (one workflow_run event each) --");
+  const single = scenario({ priorities: PRIORITIES });
+  for (let i = 0; i < 400 && !single.allClosed(); i++) {
+    await single.pass();
+    single.sim.startAll();
+    single.sim.finish(1);
+    single.tick();
+  }
+  if (!single.allClosed()) throw new Error("the scenario did not finish");
+  report(single);
+}
+
+function report(s: ReturnType<typeof scenario>): void {
   const tasks = PRIORITIES.length;
   const calls = s.gh.calls;
   const reads = calls.filter((c) => c.startsWith("GET ")).length;
