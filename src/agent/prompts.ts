@@ -34,6 +34,7 @@ export const DEFAULT_PROMPTS: Record<Role, string> = {
 
 ## Task {{taskId}}: {{title}}
 
+## Problem (as reported)
 {{description}}
 
 ## Location

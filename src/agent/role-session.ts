@@ -109,7 +109,7 @@ export function baseVars(o: RunRoleOptions): PromptVars {
       ? o.task.locations.map((l) => `- ${l}`).join("\n")
       : "(not given)",
     feedback: o.feedback
-      ? `\n## Feedback from the previous run (attempt ${o.attempt})\n${frameUntrusted("previous review or test report", o.feedback)}\n`
+      ? `\n## Feedback from the previous run\n${frameUntrusted("previous review or test report", o.feedback)}\n`
       : "",
     branch: o.branch,
     baseBranch: o.baseBranch,

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { RunRoleOptions } from "../../src/agent/role-types.js";
 import { runRole } from "../../src/agent/run-role.js";
-import { defaultConfig } from "../../src/core/config.js";
+import { defaultConfig, validateConfig } from "../../src/core/config.js";
 import { decodeMarker } from "../../src/core/markers.js";
 import {
   type FakeMessagesServer,
@@ -150,7 +150,7 @@ describe("task role end to end", () => {
     // The agent wrote its own entry: no second one.
     expect(readFileSync(join(pushed, "CHANGELOG.md"), "utf8").match(/^- /gm)).toHaveLength(2);
     const prompt = JSON.stringify(server.requests[0]!.body);
-    expect(prompt).toContain("Feedback from the previous run (attempt 1)");
+    expect(prompt).toContain("## Feedback from the previous run\\n<untrusted-data");
     expect(prompt).toContain("Reviewer: multiplication is wrong\\n</untrusted-data>");
     expect(host.prs[0]).toMatchObject({ pr: 42, branch: "conveyor/7-fix-add", base: "main" });
   });
@@ -277,5 +277,23 @@ describe("task role: failures never lose work", () => {
     expect(existsSync(join(fx.work, ".git/hooks/pre-push"))).toBe(false);
     expect(existsSync(join(fx.root, "pwned-fsmonitor"))).toBe(false);
     expect(existsSync(join(fx.root, "pwned-hook"))).toBe(false);
+  });
+
+  it.each([
+    [
+      { roles: { task: { prompt: "Task {{taskId}} ({{minutes}} min): {{title}}" } } },
+      /^Task 7 \(15 min\): <untrusted-data source="title">/,
+    ],
+    [{ tests: { taskAgentRunsTests: true } }, /You may run the relevant tests with bash/],
+    [{}, /Do not run the test suite: the tester does that after review/],
+  ])("renders the role prompt from config %j", async (input, expected) => {
+    const parsed = validateConfig(input);
+    if (!parsed.ok) throw new Error("bad config");
+    server = await startFakeMessagesServer({
+      scripts: { "7/task/0/1": script().finish({ summary: "x" }).turns() },
+    });
+    await runRole(options({ config: parsed.config }));
+    const body = server.requests[0]!.body as { messages: { content: { text: string }[] }[] };
+    expect(body.messages[0]!.content[0]!.text).toMatch(expected);
   });
 });
