@@ -121,6 +121,9 @@ export class FakeGitHub implements GitHubPort {
   requests = 0;
   /** Merges in the order they happened: `#<pr>@<sha7>`. */
   readonly merges: string[] = [];
+  /** Most merge calls in flight at once (a serialized merge queue keeps it at 1). */
+  maxConcurrentMerges = 0;
+  private mergesInFlight = 0;
 
   readonly issues = new Map<number, FakeIssue>();
   readonly comments: GhComment[] = [];
@@ -555,6 +558,18 @@ export class FakeGitHub implements GitHubPort {
   }
 
   async mergePull(pr: number, sha: string, method: MergeMethod, title?: string): Promise<string> {
+    this.mergesInFlight++;
+    this.maxConcurrentMerges = Math.max(this.maxConcurrentMerges, this.mergesInFlight);
+    try {
+      // Let any other caller run meanwhile, as a real request would.
+      await new Promise((resolve) => setImmediate(resolve));
+      return this.mergeNow(pr, sha, method, title);
+    } finally {
+      this.mergesInFlight--;
+    }
+  }
+
+  private mergeNow(pr: number, sha: string, method: MergeMethod, title?: string): string {
     const line = `${this.slug}#${pr}:merge@${sha.slice(0, 7)} ${method}`;
     this.countCall(line, "mergePull");
     const failure = this.takeFailure("mergePull", line);

@@ -39,6 +39,7 @@ describe("end to end over the fake GitHub", () => {
     // pass merges one batch (disjoint files) from the head of the queue.
     const mergeCalls = gh.calls.filter((c) => c.includes(":merge@"));
     expect(mergeCalls).toHaveLength(8);
+    expect(gh.maxConcurrentMerges).toBe(1);
     // The two low-priority tasks started last and merged last.
     const order = gh.merges.map((m) => Number(m.slice(1, m.indexOf("@"))));
     const issueOfPr = (pr: number) => Number(gh.pull(pr).headRef.split("/")[1]!.split("-")[0]);
