@@ -25,7 +25,8 @@ export async function runLocal(o: RunLocalOptions): Promise<LoopResult> {
   const supervisor = new Supervisor({
     layout: o.repo.layout,
     launcher: o.launcher ?? defaultLauncher(),
-    env: o.env,
+    // Git needs an author in the agents' worktrees too (supplied when none is configured).
+    env: { ...o.repo.gitEnv, ...o.env },
     onExit: () => waker.wake(),
   });
   return runLoop({

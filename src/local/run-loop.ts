@@ -57,12 +57,24 @@ export async function runLoop(o: RunLoopOptions): Promise<LoopResult> {
   const checks =
     o.preflight ?? ((repo: LocalRepo) => runPreflight(repo.root, repo.config, repo.trackingPaths));
   const reported = new Set<string>();
+  // The same failure every pass (a worktree in the way, say) is said once, until it changes.
+  let errorsBefore = new Set<string>();
+  let errorsNow = new Set<string>();
+  const emit: EventSink = (e) => {
+    if (e.kind === "error") {
+      errorsNow.add(e.text);
+      if (errorsBefore.has(e.text)) return;
+    }
+    o.emit(e);
+  };
   const waiting = new Map<string, string>();
   let passes = 0;
   let last: PassSnapshot | undefined;
 
   while (!o.signal?.aborted) {
     passes++;
+    errorsBefore = errorsNow;
+    errorsNow = new Set<string>();
     const now = clock();
     const preflight = await checks(o.repo);
     let loaded = await loadBoard(o.repo, { now, preflight });
@@ -75,7 +87,7 @@ export async function runLoop(o: RunLoopOptions): Promise<LoopResult> {
     }
     const resumed = resumeEffects(loaded.board, o.repo.config);
     if (resumed.length > 0) {
-      await executeEffects(loaded, resumed, ctx(o, now));
+      await executeEffects(loaded, resumed, ctx(o, emit, now));
       const again: LoadedBoard | Error = await loadBoard(o.repo, { now, preflight });
       if (again instanceof Error) return { reason: "error", passes, message: again.message };
       loaded = again;
@@ -85,7 +97,7 @@ export async function runLoop(o: RunLoopOptions): Promise<LoopResult> {
     if (held)
       for (const w of planned.waiting)
         if (w.reason.startsWith("GitHub is still computing")) w.reason = HELD;
-    const outcome = await executeEffects(loaded, planned.effects, ctx(o, now));
+    const outcome = await executeEffects(loaded, planned.effects, ctx(o, emit, now));
     for (const w of planned.waiting) {
       if (waiting.get(w.task) === w.reason) continue;
       waiting.set(w.task, w.reason);
@@ -141,9 +153,9 @@ function holdMerges(board: Board): Board | undefined {
   };
 }
 
-const ctx = (o: RunLoopOptions, now: Date) => ({
+const ctx = (o: RunLoopOptions, emit: EventSink, now: Date) => ({
   repo: o.repo,
   supervisor: o.supervisor,
-  emit: o.emit,
+  emit,
   now,
 });

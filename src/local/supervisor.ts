@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, mkdirSync, openSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import type { AgentJob } from "./agent-job.js";
 import type { AgentLauncher } from "./agent-launcher.js";
 import { writeJsonAtomic } from "./json-file.js";
-import { jobFile, logFile, type RepoLayout } from "./repo-layout.js";
+import { jobFile, logFile, type RepoLayout, resultFile } from "./repo-layout.js";
 import { claimHolder } from "./run-claim.js";
 import { type RunRecord, readRunRecord, writeRunRecord } from "./run-record.js";
 
@@ -151,7 +151,11 @@ export class Supervisor {
     }
   }
 
-  /** Ctrl-C: stops every agent this process started and marks them interrupted. */
+  /**
+   * Ctrl-C: stops every agent this process started and marks them interrupted. What a
+   * stopped agent published on its way out is not a verdict on the attempt: it is removed,
+   * and the next `conveyor run` starts the same attempt again.
+   */
   async stopAll(): Promise<void> {
     const entries = [...this.#children.values()];
     for (const entry of entries) {
@@ -159,6 +163,11 @@ export class Supervisor {
       this.#killGroup(entry, false);
     }
     await Promise.all(entries.map((e) => e.exited));
+    for (const entry of entries) {
+      const json = resultFile(this.#layout, entry.record.task, entry.record.correlationId);
+      rmSync(json, { force: true });
+      rmSync(json.replace(/\.json$/, ".md"), { force: true });
+    }
   }
 
   #killGroup(entry: Child, force: boolean): void {

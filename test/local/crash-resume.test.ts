@@ -1,10 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { existsSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { demoScripts } from "../../src/demo/demo-scripts.js";
 import { sampleProjectFiles } from "../../src/demo/sample-project.js";
 import { defaultLauncher } from "../../src/local/agent-launcher.js";
 import type { LocalEvent } from "../../src/local/local-events.js";
+import { resultFile } from "../../src/local/repo-layout.js";
 import { runLocal } from "../../src/local/run-local.js";
 import { readRunRecords } from "../../src/local/run-record.js";
 import { type FakeMessagesServer, startFakeMessagesServer } from "../../src/replay/index.js";
@@ -114,7 +116,10 @@ describe("Ctrl-C", () => {
     expect(stopped.reason).toBe("aborted");
     const interrupted = readRunRecords(repo.layout).filter((r) => r.status === "interrupted");
     expect(interrupted.length).toBeGreaterThan(0);
-    for (const r of interrupted) expect(() => process.kill(r.pid!, 0)).toThrow();
+    for (const r of interrupted) {
+      expect(() => process.kill(r.pid!, 0)).toThrow();
+      expect(existsSync(resultFile(repo.layout, r.task, r.correlationId))).toBe(false);
+    }
     expect(gitSync(dir, "status", "--porcelain", "--", "TODO.md", "IN_PROGRESS.md")).toBe("");
     expect(gitSync(dir, "show", "HEAD:IN_PROGRESS.md")).toContain("**T1** [high] One");
 
@@ -126,6 +131,11 @@ describe("Ctrl-C", () => {
       intervalMs: 100,
     });
     expect(resumed.reason).toBe("idle");
+    // The interrupted attempts ran again under the same ids, and nothing counted as a failure.
+    const after = readRunRecords(repo.layout);
+    for (const r of interrupted)
+      expect(after.find((a) => a.correlationId === r.correlationId)?.status).toBe("exited");
+    for (const t of resumed.last!.board.tasks) expect(t.memory.attempts.task).toBe(0);
     expect(resumed.last!.board.tasks.map((t) => [t.id, t.stage])).toEqual([
       ["T1", "done"],
       ["T2", "done"],
