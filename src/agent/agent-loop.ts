@@ -133,6 +133,8 @@ export async function runAgentLoop(o: LoopOptions): Promise<LoopResult> {
     switch (message.stop_reason) {
       case "tool_use": {
         maxTokensInARow = 0;
+        if (toolUses.length === 0)
+          return done({ reason: "end_turn", message: lastText || "the model asked for no tool" });
         const { results, report } = await runTools(toolUses, o.tools, o.context, log);
         messages.push({ role: "user", content: results });
         if (report) return done({ reason: "finished", message: report.summary }, report);
