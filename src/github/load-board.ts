@@ -79,6 +79,13 @@ export interface LoadOptions {
    * GITHUB_TOKEN). Add the login of the app the agent workflow uses, if it is another one.
    */
   resultAuthors?: string[];
+  /** Head commit of the base branch, when known (lets base-drift reads be memoized). */
+  baseHeadSha?: string;
+  /**
+   * Memo of facts that never change (files of a PR at a head commit, files changed between
+   * two commits), kept across passes by the caller; see `ConfigCache.facts`.
+   */
+  facts?: Map<string, unknown>;
 }
 
 /** The board of a repository as GitHub shows it. */
@@ -209,7 +216,8 @@ export async function loadSnapshot(
   }
 
   // Tasks.
-  const driftCache = new Map<string, string[]>();
+  const facts = options.facts ?? new Map<string, unknown>();
+  const baseHead = baseBranch === options.defaultBranch ? options.baseHeadSha : undefined;
   const tasks: Task[] = [];
   for (const issue of tracked) {
     const id = String(issue.number);
@@ -229,7 +237,7 @@ export async function loadSnapshot(
     if (pull) {
       task.branch = pull.headRef;
       github.pullLabels.set(pull.number, [...pull.labels]);
-      task.pr = await pullRequestOf(port, pull, stage, memory, baseBranch, driftCache);
+      task.pr = await pullRequestOf(port, pull, stage, memory, baseHead ?? baseBranch, facts);
       if (
         pull.labels.includes(config.labels.mergeQueue) &&
         (stage === "review" || stage === "testing")
@@ -408,8 +416,8 @@ async function pullRequestOf(
   pull: GhPull,
   stage: Stage,
   memory: TaskMemory,
-  baseBranch: string,
-  driftCache: Map<string, string[]>,
+  base: string,
+  facts: Map<string, unknown>,
 ): Promise<PullRequest> {
   const pr: PullRequest = {
     number: pull.number,
@@ -426,15 +434,16 @@ async function pullRequestOf(
   pr.mergeable = fresh.mergeable;
   pr.headSha = fresh.headSha;
   pr.merged = fresh.merged;
-  pr.changedFiles = await port.listPullFiles(pull.number);
+  pr.changedFiles = await memo(facts, `files ${pull.number}@${pr.headSha}`, () =>
+    port.listPullFiles(pull.number),
+  );
   const baseSha = memory.verdicts.test?.baseSha;
   if (baseSha) {
-    let drift = driftCache.get(baseSha);
-    if (!drift) {
-      drift = await port.compareFiles(baseSha, baseBranch);
-      driftCache.set(baseSha, drift);
-    }
-    pr.baseDrift = drift;
+    // Memoized by both ends; `base` is a commit sha when known, so the memo holds across
+    // passes until the base branch moves.
+    pr.baseDrift = await memo(facts, `compare ${baseSha}...${base}`, () =>
+      port.compareFiles(baseSha, base),
+    );
   }
   return pr;
 }
@@ -492,6 +501,19 @@ async function httpCheck(
       detail: `${url} did not answer: ${e instanceof Error ? e.message : String(e)}`,
     };
   }
+}
+
+/** A memoized read; the memo is bounded (cleared when it grows past 2,000 entries). */
+async function memo<T>(
+  facts: Map<string, unknown>,
+  key: string,
+  read: () => Promise<T>,
+): Promise<T> {
+  if (facts.has(key)) return facts.get(key) as T;
+  const value = await read();
+  if (facts.size >= 2000) facts.clear();
+  facts.set(key, value);
+  return value;
 }
 
 function conclusionOf(c: string | null): RunInfo["conclusion"] {

@@ -29,6 +29,8 @@ export class ConfigCache {
 
   private readonly bySha = new Map<string, ConfigRead>();
   private readonly aliases = new Map<string, string>();
+  /** Facts that never change (a PR's files at a head commit, a compare of two commits). */
+  readonly facts = new Map<string, unknown>();
 
   /**
    * Conveyor's own commit `sha` (the mirror) changed only tracking files on top of

@@ -72,6 +72,8 @@ export async function loadRepoState(ctx: ReconcileContext): Promise<RepoState> {
     configErrors: repoConfig.errors,
     ...(ctx.fetch ? { fetch: ctx.fetch } : {}),
     ...(ctx.resultAuthors ? { resultAuthors: ctx.resultAuthors } : {}),
+    ...(repoConfig.headSha ? { baseHeadSha: repoConfig.headSha } : {}),
+    ...(ctx.configCache ? { facts: ctx.configCache.facts } : {}),
   });
   return {
     config: repoConfig.config,
