@@ -18,6 +18,8 @@ export function renderLocalFiles(
 ): Record<string, string> {
   const files = renderTrackingFiles(board, { folder });
   for (const path of Object.keys(files)) {
+    // A local task's "PR" is its branch (number 0): the Branch detail already says it all.
+    files[path] = files[path]!.replace(/^( {2}- Branch: .*?) · PR: #0\b/gm, "$1");
     const bad = problems.filter((p) => p.file === path && p.keep !== false);
     if (bad.length === 0) continue;
     const source = (current[path] ?? "").replace(/\r\n?/g, "\n").split("\n");
