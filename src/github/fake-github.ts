@@ -606,7 +606,10 @@ export class FakeGitHub implements GitHubPort {
     inputs: Record<string, string>,
   ): Promise<{ runId?: number; url?: string }> {
     const cid = inputs["correlation-id"] ?? "";
-    this.call("dispatchWorkflow", `${this.slug}:dispatch ${inputs.mode ?? "?"} ${cid}`);
+    const line = `${this.slug}:dispatch ${inputs.mode ?? "?"} ${cid}`;
+    this.countCall(line, "dispatchWorkflow");
+    const failure = this.takeFailure("dispatchWorkflow", line);
+    if (failure && !failure.afterApplying) throw failure.error;
     if (workflow !== AGENT_WORKFLOW) throw new GitHubError(404, "Not Found");
     if (!this.refs.has(`heads/${ref}`)) throw new GitHubError(422, `No ref found for: ${ref}`);
     const id = this.nextId++;
@@ -620,6 +623,7 @@ export class FakeGitHub implements GitHubPort {
       url,
       inputs: { ...inputs },
     });
+    if (failure) throw failure.error; // the run started; the answer was lost
     return this.runDetails ? { runId: id, url } : {};
   }
 

@@ -67,17 +67,30 @@ describe("5xx and 429 storms", () => {
     },
   );
 
-  it("a dispatch that answered 500 but started the run is not sent again", async () => {
+  it("a dispatch answered 500 after the run started is not sent again", async () => {
     const s = scenario({ priorities: ["high"] });
     s.gh.fail({ match: "dispatchWorkflow", status: 500, afterApplying: true });
-    // The fake applies dispatches before failing only for merges; emulate by letting the
-    // dispatch happen and the answer get lost: the run exists, the executor saw a 500.
+    const r = await s.pass();
+    expect(r?.failed?.effect).toContain("dispatch task");
+    expect(s.gh.runs).toHaveLength(1);
+    await s.pass();
+    expect(s.gh.runs).toHaveLength(1);
+    expect(await s.runUntilDone(40, 3)).toBe(true);
+    expectAllMerged(s);
+    expect(s.gh.runs).toHaveLength(3); // task, reviewer, tester: one each
+  });
+
+  it("a dispatch answered 502 before anything started: after the start grace, a retry", async () => {
+    const s = scenario({ priorities: ["high"] });
+    s.gh.fail({ match: "dispatchWorkflow", status: 502 });
     const r = await s.pass();
     expect(r?.failed?.effect).toContain("dispatch task");
     expect(s.gh.runs).toHaveLength(0);
-    // Next pass: memory says a run was dispatched; none exists yet: wait, no double dispatch.
-    await s.pass();
+    await s.pass(); // the memory says dispatched: wait for it (no second dispatch yet)
     expect(s.gh.runs).toHaveLength(0);
+    s.tick(11);
+    await s.pass();
+    expect(s.gh.runs.map((x) => x.inputs["correlation-id"])).toEqual(["1/task/1/2"]);
     expect(await s.runUntilDone(40, 3)).toBe(true);
     expectAllMerged(s);
   });
