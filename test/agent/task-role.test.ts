@@ -296,4 +296,40 @@ describe("task role: failures never lose work", () => {
     const body = server.requests[0]!.body as { messages: { content: { text: string }[] }[] };
     expect(body.messages[0]!.content[0]!.text).toMatch(expected);
   });
+
+  it("writes a PR body people can read", async () => {
+    server = await startFakeMessagesServer({
+      scripts: {
+        "7/task/0/1": script()
+          .edit("src/math.js", "a - b", "a + b")
+          .finish({
+            summary: "add() adds again.",
+            found: "`add` subtracted its arguments.",
+            fixed: "It adds them.",
+            notes: "No other caller.",
+          })
+          .turns(),
+      },
+    });
+    const fixed = new Date("2026-11-25T10:00:00Z");
+    await runRole(options({ now: () => fixed, deadline: new Date("2026-11-25T10:15:00Z") }));
+    expect(host.prs[0]!.body).toMatchInlineSnapshot(`
+      "Closes #7
+
+      ## What was found
+      \`add\` subtracted its arguments.
+
+      ## What was fixed
+      It adds them.
+
+      ## Notes
+      No other caller.
+
+      ## Files changed
+      - \`CHANGELOG.md\`
+      - \`src/math.js\`
+
+      Conveyor run \`7/task/0/1\` · model \`claude-sonnet-5-5\` · 3,028 tokens (cache read 1,442) · $0.0073 · 0s"
+    `);
+  });
 });

@@ -110,6 +110,7 @@ function prBody(s: RoleSession, drive: DriveResult, files: string[]): string {
     "## What was fixed",
     r?.fixed?.trim() || r?.summary?.trim() || "(not reported)",
     "",
+    ...(r?.notes ? ["## Notes", r.notes.trim(), ""] : []),
     "## Files changed",
     ...files.map((f) => `- \`${f}\``),
     "",
@@ -119,6 +120,5 @@ function prBody(s: RoleSession, drive: DriveResult, files: string[]): string {
       "en-US",
     )} tokens (cache read ${u.cacheReadTokens.toLocaleString("en-US")}) · $${u.costUsd.toFixed(4)} · ${formatDuration(s.now().getTime() - s.startedAt.getTime())}`,
   ];
-  if (r?.notes) lines.splice(9, 0, "## Notes", r.notes.trim(), "");
   return lines.join("\n");
 }
