@@ -88,8 +88,9 @@ export async function loadRepoState(ctx: ReconcileContext): Promise<RepoState> {
 /**
  * One pass: load config and board, plan, execute, then bring the dashboard up to date.
  * Level-triggered: whatever event asked for it, the pass looks at everything again. Never
- * throws for bad input (an invalid config is shown on the dashboard and as a failing check);
- * GitHub failures stop the pass where they happen and surface in `failed`.
+ * throws for bad input (an invalid config is shown on the dashboard and as a failing check).
+ * A GitHub failure while writing stops the pass there and surfaces in `failed`; a failure
+ * while reading the snapshot throws (nothing was written; the next event or sweep retries).
  */
 export async function reconcileRepo(ctx: ReconcileContext): Promise<ReconcileReport> {
   const counter = countRequests(ctx.port);
