@@ -116,12 +116,26 @@ export class GitHubHost implements AgentHost {
         body: c.body,
       })),
     };
+    const is422 = (e: unknown) => (e as { status?: number }).status === 422;
     try {
       await this.#o.rest.pulls.createReview({ ...params, event });
+      return;
     } catch (e: unknown) {
       // A token cannot approve or request changes on its own PR (422): post as a comment review.
-      if ((e as { status?: number }).status !== 422) throw e;
+      if (!is422(e)) throw e;
+    }
+    try {
       await this.#o.rest.pulls.createReview({ ...params, event: "COMMENT" });
+    } catch (e: unknown) {
+      // Still 422: a line GitHub does not accept (the PR moved). Fold the comments into the body.
+      if (!is422(e) || review.comments.length === 0) throw e;
+      const folded = review.comments.map((c) => `- \`${c.path}:${c.line}\`: ${c.body}`).join("\n");
+      await this.#o.rest.pulls.createReview({
+        ...params,
+        event: "COMMENT",
+        comments: [],
+        body: `${params.body}\n\nLine comments:\n${folded}`.slice(0, MAX_TEXT),
+      });
     }
   }
 

@@ -116,6 +116,34 @@ describe("GitHubHost", () => {
     ]);
   });
 
+  it("folds the line comments into the body when GitHub refuses a line", async () => {
+    const bodies: { event: string; body: string; comments: unknown[] }[] = [];
+    const record = (b: (typeof bodies)[number]) => {
+      bodies.push(b);
+      return true;
+    };
+    nock(API)
+      .post(`${R}/pulls/12/reviews`, record)
+      .reply(422, { message: "Can not approve your own pull request" })
+      .post(`${R}/pulls/12/reviews`, record)
+      .reply(422, { message: "Line could not be resolved" })
+      .post(`${R}/pulls/12/reviews`, record)
+      .reply(200, { id: 2 });
+    await host().postReview({
+      pr: 12,
+      headSha: "abc",
+      verdict: "approve",
+      body: "Fine",
+      comments: [{ path: "src/a.ts", line: 99, body: "nit" }],
+    });
+    expect(bodies.map((b) => [b.event, b.comments.length])).toEqual([
+      ["APPROVE", 1],
+      ["COMMENT", 1],
+      ["COMMENT", 0],
+    ]);
+    expect(bodies[2]!.body).toBe("Fine\n\nLine comments:\n- `src/a.ts:99`: nit");
+  });
+
   it("publishes a completed check run on the SHA", async () => {
     nock(API)
       .post(`${R}/check-runs`, {
