@@ -296,6 +296,42 @@ describe("runs", () => {
   });
 });
 
+describe("pre-flight", () => {
+  it("a failing readiness check or a red base branch holds every dispatch, and says why", async () => {
+    let status = 503;
+    const urls: string[] = [];
+    const fetchFake = (async (url: string) => {
+      urls.push(String(url));
+      return new Response("", { status });
+    }) as unknown as typeof fetch;
+    const s = scenario({
+      priorities: ["high"],
+      config: { preflight: { http: [{ name: "qdrant", url: "http://localhost:6333/readyz" }] } },
+      fetch: fetchFake,
+    });
+    const r = await s.pass();
+    expect(s.gh.runs).toHaveLength(0);
+    expect(r?.plan.waiting).toEqual([
+      {
+        task: "1",
+        reason: "pre-flight failed: http://localhost:6333/readyz answered 503 (expected 200)",
+      },
+    ]);
+    const board = [...s.gh.issues.values()].find((i) => i.title === "Conveyor board")!;
+    expect(board.body).toContain(
+      "❌ qdrant: http://localhost:6333/readyz answered 503 (expected 200)",
+    );
+    status = 200;
+    s.gh.refStates.set("main", "failure");
+    const r2 = await s.pass();
+    expect(r2?.plan.waiting[0]?.reason).toBe("pre-flight failed: the checks of main fail");
+    s.gh.refStates.set("main", "pending");
+    await s.pass();
+    expect(s.gh.runs).toHaveLength(1);
+    expect(urls).toEqual(Array(3).fill("http://localhost:6333/readyz"));
+  });
+});
+
 describe("configuration and dry-run", () => {
   it("an invalid config: nothing dispatched, errors on the dashboard, a failing check on the commit", async () => {
     const s = scenario({ priorities: ["high"], config: { capacity: { agents: 0 } } as never });

@@ -13,6 +13,8 @@ export interface ScenarioOptions {
   config?: ConfigInput;
   fake?: FakeGitHubOptions;
   dryRun?: boolean;
+  /** For the HTTP pre-flight checks. */
+  fetch?: typeof fetch;
 }
 
 /** A repository in the fake GitHub with labelled issues, the agents, and a clock. */
@@ -47,6 +49,7 @@ export function scenario(options: ScenarioOptions) {
         dryRun: options.dryRun ?? false,
         log: (l) => logs.push(l),
         configCache,
+        ...(options.fetch ? { fetch: options.fetch } : {}),
       });
       reports.push(r);
       return r;
