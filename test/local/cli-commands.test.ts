@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
@@ -85,6 +86,33 @@ describe("conveyor run", () => {
       "
     `);
     expect(gitSync(dir, "log", "--format=%s")).toBe("initial");
+  });
+
+  it("with an invalid configuration exits 2 and lists the bad keys", async () => {
+    dir = makeRepo({
+      "TODO.md": "# TODO\n",
+      ".github/conveyor.yml": "capacity:\n  agents: 0\n  robots: 3\n",
+    });
+    const r = await cli(["run", "--until-idle"], dir, { ...noKey(), ANTHROPIC_API_KEY: "k" });
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("the configuration is invalid, nothing was started");
+    expect(r.err).toContain("`capacity.robots`: unknown key (allowed: agents, inFlight)");
+  });
+
+  it("refuses to run beside another conveyor run on the same repository", async () => {
+    dir = makeRepo({ "TODO.md": "# TODO\n" });
+    const other = spawn("sh", ["-c", "sleep 30", "conveyor-run"], { stdio: "ignore" });
+    try {
+      mkdirSync(join(dir, ".conveyor"), { recursive: true });
+      writeFileSync(join(dir, ".conveyor", "run.lock"), String(other.pid));
+      const r = await cli(["run", "--until-idle"], dir, { ...noKey(), ANTHROPIC_API_KEY: "k" });
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(
+        `another conveyor run (pid ${other.pid}) is working on this repository`,
+      );
+    } finally {
+      other.kill("SIGKILL");
+    }
   });
 
   it("refuses a main work tree that is not on the base branch", async () => {

@@ -30,6 +30,12 @@ export const runCommand: Command = {
       io.stderr.write(`conveyor run: ${repo.message}\n`);
       return 2;
     }
+    if (repo.configErrors) {
+      io.stderr.write(
+        `conveyor run: the configuration is invalid, nothing was started.\n${repo.configErrors.join("\n")}\n`,
+      );
+      return 2;
+    }
     const driver = modelDriver(repo.config, io.env);
     if (driver instanceof Error) {
       io.stderr.write(`conveyor run: ${driver.message}\n`);
