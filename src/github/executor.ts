@@ -1,5 +1,5 @@
 import type { RepoMemory, Stage, Task } from "../core/board.js";
-import type { Config, Role } from "../core/config.js";
+import { type Config, PRIORITIES, type Role } from "../core/config.js";
 import { describeEffect, type Effect } from "../core/effects.js";
 import { recordAbandoned } from "../core/markdown/changelog.js";
 import { decodeMarker, upsertMarker } from "../core/markers.js";
@@ -156,9 +156,7 @@ class Context {
         return "applied";
       }
       case "set-priority": {
-        const names = Object.values(this.config.priorities).filter(
-          (v) => v !== this.config.priorities.default,
-        );
+        const names = PRIORITIES.map((p) => this.config.priorities[p]);
         const next = [
           ...this.labelsOf(e.task).filter((l) => !names.includes(l)),
           this.config.priorities[e.to],
@@ -270,7 +268,12 @@ class Context {
   /** One request: all labels replaced (to `done`: labels and close in the same edit). */
   private async setStage(id: string, from: Stage, to: Stage): Promise<Outcome> {
     const labels = this.labelsOf(id);
-    const stageNames = [...this.stageOf.keys()];
+    // A finished task keeps no stage label but `done`, and no escalation label.
+    const finished = to === "done" || to === "abandoned";
+    const stageNames = [
+      ...this.stageOf.keys(),
+      ...(finished ? [this.config.labels.escalated] : []),
+    ];
     const target = labelOf(this.config, to);
     const next = [...labels.filter((l) => !stageNames.includes(l)), ...(target ? [target] : [])];
     if (to === "done") {

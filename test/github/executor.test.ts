@@ -45,7 +45,11 @@ describe("executor effects over the fake GitHub", () => {
   });
 
   it("abandon: labels off, CHANGELOG entry committed with [skip ci], closed as not planned", async () => {
-    const { gh, run } = await setup();
+    const { gh, run } = await setup([
+      "conveyor:in-progress",
+      "conveyor:escalated",
+      "priority:high",
+    ]);
     gh.writeFile("main", "CHANGELOG.md", "# Changelog\n\n## [Unreleased]\n");
     const { report } = await run([
       {
