@@ -136,7 +136,8 @@ class Working {
     e: Extract<Effect, { type: "merge" }>,
     outcome: PassOutcome,
   ): Promise<string | undefined> {
-    await this.flush();
+    const unflushed = await this.flush();
+    if (unflushed !== undefined) return unflushed;
     const { repo, emit, now } = this.#ctx;
     const items = e.batch.map((b) => ({
       task: b.task,
