@@ -61,6 +61,8 @@ interface FakeCommit {
 
 export interface FakeRun extends GhRun {
   inputs: Record<string, string>;
+  /** A cancel was sent; the run may still be running (its `always()` jobs). */
+  cancelRequested?: boolean;
 }
 
 /** A failure to inject: calls whose name matches answer `status` (`times` times, default 1). */
@@ -597,7 +599,7 @@ export class FakeGitHub implements GitHubPort {
       .slice()
       .reverse();
     this.call("listWorkflowRuns", `GET runs ${workflow}`, found.length);
-    return found.map(({ inputs: _inputs, ...r }) => ({ ...r }));
+    return found.map(({ inputs: _inputs, cancelRequested: _c, ...r }) => ({ ...r }));
   }
 
   async dispatchWorkflow(
@@ -632,6 +634,7 @@ export class FakeGitHub implements GitHubPort {
     const r = this.mustRun(runId);
     if (r.status === "completed")
       throw new GitHubError(409, "Cannot cancel a workflow run that is completed.");
+    r.cancelRequested = true;
     if (force || r.status === "queued") {
       r.status = "completed";
       r.conclusion = "cancelled";

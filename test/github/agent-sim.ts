@@ -18,9 +18,14 @@ export class AgentSim {
 
   constructor(private readonly gh: FakeGitHub) {}
 
-  /** Runs not completed yet. */
+  /** Runs not completed yet (including cancelled ones still winding down). */
   active(): FakeRun[] {
     return this.gh.runs.filter((r) => r.status !== "completed");
+  }
+
+  /** Runs not completed and not asked to cancel: the agents Conveyor counts as working. */
+  working(): FakeRun[] {
+    return this.active().filter((r) => !r.cancelRequested);
   }
 
   /** Starts every queued run. */

@@ -1,0 +1,57 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { AgentResult } from "../../src/core/board.js";
+import { duplicateDispatches, scenario } from "./scenario.js";
+
+const PRIORITIES = ["critical", "high", "medium", "low"];
+
+/** What an agent run does, from a roll of 0..99. */
+function outcome(mode: string, roll: number): Partial<AgentResult> | "silent" {
+  if (roll < 8) return "silent"; // the run ends without publishing a result
+  if (roll < 18) return { outcome: "failed", summary: "it broke" };
+  if (mode === "review" && roll < 26) return { verdict: "request_changes", summary: "rename x" };
+  if (mode === "review" && roll < 30) return { verdict: "approach_wrong", summary: "use y" };
+  if (mode === "test" && roll < 28) return { passed: false, summary: "red" };
+  return {};
+}
+
+describe("random agent behaviour over the fake GitHub", () => {
+  it("capacity is never exceeded, nothing is dispatched twice, every task ends done or escalated", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 9 }),
+        fc.array(fc.integer({ min: 0, max: 99 }), { minLength: 20, maxLength: 60 }),
+        fc.integer({ min: 1, max: 3 }),
+        async (tasks, rolls, finishPerPass) => {
+          const s = scenario({
+            priorities: Array.from({ length: tasks }, (_, i) => PRIORITIES[i % 4]!),
+          });
+          let i = 0;
+          s.sim.behaviour = (run) => outcome(run.inputs.mode ?? "", rolls[i++ % rolls.length]!);
+          let maxWorking = 0;
+          const settled = () =>
+            s.issues.every(
+              (n) =>
+                s.gh.issue(n).state === "closed" ||
+                s.gh.issue(n).labels.includes("conveyor:escalated"),
+            );
+          for (let pass = 0; pass < 150 && !settled(); pass++) {
+            await s.pass();
+            s.sim.startAll();
+            maxWorking = Math.max(maxWorking, s.sim.working().length);
+            s.sim.finish(finishPerPass);
+            s.tick(4);
+          }
+          expect(settled()).toBe(true);
+          expect(maxWorking).toBeLessThanOrEqual(6);
+          expect(duplicateDispatches(s.gh)).toEqual([]);
+          expect(s.gh.maxConcurrentMerges).toBeLessThanOrEqual(1);
+          const done = s.issues.filter((n) => s.gh.issue(n).labels.includes("conveyor:done"));
+          expect(s.gh.merges).toHaveLength(done.length);
+          for (const n of done) expect(s.gh.issue(n).state).toBe("closed");
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
