@@ -16,18 +16,20 @@ function outcome(mode: string, roll: number): Partial<AgentResult> | "silent" {
 }
 
 describe("random agent behaviour over the fake GitHub", () => {
-  it("capacity is never exceeded, nothing is dispatched twice, every task ends done or escalated", async () => {
+  it("capacity holds, nothing is dispatched twice, every task ends done or escalated (with a crash anywhere)", async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 1, max: 9 }),
         fc.array(fc.integer({ min: 0, max: 99 }), { minLength: 20, maxLength: 60 }),
         fc.integer({ min: 1, max: 3 }),
-        async (tasks, rolls, finishPerPass) => {
+        fc.option(fc.integer({ min: 1, max: 120 }), { nil: undefined }),
+        async (tasks, rolls, finishPerPass, crashAt) => {
           const s = scenario({
             priorities: Array.from({ length: tasks }, (_, i) => PRIORITIES[i % 4]!),
           });
           let i = 0;
           s.sim.behaviour = (run) => outcome(run.inputs.mode ?? "", rolls[i++ % rolls.length]!);
+          if (crashAt !== undefined) s.gh.crashOnWrite(crashAt);
           let maxWorking = 0;
           const settled = () =>
             s.issues.every(
@@ -37,6 +39,7 @@ describe("random agent behaviour over the fake GitHub", () => {
             );
           for (let pass = 0; pass < 150 && !settled(); pass++) {
             await s.pass();
+            s.gh.revive(); // the process restarts after a crash
             s.sim.startAll();
             maxWorking = Math.max(maxWorking, s.sim.working().length);
             s.sim.finish(finishPerPass);
