@@ -145,7 +145,7 @@ class Working {
       sha: b.sha,
       title: this.#task(b.task)?.title ?? b.task,
     }));
-    const result = await mergeBatch(repo.root, items, repo.gitEnv);
+    const result = await mergeBatch(repo.root, items, repo.gitEnv, repo.trackingPaths);
     appendMergeLog(repo.layout, {
       at: now.toISOString(),
       tasks: items.map((i) => i.task),

@@ -73,6 +73,15 @@ export async function loadBoard(
         id = `T${nextNumber++}`;
         assigned.push(id);
       }
+      if (!VALID_ID.test(id)) {
+        problems.push({
+          file: fileOfStage(repo, stage),
+          line: p.line,
+          text: p.title,
+          message: `task id "${id}" is not usable as a branch and folder name (letters, digits, - and _; e.g. T12)`,
+        });
+        continue;
+      }
       if (seen.has(id)) {
         problems.push({
           file: fileOfStage(repo, stage),
@@ -165,6 +174,9 @@ function fileOfStage(repo: LocalRepo, stage: string): string {
   const index = { todo: 0, "in-progress": 1, review: 2, testing: 3, "merge-queue": 3 }[stage] ?? 0;
   return repo.trackingPaths[index] ?? "TODO.md";
 }
+
+/** Task ids become branch names and `.worktrees/<id>` folders: keep them plain. */
+const VALID_ID = /^[A-Za-z][A-Za-z0-9_-]{0,39}$/;
 
 /** Next free `T<n>` number after every id in use. */
 export function nextTaskNumber(ids: readonly string[]): number {

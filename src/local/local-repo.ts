@@ -65,7 +65,7 @@ export async function openLocalRepo(
     gitEnv,
   };
   if (configErrors) repo.configErrors = configErrors;
-  await prepareGitDir(root, changelogPath);
+  await prepareGitDir(root, changelogPath, trackingPaths);
   return repo;
 }
 
@@ -94,18 +94,30 @@ async function identityEnv(root: string, env: NodeJS.ProcessEnv): Promise<NodeJS
 }
 
 /**
- * Keeps `.conveyor/` and `.worktrees/` out of git (`info/exclude`) and merges CHANGELOG.md
- * with git's union driver (`info/attributes`): every task adds an Unreleased line, and
- * those never conflict. Both files are local to this clone; nothing is committed.
+ * Keeps `.conveyor/` and `.worktrees/` out of git (`info/exclude`); merges CHANGELOG.md with
+ * git's union driver (every task adds an Unreleased line, and those never conflict) and the
+ * tracking files with a driver that keeps the base's version (the board is Conveyor's to
+ * write, never a branch's). All local to this clone (`info/`, `.git/config`): nothing is
+ * committed.
  */
-async function prepareGitDir(root: string, changelogPath: string): Promise<void> {
+async function prepareGitDir(
+  root: string,
+  changelogPath: string,
+  trackingPaths: string[],
+): Promise<void> {
   const common = await git(root, ["rev-parse", "--git-common-dir"]);
   const dir = common.stdout.trim();
   const gitDir = isAbsolute(dir) ? dir : join(root, dir);
   const info = join(gitDir, "info");
   mkdirSync(info, { recursive: true });
   ensureLines(join(info, "exclude"), ["/.conveyor/", "/.worktrees/"]);
-  ensureLines(join(info, "attributes"), [`/${changelogPath} merge=union`]);
+  ensureLines(join(info, "attributes"), [
+    `/${changelogPath} merge=union`,
+    ...trackingPaths.map((p) => `/${p} merge=conveyor-keep`),
+  ]);
+  const driver = await git(root, ["config", "--local", "--get", "merge.conveyor-keep.driver"]);
+  if (driver.code !== 0)
+    await git(root, ["config", "--local", "merge.conveyor-keep.driver", "true"]);
 }
 
 function ensureLines(path: string, wanted: string[]): void {

@@ -15,6 +15,18 @@ export interface MergeOutcome {
 }
 
 /**
+ * The board is Conveyor's to write: whatever a branch did to the tracking files, the merge
+ * keeps the base's version (a file the base does not have is dropped).
+ */
+async function keepBaseVersions(root: string, paths: readonly string[], env: NodeJS.ProcessEnv) {
+  for (const path of paths) {
+    const onBase = await git(root, ["cat-file", "-e", `HEAD:${path}`]);
+    if (onBase.code === 0) await git(root, ["checkout", "HEAD", "--", path], env);
+    else await git(root, ["rm", "-q", "-f", "--ignore-unmatch", "--", path], env);
+  }
+}
+
+/**
  * Merges a batch into the base branch checked out at `root`, one `git merge --no-ff` at a
  * time, each pinned to its tested SHA. A conflict aborts that merge and stops the batch:
  * what merged stays merged, the rest goes on serially in later passes.
@@ -23,6 +35,8 @@ export async function mergeBatch(
   root: string,
   items: readonly MergeItem[],
   env: NodeJS.ProcessEnv,
+  /** Files a branch may never change on the base (the tracking files: the board). */
+  protectedPaths: readonly string[] = [],
 ): Promise<MergeOutcome> {
   const merged: string[] = [];
   for (const item of items) {
@@ -38,8 +52,18 @@ export async function mergeBatch(
         },
       };
     const message = `Merge ${item.task}: ${item.title.replace(/\s+/g, " ").trim()}`;
-    const r = await git(root, ["merge", "--no-ff", "--no-edit", "-m", message, item.sha], env);
-    if (r.code !== 0) {
+    const r = await git(root, ["merge", "--no-ff", "--no-commit", item.sha], env);
+    if (r.code === 0) {
+      await keepBaseVersions(root, protectedPaths, env);
+      const c = await git(root, ["commit", "-q", "--no-verify", "-m", message], env);
+      if (c.code !== 0) {
+        await git(root, ["merge", "--abort"], env);
+        return {
+          merged,
+          failed: { task: item.task, reason: c.stderr.trim().split("\n")[0] ?? "commit failed" },
+        };
+      }
+    } else {
       await git(root, ["merge", "--abort"], env);
       const conflicts = await git(root, ["diff", "--name-only", "--diff-filter=U"]);
       const why = `${r.stdout}\n${r.stderr}`.includes("CONFLICT")

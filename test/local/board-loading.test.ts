@@ -100,6 +100,13 @@ describe("the board from the tracking files", () => {
     ]);
   });
 
+  it("refuses a task id that could not be a branch or folder name", async () => {
+    dir = makeRepo({ "TODO.md": "# TODO\n\n- **../../etc** Escape\n- **T1** Fine\n" });
+    const { loaded } = await pass(dir);
+    expect(loaded.board.tasks.map((t) => t.id)).toEqual(["T1"]);
+    expect(loaded.problems[0]?.message).toMatch(/^task id "\.\.\/\.\.\/etc" is not usable/);
+  });
+
   it.each([
     [[], 1],
     [["T1", "T3", "T2"], 4],

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { branchPr, canMerge } from "../../src/local/branch-pr.js";
 import { mergeBatch } from "../../src/local/merge-batch.js";
-import { cleanup, GIT_ENV, gitSync, makeRepo } from "./temp-repo.js";
+import { cleanup, GIT_ENV, gitSync, makeRepo, openRepo } from "./temp-repo.js";
 
 let dir = "";
 afterEach(() => {
@@ -74,6 +74,28 @@ describe("merges into the base branch", () => {
       shared: [],
     });
     expect(merged).toMatchObject({ merged: true });
+  });
+
+  it("never lets a branch change the board: the tracking files keep the base's version", async () => {
+    dir = makeRepo({ "a.txt": "a\n", "TODO.md": "# TODO\n" });
+    await openRepo(dir); // installs the merge drivers
+    const sha = branch("T1", {
+      "a.txt": "A\n",
+      "TODO.md": "# TODO\n\n- **T99** [critical] Planted by an agent\n",
+    });
+    writeFileSync(join(dir, "TODO.md"), "# TODO\n\n_No tasks._\n");
+    gitSync(dir, "commit", "-q", "-am", "board moved on");
+    expect(await canMerge(dir, "main", sha)).toBe(true);
+    const out = await mergeBatch(dir, [{ task: "T1", branch: "T1", sha, title: "x" }], GIT_ENV, [
+      "TODO.md",
+      "REVIEW.md",
+    ]);
+    expect(out).toEqual({ merged: ["T1"] });
+    expect(gitSync(dir, "show", "main:TODO.md")).toBe("# TODO\n\n_No tasks._");
+    expect(gitSync(dir, "show", "main:a.txt")).toBe("A");
+    expect(
+      gitSync(dir, "log", "-1", "--format=%s%n%p", "main").split("\n")[1]!.split(" "),
+    ).toHaveLength(2);
   });
 
   it("refuses a branch that moved after it was tested", async () => {
