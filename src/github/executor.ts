@@ -137,8 +137,15 @@ class Context {
       case "merge":
         return this.merge(e);
       case "escalate": {
+        // The comment first: the label then says the maintainer was told. A comment already
+        // posted for this escalation (the label write was lost) is not posted again.
+        if (!this.toldSinceEscalation(e.task)) {
+          const body = formatEscalation(e.reason, e.choices);
+          const posted = await this.port.createComment(Number(e.task), body);
+          const notices = this.github.escalationNotices.get(e.task) ?? [];
+          this.github.escalationNotices.set(e.task, [...notices, posted.createdAt]);
+        }
         await this.addLabel(e.task, this.config.labels.escalated);
-        await this.port.createComment(Number(e.task), formatEscalation(e.reason, e.choices));
         return "applied";
       }
       case "clear-escalation": {
@@ -208,6 +215,14 @@ class Context {
         return this.committed(outcome);
       }
     }
+  }
+
+  /** True when an escalation comment was posted since the task's memory says it escalated. */
+  private toldSinceEscalation(id: string): boolean {
+    const at = this.task(id)?.memory.escalation?.at;
+    if (!at) return false;
+    const since = Date.parse(at) - 60_000;
+    return (this.github.escalationNotices.get(id) ?? []).some((t) => Date.parse(t) >= since);
   }
 
   /** Writes the repository memory into the dashboard's marker (creating the dashboard). */

@@ -14,6 +14,7 @@ import {
 import { type Config, priorityFromLabels, ROLES } from "../core/config.js";
 import { parseLocations } from "../core/locations.js";
 import { decodeMarker, type MarkerKind } from "../core/markers.js";
+import { ESCALATION_HEADER } from "./format-escalation.js";
 import { STATUS_HEADER } from "./format-status-comment.js";
 import {
   AGENT_WORKFLOW,
@@ -50,6 +51,8 @@ export interface GitHubState {
   mirrorDigest?: string;
   /** Pre-flight results of an earlier pass (kept in the dashboard marker). */
   lastPreflight?: PreflightResult[];
+  /** When the bot posted escalation comments, per task (so a repair does not post twice). */
+  escalationNotices: Map<string, string[]>;
 }
 
 export interface Snapshot {
@@ -129,6 +132,7 @@ export async function loadSnapshot(
     closed: new Set(),
     statusComments: new Map(),
     pullLabels: new Map(),
+    escalationNotices: new Map(),
   };
   const dashboard = dashboardIssue ? readDashboard(dashboardIssue.body) : undefined;
   if (dashboardIssue)
@@ -153,6 +157,12 @@ export async function loadSnapshot(
     if (!memory) continue;
     memories.set(String(c.issue), memory);
     github.statusComments.set(String(c.issue), { id: c.id, body: c.body });
+  }
+
+  for (const c of comments) {
+    if (c.author !== options.botLogin || !c.body.startsWith(ESCALATION_HEADER)) continue;
+    const id = String(c.issue);
+    github.escalationNotices.set(id, [...(github.escalationNotices.get(id) ?? []), c.createdAt]);
   }
 
   // Pull requests: one list of the open ones, matched by branch or by the task agent's result.

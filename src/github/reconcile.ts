@@ -10,6 +10,7 @@ import { type ExecutionReport, executeEffects } from "./executor.js";
 import { formatDashboard } from "./format-dashboard.js";
 import { checkPreflight, type DashboardState, loadSnapshot, type Snapshot } from "./load-board.js";
 import { ConfigCache, loadRepoConfig } from "./load-repo-config.js";
+import { missingEscalations } from "./missing-escalations.js";
 import { type BranchHead, CONFIG_PATH, DASHBOARD_TITLE, type GitHubPort } from "./port.js";
 
 export { ConfigCache, loadRepoConfig };
@@ -110,7 +111,10 @@ export async function reconcileRepo(ctx: ReconcileContext): Promise<ReconcileRep
     thePlan = plan(snapshot.board, config, now);
   }
   const board = structuredClone(snapshot.board);
-  const effects: Effect[] = [...thePlan.effects];
+  const effects: Effect[] = [
+    ...thePlan.effects,
+    ...missingEscalations(snapshot, thePlan.effects, config),
+  ];
 
   // The mirror: rendered from the board the plan leads to, written only when it changed.
   let mirrorDigest = snapshot.github.mirrorDigest;

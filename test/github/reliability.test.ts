@@ -47,6 +47,39 @@ describe("a crash between every pair of writes, then sweeps converge", () => {
   });
 });
 
+describe("a crash anywhere on the way to an escalation", () => {
+  /** One task whose agents never publish a result: it fails, retries, then escalates. */
+  async function silentRun(crashAt?: number) {
+    const s = scenario({ priorities: ["high"] });
+    s.sim.behaviour = () => "silent";
+    if (crashAt !== undefined) s.gh.crashOnWrite(crashAt);
+    for (let i = 0; i < 30 && !s.gh.issue(1).labels.includes("conveyor:escalated"); i++) {
+      await s.pass();
+      s.gh.revive();
+      s.sim.startAll();
+      s.sim.finish();
+      s.tick(3);
+    }
+    await s.pass(); // one more sweep: nothing left to repair
+    return s;
+  }
+  const told = (s: ReturnType<typeof scenario>) =>
+    s.gh.commentsOn(1).filter((c) => c.body.startsWith("### Conveyor needs a maintainer")).length;
+
+  it("the maintainer is told exactly once, wherever the crash falls", async () => {
+    const clean = await silentRun();
+    expect(told(clean)).toBe(1);
+    const failures: string[] = [];
+    for (let n = 1; n <= clean.gh.writeCount; n++) {
+      const s = await silentRun(n);
+      const labelled = s.gh.issue(1).labels.includes("conveyor:escalated");
+      if (!labelled || told(s) !== 1 || duplicateDispatches(s.gh).length > 0)
+        failures.push(`crash before write ${n}: labelled=${labelled} told=${told(s)}`);
+    }
+    expect(failures).toEqual([]);
+  });
+});
+
 describe("5xx and 429 storms", () => {
   it.each([
     [502, "Bad Gateway"],
