@@ -3,6 +3,7 @@ import { interruptSignal } from "../../local/interrupt-signal.js";
 import { openLocalRepo } from "../../local/local-repo.js";
 import { modelDriver } from "../../local/model-driver.js";
 import { runLocal } from "../../local/run-local.js";
+import { formatRows, taskRows } from "../../local/task-rows.js";
 import { TerminalView } from "../../local/terminal-view.js";
 import { type Command, UsageError } from "../io.js";
 
@@ -54,6 +55,10 @@ export const runCommand: Command = {
         signal,
       });
       view.close();
+      if (result.last && result.reason !== "error") {
+        const rows = taskRows(result.last.board, new Date());
+        if (rows.length > 0) io.stdout.write(`\n${formatRows(rows).join("\n")}\n\n`);
+      }
       if (result.reason === "aborted") {
         io.stdout.write(
           "stopped: agents were stopped; `conveyor run` resumes where this left off\n",
