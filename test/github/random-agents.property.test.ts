@@ -16,14 +16,22 @@ function outcome(mode: string, roll: number): Partial<AgentResult> | "silent" {
 }
 
 describe("random agent behaviour over the fake GitHub", () => {
-  it("capacity holds, nothing is dispatched twice, every task ends done or escalated (with a crash anywhere)", async () => {
+  it("capacity holds, nothing is dispatched twice, every task ends done or escalated (with a crash anywhere and a 5xx/429 storm)", async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 1, max: 9 }),
         fc.array(fc.integer({ min: 0, max: 99 }), { minLength: 20, maxLength: 60 }),
         fc.integer({ min: 1, max: 3 }),
         fc.option(fc.integer({ min: 1, max: 120 }), { nil: undefined }),
-        async (tasks, rolls, finishPerPass, crashAt) => {
+        fc.option(
+          fc.record({
+            pass: fc.integer({ min: 0, max: 15 }),
+            calls: fc.integer({ min: 1, max: 30 }),
+            status: fc.constantFrom(500, 502, 503, 429),
+          }),
+          { nil: undefined },
+        ),
+        async (tasks, rolls, finishPerPass, crashAt, storm) => {
           const s = scenario({
             priorities: Array.from({ length: tasks }, (_, i) => PRIORITIES[i % 4]!),
           });
@@ -38,6 +46,8 @@ describe("random agent behaviour over the fake GitHub", () => {
                 s.gh.issue(n).labels.includes("conveyor:escalated"),
             );
           for (let pass = 0; pass < 150 && !settled(); pass++) {
+            if (storm && pass === storm.pass)
+              s.gh.fail({ match: /./, status: storm.status, times: storm.calls });
             await s.pass();
             s.gh.revive(); // the process restarts after a crash
             s.sim.startAll();
