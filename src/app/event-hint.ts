@@ -17,6 +17,8 @@ export interface EventHint {
   comment?: { issue: number; commentId: number; body: string };
   /** A push to the default branch: the config may have changed. */
   defaultBranchPush: boolean;
+  /** `installation.created` / `installation_repositories.added`: repositories to look at now. */
+  installed?: { owner: string; repo: string }[];
 }
 
 const COMMAND_LINE = /^\s*\/conveyor\b/m;
@@ -55,6 +57,17 @@ export function readEventHint(name: string, payload: unknown): EventHint {
     const body = str(comment.body);
     if (issue !== undefined && commentId !== undefined && body !== undefined && hasCommand(body))
       hint.comment = { issue, commentId, body };
+  }
+  if (
+    (name === "installation" && (action === "created" || action === "unsuspend")) ||
+    (name === "installation_repositories" && action === "added")
+  ) {
+    const list = name === "installation" ? p.repositories : p.repositories_added;
+    const installed = (Array.isArray(list) ? list : [])
+      .map((r) => str(record(r).full_name)?.split("/"))
+      .filter((parts): parts is [string, string] => parts?.length === 2)
+      .map(([o, r]) => ({ owner: o, repo: r }));
+    if (installed.length > 0) hint.installed = installed;
   }
   if (name === "push") {
     const branch = str(repository.default_branch) ?? str(repository.master_branch);

@@ -96,15 +96,17 @@ export class LeaseLock {
       return { acquired: false, holder: "another instance" };
     }
     const info = parseLeaseMessage(await store.readCommitMessage(current));
-    if (info && info.expiresAt.getTime() > now().getTime())
+    // Our own unexpired lease is a leftover (a release that failed): this process runs one
+    // pass per repository at a time, so no pass of ours still holds it.
+    if (info && info.holder !== holder && info.expiresAt.getTime() > now().getTime())
       return { acquired: false, holder: info.holder, expiresAt: info.expiresAt };
 
-    // Expired (or unreadable): take it over with a fast-forward, which only one racer wins.
+    // Expired, ours, or unreadable: take it over with a fast-forward, which only one racer wins.
     const takeover = await store.createCommit({ message, tree, parents: [current] });
     if (!(await store.fastForwardRef(takeover)))
       return { acquired: false, holder: "another instance (took over the expired lease)" };
     const lease: Lease = { repo, holder, sha: takeover, expiresAt };
-    if (info) lease.tookOverFrom = info.holder;
+    if (info && info.holder !== holder) lease.tookOverFrom = info.holder;
     return { acquired: true, lease };
   }
 

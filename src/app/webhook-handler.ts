@@ -37,6 +37,15 @@ export async function handleDelivery(
     return "duplicate";
   }
   const hint = readEventHint(delivery.name, delivery.payload);
+  if (hint.installed && hint.installationId !== undefined) {
+    // Newly installed: look at each repository now rather than at the next sweep.
+    for (const r of hint.installed) {
+      const target = { ...r, installationId: hint.installationId };
+      deps.registry.noteEvent(target, deps.now());
+      deps.request(target);
+    }
+    return "requested";
+  }
   if (hint.owner === undefined || hint.repo === undefined) return "no-repository";
   if (hint.sender && hint.sender.login === (await deps.botLogin())) return "echo";
   if (hint.installationId === undefined) {

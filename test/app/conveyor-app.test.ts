@@ -108,6 +108,35 @@ describe("the one handler over the real payloads", () => {
   });
 });
 
+describe("installation events", () => {
+  it.each([
+    ["installation", "created", "Codertocat/Hello-World"],
+    ["installation_repositories", "added", "Codertocat/Space"],
+  ])("%s.%s reconciles the new repositories at once", async (name, action, repo) => {
+    const scope = github(recorded);
+    nockToken(scope);
+    nockLease(scope, repo);
+    await load();
+    await probot.receive({ id: deliveryId(), name, payload: example(name, action) } as never);
+    await conveyor.idle();
+    expect(reconciles).toEqual([`${repo} as ${BOT}`]);
+    expect(scope.pendingMocks()).toEqual([]);
+  });
+
+  it("installation.deleted does nothing", async () => {
+    await load();
+    const id = deliveryId();
+    await probot.receive({
+      id,
+      name: "installation",
+      payload: example("installation", "deleted"),
+    } as never);
+    await conveyor.idle();
+    expect(conveyor.lastOutcome(id)).toBe("no-repository");
+    expect(reconciles).toEqual([]);
+  });
+});
+
 describe("reliability", () => {
   it("a delivery sent three times reconciles once", async () => {
     const scope = github(recorded);

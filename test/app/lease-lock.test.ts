@@ -121,6 +121,14 @@ describe("lease lock on refs/conveyor/lock", () => {
     expect(store.log.filter((l) => l === "tree")).toHaveLength(1);
   });
 
+  it("its own leftover lease (a release that failed) is taken back at once", async () => {
+    const store = new MemoryRefStore();
+    await lock("A", at(0)).acquire(store, "o/r");
+    const r = await lock("A", at(1)).acquire(store, "o/r");
+    expect(r.acquired).toBe(true);
+    if (r.acquired) expect(r.lease.tookOverFrom).toBeUndefined();
+  });
+
   it("does not release a lease someone else took over", async () => {
     const store = new MemoryRefStore();
     const a = lock("A", at(0));
