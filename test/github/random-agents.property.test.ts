@@ -68,3 +68,95 @@ describe("random agent behaviour over the fake GitHub", () => {
     );
   });
 });
+
+const MERGE_FAULTS = [
+  "none",
+  "409",
+  "405-base",
+  "405-conflict",
+  "500-merged",
+  "500",
+  "computing",
+] as const;
+
+describe("random merge races over the fake GitHub", () => {
+  it("each PR merges at most once, pinned; every task ends done or escalated", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 8 }),
+        fc.array(fc.constantFrom(...MERGE_FAULTS), { minLength: 5, maxLength: 40 }),
+        async (tasks, faults) => {
+          const s = scenario({ priorities: Array.from({ length: tasks }, () => "medium") });
+          const gh = s.gh;
+          const openPull = () => [...gh.pulls.values()].find((p) => p.state === "open");
+          // A task agent sent back for a conflict merges the base in: the conflict is gone.
+          s.sim.behaviour = (run) => {
+            for (const p of gh.pulls.values())
+              if (
+                run.inputs.mode === "task" &&
+                p.headRef.startsWith(`conveyor/${run.inputs.issue}-`)
+              )
+                p.conflicts = false;
+            return {};
+          };
+          const inject: Record<(typeof MERGE_FAULTS)[number], () => void> = {
+            none: () => {},
+            "409": () =>
+              gh.fail({
+                match: "mergePull",
+                status: 409,
+                message: "Head branch was modified",
+                run: () => {
+                  const p = openPull();
+                  if (p) gh.pushTo(p.number);
+                },
+              }),
+            "405-base": () =>
+              gh.fail({
+                match: "mergePull",
+                status: 405,
+                message: "Base branch was modified. Review and try the merge again.",
+              }),
+            "405-conflict": () =>
+              gh.fail({
+                match: "mergePull",
+                status: 405,
+                message: "Pull Request is not mergeable",
+                run: () => {
+                  const p = openPull();
+                  if (p) Object.assign(p, { conflicts: true, mergeable: null });
+                },
+              }),
+            "500-merged": () => gh.fail({ match: "mergePull", status: 500, afterApplying: true }),
+            "500": () => gh.fail({ match: "mergePull", status: 500 }),
+            computing: () => gh.advanceBase(["docs/elsewhere.md"]),
+          };
+          const settled = () =>
+            s.issues.every(
+              (n) =>
+                gh.issue(n).state === "closed" || gh.issue(n).labels.includes("conveyor:escalated"),
+            );
+          for (let pass = 0; pass < 150 && !settled(); pass++) {
+            if (pass < 100) inject[faults[pass % faults.length]!]();
+            await s.pass();
+            s.sim.startAll();
+            s.sim.finish();
+            s.tick(2);
+          }
+          expect(settled()).toBe(true);
+          expect(duplicateDispatches(gh)).toEqual([]);
+          const prs = gh.merges.map((m) => m.split("@")[0]);
+          expect(new Set(prs).size).toBe(prs.length);
+          const done = s.issues.filter((n) => gh.issue(n).labels.includes("conveyor:done"));
+          expect(gh.merges).toHaveLength(done.length);
+          // Every merge was pinned to the head the PR had when it merged.
+          for (const m of gh.merges) {
+            const [pr, sha] = m.slice(1).split("@");
+            expect(gh.pull(Number(pr)).headSha.slice(0, 7)).toBe(sha);
+          }
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+});
