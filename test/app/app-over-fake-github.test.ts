@@ -1,0 +1,123 @@
+/**
+ * The whole app path with the real backend: Probot delivery → handler → queue → lease →
+ * label check → `reconcileRepo` (real loader, planner, executor) over the in-memory fake
+ * GitHub. nock answers the app's own requests (token, lease, config, permission).
+ */
+import nock from "nock";
+import type { Probot } from "probot";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type ConveyorApp, createConveyorApp } from "../../src/app/conveyor-app.js";
+import { createGitHubRuntime } from "../../src/app/github-runtime.js";
+import { FakeGitHub } from "../../src/github/fake-github.js";
+import {
+  BOT,
+  example,
+  github,
+  newProbot,
+  nockLease,
+  nockNoConfig,
+  nockToken,
+  openApiProblems,
+  type RecordedRequest,
+} from "./probot-harness.js";
+
+const REPO = "Codertocat/Hello-World";
+let probot: Probot;
+let conveyor: ConveyorApp;
+let recorded: RecordedRequest[];
+let gh: FakeGitHub;
+let n = 0;
+
+beforeEach(async () => {
+  nock.disableNetConnect();
+  probot = newProbot();
+  recorded = [];
+  gh = new FakeGitHub({ owner: "Codertocat", repo: "Hello-World", botLogin: BOT });
+  const runtime = createGitHubRuntime({ portFor: () => gh });
+  conveyor = createConveyorApp({
+    reconcile: runtime.reconcile,
+    commands: runtime.commands,
+    botLogin: BOT,
+    holder: "test",
+    settleMs: 0,
+    sweepMinutes: 0,
+    now: gh.now,
+  });
+  await probot.load(conveyor.app);
+});
+afterEach(() => {
+  expect(openApiProblems(recorded)).toEqual([]);
+  conveyor.stop();
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
+
+function labeled(issue: number, label: string, login: string, type = "User") {
+  const payload = example("issues", "labeled");
+  (payload.issue as { number: number }).number = issue;
+  (payload.label as { name: string }).name = label;
+  payload.sender = { ...payload.sender, login, type };
+  return payload;
+}
+
+const receive = async (payload: unknown) => {
+  await probot.receive({ id: `fake-${++n}`, name: "issues", payload } as never);
+  await conveyor.idle();
+};
+
+describe("the app over the real reconcile", () => {
+  it("a maintainer's conveyor:todo label leads to one dispatch; the app's own echoes start nothing", async () => {
+    const issue = gh.addIssue({ title: "Add a thing", labels: ["conveyor:todo", "priority:high"] });
+    const scope = github(recorded);
+    nockToken(scope);
+    nockLease(scope, REPO, { times: 3 });
+    nockNoConfig(scope, REPO);
+    scope
+      .get(`/repos/${REPO}/collaborators/Codertocat/permission`)
+      .reply(200, { permission: "admin", role_name: "admin" });
+
+    await receive(labeled(issue, "conveyor:todo", "Codertocat"));
+    expect(gh.issues.get(issue)?.labels).toContain("conveyor:in-progress");
+    expect(gh.runs).toHaveLength(1);
+
+    // The app's own label move comes back as a webhook: filtered by sender, no pass.
+    await receive(labeled(issue, "conveyor:in-progress", BOT, "Bot"));
+    expect(conveyor.queue.stats.passes).toBe(1);
+
+    // A burst of unrelated deliveries: passes re-plan from GitHub, nothing is dispatched twice.
+    for (let i = 0; i < 6; i++) {
+      const p = example("issues", "edited");
+      (p.issue as { number: number }).number = issue;
+      await probot.receive({ id: `fake-${++n}`, name: "issues", payload: p } as never);
+    }
+    await conveyor.idle();
+    expect(conveyor.queue.stats.passes).toBeLessThanOrEqual(3);
+    expect(gh.runs).toHaveLength(1);
+    nock.cleanAll();
+  });
+
+  it("a label from a reader is removed before the reconcile can see it: nothing is dispatched", async () => {
+    const issue = gh.addIssue({ title: "Sneaky", labels: ["conveyor:todo"] });
+    const scope = github(recorded);
+    nockToken(scope);
+    nockLease(scope, REPO);
+    nockNoConfig(scope, REPO);
+    scope
+      .get(`/repos/${REPO}/collaborators/mallory/permission`)
+      .reply(200, { permission: "read", role_name: "read" })
+      .delete(`/repos/${REPO}/issues/${issue}/labels/conveyor%3Atodo`)
+      .reply(200, () => {
+        // The removal lands in the fake, where the reconcile reads the board.
+        gh.issues
+          .get(issue)
+          ?.labels.splice(gh.issues.get(issue)?.labels.indexOf("conveyor:todo") ?? 0, 1);
+        return [];
+      })
+      .post(`/repos/${REPO}/issues/${issue}/comments`)
+      .reply(201, { id: 5 });
+    await receive(labeled(issue, "conveyor:todo", "mallory"));
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(gh.runs).toHaveLength(0);
+    expect(gh.issues.get(issue)?.labels).not.toContain("conveyor:in-progress");
+  });
+});
