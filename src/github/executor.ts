@@ -1,4 +1,4 @@
-import type { RepoMemory, Stage, Task } from "../core/board.js";
+import type { Board, RepoMemory, Stage, Task } from "../core/board.js";
 import { type Config, PRIORITIES, type Role } from "../core/config.js";
 import { describeEffect, type Effect } from "../core/effects.js";
 import { recordAbandoned } from "../core/markdown/changelog.js";
@@ -6,7 +6,7 @@ import { decodeMarker, upsertMarker } from "../core/markers.js";
 import { type CommitFilesOutcome, commitFiles } from "./commit-files.js";
 import { formatEscalation } from "./format-escalation.js";
 import { formatStatusComment } from "./format-status-comment.js";
-import type { Snapshot } from "./load-board.js";
+import type { GitHubState, Snapshot } from "./load-board.js";
 import { stageLabels } from "./load-board.js";
 import {
   AGENT_WORKFLOW,
@@ -107,8 +107,8 @@ export async function executeEffects(
 type Outcome = "applied" | "skipped";
 
 class Context {
-  private readonly board;
-  private readonly github;
+  private readonly board: Board;
+  private readonly github: GitHubState;
   private readonly config: Config;
   private readonly stageOf: Map<string, Stage>;
 
