@@ -140,8 +140,7 @@ export async function loadSnapshot(
   if (dashboard?.mirror) github.mirrorDigest = dashboard.mirror;
   if (dashboard?.preflight) github.lastPreflight = dashboard.preflight;
 
-  const since = tracked.map((i) => i.createdAt).sort()[0];
-  const comments = since ? await port.listCommentsSince(since) : [];
+  const comments = await listComments(port, tracked, now);
   const trusted = new Set([options.botLogin, ...(options.resultAuthors ?? [ACTIONS_BOT])]);
 
   // Memory: the bot's one status comment per issue (first one wins). Only a comment that is
@@ -269,6 +268,26 @@ export async function loadSnapshot(
   if (options.configErrors && options.configErrors.length > 0)
     board.configErrors = [...options.configErrors];
   return { board, github };
+}
+
+/** Issues older than this get their comments one issue at a time. */
+const RECENT_MS = 7 * 24 * 3_600_000;
+
+/**
+ * The comments of the tracked issues: one repository-wide list since the oldest recent
+ * issue, plus one list per issue older than a week (so one old task does not make every
+ * pass read the repository's comments of months).
+ */
+async function listComments(port: GitHubPort, tracked: GhIssue[], now: Date): Promise<GhComment[]> {
+  const cutoff = now.getTime() - RECENT_MS;
+  const old = tracked.filter((i) => Date.parse(i.createdAt) < cutoff);
+  const since = tracked
+    .filter((i) => Date.parse(i.createdAt) >= cutoff)
+    .map((i) => i.createdAt)
+    .sort()[0];
+  const out = since ? await port.listCommentsSince(since) : [];
+  for (const issue of old) out.push(...(await port.listIssueComments(issue.number)));
+  return out;
 }
 
 /** Label name → stage, for the stage labels of the config (`escalated` is not a stage). */

@@ -261,3 +261,18 @@ describe("config", () => {
     expect(gh.calls.filter((c) => c.startsWith("GET file")).length).toBe(reads);
   });
 });
+
+describe("comments of old tasks", () => {
+  it("an issue older than a week gets its own comment list; recent ones share one", async () => {
+    const gh = new FakeGitHub({ botLogin: BOT, now: () => new Date("2026-10-01T00:00:00.000Z") });
+    gh.addIssue({ title: "Old", labels: ["conveyor:todo"] });
+    gh.now = () => now;
+    gh.addIssue({ title: "New", labels: ["conveyor:todo"] });
+    await load(gh);
+    expect(gh.calls).toEqual([
+      "GET issues",
+      `GET comments since ${now.toISOString()}`,
+      "GET comments #1",
+    ]);
+  });
+});
