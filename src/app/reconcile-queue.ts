@@ -16,15 +16,17 @@ export interface QueueTimers {
   clearTimeout: (handle: unknown) => void;
 }
 
-export type PassOutcome =
+export type PassOutcome<S = unknown> =
   /** The pass ran (its steps and the reconcile). */
   | { kind: "done" }
   /** Another instance holds the repository; try again after `retryMs`, keep the steps. */
-  | { kind: "busy"; retryMs: number };
+  | { kind: "busy"; retryMs: number }
+  /** The pass could not finish its steps; try again after `retryMs` with `steps` first. */
+  | { kind: "retry"; retryMs: number; steps: S[] };
 
 export interface ReconcileQueueOptions<T, S> {
   /** One pass: run the steps in order, then reconcile `target`. */
-  run: (key: string, target: T, steps: S[]) => Promise<PassOutcome | undefined>;
+  run: (key: string, target: T, steps: S[]) => Promise<PassOutcome<S> | undefined>;
   /** A pass that threw. The steps are not retried (the sweep reconciles again). */
   onError: (key: string, error: unknown) => void;
   /** Deliveries arriving within this delay of the first one share its pass. Default 0. */
@@ -52,6 +54,8 @@ export interface QueueStats {
   failures: number;
   /** Passes that found the repository held by another instance. */
   busy: number;
+  /** Passes that asked to be tried again (a step that failed). */
+  retries: number;
 }
 
 export class ReconcileQueue<T, S = never> {
@@ -61,7 +65,7 @@ export class ReconcileQueue<T, S = never> {
   readonly #settleMs: number;
   readonly #timers: QueueTimers;
   readonly #idleWaiters: (() => void)[] = [];
-  readonly stats: QueueStats = { requests: 0, passes: 0, failures: 0, busy: 0 };
+  readonly stats: QueueStats = { requests: 0, passes: 0, failures: 0, busy: 0, retries: 0 };
 
   constructor(options: ReconcileQueueOptions<T, S>) {
     this.#run = options.run;
@@ -136,6 +140,10 @@ export class ReconcileQueue<T, S = never> {
         this.stats.busy++;
         retryMs = outcome.retryMs;
         slot.steps = [...steps, ...slot.steps];
+      } else if (outcome?.kind === "retry") {
+        this.stats.retries++;
+        retryMs = outcome.retryMs;
+        slot.steps = [...outcome.steps, ...slot.steps];
       }
     } catch (e: unknown) {
       this.stats.failures++;
@@ -147,7 +155,7 @@ export class ReconcileQueue<T, S = never> {
     }
     slot.running = false;
     if (retryMs !== undefined) {
-      // Another instance holds the repository: look again later, once.
+      // Held elsewhere, or a step to finish: look again later, once.
       slot.pending = false;
       this.#schedule(key, slot, retryMs);
     } else if (slot.pending) {

@@ -3,6 +3,8 @@ import { type Config, defaultConfig } from "../core/config.js";
 import { type PermissionLevel, permissionLevel } from "./actor-permission.js";
 import type { CommandService } from "./command-service.js";
 import { type CommandStep, runCommand } from "./comment-command.js";
+import { errorText } from "./error-text.js";
+import { httpStatus } from "./http-status.js";
 import { checkLabel, type LabelCheckStep } from "./label-check.js";
 import type { LeaseLock } from "./lease-lock.js";
 import { octokitLeaseStore } from "./lease-store.js";
@@ -13,7 +15,13 @@ import type { RepoRegistry } from "./repo-registry.js";
 import { type RepoTarget, repoKey } from "./repo-target.js";
 import type { StepContext } from "./step-context.js";
 
-export type PassStep = LabelCheckStep | CommandStep;
+export type PassStep = (LabelCheckStep | CommandStep) & {
+  /** Passes that already tried this step and failed. */
+  failures?: number;
+};
+
+/** A label check that keeps failing is tried this often before the reconcile goes on without it. */
+export const LABEL_CHECK_TRIES = 3;
 
 export interface PassLog {
   info: (line: string) => void;
@@ -46,14 +54,21 @@ export async function runRepoPass(
   deps: PassDeps,
   target: RepoTarget,
   steps: readonly PassStep[],
-): Promise<PassOutcome> {
+): Promise<PassOutcome<PassStep>> {
   const { owner, repo } = target;
   const key = repoKey(target);
   const octokit = await deps.auth(target.installationId);
   const store = octokitLeaseStore(octokit, owner, repo);
   let lease: Awaited<ReturnType<LeaseLock["acquire"]>> | undefined;
   if (!deps.dryRun) {
-    lease = await deps.lock.acquire(store, key);
+    try {
+      lease = await deps.lock.acquire(store, key);
+    } catch (e: unknown) {
+      // Steps carry what a delivery alone can tell (who added a label, a command): keep them.
+      if (steps.length === 0) throw e;
+      deps.log.warn(`${key}: taking the lease failed (${errorText(e)}); trying again later`);
+      return { kind: "retry", retryMs: deps.busyRetryMs, steps: [...steps] };
+    }
     if (!lease.acquired) {
       deps.log.info(
         `${key}: held by ${lease.holder}${lease.expiresAt ? ` until ${lease.expiresAt.toISOString()}` : ""}; retrying in ${deps.busyRetryMs} ms`,
@@ -65,13 +80,25 @@ export async function runRepoPass(
   }
   try {
     const ctx = stepContext(deps, octokit, target);
-    for (const step of steps) {
+    for (const [i, step] of steps.entries()) {
       try {
         if (step.kind === "label") await checkLabel(ctx, step);
         else if (deps.commands) await runCommand(ctx, step, deps.commands);
         else deps.log.warn(`${key}#${step.issue}: comment commands are not wired; ignored`);
       } catch (e: unknown) {
-        deps.log.error(`${key}#${step.issue}: ${step.kind} step failed: ${errorText(e)}`);
+        const failures = (step.failures ?? 0) + 1;
+        deps.log.error(
+          `${key}#${step.issue}: ${step.kind} step failed (${failures}): ${errorText(e)}`,
+        );
+        // An unchecked label must not reach the reconcile, which would schedule from it:
+        // stop here and try again later, up to a bound (a repository is never blocked).
+        if (step.kind === "label" && failures < LABEL_CHECK_TRIES)
+          return {
+            kind: "retry",
+            retryMs: deps.busyRetryMs,
+            steps: [{ ...step, failures }, ...steps.slice(i + 1)],
+          };
+        // A command is not retried: it may have partly applied; its author can say it again.
       }
     }
     await deps.reconcile({
@@ -131,8 +158,7 @@ function stepContext(deps: PassDeps, octokit: ProbotOctokit, target: RepoTarget)
           .then((res) => permissionLevel(res.data))
           .catch((e: unknown) => {
             // 404: not a collaborator at all.
-            if (typeof e === "object" && e !== null && (e as { status?: unknown }).status === 404)
-              return "none" as const;
+            if (httpStatus(e) === 404) return "none" as const;
             throw e;
           });
         permissions.set(login, p);
@@ -140,9 +166,4 @@ function stepContext(deps: PassDeps, octokit: ProbotOctokit, target: RepoTarget)
       return p;
     },
   };
-}
-
-export function errorText(e: unknown): string {
-  if (e instanceof Error) return e.message;
-  return String(e);
 }

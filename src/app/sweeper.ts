@@ -1,4 +1,5 @@
 import type { ProbotOctokit } from "probot";
+import { errorText } from "./error-text.js";
 import type { RepoConfigCache } from "./repo-config-cache.js";
 import type { RepoRegistry } from "./repo-registry.js";
 import { type RepoTarget, repoKey } from "./repo-target.js";
@@ -60,7 +61,7 @@ export async function sweepOnce(deps: SweepDeps): Promise<SweepReport> {
         report.requested.push(key);
       }
     } catch (e: unknown) {
-      const msg = `installation ${inst.id} (${account}): ${e instanceof Error ? e.message : String(e)}`;
+      const msg = `installation ${inst.id} (${account}): ${errorText(e)}`;
       deps.log.error(`sweep: ${msg}`);
       report.errors.push(msg);
     }

@@ -365,6 +365,85 @@ describe("scheduling permission", () => {
     ).toHaveLength(1);
   });
 
+  it("a permission lookup that fails holds the reconcile back and is tried again", async () => {
+    const scope = github(recorded);
+    nockToken(scope);
+    nockLease(scope, REPO, { times: 2 });
+    nockNoConfig(scope, REPO);
+    scope
+      .get(`/repos/${REPO}/collaborators/someone/permission`)
+      .reply(502, { message: "Server Error" })
+      .get(`/repos/${REPO}/collaborators/someone/permission`)
+      .reply(200, { permission: "read", role_name: "read" })
+      .delete(`/repos/${REPO}/issues/1/labels/conveyor%3Atodo`)
+      .reply(200, [])
+      .post(`/repos/${REPO}/issues/1/comments`)
+      .reply(201, { id: 9 });
+    const seen: string[] = [];
+    await load({
+      busyRetryMs: 5,
+      reconcile: async () => {
+        // By the time any reconcile runs, the label is gone.
+        seen.push(
+          recorded.some((r) => r.method === "DELETE" && r.path.includes("/labels/"))
+            ? "removed"
+            : "still there",
+        );
+      },
+    });
+    await probot.receive({
+      id: deliveryId(),
+      name: "issues",
+      payload: labelFrom("someone"),
+    } as never);
+    await conveyor.idle();
+    expect(seen).toEqual(["removed"]);
+    expect(conveyor.queue.stats.retries).toBe(1);
+    expect(scope.pendingMocks()).toEqual([]);
+  });
+
+  it("a label check that keeps failing is given up after three tries: the repository is not blocked", async () => {
+    const scope = github(recorded);
+    nockToken(scope);
+    nockLease(scope, REPO, { times: 3 });
+    nockNoConfig(scope, REPO);
+    scope
+      .get(`/repos/${REPO}/collaborators/someone/permission`)
+      .times(3)
+      .reply(403, { message: "Forbidden" });
+    await load({ busyRetryMs: 5 });
+    await probot.receive({
+      id: deliveryId(),
+      name: "issues",
+      payload: labelFrom("someone"),
+    } as never);
+    await conveyor.idle();
+    expect(conveyor.queue.stats.retries).toBe(2);
+    expect(reconciles).toHaveLength(1);
+    expect(scope.pendingMocks()).toEqual([]);
+  });
+
+  it("a lease that cannot be taken (GitHub 502) keeps the label check for the next try", async () => {
+    const scope = github(recorded);
+    nockToken(scope);
+    scope.post(`/repos/${REPO}/git/trees`).reply(502, { message: "Bad Gateway" });
+    nockLease(scope, REPO);
+    nockNoConfig(scope, REPO);
+    scope
+      .get(`/repos/${REPO}/collaborators/someone/permission`)
+      .reply(200, { permission: "write", role_name: "write" });
+    await load({ busyRetryMs: 5 });
+    await probot.receive({
+      id: deliveryId(),
+      name: "issues",
+      payload: labelFrom("someone"),
+    } as never);
+    await conveyor.idle();
+    expect(conveyor.queue.stats.retries).toBe(1);
+    expect(reconciles).toHaveLength(1);
+    expect(scope.pendingMocks()).toEqual([]);
+  });
+
   it("a non-Conveyor label is nobody's business", async () => {
     const scope = github(recorded);
     nockToken(scope);

@@ -7,11 +7,11 @@ function manualRun() {
     key: string;
     target: number;
     steps: string[];
-    finish: (o?: PassOutcome) => void;
+    finish: (o?: PassOutcome<string>) => void;
     fail: (e: unknown) => void;
   }[] = [];
   const run = (key: string, target: number, steps: string[]) =>
-    new Promise<PassOutcome | undefined>((resolve, reject) => {
+    new Promise<PassOutcome<string> | undefined>((resolve, reject) => {
       calls.push({ key, target, steps, finish: resolve, fail: reject });
     });
   return { calls, run };
@@ -40,7 +40,7 @@ describe("ReconcileQueue", () => {
     calls[0]?.finish();
     await vi.runAllTimersAsync();
     expect(calls).toHaveLength(passes);
-    expect(q.stats).toEqual({ requests: n, passes, failures: 0, busy: 0 });
+    expect(q.stats).toEqual({ requests: n, passes, failures: 0, busy: 0, retries: 0 });
   });
 
   it("requests while a pass runs coalesce into ONE more pass (six labels -> two passes)", async () => {
@@ -113,6 +113,23 @@ describe("ReconcileQueue", () => {
     calls[1]?.finish({ kind: "done" });
     await q.idle();
     expect(q.stats.busy).toBe(1);
+  });
+
+  it("a pass that asks for a retry runs again later with the steps it hands back first", async () => {
+    const { calls, run } = manualRun();
+    const q = new ReconcileQueue<number, string>({ run, onError: () => {} });
+    q.request("o/r", 1, "check a");
+    q.request("o/r", 1, "check b");
+    await vi.advanceTimersByTimeAsync(0);
+    q.request("o/r", 2, "command c");
+    calls[0]?.finish({ kind: "retry", retryMs: 1000, steps: ["check b"] });
+    await vi.advanceTimersByTimeAsync(999);
+    expect(calls).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(calls[1]?.steps).toEqual(["check b", "command c"]);
+    calls[1]?.finish();
+    await q.idle();
+    expect(q.stats.retries).toBe(1);
   });
 
   it("stop() drops scheduled passes and resolves idle()", async () => {
