@@ -46,7 +46,11 @@ export function plan(board: Board, config: Config, now: Date): Plan {
   const repoMemory = cloneJson(board.repoMemory);
   const hourAgo = nowMs - 3_600_000;
   repoMemory.dispatches = repoMemory.dispatches.filter((at) => Date.parse(at) > hourAgo);
-  let slotsUsed = drafts.filter((d) => d.view.run !== undefined).length;
+  // A run being cancelled still holds its runner until it ends (or is force-cancelled).
+  let slotsUsed = drafts.reduce(
+    (n, d) => n + (d.view.run ? 1 : 0) + (d.view.cancelling?.length ?? 0),
+    0,
+  );
   let inFlightUsed = drafts.filter(
     (d) => IN_FLIGHT_STAGES.includes(d.stage) && d.view.escalation === undefined,
   ).length;

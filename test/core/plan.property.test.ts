@@ -127,8 +127,12 @@ function checkPlan(b: Board, effects: Effect[], c: Config) {
   const dispatched = effects.filter((e) => e.type === "dispatch");
   const after = applyEffects(b, effects, T0);
   // Never more agents at once than the shared pool holds.
+  // Runs being cancelled still hold their runner until they end.
   const active = after.tasks.filter((t) => t.memory.run);
-  expect(active.length).toBeLessThanOrEqual(c.capacity.agents);
+  const cancelling = after.tasks
+    .flatMap((t) => t.memory.cancelling ?? [])
+    .filter((x) => after.runs[x.correlationId]?.status !== "completed");
+  expect(active.length + cancelling.length).toBeLessThanOrEqual(c.capacity.agents);
   // Each dispatch is recorded on its task before it is sent, and only once.
   const cids = dispatched.map((e) => e.type === "dispatch" && e.correlationId);
   expect(new Set(cids).size).toBe(cids.length);

@@ -353,6 +353,18 @@ describe("timeouts and runs that never start", () => {
     );
   });
 
+  it("a run being cancelled keeps its slot until it ends", () => {
+    const busy = ["2", "3", "4", "5", "6"].map((id) => running(id, "task"));
+    const b = withRuns(board([running("1", "reviewer"), ...busy]));
+    const at = minutesAfter(T0, 11);
+    const p = plan(b, cfg, at);
+    expect(lines(p.effects)).toEqual(["#1: cancel run r-1/reviewer/0/1 (over its 10 min timeout)"]);
+    expect(p.waiting).toEqual([{ task: "1", reason: "slots full: 6/6" }]);
+    const after = applyEffects(b, p.effects, at);
+    after.runs["1/reviewer/0/1"]!.status = "completed";
+    expect(dispatches(plan(after, cfg, minutesAfter(at, 1)).effects)).toEqual(["1:reviewer"]);
+  });
+
   it("forgets a cancelled run that ended by itself", () => {
     const b = withRuns(board([running("1", "task")]));
     const at = minutesAfter(T0, 16);
