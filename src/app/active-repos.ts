@@ -8,8 +8,13 @@ export function inFlightLabels(): string[] {
 }
 
 /** The issue search query of one account's open issues and PRs carrying a Conveyor label. */
-export function activeReposQuery(account: string, labels: readonly string[]): string {
-  return `is:open user:${account} label:${labels.map((l) => JSON.stringify(l)).join(",")}`;
+export function activeReposQuery(
+  account: string,
+  labels: readonly string[],
+  organization = false,
+): string {
+  const owner = organization ? `org:${account}` : `user:${account}`;
+  return `is:open ${owner} label:${labels.map((l) => JSON.stringify(l)).join(",")}`;
 }
 
 const MAX_SEARCH_PAGES = 3;
@@ -21,7 +26,7 @@ const MAX_SEARCH_PAGES = 3;
  */
 export async function findActiveRepos(
   octokit: ProbotOctokit,
-  account: string,
+  account: { login: string; type?: string },
   labels: readonly string[] = inFlightLabels(),
 ): Promise<string[]> {
   const installed = new Set(
@@ -33,7 +38,7 @@ export async function findActiveRepos(
   let pages = 0;
   const items = await octokit.paginate(
     "GET /search/issues",
-    { q: activeReposQuery(account, labels), per_page: 100 },
+    { q: activeReposQuery(account.login, labels, account.type === "Organization"), per_page: 100 },
     (response, done) => {
       pages++;
       if (pages >= MAX_SEARCH_PAGES) done();

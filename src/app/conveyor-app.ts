@@ -38,7 +38,10 @@ export interface ConveyorAppOptions {
     clearInterval: (handle: unknown) => void;
   };
   dedupeCapacity?: number;
-  findActiveRepos?: (octokit: ProbotOctokit, account: string) => Promise<string[]>;
+  findActiveRepos?: (
+    octokit: ProbotOctokit,
+    account: { login: string; type?: string },
+  ) => Promise<string[]>;
 }
 
 export interface ConveyorApp {

@@ -7,7 +7,10 @@ import { type RepoTarget, repoKey } from "./repo-target.js";
 export interface SweepDeps {
   /** App-authenticated Octokit (no installation id) and installation-authenticated ones. */
   auth: (installationId?: number) => Promise<ProbotOctokit>;
-  findActiveRepos: (octokit: ProbotOctokit, account: string) => Promise<string[]>;
+  findActiveRepos: (
+    octokit: ProbotOctokit,
+    account: { login: string; type?: string },
+  ) => Promise<string[]>;
   registry: RepoRegistry;
   configs: RepoConfigCache;
   request: (target: RepoTarget) => void;
@@ -38,11 +41,14 @@ export async function sweepOnce(deps: SweepDeps): Promise<SweepReport> {
   const installations = await appOctokit.paginate("GET /app/installations", { per_page: 100 });
   for (const inst of installations) {
     report.installations++;
-    const account = inst.account && "login" in inst.account ? inst.account.login : undefined;
-    if (!account) continue;
+    const who = inst.account && "login" in inst.account ? inst.account : undefined;
+    if (!who) continue;
+    const account = who.login;
     try {
       const octokit = await deps.auth(inst.id);
-      const names = new Set(await deps.findActiveRepos(octokit, account));
+      const names = new Set(
+        await deps.findActiveRepos(octokit, { login: account, type: who.type }),
+      );
       const targets = new Map<string, RepoTarget>();
       for (const repo of names)
         targets.set(repoKey({ owner: account, repo }), {

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { activeReposQuery } from "../../src/app/active-repos.js";
 import {
   type Actor,
   decideActor,
@@ -180,5 +181,14 @@ describe("app.yml", () => {
       statuses: "read",
       metadata: "read",
     });
+  });
+});
+
+describe("the sweep's search", () => {
+  it.each([
+    [false, 'is:open user:octo label:"conveyor:todo","merge-queue"'],
+    [true, 'is:open org:octo label:"conveyor:todo","merge-queue"'],
+  ])("organization %s", (org, query) => {
+    expect(activeReposQuery("octo", ["conveyor:todo", "merge-queue"], org)).toBe(query);
   });
 });
