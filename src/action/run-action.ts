@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Octokit } from "@octokit/rest";
+import type { Octokit } from "@octokit/rest";
 import { branchName } from "../agent/branch-name.js";
 import { GitHubHost } from "../agent/github-host.js";
 import type { AgentDriver, RoleOutcome, RunRoleOptions } from "../agent/role-types.js";
@@ -13,6 +13,7 @@ import {
   type Role,
 } from "../core/config.js";
 import { parseLocations } from "../core/locations.js";
+import { makeOctokit as throttledOctokit } from "../github/make-octokit.js";
 import { type OrchestrateOptions, runOrchestrate } from "../github/orchestrate.js";
 import { type GitHubContext, readGitHubContext } from "./github-context.js";
 import { type Inputs, readInputs } from "./inputs.js";
@@ -67,8 +68,7 @@ export async function runAction(deps: ActionDeps): Promise<ActionResult> {
   if (gh instanceof Error) return failed(gh.message);
   const makeOctokit =
     deps.octokit ??
-    ((token: string, baseUrl: string) =>
-      new Octokit({ auth: token, baseUrl, request: { retries: 0 } }));
+    ((token: string, baseUrl: string) => throttledOctokit(token, baseUrl, deps.log));
 
   if (inputs.mode === "orchestrate") {
     const out = await (deps.runOrchestrate ?? runOrchestrate)({
