@@ -14,6 +14,8 @@ import {
   nockToken,
   openApiProblems,
   type RecordedRequest,
+  SECRET,
+  signature,
 } from "./probot-harness.js";
 
 const REPO = "Codertocat/Hello-World";
@@ -230,12 +232,11 @@ describe("reliability", () => {
     nockLease(scope, REPO);
     await load();
     const payload = JSON.stringify(example("issues", "opened"));
-    const { sign } = await import("@octokit/webhooks-methods");
     await probot.webhooks.verifyAndReceive({
       id: deliveryId(),
       name: "issues",
       payload,
-      signature: await sign("test-webhook-secret", payload),
+      signature: signature(SECRET, payload),
     });
     await conveyor.idle();
     expect(reconciles).toHaveLength(1);

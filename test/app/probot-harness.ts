@@ -3,7 +3,7 @@
  * the HTTP edge with the network disabled. Every request nock answers is recorded, so a
  * test can check it against GitHub's OpenAPI description.
  */
-import { generateKeyPairSync } from "node:crypto";
+import { createHmac, generateKeyPairSync } from "node:crypto";
 import { createRequire } from "node:module";
 import type { WebhookDefinition } from "@octokit/webhooks-examples";
 import nock from "nock";
@@ -149,4 +149,9 @@ export function nockNoConfig(scope: nock.Scope, repo: string): nock.Scope {
 export function openApiProblems(requests: readonly RecordedRequest[]): string[] {
   const spec = loadGitHubSpec();
   return requests.flatMap((r) => checkRequest(spec, r.method, r.path, r.body));
+}
+
+/** `X-Hub-Signature-256` of a payload, as GitHub computes it. */
+export function signature(secret: string, payload: string): string {
+  return `sha256=${createHmac("sha256", secret).update(payload).digest("hex")}`;
 }
