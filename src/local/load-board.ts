@@ -112,6 +112,17 @@ export async function loadBoard(
     });
   }
 
+  // Order matters while agents work: runs, then results, then branches. An agent commits,
+  // then publishes its result, then exits; read in this order, a run seen ended has its
+  // result seen, and a result seen has its commit on the branch seen.
+  const runs: Record<string, RunInfo> = {};
+  for (const record of readRunRecords(repo.layout)) {
+    const info = runInfoOf(record);
+    if (info) runs[record.correlationId] = info;
+  }
+
+  const results = readResults(repo.layout.reportsDir);
+
   const shared = [...repo.trackingPaths, repo.changelogPath];
   for (const task of tasks) {
     if (task.stage === "done" || task.stage === "abandoned") continue;
@@ -132,17 +143,11 @@ export async function loadBoard(
     } else if (stored?.forkSha) task.branch = task.id;
   }
 
-  const runs: Record<string, RunInfo> = {};
-  for (const record of readRunRecords(repo.layout)) {
-    const info = runInfoOf(record);
-    if (info) runs[record.correlationId] = info;
-  }
-
   const board: Board = {
     repo: repo.root,
     tasks,
     runs,
-    results: readResults(repo.layout.reportsDir),
+    results,
     preflight: options.preflight,
     repoMemory: state.repoMemory,
   };

@@ -48,6 +48,8 @@ describe("npm run demo (the replayed scenario, end to end)", () => {
     );
     const runs = readRunRecords(repoLayout(dir));
     expect(new Set(runs.map((r) => r.correlationId)).size).toBe(runs.length);
+    // 19 agent runs: no spurious re-test or re-review (a result and its commit read together).
+    expect(runs).toHaveLength(19);
     expect(runs.every((r) => r.status === "exited" && r.exitCode === 0)).toBe(true);
   });
 
