@@ -16,6 +16,12 @@ export interface HandlerDeps {
   log: { debug: (line: string) => void; info: (line: string) => void };
 }
 
+/**
+ * Events whose sender is the app's bot but which are news, not echoes: an agent run the
+ * app dispatched reports its progress (started, completed) with the app as sender.
+ */
+export const NOT_ECHOES: ReadonlySet<string> = new Set(["workflow_run"]);
+
 export type HandlerOutcome =
   | "duplicate"
   | "echo"
@@ -47,7 +53,12 @@ export async function handleDelivery(
     return "requested";
   }
   if (hint.owner === undefined || hint.repo === undefined) return "no-repository";
-  if (hint.sender && hint.sender.login === (await deps.botLogin())) return "echo";
+  if (
+    hint.sender &&
+    !NOT_ECHOES.has(delivery.name) &&
+    hint.sender.login === (await deps.botLogin())
+  )
+    return "echo";
   if (hint.installationId === undefined) {
     deps.log.info(
       `${hint.owner}/${hint.repo}: ${delivery.name} delivery ${delivery.id} has no installation; skipped`,

@@ -97,6 +97,21 @@ describe("the one handler over the real payloads", () => {
     expect(reconciles).toEqual([]);
   });
 
+  it("an agent run the app dispatched is news, not an echo: its workflow_run is reconciled", async () => {
+    const scope = github(recorded);
+    nockToken(scope);
+    nockLease(scope, REPO);
+    await load();
+    const payload = example("workflow_run", "completed");
+    payload.sender = { login: BOT, type: "Bot" };
+    const id = deliveryId();
+    await probot.receive({ id, name: "workflow_run", payload } as never);
+    await conveyor.idle();
+    expect(conveyor.lastOutcome(id)).toBe("requested");
+    expect(reconciles).toHaveLength(1);
+    expect(scope.pendingMocks()).toEqual([]);
+  });
+
   it("learns its bot login from GET /app when not configured", async () => {
     const scope = github(recorded);
     scope.get("/app").reply(200, { id: 123, slug: "conveyor-test", name: "Conveyor" });
