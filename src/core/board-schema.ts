@@ -28,6 +28,7 @@ const memorySchema = z.object({
     })
     .prefault({}),
   runs: z.number().int().min(0).default(0),
+  runsAtRetry: z.number().int().min(0).optional(),
   run: z
     .object({
       role: z.enum(ROLES),

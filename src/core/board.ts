@@ -127,8 +127,10 @@ export interface BoundVerdict {
 export interface TaskMemory {
   /** Failures so far in the current stage's cycle, per role, plus merge conflicts. */
   attempts: { task: number; reviewer: number; tester: number; merge: number };
-  /** Agent runs dispatched for this task in total (loop guard). */
+  /** Agent runs dispatched for this task in total; never decreases (it numbers the runs). */
   runs: number;
+  /** `runs` when a maintainer last retried the task: the loop guard counts runs since then. */
+  runsAtRetry?: number;
   run?: ActiveRun;
   /** Runs being cancelled (timeouts, tasks finished under them). */
   cancelling?: Cancelling[];

@@ -2,7 +2,7 @@ import { type Board, emptyMemory, type Task } from "./board.js";
 import { type Config, PRIORITIES, type Priority } from "./config.js";
 import type { Effect } from "./effects.js";
 import { cloneJson } from "./json.js";
-import { plan, ref } from "./plan.js";
+import { plan, ref, runsSinceRetry } from "./plan.js";
 
 /**
  * Maintainer commands (`/conveyor …` in a comment, or `conveyor retry|abandon …` locally):
@@ -126,8 +126,9 @@ export function planCommand(
       memory.attempts = reset;
       memory.escalation = undefined;
       memory.verdicts = task.stage === "merge-queue" ? memory.verdicts : {};
-      // Runs count toward the loop guard; a maintainer's retry grants a fresh allowance.
-      memory.runs = 0;
+      // A maintainer's retry grants a fresh allowance of runs; the counter itself keeps
+      // counting, so correlation ids never repeat.
+      memory.runsAtRetry = memory.runs;
       const effects: Effect[] = [{ type: "save-memory", task: task.id, memory }];
       if (task.memory.escalation) effects.push({ type: "clear-escalation", task: task.id });
       return { effects, reply: `Retrying ${ref(task.id)} from ${task.stage}.`, accepted: true };
@@ -256,7 +257,7 @@ export function statusReply(board: Board, task: Task, config: Config, now: Date)
     );
   const a = m.attempts;
   lines.push(
-    `- failures so far: task ${a.task}, reviewer ${a.reviewer}, tester ${a.tester}, merge ${a.merge}; agent runs ${m.runs}/${config.guards.maxRunsPerTask}`,
+    `- failures so far: task ${a.task}, reviewer ${a.reviewer}, tester ${a.tester}, merge ${a.merge}; agent runs ${runsSinceRetry(m)}/${config.guards.maxRunsPerTask}`,
   );
   lines.push(`- tokens ${m.tokens.toLocaleString("en-US")}, cost $${m.costUsd.toFixed(2)}`);
   if (m.lastFailure) lines.push(`- last failure: ${m.lastFailure}`);

@@ -60,8 +60,8 @@ export function plan(board: Board, config: Config, now: Date): Plan {
   for (const d of drafts.filter((x) => x.need !== undefined).sort(byDispatchOrder)) {
     const need = d.need!;
     const guard =
-      d.view.runs >= config.guards.maxRunsPerTask
-        ? `loop guard: ${d.view.runs} agent runs reached the cap of ${config.guards.maxRunsPerTask}`
+      runsSinceRetry(d.view) >= config.guards.maxRunsPerTask
+        ? `loop guard: ${runsSinceRetry(d.view)} agent runs reached the cap of ${config.guards.maxRunsPerTask}`
         : d.view.costUsd >= config.agent.taskBudgetUsd
           ? `cost budget spent: $${d.view.costUsd.toFixed(2)} of $${config.agent.taskBudgetUsd.toFixed(2)}`
           : undefined;
@@ -705,6 +705,9 @@ function byQueueOrder(a: Draft, b: Draft): number {
     byPriorityThenAge(a, b)
   );
 }
+
+/** Agent runs that count toward the loop guard: those since the last maintainer retry. */
+export const runsSinceRetry = (m: TaskMemory): number => m.runs - (m.runsAtRetry ?? 0);
 
 /** A PR's changed files less the shared append-only ones (the changelog). */
 function ownFiles(files: readonly string[], config: Config): string[] {

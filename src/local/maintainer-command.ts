@@ -31,30 +31,8 @@ export async function applyMaintainerCommand(
   if (loaded instanceof Error) return { accepted: false, reply: loaded.message };
   const outcome = planCommand(loaded.board, taskId, command, repo.config, now);
   if (!outcome.accepted) return { accepted: false, reply: outcome.reply };
-  // A retry starts the task's run counter again: earlier runs' records and results move to
-  // an archive, so the new correlation ids are fresh.
-  // (The memory forgets them too: the core resets the run counter, so ids repeat.)
-  if (command.kind === "retry") {
-    archiveRuns(repo, taskId, now);
-    for (const e of outcome.effects) if (e.type === "save-memory") e.memory.handled = [];
-  }
   const supervisor = new Supervisor({ layout: repo.layout, launcher: defaultLauncher(), env: {} });
   const pass = await executeEffects(loaded, outcome.effects, { repo, supervisor, emit, now });
   if (pass.stopped) return { accepted: false, reply: pass.stopped };
   return { accepted: true, reply: outcome.reply };
-}
-
-function archiveRuns(repo: LocalRepo, taskId: string, now: Date): void {
-  const archive = join(repo.layout.dir, "archive", `${cidFileName(taskId)}-${now.getTime()}`);
-  const prefix = `${cidFileName(taskId)}-`;
-  const move = (from: string, to: string) => {
-    mkdirSync(join(to, ".."), { recursive: true });
-    renameSync(from, to);
-  };
-  if (existsSync(repo.layout.runsDir))
-    for (const name of readdirSync(repo.layout.runsDir))
-      if (name.startsWith(prefix))
-        move(join(repo.layout.runsDir, name), join(archive, "runs", name));
-  const reports = taskReportsDir(repo.layout, taskId);
-  if (existsSync(reports)) move(reports, join(archive, "reports"));
 }

@@ -61,8 +61,10 @@ describe("planCommand: the escalation choices", () => {
     expect(lines(out.effects)).toEqual(["#7: clear escalation"]);
     const after = applyEffects(b, out.effects, T0);
     expect(after.tasks[0]!.memory.attempts.tester).toBe(0);
+    // The run counter goes on (fresh correlation ids); the loop guard counts from the retry.
+    expect(after.tasks[0]!.memory).toMatchObject({ runs: 4, runsAtRetry: 4 });
     expect(lines(plan(after, cfg, T0).effects)).toContain(
-      "#7: dispatch tester attempt 0 [7/tester/0/1] model claude-sonnet-5-5",
+      "#7: dispatch tester attempt 0 [7/tester/0/5] model claude-sonnet-5-5",
     );
   });
 

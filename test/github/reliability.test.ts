@@ -283,7 +283,7 @@ describe("the loader trusts only the bot's markers", () => {
     );
     const r = await s.pass();
     expect(r?.board.results).toEqual({});
-    expect(r?.board.tasks[0]!.memory.runs).toBe(1);
+    expect(r!.board.tasks[0]!.memory.runs).toBe(1);
     expect(s.gh.issue(1).labels).toContain("conveyor:in-progress");
   });
 

@@ -95,7 +95,8 @@ export function formatPlan(p: Plan, repo: string, now: Date): string {
   if (p.effects.length === 0) out.push("Effects: none");
   else {
     out.push(`Effects (${p.effects.length}, applied in this order):`);
-    p.effects.forEach((e, i) => out.push(`  ${String(i + 1).padStart(2)}. ${describeEffect(e)}`));
+    for (const [i, e] of p.effects.entries())
+      out.push(`  ${String(i + 1).padStart(2)}. ${describeEffect(e)}`);
   }
   out.push("");
   if (p.waiting.length === 0) out.push("Waiting: nothing");

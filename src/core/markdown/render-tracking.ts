@@ -84,7 +84,8 @@ export function renderTaskItem(task: Task): string[] {
   const meta: string[] = [];
   const branch = oneLine(task.branch ?? task.pr?.branch ?? "");
   if (branch) meta.push(`Branch: ${codeSpan(branch)}`);
-  if (task.pr) meta.push(`PR: #${task.pr.number}`);
+  // Local mode has branches but no PR numbers (0).
+  if (task.pr && task.pr.number > 0) meta.push(`PR: #${task.pr.number}`);
   const attempts = attemptsText(task);
   if (attempts) meta.push(`Attempts: ${attempts}`);
   if (meta.length > 0) lines.push(`  - ${meta.join(" · ")}`);
@@ -92,8 +93,15 @@ export function renderTaskItem(task: Task): string[] {
   if (task.memory.escalation) {
     lines.push(`  - Escalated: ${oneLine(task.memory.escalation.reason) || "(no reason given)"}`);
   }
-  const feedback = (task.memory.feedback ?? "").split(/\r\n?|\n/).find((l) => l.trim() !== "");
-  if (feedback) lines.push(`  - Feedback: ${truncate(feedback.trim(), FEEDBACK_MAX)}`);
+  // The feedback on one line ("…Review: <the review>"), however many lines it has.
+  const feedback = oneLine(
+    (task.memory.feedback ?? "")
+      .split(/\r\n?|\n/)
+      .map((l) => l.trim())
+      .filter((l) => l !== "")
+      .join(" "),
+  );
+  if (feedback) lines.push(`  - Feedback: ${truncate(feedback, FEEDBACK_MAX)}`);
 
   const body = (task.body ?? "").replace(/\r\n?/g, "\n");
   if (body.trim() !== "") {

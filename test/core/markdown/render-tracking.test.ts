@@ -51,7 +51,7 @@ describe("renderTrackingFiles", () => {
     `);
   });
 
-  it("renders REVIEW.md with the PR and the first line of the feedback", () => {
+  it("renders REVIEW.md with the PR and the feedback on one line", () => {
     expect(files["REVIEW.md"]).toMatchInlineSnapshot(`
       "# Review
 
@@ -62,7 +62,7 @@ describe("renderTrackingFiles", () => {
 
       - **12** [medium] Retry merges on 405
         - Branch: \`conveyor/12-retry-merges\` · PR: #40
-        - Feedback: The approach is wrong: re-read the PR instead of retrying.
+        - Feedback: The approach is wrong: re-read the PR instead of retrying. Second line.
       "
     `);
   });
