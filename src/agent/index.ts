@@ -1,6 +1,6 @@
 export { type LoopOptions, type LoopResult, runAgentLoop } from "./agent-loop.js";
 export { branchName } from "./branch-name.js";
-export { addUnreleasedEntry, hasNewUnreleasedEntry, unreleasedSection } from "./changelog-entry.js";
+export { hasNewUnreleasedEntry, unreleasedSection } from "./changelog-entry.js";
 export { commentableLines, partitionComments } from "./commentable-lines.js";
 export { GitHubHost, type GitHubHostOptions } from "./github-host.js";
 export type {

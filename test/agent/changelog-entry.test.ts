@@ -1,29 +1,30 @@
 import { describe, expect, it } from "vitest";
-import { addUnreleasedEntry, hasNewUnreleasedEntry } from "../../src/agent/changelog-entry.js";
+import { hasNewUnreleasedEntry } from "../../src/agent/changelog-entry.js";
+import { addUnreleasedEntry, changeTypeFor } from "../../src/core/markdown/changelog.js";
 
-describe("addUnreleasedEntry", () => {
+describe("the entry the task role writes when the agent did not", () => {
   it.each([
-    ["no file", undefined],
+    ["no file", ""],
     ["no Unreleased section", "# Changelog\n\n## [1.0.0] - 2026-01-01\n\n- old\n"],
     ["empty Unreleased", "# Changelog\n\n## [Unreleased]\n\n## [1.0.0]\n"],
     [
-      "existing Changed list",
+      "existing lists",
       "# Changelog\n\n## [Unreleased]\n\n### Changed\n\n- earlier\n\n### Fixed\n\n- bug\n",
     ],
-    ["only a Fixed list", "# Changelog\n\n## Unreleased\n\n### Fixed\n\n- bug\n"],
-  ])("%s", (_name, text) => {
-    const out = addUnreleasedEntry(text, "Fix add (#7)");
+  ])("is seen as new: %s", (_name, text) => {
+    const out = addUnreleasedEntry(text, { type: changeTypeFor("Fix add"), text: "Fix add (#7)" });
     expect(out).toContain("- Fix add (#7)\n");
     expect(hasNewUnreleasedEntry(text, out)).toBe(true);
-    expect(out).toMatchSnapshot();
   });
 
-  it("keeps everything else byte for byte", () => {
-    const text =
-      "# Changelog\n\n## [Unreleased]\n\n### Changed\n\n- earlier\n\n## [1.0.0] - 2026-01-01\n\n- old\n";
-    expect(addUnreleasedEntry(text, "new")).toBe(
-      "# Changelog\n\n## [Unreleased]\n\n### Changed\n\n- earlier\n- new\n\n## [1.0.0] - 2026-01-01\n\n- old\n",
-    );
+  it.each([
+    ["Fix add on negatives", "Fixed"],
+    ["Add slugify(text)", "Added"],
+    ["Remove the legacy flag", "Removed"],
+    ["Deprecate v1 endpoints", "Deprecated"],
+    ["Speed up search", "Changed"],
+  ] as const)("files %j under %s", (title, type) => {
+    expect(changeTypeFor(title)).toBe(type);
   });
 });
 

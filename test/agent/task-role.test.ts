@@ -80,7 +80,7 @@ describe("task role end to end", () => {
 
       ## [Unreleased]
 
-      ### Changed
+      ### Fixed
 
       - Fix add (#7)
 

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { addUnreleasedEntry, hasNewUnreleasedEntry } from "../changelog-entry.js";
+import { addUnreleasedEntry, changeTypeFor } from "../../core/markdown/changelog.js";
+import { hasNewUnreleasedEntry } from "../changelog-entry.js";
 import type { DriveResult } from "../drive-agent.js";
 import { git } from "../git.js";
 import { formatDuration } from "../result-comment.js";
@@ -93,7 +94,10 @@ async function ensureChangelog(s: RoleSession, baseRef: string): Promise<void> {
   if (hasNewUnreleasedEntry(before, now)) return;
   const title = stripUntrusted(s.o.task.title).replace(/\s+/g, " ").trim();
   const ref = /^\d+$/.test(s.o.task.id) ? ` (#${s.o.task.id})` : ` (${s.o.task.id})`;
-  writeFileSync(path, addUnreleasedEntry(now, `${title}${ref}`));
+  writeFileSync(
+    path,
+    addUnreleasedEntry(now ?? "", { type: changeTypeFor(title), text: `${title}${ref}` }),
+  );
   s.log("added the CHANGELOG entry the agent did not write");
 }
 

@@ -258,3 +258,14 @@ export function recordAbandoned(text: string, task: AbandonedTask): string {
   const entry = `${prefix} ${title}${reason ? ` — ${reason}` : ""}`;
   return addUnreleasedEntry(text, { type: "Removed", text: entry });
 }
+
+/** The Keep a Changelog type a task title reads as: "Fix …" is Fixed, "Add …" is Added, … */
+export function changeTypeFor(title: string): ChangeType {
+  const first = title.trim().split(/\s+/)[0]?.toLowerCase() ?? "";
+  if (/^(fix|fixes|fixed|repair|correct)/.test(first)) return "Fixed";
+  if (/^(add|adds|added|support|introduce|create|new|implement)/.test(first)) return "Added";
+  if (/^(remove|removes|delete|drop)/.test(first)) return "Removed";
+  if (/^deprecate/.test(first)) return "Deprecated";
+  if (/^security/.test(first)) return "Security";
+  return "Changed";
+}

@@ -4,6 +4,7 @@ export {
   CHANGE_TYPES,
   type ChangelogEntry,
   type ChangeType,
+  changeTypeFor,
   hasUnreleasedEntryFor,
   recordAbandoned,
   renderChangelogSkeleton,
