@@ -45,6 +45,8 @@ describe("the OpenAPI checker", () => {
     ["PUT", `${R}/pulls/4/merge`, { sha: "abc", merge_method: "fast" }, ["is not one of"]],
     ["PUT", `${R}/pulls/four/merge`, { sha: "abc" }, ["is not an integer"]],
     ["POST", `${R}/issues/4/labelz`, { labels: ["x"] }, ["no such route"]],
+    ["GET", `${R}/no-such-thing`, undefined, ["no such route"]],
+    ["GET", `${R}/contents/docs/a/b.md`, undefined, []],
     ["GET", `${R}/issues?state=opened`, undefined, ["is not one of"]],
     ["GET", `${R}/issues?colour=red`, undefined, ["unknown query parameter"]],
     [

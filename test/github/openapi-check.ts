@@ -27,6 +27,8 @@ interface Operation {
   bodyRequired: boolean;
 }
 
+const SLASHY_PARAMS = new Set(["path", "ref", "branch", "tag"]);
+
 export interface GitHubSpec {
   operations: Operation[];
   root: Schema;
@@ -53,8 +55,9 @@ export function loadGitHubSpec(): GitHubSpec {
           const m = /^\{(.+)\}$/.exec(seg);
           if (!m) return escapeRegex(seg);
           params.push(m[1]!);
-          // The last parameter may hold slashes (a file path, a ref).
-          return i === segments.length - 1 ? "(.+)" : "([^/]+)";
+          // Only a last parameter that is a file path or a ref may hold slashes; any other
+          // (e.g. {repo}) must not swallow the rest of a path that no route has.
+          return i === segments.length - 1 && SLASHY_PARAMS.has(m[1]!) ? "(.+)" : "([^/]+)";
         })
         .join("/");
       const parameters = [
