@@ -1,4 +1,5 @@
-// Bundles the Action (dist/index.js) and the CLI (dist/cli.js) with esbuild: ESM for Node 20,
+// Bundles the Action (dist/index.js), the CLI (dist/cli.js) and the GitHub App server
+// (dist/app.js, `npm start`) with esbuild: ESM for Node 20,
 // CommonJS dependencies loaded through a createRequire banner. Deterministic (same sources,
 // same bytes) and without source maps, so CI can rebuild and compare with `git diff`.
 
@@ -14,6 +15,7 @@ const banner =
 const entries = [
   { in: "src/action/main.ts", out: "dist/index.js" },
   { in: "src/cli/main.ts", out: "dist/cli.js" },
+  { in: "src/app/server.ts", out: "dist/app.js" },
 ];
 
 for (const entry of entries) {
