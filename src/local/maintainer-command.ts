@@ -1,12 +1,9 @@
-import { existsSync, mkdirSync, readdirSync, renameSync } from "node:fs";
-import { join } from "node:path";
 import { type ConveyorCommand, planCommand } from "../core/commands.js";
 import { defaultLauncher } from "./agent-launcher.js";
 import { executeEffects } from "./execute-effects.js";
 import { loadBoard } from "./load-board.js";
 import type { EventSink } from "./local-events.js";
 import type { LocalRepo } from "./local-repo.js";
-import { cidFileName, taskReportsDir } from "./repo-layout.js";
 import { Supervisor } from "./supervisor.js";
 
 export interface CommandResult {
