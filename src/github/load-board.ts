@@ -246,12 +246,20 @@ export async function loadSnapshot(
     if (pull) {
       task.branch = pull.headRef;
       github.pullLabels.set(pull.number, [...pull.labels]);
-      task.pr = await pullRequestOf(port, pull, stage, memory, baseHead ?? baseBranch, facts);
       if (
         pull.labels.includes(config.labels.mergeQueue) &&
         (stage === "review" || stage === "testing")
       )
         task.stage = "merge-queue"; // a maintainer queued the PR by hand
+      // What the merge needs (mergeable, files, base drift) for a queued task, and for one
+      // whose passing test result this pass folds in: the plan then queues and merges it in
+      // the same pass instead of waiting for the next one.
+      const tested = memory.verdicts.test;
+      const testedBase =
+        stage === "merge-queue" || (task.stage === "merge-queue" && tested?.value === "pass")
+          ? (tested?.baseSha ?? "")
+          : passingTestOf(memory, results, pull)?.baseSha;
+      task.pr = await pullRequestOf(port, pull, testedBase, baseHead ?? baseBranch, facts);
     }
     tasks.push(task);
   }
@@ -440,11 +448,35 @@ function earliestRunTime(
   return new Date(base - 5 * 60_000).toISOString();
 }
 
+/**
+ * The passing test result the plan folds in this pass for a task in testing (its tester's
+ * run published it, not yet handled, judged the PR's current head): the task goes to the
+ * merge queue now. Undefined otherwise.
+ */
+function passingTestOf(
+  memory: TaskMemory,
+  results: Record<string, AgentResult>,
+  pull: GhPull,
+): { baseSha: string } | undefined {
+  const run = memory.run;
+  if (run?.role !== "tester" || memory.escalation) return undefined;
+  if (memory.handled.includes(run.correlationId)) return undefined;
+  const result = results[run.correlationId];
+  if (result?.role !== "tester" || result.outcome !== "ok" || result.passed !== true)
+    return undefined;
+  if ((result.headSha ?? pull.headSha) !== pull.headSha) return undefined;
+  return { baseSha: result.baseSha ?? "" };
+}
+
+/**
+ * The task's PR from the list data. With `testedBase` (the task is or is about to be in the
+ * merge queue; "" when the test verdict names no base) it also reads what the merge needs:
+ * `mergeable`, the changed files, and what the base changed since the tests ran.
+ */
 async function pullRequestOf(
   port: GitHubPort,
   pull: GhPull,
-  stage: Stage,
-  memory: TaskMemory,
+  testedBase: string | undefined,
   base: string,
   facts: Map<string, unknown>,
 ): Promise<PullRequest> {
@@ -457,7 +489,7 @@ async function pullRequestOf(
     mergeable: pull.mergeable,
   };
   if (pull.state === "closed" && !pull.merged) pr.closed = true;
-  if (stage !== "merge-queue" || pull.state !== "open") return pr;
+  if (testedBase === undefined || pull.state !== "open") return pr;
   // Merge-queue tasks: whether it can merge, what it changes, what the base changed since.
   const fresh = await port.getPull(pull.number);
   pr.mergeable = fresh.mergeable;
@@ -466,7 +498,7 @@ async function pullRequestOf(
   pr.changedFiles = await memo(facts, `files ${pull.number}@${pr.headSha}`, () =>
     port.listPullFiles(pull.number),
   );
-  const baseSha = memory.verdicts.test?.baseSha;
+  const baseSha = testedBase;
   if (baseSha) {
     // Memoized by both ends; `base` is a commit sha when known, so the memo holds across
     // passes until the base branch moves.

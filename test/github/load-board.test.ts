@@ -134,6 +134,59 @@ describe("loadSnapshot", () => {
     });
   });
 
+  it("a testing task whose passing result this pass folds in gets what the merge needs", async () => {
+    const gh = new FakeGitHub({ botLogin: BOT, now: () => now });
+    gh.addIssue({ title: "A", labels: ["conveyor:testing"] });
+    const pr = gh.openPull({ branch: "conveyor/1-a", files: ["src/a.ts"] });
+    const testedBase = gh.refs.get("heads/main")!;
+    const cid = "1/tester/0/3";
+    const run = { role: "tester", attempt: 0, correlationId: cid, dispatchedAt: now.toISOString() };
+    gh.addComment(1, `${STATUS_HEADER}\n\n${encodeMarker("state", { runs: 3, run })}`, BOT);
+    await gh.dispatchWorkflow("conveyor-agent.yml", "main", {
+      mode: "test",
+      "correlation-id": cid,
+    });
+    gh.advanceBase(["docs/x.md"]);
+    const result = { correlationId: cid, role: "tester", outcome: "ok", summary: "green" } as const;
+    const headSha = gh.pull(pr).headSha;
+    gh.publishResult(1, { ...result, passed: true, headSha, baseSha: testedBase });
+    const { board } = await load(gh);
+    expect(board.tasks[0]!.pr).toMatchObject({
+      changedFiles: ["src/a.ts"],
+      mergeable: null,
+      baseDrift: ["docs/x.md"],
+    });
+    expect(gh.calls).toContain(`GET pull #${pr}`);
+  });
+
+  it.each([
+    ["a failing test", { passed: false }],
+    ["a test of another head", { passed: true, headSha: "f".repeat(40) }],
+  ])("%s: the testing task's PR is not read one by one", async (_, extra) => {
+    const gh = new FakeGitHub({ botLogin: BOT, now: () => now });
+    gh.addIssue({ title: "A", labels: ["conveyor:testing"] });
+    const pr = gh.openPull({ branch: "conveyor/1-a", files: ["src/a.ts"] });
+    const cid = "1/tester/0/3";
+    const run = { role: "tester", attempt: 0, correlationId: cid, dispatchedAt: now.toISOString() };
+    gh.addComment(1, `${STATUS_HEADER}\n\n${encodeMarker("state", { runs: 3, run })}`, BOT);
+    await gh.dispatchWorkflow("conveyor-agent.yml", "main", {
+      mode: "test",
+      "correlation-id": cid,
+    });
+    gh.publishResult(1, {
+      correlationId: cid,
+      role: "tester",
+      outcome: "ok",
+      summary: "x",
+      headSha: gh.pull(pr).headSha,
+      ...extra,
+    });
+    const { board } = await load(gh);
+    expect(board.results[cid]).toBeDefined();
+    expect(board.tasks[0]!.pr).toMatchObject({ changedFiles: [], mergeable: null });
+    expect(gh.calls.filter((c) => c.startsWith("GET pull #"))).toEqual([]);
+  });
+
   it("a maintainer's merge-queue label on the PR of a task in review queues it", async () => {
     const gh = new FakeGitHub({ botLogin: BOT, now: () => now });
     gh.addIssue({ title: "A", labels: ["conveyor:review"] });

@@ -130,19 +130,92 @@ describe("5xx and 429 storms", () => {
 });
 
 describe("merge races", () => {
-  /** Runs until the single task sits in the merge queue with a passing test. */
+  /**
+   * Runs until the single task sits in the merge queue with a passing test. (A pass that
+   * folds in a passing test merges at once when the PR is known mergeable: GitHub is made to
+   * answer "still computing" for that pass, so the task waits in the queue.)
+   */
   async function queued() {
     const s = scenario({ priorities: ["high"] });
     for (let i = 0; i < 4; i++) {
+      if (i === 3) for (const p of s.gh.pulls.values()) p.mergeable = null;
       await s.pass();
       s.sim.startAll();
       s.sim.finish();
       s.tick();
     }
     expect(s.gh.issue(1).labels).toContain("merge-queue");
+    expect(s.gh.merges).toEqual([]);
     const pr = [...s.gh.pulls.values()][0]!.number;
     return { s, pr };
   }
+
+  /** Runs until the tester of the single task has published its result (not yet folded). */
+  async function tested() {
+    const s = scenario({ priorities: ["high"] });
+    for (let i = 0; i < 3; i++) {
+      await s.pass();
+      s.sim.startAll();
+      s.sim.finish();
+      s.tick();
+    }
+    expect(s.gh.issue(1).labels).toContain("conveyor:testing");
+    const pr = [...s.gh.pulls.values()][0]!.number;
+    return { s, pr };
+  }
+
+  it("a passing test on a mergeable PR is queued and merged in the same pass", async () => {
+    const { s, pr } = await tested();
+    const before = s.gh.calls.length;
+    const r = await s.pass();
+    expect(r?.failed).toBeUndefined();
+    expect(s.gh.merges).toEqual([`#${pr}@${s.gh.pull(pr).headSha.slice(0, 7)}`]);
+    expect(s.gh.issue(1).state).toBe("closed");
+    expect(s.gh.issue(1).labels).toContain("conveyor:done");
+    const calls = s.gh.calls.slice(before);
+    // Read before the merge: mergeable, then the files (for batching).
+    expect(calls.indexOf(`GET pull #${pr}`)).toBeLessThan(
+      calls.findIndex((c) => c.includes(":merge@")),
+    );
+    expect(calls.some((c) => c.includes(`#${pr}:+merge-queue`))).toBe(false);
+  });
+
+  it("a passing test whose PR head moved since: no merge read, back to testing", async () => {
+    const { s, pr } = await tested();
+    s.gh.pushTo(pr);
+    const before = s.gh.calls.length;
+    await s.pass();
+    const calls = s.gh.calls.slice(before);
+    expect(calls).not.toContain(`GET pull #${pr}`);
+    expect(calls.some((c) => c.includes(":merge@"))).toBe(false);
+    expect(s.gh.issue(1).labels).toContain("conveyor:testing");
+    expect(s.gh.runs.at(-1)!.inputs.mode).toBe("test");
+    expect(await s.runUntilDone()).toBe(true);
+    expect(s.gh.merges).toEqual([`#${pr}@${s.gh.pull(pr).headSha.slice(0, 7)}`]);
+  });
+
+  it("a passing test on a PR that conflicts: straight back to a task agent", async () => {
+    const { s, pr } = await tested();
+    Object.assign(s.gh.pull(pr), { conflicts: true, mergeable: false });
+    await s.pass();
+    expect(s.gh.calls.some((c) => c.includes(":merge@"))).toBe(false);
+    expect(s.gh.issue(1).labels).toContain("conveyor:in-progress");
+    expect(s.gh.runs.at(-1)!.inputs.feedback).toContain("conflicts with the base branch");
+  });
+
+  it("a passing test whose merge answers 409: nothing of the move is written, the next pass re-tests", async () => {
+    const { s, pr } = await tested();
+    s.gh.fail({ match: "mergePull", status: 409, run: () => s.gh.pushTo(pr) });
+    const r = await s.pass();
+    expect(r?.failed?.error).toContain("head moved");
+    expect(s.gh.issue(1).labels).toContain("conveyor:testing");
+    expect(s.gh.issue(1).state).toBe("open");
+    await s.pass();
+    expect(s.gh.runs.at(-1)!.inputs.mode).toBe("test");
+    expect(await s.runUntilDone()).toBe(true);
+    expect(s.gh.merges).toEqual([`#${pr}@${s.gh.pull(pr).headSha.slice(0, 7)}`]);
+    expect(duplicateDispatches(s.gh)).toEqual([]);
+  });
 
   it("409: the head moved after the tests; back to testing, then merged on the new head", async () => {
     const { s, pr } = await queued();
