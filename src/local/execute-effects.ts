@@ -1,16 +1,18 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { applyEffects } from "../core/apply.js";
 import type { Board, Task } from "../core/board.js";
 import { describeEffect, type Effect } from "../core/effects.js";
 import { recordAbandoned } from "../core/markdown/index.js";
 import type { AgentJob } from "./agent-job.js";
 import { git } from "./git.js";
+import { writeTextAtomic } from "./json-file.js";
 import type { LoadedBoard } from "./load-board.js";
 import type { EventSink } from "./local-events.js";
 import type { LocalRepo } from "./local-repo.js";
 import { mergeBatch } from "./merge-batch.js";
 import { appendMergeLog } from "./merge-log.js";
+import { type PendingWrite, pendingWrite } from "./pending-writes.js";
 import { renderLocalFiles } from "./render-local-files.js";
 import { taskReportsDir } from "./repo-layout.js";
 import type { LocalState } from "./state-store.js";
@@ -64,7 +66,10 @@ export async function executeEffects(
 class Working {
   board: Board;
   readonly state: LocalState;
+  /** Tracking files as the board stands for them (what renders keep problem lines from). */
   readonly files: Record<string, string>;
+  /** Tracking files as last read or written on disk. */
+  readonly disk: Record<string, string>;
   changelog: string | undefined;
   readonly #loaded: LoadedBoard;
   readonly #ctx: ExecuteContext;
@@ -78,6 +83,8 @@ class Working {
     this.board = loaded.board;
     this.state = loaded.state;
     this.files = { ...loaded.files };
+    this.disk = { ...loaded.disk };
+    this.changelog = loaded.changelog;
     if (loaded.assigned.length > 0)
       this.#notes.push(`number new tasks ${loaded.assigned.join(", ")}`);
   }
@@ -246,11 +253,15 @@ class Working {
    * When someone edited a tracking file since it was read, nothing is written and the pass
    * stops (returns why): the next pass reads the edit and plans again, so no hand edit is
    * ever overwritten and the files never fall behind a dispatch.
+   *
+   * A kill may hit at any instant, so the files changed are first announced in the state
+   * (written atomically, with the tasks), then each is replaced atomically, then the note is
+   * cleared: a task moving from one file to another is never in neither (see `loadBoard`).
    */
   async flush(): Promise<string | undefined> {
     const { repo } = this.#ctx;
     for (const path of repo.trackingPaths) {
-      if (readOr(join(repo.root, path)) !== (this.files[path] ?? ""))
+      if (readOr(join(repo.root, path)) !== (this.disk[path] ?? ""))
         return `${path} was edited while Conveyor was planning; planning again with the edit`;
     }
     for (const t of this.board.tasks) {
@@ -267,7 +278,6 @@ class Working {
       };
     }
     this.state.repoMemory = this.board.repoMemory;
-    writeState(repo.layout.stateFile, this.state);
 
     const files = renderLocalFiles(
       this.board,
@@ -276,16 +286,29 @@ class Working {
       this.#loaded.problems,
     );
     const paths: string[] = [];
+    const writes: PendingWrite[] = [];
     for (const [path, text] of Object.entries(files)) {
       paths.push(path);
-      if (this.files[path] === text) continue;
-      writeText(join(repo.root, path), text);
-      this.files[path] = text;
+      if (this.disk[path] !== text) writes.push(pendingWrite(path, this.disk[path] ?? "", text));
     }
     if (this.changelog !== undefined) {
-      writeText(join(repo.root, repo.changelogPath), this.changelog);
-      paths.push(repo.changelogPath);
+      const path = repo.changelogPath;
+      paths.push(path);
+      const before = readOr(join(repo.root, path));
+      if (before !== this.changelog) writes.push(pendingWrite(path, before, this.changelog));
     }
+    if (writes.length > 0) this.state.pending = writes;
+    else delete this.state.pending;
+    writeState(repo.layout.stateFile, this.state);
+    if (writes.length > 0) {
+      for (const w of writes) {
+        writeTextAtomic(join(repo.root, w.path), w.text, repo.layout.tmpDir);
+        if (w.path in files) this.files[w.path] = this.disk[w.path] = w.text;
+      }
+      delete this.state.pending;
+      writeState(repo.layout.stateFile, this.state);
+    }
+    this.changelog = undefined;
     await commitTracking(repo, paths, this.#notes.splice(0));
 
     for (const [id, stage] of [...this.#finished]) {
@@ -325,9 +348,4 @@ function readOr(path: string): string {
   } catch {
     return "";
   }
-}
-
-function writeText(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, text);
 }

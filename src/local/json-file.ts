@@ -1,14 +1,22 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 
 /** Writes JSON atomically: a temp file in the same folder, then a rename over the target. */
 export function writeJsonAtomic(path: string, value: unknown): void {
   writeTextAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
 }
 
-export function writeTextAtomic(path: string, text: string): void {
+/**
+ * Writes a file atomically: the text goes to a temp file, then a rename puts it in place, so
+ * a process killed at any instant leaves the old text or the new one, never an empty or cut
+ * file. The temp file is made in `tmpDir` (same file system; default: beside the target) —
+ * a folder git ignores keeps a killed write's leftover out of `git status`.
+ */
+export function writeTextAtomic(path: string, text: string, tmpDir = dirname(path)): void {
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  mkdirSync(tmpDir, { recursive: true });
+  const name = path.slice(dirname(path).length + 1);
+  const tmp = join(tmpDir, `${name}.${process.pid}.${Date.now()}.tmp`);
   writeFileSync(tmp, text);
   renameSync(tmp, path);
 }

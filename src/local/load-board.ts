@@ -12,6 +12,7 @@ import { type ParsedTask, parseTrackingFiles } from "../core/markdown/index.js";
 import { branchPr } from "./branch-pr.js";
 import { readJson } from "./json-file.js";
 import type { LocalRepo } from "./local-repo.js";
+import { settledText } from "./pending-writes.js";
 import { readRunRecords, runInfoOf } from "./run-record.js";
 import { type LocalState, readState, type StoredTask } from "./state-store.js";
 
@@ -28,8 +29,16 @@ export interface BoardProblem {
 export interface LoadedBoard {
   board: Board;
   state: LocalState;
-  /** Tracking files as read (path relative to the root → text; missing files are ""). */
+  /**
+   * Tracking files as the board was read from them (path relative to the root → text;
+   * missing files are ""): the text on disk, or the text of a write that a killed run had
+   * announced but not made (see `LocalState.pending`).
+   */
   files: Record<string, string>;
+  /** Tracking files exactly as on disk when read (an edit since then stops a write). */
+  disk: Record<string, string>;
+  /** CHANGELOG.md as an announced, unfinished write meant it (the next flush writes it). */
+  changelog?: string;
   problems: BoardProblem[];
   /** Ids given to hand-written tasks in this load (their file must be rewritten). */
   assigned: string[];
@@ -53,7 +62,22 @@ export async function loadBoard(
   const state = readState(repo.layout.stateFile);
   if (state instanceof Error) return state;
   const files: Record<string, string> = {};
-  for (const path of repo.trackingPaths) files[path] = readOptional(join(repo.root, path));
+  const disk: Record<string, string> = {};
+  for (const path of repo.trackingPaths) {
+    disk[path] = readOptional(join(repo.root, path));
+    files[path] = settledText(state.pending, path, disk[path]);
+  }
+  const changelogWrite = state.pending?.find((w) => w.path === repo.changelogPath);
+  // Written (perhaps not committed) or still to write: either way the next flush finishes it.
+  const changelog =
+    changelogWrite &&
+    settledText(
+      state.pending,
+      repo.changelogPath,
+      readOptional(join(repo.root, repo.changelogPath)),
+    ) === changelogWrite.text
+      ? changelogWrite.text
+      : undefined;
   const parsed = parseTrackingFiles(files);
   const problems: BoardProblem[] = parsed.errors.map((e) => ({ ...e }));
 
@@ -152,7 +176,15 @@ export async function loadBoard(
     repoMemory: state.repoMemory,
   };
   if (repo.configErrors) board.configErrors = repo.configErrors;
-  return { board, state, files, problems, assigned };
+  return {
+    board,
+    state,
+    files,
+    disk,
+    ...(changelog !== undefined ? { changelog } : {}),
+    problems,
+    assigned,
+  };
 }
 
 function taskFrom(

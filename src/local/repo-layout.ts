@@ -13,6 +13,8 @@ export interface RepoLayout {
   reportsDir: string;
   jobsDir: string;
   logsDir: string;
+  /** Temp files of atomic writes to files in the work tree (renamed into place). */
+  tmpDir: string;
   worktreesDir: string;
 }
 
@@ -26,6 +28,7 @@ export function repoLayout(root: string): RepoLayout {
     reportsDir: join(dir, "reports"),
     jobsDir: join(dir, "jobs"),
     logsDir: join(dir, "logs"),
+    tmpDir: join(dir, "tmp"),
     worktreesDir: join(root, ".worktrees"),
   };
 }

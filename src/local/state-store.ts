@@ -7,6 +7,7 @@ import {
 } from "../core/board.js";
 import type { Priority } from "../core/config.js";
 import { readJson, writeJsonAtomic } from "./json-file.js";
+import type { PendingWrite } from "./pending-writes.js";
 
 /**
  * What local mode remembers beside the tracking files: `.conveyor/state.json`. The tracking
@@ -31,6 +32,12 @@ export interface LocalState {
   version: 1;
   repoMemory: RepoMemory;
   tasks: Record<string, StoredTask>;
+  /**
+   * The tracking files (and CHANGELOG.md) being rewritten, announced here before the first of
+   * them is written and cleared once all are: a run killed in between left some files old
+   * and some new, and the next load reads them as the write meant them to be.
+   */
+  pending?: PendingWrite[];
 }
 
 export const emptyState = (): LocalState => ({
@@ -50,9 +57,20 @@ export function readState(path: string): LocalState | Error {
   state.repoMemory = { ...emptyRepoMemory(), ...(state.repoMemory ?? {}) };
   state.tasks = state.tasks ?? {};
   for (const t of Object.values(state.tasks)) t.memory = { ...emptyMemory(), ...t.memory };
+  if (state.pending !== undefined && !isPendingList(state.pending)) delete state.pending;
   return state;
 }
 
 export function writeState(path: string, state: LocalState): void {
   writeJsonAtomic(path, state);
+}
+
+function isPendingList(value: unknown): value is PendingWrite[] {
+  return (
+    Array.isArray(value) &&
+    value.every(
+      (w: Partial<PendingWrite> | null) =>
+        typeof w?.path === "string" && typeof w.before === "string" && typeof w.text === "string",
+    )
+  );
 }
