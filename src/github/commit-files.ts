@@ -14,7 +14,7 @@ export interface CommitFilesInput {
 }
 
 export type CommitFilesOutcome =
-  | { committed: string; parent: string; tree: string }
+  | { committed: string; parent: string; tree: string; files: string[] }
   | { unchanged: true };
 
 /**
@@ -48,7 +48,7 @@ export async function commitFiles(
     const commit = await port.createCommit(input.message, tree, [head]);
     try {
       await port.updateRef(`heads/${input.branch}`, commit, false);
-      return { committed: commit, parent: head, tree };
+      return { committed: commit, parent: head, tree, files: changed.map(([path]) => path) };
     } catch (e: unknown) {
       const raced = isGitHubError(e, 422) || isGitHubError(e, 409);
       if (!raced || attempt >= attempts) throw e;

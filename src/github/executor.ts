@@ -44,8 +44,8 @@ export interface ExecutionReport {
   dispatched: { correlationId: string; runId?: string; url?: string }[];
   /** PRs merged. */
   merged: number[];
-  /** Commits Conveyor wrote (mirror, CHANGELOG), each on top of `parent`. */
-  commits: { branch: string; sha: string; parent: string }[];
+  /** Commits Conveyor wrote (mirror, CHANGELOG), each on top of `parent`, writing `files`. */
+  commits: { branch: string; sha: string; parent: string; files: string[] }[];
 }
 
 /** The mode input of the agent workflow per role. */
@@ -257,6 +257,7 @@ class Context {
       branch: this.mirrorBranch(),
       sha: outcome.committed,
       parent: outcome.parent,
+      files: outcome.files,
     });
     return "applied";
   }

@@ -89,6 +89,12 @@ export interface LoadOptions {
    * two commits), kept across passes by the caller; see `ConfigCache.facts`.
    */
   facts?: Map<string, unknown>;
+  /**
+   * Conveyor's own commits on the base branch (see `ConfigCache.ownTail`): what the base
+   * changed since a commit is then a compare up to the last commit that is not ours plus
+   * the files ours wrote, so our mirror commits do not make each pass compare again.
+   */
+  ownTail?: (head: string, stopAt?: string) => { sha: string; files: string[] };
 }
 
 /** The board of a repository as GitHub shows it. */
@@ -259,7 +265,9 @@ export async function loadSnapshot(
         stage === "merge-queue" || (task.stage === "merge-queue" && tested?.value === "pass")
           ? (tested?.baseSha ?? "")
           : passingTestOf(memory, results, pull)?.baseSha;
-      task.pr = await pullRequestOf(port, pull, testedBase, baseHead ?? baseBranch, facts);
+      task.pr = await pullRequestOf(port, pull, testedBase, baseHead ?? baseBranch, facts, {
+        ...(baseHead && options.ownTail ? { ownTail: options.ownTail } : {}),
+      });
     }
     tasks.push(task);
   }
@@ -479,6 +487,7 @@ async function pullRequestOf(
   testedBase: string | undefined,
   base: string,
   facts: Map<string, unknown>,
+  known: { ownTail?: LoadOptions["ownTail"] } = {},
 ): Promise<PullRequest> {
   const pr: PullRequest = {
     number: pull.number,
@@ -502,9 +511,14 @@ async function pullRequestOf(
   if (baseSha) {
     // Memoized by both ends; `base` is a commit sha when known, so the memo holds across
     // passes until the base branch moves.
-    pr.baseDrift = await memo(facts, `compare ${baseSha}...${base}`, () =>
-      port.compareFiles(baseSha, base),
-    );
+    const tail = known.ownTail?.(base, baseSha) ?? { sha: base, files: [] };
+    const upTo = tail.sha;
+    const drift =
+      upTo === baseSha
+        ? []
+        : await memo(facts, `compare ${baseSha}...${upTo}`, () => port.compareFiles(baseSha, upTo));
+    // Our commits' files on top (a superset of the compare's: never misses a change).
+    pr.baseDrift = tail.files.length === 0 ? drift : [...new Set([...drift, ...tail.files])].sort();
   }
   return pr;
 }

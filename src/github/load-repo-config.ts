@@ -32,12 +32,40 @@ export class ConfigCache {
   /** Facts that never change (a PR's files at a head commit, a compare of two commits). */
   readonly facts = new Map<string, unknown>();
 
+  /** Conveyor's own commits (mirror, CHANGELOG): sha → its parent and the files it wrote. */
+  private readonly own = new Map<string, { parent: string; files: string[] }>();
+
   /**
    * Conveyor's own commit `sha` (the mirror) changed only tracking files on top of
    * `parent`: the config read at `parent` holds for it too.
    */
   sameConfig(sha: string, parent: string): void {
     if (!this.path.endsWith(".md")) this.aliases.set(sha, parent);
+  }
+
+  /**
+   * Records a commit Conveyor wrote on the default branch: `files` on top of `parent`. The
+   * config read at `parent` holds for it (unless it wrote the config file), and what the
+   * base changed since a commit is known without a compare (see `ownTail`).
+   */
+  ownCommit(sha: string, parent: string, files: string[]): void {
+    if (!files.includes(this.path)) this.sameConfig(sha, parent);
+    if (this.own.size >= 2000) this.own.clear();
+    this.own.set(sha, { parent, files: [...files] });
+  }
+
+  /**
+   * From `head` back through Conveyor's own commits: the first commit that is not ours (or
+   * `stopAt`, when met on the way) and the files our commits above it wrote.
+   */
+  ownTail(head: string, stopAt?: string): { sha: string; files: string[] } {
+    const files = new Set<string>();
+    let sha = head;
+    for (let own = this.own.get(sha); own && sha !== stopAt; own = this.own.get(sha)) {
+      for (const f of own.files) files.add(f);
+      sha = own.parent;
+    }
+    return { sha, files: [...files].sort() };
   }
 
   async load(port: GitHubPort): Promise<RepoConfig> {

@@ -74,7 +74,9 @@ export async function loadRepoState(ctx: ReconcileContext): Promise<RepoState> {
     ...(ctx.fetch ? { fetch: ctx.fetch } : {}),
     ...(ctx.resultAuthors ? { resultAuthors: ctx.resultAuthors } : {}),
     ...(repoConfig.headSha ? { baseHeadSha: repoConfig.headSha } : {}),
-    ...(ctx.configCache ? { facts: ctx.configCache.facts } : {}),
+    ...(ctx.configCache
+      ? { facts: ctx.configCache.facts, ownTail: ctx.configCache.ownTail.bind(ctx.configCache) }
+      : {}),
   });
   return {
     config: repoConfig.config,
@@ -142,7 +144,7 @@ export async function reconcileRepo(ctx: ReconcileContext): Promise<ReconcileRep
     deferRepoMemory: true,
   });
   for (const c of execution.commits)
-    if (c.branch === state.defaultBranch) configCache.sameConfig(c.sha, c.parent);
+    if (c.branch === state.defaultBranch) configCache.ownCommit(c.sha, c.parent, c.files);
   const mirrorFailed = mirrorWrite !== undefined && !isApplied(execution, mirrorWrite);
   if (mirrorFailed) mirrorDigest = snapshot.github.mirrorDigest;
 

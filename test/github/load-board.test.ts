@@ -315,6 +315,41 @@ describe("config", () => {
   });
 });
 
+describe("Conveyor's own commits on the base", () => {
+  it("ownTail walks back through our commits to the first one that is not ours", () => {
+    const cache = new ConfigCache();
+    cache.ownCommit("m1", "p0", ["TODO.md"]);
+    cache.ownCommit("m2", "m1", ["REVIEW.md", "TODO.md"]);
+    expect(cache.ownTail("m2")).toEqual({ sha: "p0", files: ["REVIEW.md", "TODO.md"] });
+    expect(cache.ownTail("m2", "m1")).toEqual({ sha: "m1", files: ["REVIEW.md", "TODO.md"] });
+    expect(cache.ownTail("x9")).toEqual({ sha: "x9", files: [] });
+  });
+
+  it("base drift over a mirror commit: the compare stops below it and still sees a real change", async () => {
+    const gh = new FakeGitHub({ botLogin: BOT, now: () => now });
+    gh.addIssue({ title: "A", labels: ["merge-queue"] });
+    const pr = gh.openPull({ branch: "conveyor/1-a", files: ["src/a.ts"] });
+    const testedBase = gh.refs.get("heads/main")!;
+    gh.advanceBase(["src/a.ts"]); // someone else changes the PR's file
+    const theirs = gh.refs.get("heads/main")!;
+    gh.writeFile("main", "TODO.md", "# Todo\n"); // our mirror commit on top
+    const head = gh.refs.get("heads/main")!;
+    const cache = new ConfigCache();
+    cache.ownCommit(head, theirs, ["TODO.md"]);
+    const verdict = { role: "tester", value: "pass", sha: gh.pull(pr).headSha, at: "t" };
+    const state = { runs: 3, verdicts: { test: { ...verdict, baseSha: testedBase } } };
+    gh.addComment(1, `${STATUS_HEADER}\n\n${encodeMarker("state", state)}`, BOT);
+    const { board } = await loadSnapshot(gh, config, now, {
+      botLogin: BOT,
+      defaultBranch: "main",
+      baseHeadSha: head,
+      ownTail: cache.ownTail.bind(cache),
+    });
+    expect(board.tasks[0]!.pr?.baseDrift).toEqual(["TODO.md", "src/a.ts"]);
+    expect(gh.calls).toContain(`GET compare ${testedBase.slice(0, 7)}...${theirs}`);
+  });
+});
+
 describe("comments of old tasks", () => {
   it("an issue older than a week gets its own comment list; recent ones share one", async () => {
     const gh = new FakeGitHub({ botLogin: BOT, now: () => new Date("2026-10-01T00:00:00.000Z") });
