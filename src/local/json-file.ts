@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 
 /** Writes JSON atomically: a temp file in the same folder, then a rename over the target. */
 export function writeJsonAtomic(path: string, value: unknown): void {
@@ -15,8 +15,7 @@ export function writeJsonAtomic(path: string, value: unknown): void {
 export function writeTextAtomic(path: string, text: string, tmpDir = dirname(path)): void {
   mkdirSync(dirname(path), { recursive: true });
   mkdirSync(tmpDir, { recursive: true });
-  const name = path.slice(dirname(path).length + 1);
-  const tmp = join(tmpDir, `${name}.${process.pid}.${Date.now()}.tmp`);
+  const tmp = join(tmpDir, `${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   writeFileSync(tmp, text);
   renameSync(tmp, path);
 }

@@ -16,10 +16,14 @@ export interface MergeOutcome {
 
 /**
  * The board is Conveyor's to write: whatever a branch did to the tracking files, the merge
- * keeps the base's version (a file the base does not have is dropped).
+ * keeps the base's version (a file the base does not have is dropped). A file the merge left
+ * as it was is not touched at all: its copy in the work tree may hold what is not committed
+ * yet (a task typed in by hand, the board of a run killed before its commit).
  */
 async function keepBaseVersions(root: string, paths: readonly string[], env: NodeJS.ProcessEnv) {
   for (const path of paths) {
+    const changed = await git(root, ["diff", "--cached", "--quiet", "HEAD", "--", path]);
+    if (changed.code === 0) continue;
     const onBase = await git(root, ["cat-file", "-e", `HEAD:${path}`]);
     if (onBase.code === 0) await git(root, ["checkout", "HEAD", "--", path], env);
     else await git(root, ["rm", "-q", "-f", "--ignore-unmatch", "--", path], env);

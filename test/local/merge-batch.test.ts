@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { branchPr, canMerge } from "../../src/local/branch-pr.js";
@@ -96,6 +96,20 @@ describe("merges into the base branch", () => {
     expect(
       gitSync(dir, "log", "-1", "--format=%s%n%p", "main").split("\n")[1]!.split(" "),
     ).toHaveLength(2);
+  });
+
+  it("leaves a tracking file the merge did not change as it is in the work tree (an edit not committed yet)", async () => {
+    dir = makeRepo({ "a.txt": "a\n", "TODO.md": "# TODO\n" });
+    await openRepo(dir);
+    const sha = branch("T1", { "a.txt": "A\n" });
+    const typed = "# TODO\n\n- Typed while the merge ran\n";
+    writeFileSync(join(dir, "TODO.md"), typed);
+    const out = await mergeBatch(dir, [{ task: "T1", branch: "T1", sha, title: "x" }], GIT_ENV, [
+      "TODO.md",
+    ]);
+    expect(out).toEqual({ merged: ["T1"] });
+    expect(readFileSync(join(dir, "TODO.md"), "utf8")).toBe(typed);
+    expect(gitSync(dir, "show", "main:TODO.md")).toBe("# TODO");
   });
 
   it("refuses a branch that moved after it was tested", async () => {
