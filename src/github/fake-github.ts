@@ -121,6 +121,13 @@ export class FakeGitHub implements GitHubPort {
   readonly calls: string[] = [];
   /** Requests a real GitHub would have answered (pages of lists count one each). */
   requests = 0;
+  /**
+   * Of those, list requests answered 304 Not Modified: the octokit port sends a list's
+   * first page with the ETag it saw last time, and a 304 costs no rate limit.
+   */
+  notModified = 0;
+  /** Last answer per list call (its readable line), to tell when a list is unchanged. */
+  private readonly listDigests = new Map<string, string>();
   /** Merges in the order they happened: `#<pr>@<sha7>`. */
   readonly merges: string[] = [];
   /** Most merge calls in flight at once (a serialized merge queue keeps it at 1). */
@@ -186,6 +193,11 @@ export class FakeGitHub implements GitHubPort {
   /** True after an injected crash, until `revive()`. */
   get crashed(): boolean {
     return this.dead;
+  }
+
+  /** Requests that cost rate limit (all but the 304 answers). */
+  get rateLimited(): number {
+    return this.requests - this.notModified;
   }
 
   /** Writes done so far (the counter `crashOnWrite` uses). */
@@ -403,7 +415,8 @@ export class FakeGitHub implements GitHubPort {
   }
 
   async refState(ref: string): Promise<"success" | "failure" | "pending"> {
-    this.call("refState", `GET status ${ref}`);
+    // Two requests in the real port: the combined status and the check runs.
+    this.call("refState", `GET status ${ref}`, undefined, 2);
     return this.refStates.get(ref) ?? "success";
   }
 
@@ -434,7 +447,9 @@ export class FakeGitHub implements GitHubPort {
 
   async listOpenIssues(): Promise<GhIssue[]> {
     const open = [...this.issues.values()].filter((i) => i.state === "open");
-    this.call("listOpenIssues", "GET issues", open.length);
+    // An issue's JSON shows its comment count (a comment changes the list's ETag).
+    const comments = open.map((i) => this.comments.filter((c) => c.issue === i.number).length);
+    this.call("listOpenIssues", "GET issues", { count: open.length, data: [open, comments] });
     return open.map((i) => ({ ...i, labels: [...i.labels] }));
   }
 
@@ -499,13 +514,13 @@ export class FakeGitHub implements GitHubPort {
 
   async listCommentsSince(since: string): Promise<GhComment[]> {
     const found = this.comments.filter((c) => c.updatedAt >= since);
-    this.call("listCommentsSince", `GET comments since ${since}`, found.length);
+    this.call("listCommentsSince", `GET comments since ${since}`, listed(found));
     return found.map((c) => ({ ...c }));
   }
 
   async listIssueComments(issue: number): Promise<GhComment[]> {
     const found = this.commentsOn(issue);
-    this.call("listIssueComments", `GET comments #${issue}`, found.length);
+    this.call("listIssueComments", `GET comments #${issue}`, listed(found));
     return found.map((c) => ({ ...c }));
   }
 
@@ -534,13 +549,14 @@ export class FakeGitHub implements GitHubPort {
 
   async listOpenPulls(): Promise<GhPull[]> {
     const open = [...this.pulls.values()].filter((p) => p.state === "open");
-    this.call("listOpenPulls", "GET pulls", open.length);
+    const labels = open.map((p) => this.issues.get(p.number)?.labels);
+    this.call("listOpenPulls", "GET pulls", { count: open.length, data: [open, labels] });
     return open.map((p) => this.toPull(p, false));
   }
 
   async listPullsByHead(branch: string): Promise<GhPull[]> {
     const found = [...this.pulls.values()].filter((p) => p.headRef === branch);
-    this.call("listPullsByHead", `GET pulls head=${branch}`, found.length);
+    this.call("listPullsByHead", `GET pulls head=${branch}`, listed(found));
     return found.map((p) => this.toPull(p, false));
   }
 
@@ -555,7 +571,7 @@ export class FakeGitHub implements GitHubPort {
 
   async listPullFiles(pr: number): Promise<string[]> {
     const p = this.mustPull(pr);
-    this.call("listPullFiles", `GET pull #${pr} files`, p.files.length);
+    this.call("listPullFiles", `GET pull #${pr} files`, listed(p.files));
     return [...p.files];
   }
 
@@ -598,7 +614,7 @@ export class FakeGitHub implements GitHubPort {
       .filter((r) => workflow === AGENT_WORKFLOW && r.createdAt >= since)
       .slice()
       .reverse();
-    this.call("listWorkflowRuns", `GET runs ${workflow}`, found.length);
+    this.call("listWorkflowRuns", `GET runs ${workflow}`, listed(found));
     return found.map(({ inputs: _inputs, cancelRequested: _c, ...r }) => ({ ...r }));
   }
 
@@ -643,7 +659,7 @@ export class FakeGitHub implements GitHubPort {
 
   async listCheckRuns(sha: string): Promise<GhCheckRun[]> {
     const found = this.checkRuns.filter((c) => c.headSha === sha);
-    this.call("listCheckRuns", `GET check-runs ${sha.slice(0, 7)}`, found.length);
+    this.call("listCheckRuns", `GET check-runs ${sha.slice(0, 7)}`, listed(found));
     return found.map((c) => ({
       id: c.id,
       name: c.name,
@@ -686,16 +702,31 @@ export class FakeGitHub implements GitHubPort {
   }
 
   /** Records a call, counts its requests, and throws an injected failure if one matches. */
-  private call(method: string, line: string, listed?: number): void {
-    this.countCall(line, method, listed);
+  private call(method: string, line: string, list?: Listed, requests = 1): void {
+    this.countCall(line, method, list, requests);
     const failure = this.takeFailure(method, line);
     if (failure) throw failure.error;
+    if (list) this.noteList(line, list);
   }
 
-  private countCall(line: string, method: string, listed?: number): void {
+  /**
+   * The port sends a one-page list with the ETag of its last answer (If-None-Match): when
+   * the list did not change since, GitHub answers 304, which costs no rate limit.
+   */
+  private noteList(line: string, list: Listed): void {
+    const digest = JSON.stringify(list.data);
+    if (pagesOf(list) === 1 && this.listDigests.get(line) === digest) this.notModified++;
+    this.listDigests.set(line, digest);
+  }
+
+  private countCall(line: string, method: string, list?: Listed, requests = 1): void {
     if (this.dead) throw new Error(`process crashed (call ${line} not sent)`);
     this.calls.push(line);
-    this.requests += listed === undefined ? 1 : Math.max(1, Math.ceil(listed / 100));
+    if (list === undefined) {
+      this.requests += requests;
+    } else {
+      this.requests += pagesOf(list);
+    }
     if (WRITE_METHODS.has(method)) {
       this.writes++;
       if (this.crashAt !== undefined && this.writes === this.crashAt) {
@@ -815,6 +846,15 @@ export class FakeGitHub implements GitHubPort {
     return r;
   }
 }
+
+/** A list answer: how many items (pages of 100) and what it holds (for the ETag). */
+interface Listed {
+  count: number;
+  data: unknown;
+}
+
+const listed = (items: readonly unknown[]): Listed => ({ count: items.length, data: items });
+const pagesOf = (list: Listed): number => Math.max(1, Math.ceil(list.count / 100));
 
 const labelDiff = (before: string[], after: string[]): string =>
   [

@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import { FakeGitHub } from "../../src/github/fake-github.js";
+
+describe("the fake's request accounting", () => {
+  it("an unchanged one-page list is a 304 (free); a change, a new comment or a failure is not", async () => {
+    const gh = new FakeGitHub();
+    const n = gh.addIssue({ title: "A", labels: ["conveyor:todo"] });
+    await gh.listOpenIssues();
+    await gh.listOpenIssues();
+    expect([gh.requests, gh.notModified, gh.rateLimited]).toEqual([2, 1, 1]);
+    gh.addComment(n, "hello", "someone"); // the issue's comment count changes
+    await gh.listOpenIssues();
+    expect(gh.notModified).toBe(1);
+    gh.fail({ match: "listOpenIssues", status: 502 });
+    await expect(gh.listOpenIssues()).rejects.toThrow("502");
+    await gh.listOpenIssues();
+    expect([gh.requests, gh.notModified]).toEqual([5, 2]);
+  });
+
+  it("a list of several pages costs a request per page and is never a 304", async () => {
+    const gh = new FakeGitHub();
+    for (let i = 0; i < 150; i++) gh.addIssue({ title: `I${i}` });
+    await gh.listOpenIssues();
+    await gh.listOpenIssues();
+    expect([gh.requests, gh.notModified]).toEqual([4, 0]);
+  });
+
+  it("the base's pre-flight status is two requests (combined status and check runs)", async () => {
+    const gh = new FakeGitHub();
+    await gh.refState("main");
+    expect(gh.requests).toBe(2);
+  });
+});
