@@ -144,7 +144,10 @@ export class FakeGitHub implements GitHubPort {
   readonly checkRuns: (GhCheckRun & CheckRunInput)[] = [];
   readonly permissions = new Map<string, Permission>();
   readonly reactions: string[] = [];
-  /** Combined status of refs (default `success`). */
+  /**
+   * Combined status of refs (default `success`): by commit sha, or by branch name for the
+   * commits of that branch that CI ran on (not `[skip ci]` ones).
+   */
   readonly refStates = new Map<string, "success" | "failure" | "pending">();
 
   private readonly treeByContent = new Map<string, string>();
@@ -417,7 +420,18 @@ export class FakeGitHub implements GitHubPort {
   async refState(ref: string): Promise<"success" | "failure" | "pending"> {
     // Two requests in the real port: the combined status and the check runs.
     this.call("refState", `GET status ${ref}`, undefined, 2);
-    return this.refStates.get(ref) ?? "success";
+    const sha = this.refs.get(`heads/${ref}`) ?? (this.commits.has(ref) ? ref : undefined);
+    if (!sha) return this.refStates.get(ref) ?? "success";
+    const own = this.refStates.get(sha);
+    if (own) return own;
+    // No check runs on a `[skip ci]` commit: GitHub reports nothing failing for it.
+    if (this.commits.get(sha)?.message.includes("[skip ci]")) return "success";
+    // A state set for a branch holds for the commits of that branch CI ran on.
+    for (const [name, state] of this.refStates) {
+      const head = this.refs.get(`heads/${name}`);
+      if (head && this.isAncestor(sha, head)) return state;
+    }
+    return "success";
   }
 
   async getCommitTree(sha: string): Promise<string> {

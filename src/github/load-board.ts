@@ -532,6 +532,8 @@ export async function checkPreflight(
   config: Config,
   baseBranch: string,
   fetchFn?: typeof fetch,
+  /** The commit of the base to judge (default: the branch's head, asked by name). */
+  commit?: string,
 ): Promise<PreflightResult[]> {
   const out: PreflightResult[] = [];
   for (const check of config.preflight.http) {
@@ -539,7 +541,7 @@ export async function checkPreflight(
     out.push(await httpCheck(name, check.url, check.expectStatus, check.timeoutSeconds, fetchFn));
   }
   if (config.preflight.baseBranchGreen) {
-    const state = await port.refState(baseBranch);
+    const state = await port.refState(commit ?? baseBranch);
     out.push({
       name: `${baseBranch} green`,
       ok: state !== "failure",

@@ -107,7 +107,13 @@ export async function reconcileRepo(ctx: ReconcileContext): Promise<ReconcileRep
   // Pre-flight costs requests (and HTTP checks): only when the plan wants to dispatch.
   let preflight = snapshot.github.lastPreflight;
   if (thePlan.effects.some((e) => e.type === "dispatch")) {
-    const checked = await checkPreflight(port, config, snapshot.github.baseBranch, ctx.fetch);
+    const checked = await checkPreflight(
+      port,
+      config,
+      snapshot.github.baseBranch,
+      ctx.fetch,
+      checkedCommit(state, snapshot.github.baseBranch, configCache),
+    );
     snapshot.board.preflight = checked;
     preflight = checked;
     thePlan = plan(snapshot.board, config, now);
@@ -177,6 +183,22 @@ export async function reconcileRepo(ctx: ReconcileContext): Promise<ReconcileRep
     execution,
     requests: counter.count(),
   };
+}
+
+/**
+ * The commit whose checks say whether the base is green: its head, or, when the head is one
+ * of Conveyor's own `[skip ci]` commits (the mirror), the last commit below it that is not
+ * ours (no check runs on ours, so the head alone would always look green). Undefined: ask
+ * for the branch by name.
+ */
+function checkedCommit(
+  state: RepoState,
+  baseBranch: string,
+  configCache: ConfigCache,
+): string | undefined {
+  if (baseBranch !== state.defaultBranch || !state.configSha) return undefined;
+  const below = configCache.ownTail(state.configSha).sha;
+  return below === state.configSha ? undefined : below;
 }
 
 /** Creates the dashboard issue once (when there is anything to show), then edits it in place. */

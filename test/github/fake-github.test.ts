@@ -25,6 +25,18 @@ describe("the fake's request accounting", () => {
     expect([gh.requests, gh.notModified]).toEqual([4, 0]);
   });
 
+  it("a branch's state holds for its commits CI ran on, not for a [skip ci] head", async () => {
+    const gh = new FakeGitHub();
+    const real = gh.refs.get("heads/main")!;
+    gh.refStates.set("main", "failure");
+    expect(await gh.refState("main")).toBe("failure");
+    const tree = gh.trees.keys().next().value!;
+    const skip = await gh.createCommit("mirror [skip ci]", tree, [real]);
+    await gh.updateRef("heads/main", skip, false);
+    expect(await gh.refState("main")).toBe("success"); // nothing ran on the mirror commit
+    expect(await gh.refState(real)).toBe("failure");
+  });
+
   it("the base's pre-flight status is two requests (combined status and check runs)", async () => {
     const gh = new FakeGitHub();
     await gh.refState("main");
