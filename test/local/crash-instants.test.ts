@@ -70,11 +70,14 @@ const move = (task: string, from: "todo" | "in-progress", to: "in-progress" | "r
 
 /**
  * T1..T3 numbered and committed; then, in one pass, a task written by hand gets its id (T4),
- * T1 moves to in-progress and T2 on to review: three files change, tasks leave one file and
- * enter another.
+ * T1 moves to in-progress, T2 on to review and T3 is abandoned: three tracking files and
+ * CHANGELOG.md change, tasks leave one file and enter another.
  */
 async function crashedRepo(at: number): Promise<{ repo: LocalRepo; hit: boolean }> {
-  dir = makeRepo({ "TODO.md": "# TODO\n\n- [high] One\n- Two\n- Three\n" });
+  dir = makeRepo({
+    "TODO.md": "# TODO\n\n- [high] One\n- Two\n- Three\n",
+    "CHANGELOG.md": "# Changelog\n\n## [Unreleased]\n",
+  });
   const repo = await openRepo(dir);
   await pass(repo);
   await pass(repo, [move("T2", "todo", "in-progress")]);
@@ -83,7 +86,12 @@ async function crashedRepo(at: number): Promise<{ repo: LocalRepo; hit: boolean 
   crash.hit = false;
   crash.at = at;
   try {
-    await pass(repo, [move("T1", "todo", "in-progress"), move("T2", "in-progress", "review")]);
+    await pass(repo, [
+      move("T1", "todo", "in-progress"),
+      move("T2", "in-progress", "review"),
+      { type: "set-stage", task: "T3", from: "todo", to: "abandoned", reason: "test" },
+      { type: "record-abandoned", task: "T3", title: "Three", reason: "not needed" },
+    ]);
   } catch (e: unknown) {
     if (!crash.hit) throw e;
   }
@@ -114,6 +122,10 @@ describe("a crash at any instant of a pass's writes", () => {
         where,
       ).toEqual(after.board.tasks.map((t) => [t.id, t.stage]));
       expect(resumed.assigned, where).toEqual([]);
+      // CHANGELOG.md records the abandon exactly when the board has T3 abandoned.
+      const abandoned = resumed.board.tasks.find((t) => t.id === "T3")?.stage === "abandoned";
+      const changelog = fs.readFileSync(`${dir}/CHANGELOG.md`, "utf8");
+      expect(changelog.includes("Abandoned T3: Three — not needed"), where).toBe(abandoned);
       expect(gitSync(dir, "status", "--porcelain"), where).toBe("");
       cleanup(dir);
       dir = "";
