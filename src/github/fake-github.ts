@@ -418,8 +418,15 @@ export class FakeGitHub implements GitHubPort {
   }
 
   async refState(ref: string): Promise<"success" | "failure" | "pending"> {
-    // Two requests in the real port: the combined status and the check runs.
-    this.call("refState", `GET status ${ref}`, undefined, 2);
+    const state = this.stateOf(ref);
+    // Two requests in the real port (the combined status and the check runs), both sent
+    // with the ETag of their last answer: unchanged, both are 304s.
+    const sha = this.refs.get(`heads/${ref}`) ?? ref;
+    this.call("refState", `GET status ${ref}`, { count: 1, data: [sha, state], requests: 2 });
+    return state;
+  }
+
+  private stateOf(ref: string): "success" | "failure" | "pending" {
     const sha = this.refs.get(`heads/${ref}`) ?? (this.commits.has(ref) ? ref : undefined);
     if (!sha) return this.refStates.get(ref) ?? "success";
     const own = this.refStates.get(sha);
@@ -729,7 +736,8 @@ export class FakeGitHub implements GitHubPort {
    */
   private noteList(line: string, list: Listed): void {
     const digest = JSON.stringify(list.data);
-    if (pagesOf(list) === 1 && this.listDigests.get(line) === digest) this.notModified++;
+    if (pagesOf(list) === 1 && this.listDigests.get(line) === digest)
+      this.notModified += requestsOf(list);
     this.listDigests.set(line, digest);
   }
 
@@ -739,7 +747,7 @@ export class FakeGitHub implements GitHubPort {
     if (list === undefined) {
       this.requests += requests;
     } else {
-      this.requests += pagesOf(list);
+      this.requests += requestsOf(list);
     }
     if (WRITE_METHODS.has(method)) {
       this.writes++;
@@ -865,10 +873,13 @@ export class FakeGitHub implements GitHubPort {
 interface Listed {
   count: number;
   data: unknown;
+  /** Requests per page (default 1). */
+  requests?: number;
 }
 
 const listed = (items: readonly unknown[]): Listed => ({ count: items.length, data: items });
 const pagesOf = (list: Listed): number => Math.max(1, Math.ceil(list.count / 100));
+const requestsOf = (list: Listed): number => pagesOf(list) * (list.requests ?? 1);
 
 const labelDiff = (before: string[], after: string[]): string =>
   [

@@ -94,14 +94,14 @@ export class OctokitPort implements GitHubPort {
   }
 
   async refState(ref: string): Promise<"success" | "failure" | "pending"> {
-    const status = await this.call<Json>("GET /repos/{owner}/{repo}/commits/{ref}/status", {
+    const status = await this.conditional<Json>("GET /repos/{owner}/{repo}/commits/{ref}/status", {
       ref,
       per_page: PER_PAGE,
     });
-    const checks = await this.call<Json>("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", {
-      ref,
-      per_page: PER_PAGE,
-    });
+    const checks = await this.conditional<Json>(
+      "GET /repos/{owner}/{repo}/commits/{ref}/check-runs",
+      { ref, per_page: PER_PAGE },
+    );
     const runs = (checks.check_runs as Json[] | undefined) ?? [];
     const failed = new Set([
       "failure",
@@ -375,6 +375,31 @@ export class OctokitPort implements GitHubPort {
       });
       return res.data as T;
     } catch (e: unknown) {
+      throw toGitHubError(e, route);
+    }
+  }
+
+  /**
+   * A GET sent with the ETag of its last answer (`If-None-Match`): a 304 returns that
+   * answer again and costs no rate limit. For reads repeated each pass (the base's status).
+   */
+  private async conditional<T>(route: string, params: Json): Promise<T> {
+    const key = `${route} ${JSON.stringify(params)}`;
+    const cached = this.etags.get(key);
+    try {
+      const res = (await this.octokit.request(route, {
+        owner: this.owner,
+        repo: this.repo,
+        ...params,
+        ...(cached ? { headers: { "if-none-match": cached.etag } } : {}),
+      })) as { data: unknown; headers: Record<string, unknown> };
+      if (typeof res.headers.etag === "string") {
+        if (this.etags.size >= 1000) this.etags.clear();
+        this.etags.set(key, { etag: res.headers.etag, items: [res.data], complete: true });
+      }
+      return res.data as T;
+    } catch (e: unknown) {
+      if (cached && statusOf(e) === 304) return cached.items[0] as T;
       throw toGitHubError(e, route);
     }
   }

@@ -119,6 +119,34 @@ describe("OctokitPort over nock, every request checked against OpenAPI", () => {
     expect(scope.isDone()).toBe(true);
   });
 
+  it("the base's status is asked with the ETags of its last answers: 304s reuse them", async () => {
+    const failing = {
+      total_count: 1,
+      check_runs: [
+        { id: 1, name: "ci", head_sha: "c1", status: "completed", conclusion: "failure" },
+      ],
+    };
+    const scope = github()
+      .get(`${R}/commits/c1/status`)
+      .query({ per_page: "100" })
+      .reply(200, { state: "success", total_count: 1, statuses: [] }, { etag: '"s1"' })
+      .get(`${R}/commits/c1/check-runs`)
+      .query({ per_page: "100" })
+      .reply(200, failing, { etag: '"k1"' })
+      .get(`${R}/commits/c1/status`)
+      .query({ per_page: "100" })
+      .matchHeader("if-none-match", '"s1"')
+      .reply(304)
+      .get(`${R}/commits/c1/check-runs`)
+      .query({ per_page: "100" })
+      .matchHeader("if-none-match", '"k1"')
+      .reply(304);
+    const p = port();
+    expect(await p.refState("c1")).toBe("failure");
+    expect(await p.refState("c1")).toBe("failure");
+    expect(scope.isDone()).toBe(true);
+  });
+
   it("lists issues with pagination and answers a 304 from its cache", async () => {
     const page1 = Array.from({ length: 100 }, (_, i) => issue(i + 1, ["conveyor:todo"]));
     const scope = github()
