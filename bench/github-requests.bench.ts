@@ -3,8 +3,9 @@
  * scenario over the fake GitHub (eight labelled issues, agents succeed at once, a pass after
  * every batch of agent results). Target: ≤ 20 per task. Lists count one request per page;
  * the pre-flight status of the base counts two (combined status + check runs). Also printed:
- * the requests that cost rate limit, i.e. less the list reads GitHub answers 304 (the port
- * sends lists with the ETag of its last answer; the app keeps one port per repository).
+ * the requests that cost rate limit, i.e. less the reads GitHub answers 304 (the port sends
+ * lists and the base's status with the ETag of its last answer; the app keeps one port per
+ * repository, while the orchestrator Action starts each run with an empty cache).
  */
 import { scenario } from "../test/github/scenario.js";
 
@@ -45,7 +46,7 @@ function report(s: ReturnType<typeof scenario>): void {
     `requests: ${s.gh.requests} total, ${(s.gh.requests / tasks).toFixed(1)} per task (target <= 20)`,
   );
   console.log(
-    `  costing rate limit: ${s.gh.rateLimited} (${(s.gh.rateLimited / tasks).toFixed(1)} per task); ${s.gh.notModified} list reads answered 304 Not Modified (free)`,
+    `  costing rate limit: ${s.gh.rateLimited} (${(s.gh.rateLimited / tasks).toFixed(1)} per task); ${s.gh.notModified} reads answered 304 Not Modified (free)`,
   );
   console.log(
     `  reads ${reads} (${(reads / tasks).toFixed(1)}/task), writes ${writes} (${(writes / tasks).toFixed(1)}/task)`,

@@ -111,7 +111,8 @@ export async function loadBoard(
  * Loads one snapshot with few reads: one list of open issues (tasks, PR labels and the
  * dashboard), one list of comments since the oldest task (status markers and results), one
  * list of open PRs, one list of agent runs when runs are in flight; per-task reads only for
- * merge-queue tasks (mergeable, files, base drift) and PRs that left the open list.
+ * merge-queue tasks and tasks whose passing test this pass folds in (mergeable, files, base
+ * drift), and for PRs that left the open list.
  * Pre-flight is not loaded here (`checkPreflight`): the reconcile checks it only when the
  * plan wants to dispatch.
  */
