@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { applyEffects } from "../core/apply.js";
-import type { Board } from "../core/board.js";
+import type { Board, Stage } from "../core/board.js";
 import type { Config } from "../core/config.js";
 import type { Effect, Plan } from "../core/effects.js";
 import { renderTrackingFiles } from "../core/markdown/render-tracking.js";
@@ -151,6 +151,7 @@ export async function reconcileRepo(ctx: ReconcileContext): Promise<ReconcileRep
   });
   for (const c of execution.commits)
     if (c.branch === state.defaultBranch) configCache.ownCommit(c.sha, c.parent, c.files);
+  if (execution.merged.length > 0) await warmMergeable(port, snapshot, execution.merged);
   const mirrorFailed = mirrorWrite !== undefined && !isApplied(execution, mirrorWrite);
   if (mirrorFailed) mirrorDigest = snapshot.github.mirrorDigest;
 
@@ -228,6 +229,23 @@ async function writeDashboard(
   const created = await port.createIssue(DASHBOARD_TITLE, body);
   github.dashboard = { number: created.number, body };
   log(`created the dashboard issue #${created.number}`);
+}
+
+/**
+ * After merges moved the base, GitHub computes `mergeable` again for the other open PRs,
+ * starting when one is asked for (the first answer is `null`, "computing"). Asking now for
+ * the PRs of tasks on their way to the merge (review, testing, queued) lets a later pass
+ * find it computed instead of waiting one more pass. A failed read here changes nothing.
+ */
+const WARMED = new Set<Stage>(["review", "testing", "merge-queue"]);
+
+async function warmMergeable(port: GitHubPort, snapshot: Snapshot, merged: number[]) {
+  for (const task of snapshot.board.tasks) {
+    const pr = task.pr;
+    if (!pr || pr.merged || pr.closed || merged.includes(pr.number)) continue;
+    if (!WARMED.has(task.stage)) continue;
+    await port.getPull(pr.number).catch(() => undefined);
+  }
 }
 
 /** A failing check run on the commit whose config is invalid, once per commit. */

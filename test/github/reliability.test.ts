@@ -217,6 +217,26 @@ describe("merge races", () => {
     expect(duplicateDispatches(s.gh)).toEqual([]);
   });
 
+  it("after a merge the other PRs are asked for at once, so the next pass finds mergeable computed", async () => {
+    const s = scenario({ priorities: ["high", "high"], config: { merge: { maxBatch: 1 } } });
+    for (let i = 0; i < 6 && s.gh.merges.length === 0; i++) {
+      await s.pass();
+      s.sim.startAll();
+      s.sim.finish();
+      s.tick();
+    }
+    expect(s.gh.merges).toHaveLength(1);
+    const other = [...s.gh.pulls.values()].find((p) => !p.merged)!;
+    const merged = s.gh.calls.findIndex((c) => c.includes(":merge@"));
+    expect(s.gh.calls.lastIndexOf(`GET pull #${other.number}`)).toBeGreaterThan(merged);
+    const r = await s.pass();
+    expect(r?.plan.waiting.map((w) => w.reason)).not.toContain(
+      "GitHub is still computing whether the PR can merge",
+    );
+    expect(s.gh.merges).toHaveLength(2);
+    expectAllMerged(s);
+  });
+
   it("409: the head moved after the tests; back to testing, then merged on the new head", async () => {
     const { s, pr } = await queued();
     s.gh.fail({
