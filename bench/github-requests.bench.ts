@@ -49,9 +49,10 @@ function report(s: ReturnType<typeof scenario>): void {
     `  costing rate limit: ${s.gh.rateLimited} (${(s.gh.rateLimited / tasks).toFixed(1)} per task); ${s.gh.notModified} reads answered 304 Not Modified (free)`,
   );
   console.log(
-    `  reads ${reads} (${(reads / tasks).toFixed(1)}/task), writes ${writes} (${(writes / tasks).toFixed(1)}/task)`,
+    `  calls: reads ${reads} (${(reads / tasks).toFixed(1)}/task), writes ${writes} (${(writes / tasks).toFixed(1)}/task)`,
   );
   console.log(`  per pass: ${(s.gh.requests / s.reports.length).toFixed(1)} requests`);
+  console.log("  calls by kind (a list call is a request per page, a status read two):");
   for (const [kind, n] of [...kinds].sort((a, b) => b[1] - a[1]))
     console.log(`  ${kind.padEnd(28)} ${String(n).padStart(4)}  (${(n / tasks).toFixed(2)}/task)`);
 }
