@@ -1,9 +1,7 @@
-import { mkdirSync, rmSync } from "node:fs";
-import { join } from "node:path";
 import { type AgentLauncher, defaultLauncher } from "./agent-launcher.js";
 import type { EventSink } from "./local-events.js";
 import type { LocalRepo } from "./local-repo.js";
-import { claimJob, claimPath } from "./run-claim.js";
+import { takeRunLock } from "./run-lock.js";
 import { type LoopResult, type PassSnapshot, runLoop } from "./run-loop.js";
 import { Supervisor } from "./supervisor.js";
 import { Waker } from "./waker.js";
@@ -27,19 +25,17 @@ export interface RunLocalOptions {
  * writer per repository: a second `conveyor run` on the same repository is refused.
  */
 export async function runLocal(o: RunLocalOptions): Promise<LoopResult> {
-  const lock = join(o.repo.layout.dir, "run");
-  mkdirSync(o.repo.layout.dir, { recursive: true });
-  const holder = claimJob(lock, "run");
-  if (holder !== true)
+  const lock = takeRunLock(o.repo);
+  if ("heldBy" in lock)
     return {
       reason: "error",
       passes: 0,
-      message: `another conveyor run (pid ${holder}) is working on this repository; stop it first`,
+      message: `another conveyor run (pid ${lock.heldBy}) is working on this repository; stop it first`,
     };
   try {
     return await loop(o);
   } finally {
-    rmSync(claimPath(lock), { force: true });
+    lock.release();
   }
 }
 
