@@ -1,3 +1,5 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, isAbsolute, join } from "node:path";
 import { git, gitOk, identityArgs } from "./git.js";
 
 /**
@@ -132,6 +134,25 @@ export class WorkspaceGit {
       message,
     ]);
     return this.head();
+  }
+
+  /**
+   * Files every branch appends to (CHANGELOG.md) merge with git's union driver, so two
+   * Unreleased entries added at the same place never conflict. Written to the repository's
+   * own `info/attributes` (never committed); idempotent.
+   */
+  async unionMerge(paths: readonly string[]): Promise<void> {
+    if (paths.length === 0) return;
+    const common = (await git(this.cwd, ["rev-parse", "--git-common-dir"])).stdout.trim();
+    if (common === "") return;
+    const file = join(isAbsolute(common) ? common : join(this.cwd, common), "info", "attributes");
+    const existing = existsSync(file) ? readFileSync(file, "utf8") : "";
+    const lines = paths.map((p) => `/${p.replace(/^\/+/, "")} merge=union`);
+    const missing = lines.filter((l) => !existing.split("\n").includes(l));
+    if (missing.length === 0) return;
+    mkdirSync(dirname(file), { recursive: true });
+    const sep = existing === "" || existing.endsWith("\n") ? "" : "\n";
+    writeFileSync(file, `${existing}${sep}${missing.join("\n")}\n`);
   }
 
   /** Merges `ref` into the current branch; on a conflict aborts and lists the files. */

@@ -152,7 +152,13 @@ class Working {
       sha: b.sha,
       title: this.#task(b.task)?.title ?? b.task,
     }));
-    const result = await mergeBatch(repo.root, items, repo.gitEnv, repo.trackingPaths);
+    const result = await mergeBatch(
+      repo.root,
+      items,
+      repo.gitEnv,
+      repo.trackingPaths,
+      repo.changelogPath,
+    );
     appendMergeLog(repo.layout, {
       at: now.toISOString(),
       tasks: items.map((i) => i.task),

@@ -1,3 +1,6 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { mergeUnreleased } from "../core/markdown/changelog.js";
 import { git } from "./git.js";
 
 export interface MergeItem {
@@ -31,6 +34,33 @@ async function keepBaseVersions(root: string, paths: readonly string[], env: Nod
 }
 
 /**
+ * Every task adds its own Unreleased entry; git's union driver keeps every line but may
+ * file an entry under another branch's heading. The merge commit carries the section
+ * rebuilt from both sides (the core's `mergeUnreleased`).
+ */
+async function mergeChangelog(root: string, path: string, theirs: string, env: NodeJS.ProcessEnv) {
+  const changed = await git(root, ["diff", "--cached", "--quiet", "HEAD", "--", path]);
+  if (changed.code === 0) return;
+  let merged: string;
+  try {
+    merged = readFileSync(join(root, path), "utf8");
+  } catch {
+    return;
+  }
+  const show = async (rev: string) => (await git(root, ["show", `${rev}:${path}`])).stdout;
+  const base = (await git(root, ["merge-base", "HEAD", theirs])).stdout.trim();
+  const text = mergeUnreleased(
+    merged,
+    base ? await show(base) : "",
+    await show("HEAD"),
+    await show(theirs),
+  );
+  if (text === merged) return;
+  writeFileSync(join(root, path), text);
+  await git(root, ["add", "--", path], env);
+}
+
+/**
  * Merges a batch into the base branch checked out at `root`, one `git merge --no-ff` at a
  * time, each pinned to its tested SHA. A conflict aborts that merge and stops the batch:
  * what merged stays merged, the rest goes on serially in later passes.
@@ -41,6 +71,8 @@ export async function mergeBatch(
   env: NodeJS.ProcessEnv,
   /** Files a branch may never change on the base (the tracking files: the board). */
   protectedPaths: readonly string[] = [],
+  /** CHANGELOG.md: its Unreleased section is rebuilt from both sides after each merge. */
+  changelogPath?: string,
 ): Promise<MergeOutcome> {
   const merged: string[] = [];
   for (const item of items) {
@@ -59,6 +91,7 @@ export async function mergeBatch(
     const r = await git(root, ["merge", "--no-ff", "--no-commit", item.sha], env);
     if (r.code === 0) {
       await keepBaseVersions(root, protectedPaths, env);
+      if (changelogPath) await mergeChangelog(root, changelogPath, item.sha, env);
       const c = await git(root, ["commit", "-q", "--no-verify", "-m", message], env);
       if (c.code !== 0) {
         await git(root, ["merge", "--abort"], env);

@@ -135,4 +135,36 @@ describe("tester role end to end", () => {
     expect(server.requests).toHaveLength(0);
     expect(host.checks[0]).toMatchObject({ conclusion: "failure" });
   });
+
+  it("merges two Unreleased entries added at the same place without a conflict, tidied", async () => {
+    const log = (entry: string) =>
+      `# Changelog\n\n## [Unreleased]\n\n### Added\n\n- ${entry}\n\n## [1.0.0]\n\n- First\n`;
+    pushChange(
+      fx,
+      "main",
+      { "CHANGELOG.md": "# Changelog\n\n## [1.0.0]\n\n- First\n" },
+      "Changelog",
+    );
+    sh(fx.work, "fetch", "-q", "origin");
+    sh(fx.work, "push", "-q", "-f", "origin", `origin/main:refs/heads/${BRANCH}`);
+    pushChange(
+      fx,
+      BRANCH,
+      {
+        "src/math.mjs": "export const add = (a, b) => a + b;\n",
+        "CHANGELOG.md": log("Fix add (#7)"),
+      },
+      "Fix add",
+    );
+    pushChange(fx, "main", { "CHANGELOG.md": log("Add sub (#8)") }, "Merged #8");
+    server = await startFakeMessagesServer({});
+    const out = await runRole(tester());
+    expect(out.result).toMatchObject({ outcome: "ok", passed: true });
+    const pushed = fx.inspect();
+    sh(pushed, "checkout", "-q", BRANCH);
+    const text = sh(pushed, "show", "HEAD:CHANGELOG.md");
+    expect(text.match(/^### Added$/gm)).toHaveLength(1);
+    expect(text).toContain("- Fix add (#7)");
+    expect(text).toContain("- Add sub (#8)");
+  });
 });

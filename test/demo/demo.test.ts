@@ -84,6 +84,11 @@ describe("npm run demo (the replayed scenario, end to end)", () => {
     expect(merges.map((m) => [...m.merged].sort())).toEqual([["T1", "T2"], ["T3", "T4"], ["T6"]]);
     for (const id of ["T1", "T2", "T3", "T4", "T6"]) expect(changelog).toContain(`(${id})`);
     expect(changelog).not.toContain("(T5)");
+    // Each task's entry sits under its own type, one subsection per type.
+    const headings = changelog.match(/^### .*$/gm) ?? [];
+    expect(new Set(headings).size).toBe(headings.length);
+    expect(changelog).toMatch(/### Fixed\n\n- Fix wordCount[^\n]*\(T1\)/);
+    expect(changelog).toMatch(/### Added\n\n(- Add [^\n]*\n)*- Add titleCase/);
   });
 
   it("ends with a summary that says what happened and how to run it for real", () => {

@@ -1,6 +1,8 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { mergeUnreleased } from "../../core/markdown/changelog.js";
 import type { DriveResult } from "../drive-agent.js";
+import { git } from "../git.js";
 import {
   baseVars,
   driveGuarded,
@@ -30,7 +32,10 @@ export async function runTesterRole(s: RoleSession): Promise<RoleOutcome> {
   await s.git.checkoutTaskBranch(o.branch, o.baseBranch);
   const baseRef = (await s.git.ref(o.baseBranch))!;
   const baseSha = (await s.git.revParse(baseRef))!;
+  await s.git.unionMerge(o.config.merge.sharedFiles);
+  const before = await s.git.head();
   const merged = await s.git.merge(baseRef, `Merge ${o.baseBranch} into ${o.branch}`);
+  if (merged.ok) await mergeChangelog(s, before, baseSha);
   if (!merged.ok) {
     const headSha = await s.git.head();
     const summary = `Merge conflict: merging ${o.baseBranch} (${baseSha.slice(0, 7)}) into ${o.branch} conflicts in ${merged.conflicts.map((f) => `\`${f}\``).join(", ") || "(unknown files)"}. The branch must be updated by a task agent.`;
@@ -165,4 +170,28 @@ function repoFacts(root: string): RepoFacts {
     packageJson = undefined;
   }
   return { ...(packageJson ? { packageJson } : {}), exists: (p) => existsSync(join(root, p)) };
+}
+
+/**
+ * After a union merge of CHANGELOG.md: the Unreleased entries of both sides, each under
+ * the type its side filed it (a union merge may file one under the other side's heading).
+ */
+async function mergeChangelog(s: RoleSession, ours: string, theirs: string): Promise<void> {
+  const path = join(s.workspaceReal, "CHANGELOG.md");
+  if (!existsSync(path)) return;
+  const merged = readFileSync(path, "utf8");
+  const show = async (rev: string) =>
+    (await git(s.workspaceReal, ["show", `${rev}:CHANGELOG.md`])).stdout;
+  const base = (await git(s.workspaceReal, ["merge-base", ours, theirs])).stdout.trim();
+  const text = mergeUnreleased(
+    merged,
+    base ? await show(base) : "",
+    await show(ours),
+    await show(theirs),
+  );
+  if (text === merged) return;
+  writeFileSync(path, text);
+  await s.git.commitAll(
+    "CHANGELOG: keep both sides' Unreleased entries after merging the base branch",
+  );
 }

@@ -269,3 +269,118 @@ export function changeTypeFor(title: string): ChangeType {
   if (/^security/.test(first)) return "Security";
   return "Changed";
 }
+
+/**
+ * Puts the Unreleased section back in order after a merge: git's union driver (or two
+ * branches each adding their own `### Added`) leaves one subsection per branch. Merges the
+ * subsections of the same type, orders them as Keep a Changelog does (unknown types after,
+ * in the order seen), drops repeated bullets, and separates blocks by one blank line. Any
+ * text before the first subsection stays first. A section holding a code fence is left as
+ * it is; so is the rest of the file. Idempotent.
+ */
+export function tidyUnreleased(text: string): string {
+  const file = toLines(text);
+  const fences = fencedLines(file.lines);
+  const section = findUnreleased(file.lines, fences);
+  if (!section) return text;
+  const from = section.start + 1;
+  const body = file.lines.slice(from, section.end);
+  if (body.some((_, k) => fences.inside[from + k])) return text;
+
+  const intro: string[] = [];
+  const groups = new Map<string, { heading: string; items: string[] }>();
+  let current: { heading: string; items: string[] } | undefined;
+  for (const line of body) {
+    if (isH3(line)) {
+      const key = typeOf(line);
+      current = groups.get(key) ?? { heading: line.trimEnd(), items: [] };
+      groups.set(key, current);
+      continue;
+    }
+    if (isBlank(line)) continue;
+    const target = current ? current.items : intro;
+    if (bulletText(line) !== undefined && target.includes(line)) continue;
+    target.push(line);
+  }
+  const rank = (key: string) => {
+    const i = CHANGE_TYPES.findIndex((c) => c.toLowerCase() === key);
+    return i < 0 ? CHANGE_TYPES.length : i;
+  };
+  const keys = [...groups.keys()].sort((a, b) => rank(a) - rank(b));
+  const block: string[] = [];
+  if (intro.length > 0) block.push("", ...intro);
+  for (const key of keys) {
+    const g = groups.get(key)!;
+    if (g.items.length === 0) continue;
+    block.push("", g.heading, "", ...g.items);
+  }
+  const next = file.lines[section.end];
+  if (next !== undefined && !isBlank(next)) block.push("");
+  const atEnd = section.end === file.lines.length;
+  const lastEnd = atEnd ? (file.ends[file.lines.length - 1] ?? file.eol) : file.eol;
+  const ends = block.map(() => file.eol);
+  if (atEnd && ends.length > 0) ends[ends.length - 1] = lastEnd === "" ? "" : file.eol;
+  const headingEnd = file.ends[section.start];
+  if (atEnd && block.length > 0 && headingEnd === "") file.ends[section.start] = file.eol;
+  file.lines.splice(from, section.end - from, ...block);
+  file.ends.splice(from, section.end - from, ...ends);
+  return fromLines(file);
+}
+
+/** The bullets of the Unreleased section with the type they are filed under, in order. */
+export function unreleasedEntries(text: string): ChangelogEntry[] {
+  const { lines } = toLines(text);
+  const fences = fencedLines(lines);
+  const section = findUnreleased(lines, fences);
+  if (!section) return [];
+  const out: ChangelogEntry[] = [];
+  let type: ChangeType = "Changed";
+  for (let i = section.start + 1; i < section.end; i++) {
+    const line = lines[i]!;
+    if (fences.inside[i]) continue;
+    if (isH3(line)) {
+      const key = typeOf(line);
+      type = CHANGE_TYPES.find((c) => c.toLowerCase() === key) ?? "Changed";
+      continue;
+    }
+    const bullet = bulletText(line);
+    if (bullet) out.push({ type, text: bullet });
+  }
+  return out;
+}
+
+/**
+ * The Unreleased section after merging two branches that each added entries: `merged` is
+ * the file as git merged it (union driver: every line kept, but possibly under the wrong
+ * heading); the entries are rebuilt from the two sides: ours, then the ones theirs added
+ * since the merge base, each under the type its side filed it. The rest of `merged` stays.
+ */
+export function mergeUnreleased(
+  merged: string,
+  base: string,
+  ours: string,
+  theirs: string,
+): string {
+  const before = new Set(unreleasedEntries(base).map((e) => e.text));
+  const entries = unreleasedEntries(ours);
+  const seen = new Set(entries.map((e) => e.text));
+  for (const e of unreleasedEntries(theirs)) {
+    if (before.has(e.text) || seen.has(e.text)) continue;
+    entries.push(e);
+    seen.add(e.text);
+  }
+  const file = toLines(merged);
+  const fences = fencedLines(file.lines);
+  const section = findUnreleased(file.lines, fences);
+  if (!section) return merged;
+  const from = section.start + 1;
+  if (file.lines.slice(from, section.end).some((_, k) => fences.inside[from + k])) return merged;
+  const keep = file.lines
+    .slice(from, section.end)
+    .filter((l) => !isH3(l) && bulletText(l) === undefined && !isBlank(l));
+  file.lines.splice(from, section.end - from, ...keep);
+  file.ends.splice(from, section.end - from, ...keep.map(() => file.eol));
+  let out = fromLines(file);
+  for (const e of entries) out = addUnreleasedEntry(out, e);
+  return tidyUnreleased(out);
+}

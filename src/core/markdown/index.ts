@@ -6,8 +6,11 @@ export {
   type ChangeType,
   changeTypeFor,
   hasUnreleasedEntryFor,
+  mergeUnreleased,
   recordAbandoned,
   renderChangelogSkeleton,
+  tidyUnreleased,
+  unreleasedEntries,
 } from "./changelog.js";
 export {
   type ParsedTask,
