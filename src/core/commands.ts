@@ -1,4 +1,4 @@
-import { type Board, emptyMemory, type Task } from "./board.js";
+import { type Board, emptyMemory, type Task, type TaskMemory } from "./board.js";
 import { type Config, PRIORITIES, type Priority } from "./config.js";
 import type { Effect } from "./effects.js";
 import { cloneJson } from "./json.js";
@@ -138,16 +138,7 @@ export function planCommand(
       const memory = cloneJson(task.memory);
       memory.escalation = { reason: command.reason, at: nowIso, stage: task.stage };
       const effects: Effect[] = [{ type: "save-memory", task: task.id, memory }];
-      if (task.memory.run) {
-        effects.unshift({
-          type: "cancel-run",
-          task: task.id,
-          correlationId: task.memory.run.correlationId,
-          force: false,
-          reason: "escalated by a maintainer",
-        });
-        memory.run = undefined;
-      }
+      effects.unshift(...stopAgent(task, memory, "escalated by a maintainer", nowIso));
       effects.push({ type: "escalate", task: task.id, reason: command.reason, choices: [] });
       return { effects, reply: `Escalated ${ref(task.id)}: ${command.reason}`, accepted: true };
     }
@@ -155,16 +146,7 @@ export function planCommand(
       if (task.stage === "done") return refuse(`${ref(task.id)} is already done.`);
       const memory = cloneJson(task.memory);
       const effects: Effect[] = [];
-      if (task.memory.run) {
-        effects.push({
-          type: "cancel-run",
-          task: task.id,
-          correlationId: task.memory.run.correlationId,
-          force: false,
-          reason: "abandoned",
-        });
-        memory.run = undefined;
-      }
+      effects.push(...stopAgent(task, memory, "abandoned", nowIso));
       memory.escalation = undefined;
       memory.stageSince = nowIso;
       effects.push(
@@ -190,16 +172,7 @@ export function planCommand(
         return refuse(`${ref(task.id)} is ${task.stage}.`);
       const memory = cloneJson(task.memory);
       const effects: Effect[] = [];
-      if (task.memory.run) {
-        effects.push({
-          type: "cancel-run",
-          task: task.id,
-          correlationId: task.memory.run.correlationId,
-          force: false,
-          reason: "deprioritized",
-        });
-        memory.run = undefined;
-      }
+      effects.push(...stopAgent(task, memory, "deprioritized", nowIso));
       memory.escalation = undefined;
       memory.attempts = emptyMemory().attempts;
       memory.feedback = `Deprioritized by a maintainer: ${command.notes}`;
@@ -236,6 +209,24 @@ export function planCommand(
       };
     }
   }
+}
+
+/**
+ * Stops the task's running agent, if any: the cancel effect, and the run moves from
+ * `memory.run` to `memory.cancelling` (it keeps its slot until it ends; the planner
+ * force-cancels it after the grace period).
+ */
+function stopAgent(task: Task, memory: TaskMemory, reason: string, nowIso: string): Effect[] {
+  const run = task.memory.run;
+  if (!run) return [];
+  memory.run = undefined;
+  memory.cancelling = [
+    ...(memory.cancelling ?? []),
+    { correlationId: run.correlationId, at: nowIso },
+  ];
+  return [
+    { type: "cancel-run", task: task.id, correlationId: run.correlationId, force: false, reason },
+  ];
 }
 
 function refuse(reply: string): CommandOutcome {

@@ -175,3 +175,32 @@ describe("planCommand: the escalation choices", () => {
     `);
   });
 });
+
+describe("a command that stops a running agent", () => {
+  it("keeps the cancelled run's slot until it ends, then forgets it", () => {
+    const t = task({
+      id: "3",
+      stage: "review",
+      pr: true,
+      memory: {
+        run: {
+          role: "reviewer",
+          attempt: 0,
+          correlationId: "3/reviewer/0/1",
+          dispatchedAt: T0.toISOString(),
+        },
+      },
+    });
+    const b = board([t], {
+      runs: { "3/reviewer/0/1": { correlationId: "3/reviewer/0/1", status: "in_progress" } },
+    });
+    const out = planCommand(b, "3", { kind: "abandon", reason: "dup" }, cfg, T0);
+    const after = applyEffects(b, out.effects, T0);
+    expect(after.tasks[0]!.memory.cancelling).toEqual([
+      { correlationId: "3/reviewer/0/1", at: T0.toISOString() },
+    ]);
+    expect(plan(after, cfg, T0).slots.used).toBe(1);
+    after.runs["3/reviewer/0/1"]!.status = "completed";
+    expect(plan(after, cfg, T0).slots.used).toBe(0);
+  });
+});
