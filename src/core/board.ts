@@ -25,11 +25,11 @@ export type Stage = (typeof STAGES)[number];
 /** Stages that hold one of the in-flight slots (in-progress … testing). */
 export const IN_FLIGHT_STAGES: readonly Stage[] = ["in-progress", "review", "testing"];
 
-/** The role that works a task in each stage. */
-export const ROLE_OF_STAGE: Partial<Record<Stage, Role>> = {
-  "in-progress": "task",
-  review: "reviewer",
-  testing: "tester",
+/** The stage in which each role works a task. */
+export const STAGE_OF_ROLE: Record<Role, Stage> = {
+  task: "in-progress",
+  reviewer: "review",
+  tester: "testing",
 };
 
 export type Verdict = "approve" | "request_changes" | "approach_wrong";

@@ -4,7 +4,7 @@ import {
   cloneMemory,
   correlationId,
   IN_FLIGHT_STAGES,
-  ROLE_OF_STAGE,
+  STAGE_OF_ROLE,
   type Stage,
   type Task,
   type TaskMemory,
@@ -13,6 +13,7 @@ import { type Config, modelFor, PRIORITIES, type Role } from "./config.js";
 import { type Effect, ESCALATION_CHOICES, type Plan, type Waiting } from "./effects.js";
 import { canonicalJson, cloneJson } from "./json.js";
 import { overlappingLocations } from "./locations.js";
+import { compareIds } from "./markdown/task-order.js";
 
 /**
  * The reconciler: from one snapshot of the board, what to do now. Pure and deterministic;
@@ -516,13 +517,9 @@ function fail(d: Draft, role: Role, why: string, config: Config, nowIso: string)
     return;
   }
   d.mem.feedback = `The previous ${role} run failed: ${why}`;
-  const stage = stageOfRole(role);
+  const stage = STAGE_OF_ROLE[role];
   if (d.stage !== stage) d.moveTo(stage, `retry of the ${role}`, nowIso);
   d.need = needFor(d, role);
-}
-
-function stageOfRole(role: Role): Stage {
-  return role === "task" ? "in-progress" : role === "reviewer" ? "review" : "testing";
 }
 
 function escalate(d: Draft, reason: string, nowIso: string): void {
@@ -718,19 +715,8 @@ function ownFiles(files: readonly string[], config: Config): string[] {
 /** Plain code-unit order: ISO times sort correctly, and it is far cheaper than localeCompare. */
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Numeric ids in numeric order (#9 before #10), others as text. */
-export function compareIds(a: string, b: string): number {
-  const na = Number(a);
-  const nb = Number(b);
-  if (Number.isInteger(na) && Number.isInteger(nb)) return na - nb;
-  return a.localeCompare(b, "en", { numeric: true });
-}
-
 /** How people refer to a task: `#12` for an issue, the id itself for a local task. */
 export const ref = (id: string): string => (/^\d+$/.test(id) ? `#${id}` : id);
 
 const short = (sha: string) => sha.slice(0, 7);
 const round2 = (n: number) => Math.round(n * 10_000) / 10_000;
-
-/** Stage whose role works the task (re-exported for the backends). */
-export const roleOfStage = (stage: Stage): Role | undefined => ROLE_OF_STAGE[stage];
