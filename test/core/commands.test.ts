@@ -5,6 +5,21 @@ import { plan } from "../../src/core/plan.js";
 import { board, config, lines, T0, task } from "../support/board-builder.js";
 
 const cfg = config();
+/** Task 3 in review with its reviewer agent at work. */
+const reviewing = () =>
+  task({
+    id: "3",
+    stage: "review",
+    pr: true,
+    memory: {
+      run: {
+        role: "reviewer",
+        attempt: 0,
+        correlationId: "3/reviewer/0/1",
+        dispatchedAt: T0.toISOString(),
+      },
+    },
+  });
 const escalated = (stage: "review" | "testing" | "in-progress" = "testing") =>
   task({
     id: "7",
@@ -97,19 +112,7 @@ describe("planCommand: the escalation choices", () => {
   });
 
   it("escalate cancels a running agent and escalates", () => {
-    const t = task({
-      id: "3",
-      stage: "review",
-      pr: true,
-      memory: {
-        run: {
-          role: "reviewer",
-          attempt: 0,
-          correlationId: "3/reviewer/0/1",
-          dispatchedAt: T0.toISOString(),
-        },
-      },
-    });
+    const t = reviewing();
     const out = planCommand(
       board([t]),
       "3",
@@ -178,19 +181,7 @@ describe("planCommand: the escalation choices", () => {
 
 describe("a command that stops a running agent", () => {
   it("keeps the cancelled run's slot until it ends, then forgets it", () => {
-    const t = task({
-      id: "3",
-      stage: "review",
-      pr: true,
-      memory: {
-        run: {
-          role: "reviewer",
-          attempt: 0,
-          correlationId: "3/reviewer/0/1",
-          dispatchedAt: T0.toISOString(),
-        },
-      },
-    });
+    const t = reviewing();
     const b = board([t], {
       runs: { "3/reviewer/0/1": { correlationId: "3/reviewer/0/1", status: "in_progress" } },
     });
