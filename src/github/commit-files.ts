@@ -1,4 +1,4 @@
-import { type BranchHead, type GitHubPort, isGitHubError } from "./port.js";
+import { type GitHubPort, isGitHubError } from "./port.js";
 
 export interface CommitFilesInput {
   branch: string;
@@ -7,20 +7,25 @@ export interface CommitFilesInput {
   read: string[];
   /** New text per path from the current one (`undefined`: the file does not exist). */
   compute: (current: Record<string, string | undefined>) => Record<string, string>;
-  /** Tries when the branch moved under us (the ref update answered 422/409). */
+  /** Tries when the branch moved under us (the commit answered 409). */
   attempts?: number;
-  /** The head as read earlier in the pass: the first try builds on it without a read. */
-  knownHead?: BranchHead;
+  /**
+   * The branch's head as known earlier in the pass (read, or the commit a merge or an
+   * earlier write of this pass made): the first try builds on it without a read.
+   */
+  knownHead?: string;
 }
 
 export type CommitFilesOutcome =
-  | { committed: string; parent: string; tree: string; files: string[] }
+  | { committed: string; parent: string; files: string[] }
   | { unchanged: true };
 
 /**
- * Writes files to a branch as ONE commit through the git data API (tree, commit, ref
- * update without force). A ref update that loses a race is retried after a fresh read; a
- * result identical to the head's tree writes nothing.
+ * Writes files to a branch as ONE commit in one request (`commitOnBranch`, pinned to the
+ * head it read). A commit that loses a race (the branch moved: 409) is retried after a
+ * fresh read of the branch and of the files; files identical to what was read write
+ * nothing (the first try reads only `read`: the mirror knows from its digest whether its
+ * files changed).
  */
 export async function commitFiles(
   port: GitHubPort,
@@ -29,29 +34,29 @@ export async function commitFiles(
   const attempts = input.attempts ?? 3;
   for (let attempt = 1; ; attempt++) {
     const known = attempt === 1 ? input.knownHead : undefined;
-    const branchHead = known ?? (await port.getBranchHead(input.branch));
-    if (!branchHead) throw new Error(`branch ${input.branch} does not exist`);
-    const head = branchHead.sha;
+    const head = known ?? (await port.getBranchSha(input.branch));
+    if (!head) throw new Error(`branch ${input.branch} does not exist`);
     const current: Record<string, string | undefined> = {};
     for (const path of input.read) current[path] = await port.getFileText(path, head);
     const next = input.compute(current);
+    // After a lost race, what is there now is read too: the winner may have written the same.
+    if (attempt > 1)
+      for (const path of Object.keys(next))
+        if (!(path in current)) current[path] = await port.getFileText(path, head);
     const changed = Object.entries(next).filter(([path, text]) =>
-      input.read.includes(path) ? current[path] !== text : true,
+      path in current ? current[path] !== text : true,
     );
     if (changed.length === 0) return { unchanged: true };
-    const baseTree = branchHead.tree;
-    const tree = await port.createTree(
-      baseTree,
-      changed.map(([path, content]) => ({ path, content })),
-    );
-    if (tree === baseTree) return { unchanged: true };
-    const commit = await port.createCommit(input.message, tree, [head]);
     try {
-      await port.updateRef(`heads/${input.branch}`, commit, false);
-      return { committed: commit, parent: head, tree, files: changed.map(([path]) => path) };
+      const commit = await port.commitOnBranch(
+        input.branch,
+        head,
+        input.message,
+        changed.map(([path, content]) => ({ path, content })),
+      );
+      return { committed: commit, parent: head, files: changed.map(([path]) => path) };
     } catch (e: unknown) {
-      const raced = isGitHubError(e, 422) || isGitHubError(e, 409);
-      if (!raced || attempt >= attempts) throw e;
+      if (!isGitHubError(e, 409) || attempt >= attempts) throw e;
     }
   }
 }

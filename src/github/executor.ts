@@ -10,7 +10,6 @@ import type { GitHubState, Snapshot } from "./load-board.js";
 import { stageLabels } from "./load-board.js";
 import {
   AGENT_WORKFLOW,
-  type BranchHead,
   DASHBOARD_TITLE,
   GitHubError,
   type GitHubPort,
@@ -24,7 +23,7 @@ export interface ExecuteOptions {
   config: Config;
   now: Date;
   /** Heads read earlier in the pass (branch → head), so a mirror commit needs no read. */
-  knownHeads?: Map<string, BranchHead>;
+  knownHeads?: Map<string, string>;
   /**
    * `save-repo-memory` only updates the board: the caller writes the dashboard (with the
    * memory in its marker) after the effects, as `reconcileRepo` does. Default: the executor
@@ -242,17 +241,14 @@ class Context {
   }
 
   /** The mirror branch's head as known in this pass (the branch may have moved: then a retry). */
-  private knownHead(): { knownHead?: BranchHead } {
+  private knownHead(): { knownHead?: string } {
     const head = this.options.knownHeads?.get(this.mirrorBranch());
     return head ? { knownHead: head } : {};
   }
 
   private committed(outcome: CommitFilesOutcome): Outcome {
     if (!("committed" in outcome)) return "skipped";
-    this.options.knownHeads?.set(this.mirrorBranch(), {
-      sha: outcome.committed,
-      tree: outcome.tree,
-    });
+    this.options.knownHeads?.set(this.mirrorBranch(), outcome.committed);
     this.report.commits.push({
       branch: this.mirrorBranch(),
       sha: outcome.committed,
@@ -412,8 +408,11 @@ class Context {
 
   private async merge(e: Extract<Effect, { type: "merge" }>): Promise<Outcome> {
     for (const item of e.batch) {
-      await this.mergeOne(item.pr, item.sha, e.method);
-      this.options.knownHeads?.delete(this.github.baseBranch); // the merge moved it
+      const merged = await this.mergeOne(item.pr, item.sha, e.method);
+      // The merge moved the base to its commit (if someone pushed meanwhile, a write that
+      // builds on it loses the race and reads the branch again).
+      if (merged) this.options.knownHeads?.set(this.github.baseBranch, merged);
+      else this.options.knownHeads?.delete(this.github.baseBranch);
       this.report.merged.push(item.pr);
       const task = this.task(item.task);
       if (task?.pr) task.pr.merged = true;
@@ -429,17 +428,19 @@ class Context {
     return "applied";
   }
 
-  /** One pinned merge; throws a readable error when it did not merge (the pass stops). */
+  /**
+   * One pinned merge; throws a readable error when it did not merge (the pass stops).
+   * Returns the commit the merge made, when GitHub said it.
+   */
   private async mergeOne(
     pr: number,
     sha: string,
     method: Config["merge"]["method"],
-  ): Promise<void> {
+  ): Promise<string | undefined> {
     const retries = this.config.merge.baseModifiedRetries;
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.port.mergePull(pr, sha, method);
-        return;
+        return (await this.port.mergePull(pr, sha, method)) || undefined;
       } catch (err: unknown) {
         if (!(err instanceof GitHubError)) throw err;
         if (err.status === 409)
@@ -462,7 +463,7 @@ class Context {
         if (err.status >= 500 || err.status === 0) {
           // Never merge again blindly: read whether it merged.
           const now = await this.port.getPull(pr);
-          if (now.merged) return;
+          if (now.merged) return undefined;
           throw new GitHubError(
             err.status,
             `PR #${pr}: merge answered ${err.status} and did not merge`,

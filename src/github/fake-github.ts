@@ -2,13 +2,13 @@ import type { AgentResult } from "../core/board.js";
 import { encodeMarker } from "../core/markers.js";
 import {
   AGENT_WORKFLOW,
-  type BranchHead,
   type CheckRunInput,
   correlationFromTitle,
   type GhCheckRun,
   type GhComment,
   type GhIssue,
   type GhPull,
+  type GhPullDetail,
   type GhRun,
   GitHubError,
   type GitHubPort,
@@ -90,10 +90,8 @@ export interface FakeGitHubOptions {
 
 const WRITE_METHODS = new Set([
   "createRef",
-  "updateRef",
   "deleteRef",
-  "createTree",
-  "createCommit",
+  "commitOnBranch",
   "createIssue",
   "updateIssue",
   "addLabels",
@@ -374,12 +372,6 @@ export class FakeGitHub implements GitHubPort {
     return this.refs.get(`heads/${branch}`);
   }
 
-  async getBranchHead(branch: string): Promise<BranchHead | undefined> {
-    this.call("getBranchHead", `GET branch ${branch}`);
-    const sha = this.refs.get(`heads/${branch}`);
-    return sha ? { sha, tree: this.commits.get(sha)!.tree } : undefined;
-  }
-
   async getFileText(path: string, ref: string): Promise<string | undefined> {
     this.call("getFileText", `GET file ${path}@${ref}`);
     const sha = this.refs.get(`heads/${ref}`) ?? (this.commits.has(ref) ? ref : undefined);
@@ -390,15 +382,6 @@ export class FakeGitHub implements GitHubPort {
   async createRef(ref: string, sha: string): Promise<void> {
     this.call("createRef", `${this.slug}:create-ref ${ref}`);
     if (this.refs.has(ref)) throw new GitHubError(422, "Reference already exists");
-    this.refs.set(ref, sha);
-  }
-
-  async updateRef(ref: string, sha: string, force: boolean): Promise<void> {
-    this.call("updateRef", `${this.slug}:update-ref ${ref} ${sha.slice(0, 7)}`);
-    const old = this.refs.get(ref);
-    if (old === undefined) throw new GitHubError(422, "Reference does not exist");
-    if (!force && !this.isAncestor(old, sha))
-      throw new GitHubError(422, "Update is not a fast forward");
     this.refs.set(ref, sha);
   }
 
@@ -418,12 +401,9 @@ export class FakeGitHub implements GitHubPort {
   }
 
   async refState(ref: string): Promise<"success" | "failure" | "pending"> {
-    const state = this.stateOf(ref);
-    // Two requests in the real port (the combined status and the check runs), both sent
-    // with the ETag of their last answer: unchanged, both are 304s.
-    const sha = this.refs.get(`heads/${ref}`) ?? ref;
-    this.call("refState", `GET status ${ref}`, { count: 1, data: [sha, state], requests: 2 });
-    return state;
+    // One GraphQL request in the real port (the status check rollup); no ETag there.
+    this.call("refState", `GET status ${ref}`);
+    return this.stateOf(ref);
   }
 
   private stateOf(ref: string): "success" | "failure" | "pending" {
@@ -441,29 +421,32 @@ export class FakeGitHub implements GitHubPort {
     return "success";
   }
 
-  async getCommitTree(sha: string): Promise<string> {
-    this.call("getCommitTree", `GET commit ${sha.slice(0, 7)}`);
-    const c = this.commits.get(sha);
-    if (!c) throw new GitHubError(404, "Not Found");
-    return c.tree;
-  }
-
-  async createTree(baseTree: string, entries: TreeEntry[]): Promise<string> {
-    this.call("createTree", `${this.slug}:tree ${entries.map((e) => e.path).join(",")}`);
-    const base = this.trees.get(baseTree);
-    if (!base) throw new GitHubError(422, "Invalid tree");
-    const files = { ...base };
+  async commitOnBranch(
+    branch: string,
+    expectedHead: string,
+    message: string,
+    entries: TreeEntry[],
+  ): Promise<string> {
+    const headline = message.split("\n")[0] ?? "";
+    this.call(
+      "commitOnBranch",
+      `${this.slug}:commit "${headline}" ${entries.map((e) => e.path).join(",")}`,
+    );
+    const head = this.refs.get(`heads/${branch}`);
+    if (!head) throw new GitHubError(404, `Could not resolve to a Ref "refs/heads/${branch}"`);
+    if (head !== expectedHead)
+      throw new GitHubError(
+        409,
+        `Expected branch to point to "${expectedHead}" but it did not. Pull and try again.`,
+      );
+    const files = { ...this.trees.get(this.commits.get(head)!.tree)! };
     for (const e of entries) {
       if (e.content === null) delete files[e.path];
       else files[e.path] = e.content;
     }
-    return this.putTree(files);
-  }
-
-  async createCommit(message: string, tree: string, parents: string[]): Promise<string> {
-    this.call("createCommit", `${this.slug}:commit "${message.split("\n")[0]}"`);
-    if (!this.trees.has(tree)) throw new GitHubError(422, "Invalid tree");
-    return this.putCommit({ tree, parents, message });
+    const sha = this.putCommit({ tree: this.putTree(files), parents: [head], message });
+    this.refs.set(`heads/${branch}`, sha);
+    return sha;
   }
 
   async listOpenIssues(): Promise<GhIssue[]> {
@@ -587,6 +570,28 @@ export class FakeGitHub implements GitHubPort {
     const out = this.toPull(p, true);
     // The first read after the base moved answers null; GitHub computes it meanwhile.
     if (p.mergeable === null && p.state === "open") p.mergeable = !p.conflicts;
+    return out;
+  }
+
+  async getPulls(
+    numbers: number[],
+    options: { files?: boolean } = {},
+  ): Promise<Map<number, GhPullDetail>> {
+    // One GraphQL request in the real port, whatever the number of PRs (up to 50).
+    const wanted = [...new Set(numbers)];
+    this.call(
+      "getPulls",
+      `GET pulls ${wanted.map((n) => `#${n}`).join(",")}${options.files ? " +files" : ""}`,
+      undefined,
+      Math.max(1, Math.ceil(wanted.length / 50)),
+    );
+    const out = new Map<number, GhPullDetail>();
+    for (const n of wanted) {
+      const p = this.pulls.get(n);
+      if (!p) continue;
+      out.set(n, { ...this.toPull(p, true), ...(options.files ? { files: [...p.files] } : {}) });
+      if (p.mergeable === null && p.state === "open") p.mergeable = !p.conflicts;
+    }
     return out;
   }
 
@@ -867,6 +872,13 @@ export class FakeGitHub implements GitHubPort {
     if (!r) throw new GitHubError(404, `Run ${id} not found`);
     return r;
   }
+}
+
+/** True when a recorded call read PR `pr` (alone, or among several in one request). */
+export function readsPull(call: string, pr: number): boolean {
+  if (call === `GET pull #${pr}`) return true;
+  const m = /^GET pulls (#[\d,#]+)/.exec(call);
+  return m !== null && m[1]!.split(",").includes(`#${pr}`);
 }
 
 /** A list answer: how many items (pages of 100) and what it holds (for the ETag). */

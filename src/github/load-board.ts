@@ -110,9 +110,10 @@ export async function loadBoard(
 /**
  * Loads one snapshot with few reads: one list of open issues (tasks, PR labels and the
  * dashboard), one list of comments since the oldest task (status markers and results), one
- * list of open PRs, one list of agent runs when runs are in flight; per-task reads only for
- * merge-queue tasks and tasks whose passing test this pass folds in (mergeable, files, base
- * drift), and for PRs that left the open list.
+ * list of open PRs, one list of agent runs when runs are in flight, and one read of the PRs
+ * on their way to the merge (merge-queue tasks and tasks whose passing test this pass folds
+ * in: mergeable, head, files); per-task reads only for base drift (memoized) and for PRs
+ * that left the open list.
  * Pre-flight is not loaded here (`checkPreflight`): the reconcile checks it only when the
  * plan wants to dispatch.
  */
@@ -235,6 +236,8 @@ export async function loadSnapshot(
   const facts = options.facts ?? new Map<string, unknown>();
   const baseHead = baseBranch === options.defaultBranch ? options.baseHeadSha : undefined;
   const tasks: Task[] = [];
+  /** Tasks whose PR the merge needs read fresh: the base the tests ran on, per task. */
+  const testedBaseOf = new Map<string, string>();
   for (const issue of tracked) {
     const id = String(issue.number);
     const stage = stageFrom(issue.labels, stageOf)!;
@@ -266,11 +269,45 @@ export async function loadSnapshot(
         stage === "merge-queue" || (task.stage === "merge-queue" && tested?.value === "pass")
           ? (tested?.baseSha ?? "")
           : passingTestOf(memory, results, pull)?.baseSha;
-      task.pr = await pullRequestOf(port, pull, testedBase, baseHead ?? baseBranch, facts, {
-        ...(baseHead && options.ownTail ? { ownTail: options.ownTail } : {}),
-      });
+      if (testedBase !== undefined && pull.state === "open") testedBaseOf.set(id, testedBase);
+      task.pr = {
+        number: pull.number,
+        headSha: pull.headSha,
+        branch: pull.headRef,
+        changedFiles: [],
+        merged: pull.merged,
+        mergeable: pull.mergeable,
+        ...(pull.state === "closed" && !pull.merged ? { closed: true } : {}),
+      };
     }
     tasks.push(task);
+  }
+
+  // The PRs on their way to the merge, read fresh in ONE request: mergeable, head, files.
+  const queued = tasks.filter((t) => t.pr && testedBaseOf.has(t.id));
+  if (queued.length > 0) {
+    const needFiles = queued.some((t) => !facts.has(filesKey(t.pr!.number, t.pr!.headSha)));
+    const fresh = await port.getPulls(
+      queued.map((t) => t.pr!.number),
+      { files: needFiles },
+    );
+    for (const task of queued) {
+      const pr = task.pr!;
+      const detail = fresh.get(pr.number);
+      if (!detail) continue;
+      pr.mergeable = detail.mergeable;
+      pr.headSha = detail.headSha;
+      pr.merged = detail.merged;
+      if (detail.files) remember(facts, filesKey(pr.number, pr.headSha), detail.files);
+      pr.changedFiles = await memo(facts, filesKey(pr.number, pr.headSha), () =>
+        port.listPullFiles(pr.number),
+      );
+      const baseSha = testedBaseOf.get(task.id);
+      if (baseSha)
+        pr.baseDrift = await baseDriftOf(port, baseSha, baseHead ?? baseBranch, facts, {
+          ...(baseHead && options.ownTail ? { ownTail: options.ownTail } : {}),
+        });
+    }
   }
 
   const board: Board = {
@@ -477,51 +514,27 @@ function passingTestOf(
   return { baseSha: result.baseSha ?? "" };
 }
 
+const filesKey = (pr: number, head: string) => `files ${pr}@${head}`;
+
 /**
- * The task's PR from the list data. With `testedBase` (the task is or is about to be in the
- * merge queue; "" when the test verdict names no base) it also reads what the merge needs:
- * `mergeable`, the changed files, and what the base changed since the tests ran.
+ * What the base changed since the commit the tests ran on (`base` is a commit sha when
+ * known, so the memo holds across passes until the base branch moves).
  */
-async function pullRequestOf(
+async function baseDriftOf(
   port: GitHubPort,
-  pull: GhPull,
-  testedBase: string | undefined,
+  baseSha: string,
   base: string,
   facts: Map<string, unknown>,
-  known: { ownTail?: LoadOptions["ownTail"] } = {},
-): Promise<PullRequest> {
-  const pr: PullRequest = {
-    number: pull.number,
-    headSha: pull.headSha,
-    branch: pull.headRef,
-    changedFiles: [],
-    merged: pull.merged,
-    mergeable: pull.mergeable,
-  };
-  if (pull.state === "closed" && !pull.merged) pr.closed = true;
-  if (testedBase === undefined || pull.state !== "open") return pr;
-  // Merge-queue tasks: whether it can merge, what it changes, what the base changed since.
-  const fresh = await port.getPull(pull.number);
-  pr.mergeable = fresh.mergeable;
-  pr.headSha = fresh.headSha;
-  pr.merged = fresh.merged;
-  pr.changedFiles = await memo(facts, `files ${pull.number}@${pr.headSha}`, () =>
-    port.listPullFiles(pull.number),
-  );
-  const baseSha = testedBase;
-  if (baseSha) {
-    // Memoized by both ends; `base` is a commit sha when known, so the memo holds across
-    // passes until the base branch moves.
-    const tail = known.ownTail?.(base, baseSha) ?? { sha: base, files: [] };
-    const upTo = tail.sha;
-    const drift =
-      upTo === baseSha
-        ? []
-        : await memo(facts, `compare ${baseSha}...${upTo}`, () => port.compareFiles(baseSha, upTo));
-    // Our commits' files on top (a superset of the compare's: never misses a change).
-    pr.baseDrift = tail.files.length === 0 ? drift : [...new Set([...drift, ...tail.files])].sort();
-  }
-  return pr;
+  known: { ownTail?: LoadOptions["ownTail"] },
+): Promise<string[]> {
+  const tail = known.ownTail?.(base, baseSha) ?? { sha: base, files: [] };
+  const upTo = tail.sha;
+  const drift =
+    upTo === baseSha
+      ? []
+      : await memo(facts, `compare ${baseSha}...${upTo}`, () => port.compareFiles(baseSha, upTo));
+  // Our commits' files on top (a superset of the compare's: never misses a change).
+  return tail.files.length === 0 ? drift : [...new Set([...drift, ...tail.files])].sort();
 }
 
 /**
@@ -589,9 +602,13 @@ async function memo<T>(
 ): Promise<T> {
   if (facts.has(key)) return facts.get(key) as T;
   const value = await read();
+  remember(facts, key, value);
+  return value;
+}
+
+function remember(facts: Map<string, unknown>, key: string, value: unknown): void {
   if (facts.size >= 2000) facts.clear();
   facts.set(key, value);
-  return value;
 }
 
 function conclusionOf(c: string | null): RunInfo["conclusion"] {

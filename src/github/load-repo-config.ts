@@ -9,13 +9,11 @@ export interface RepoConfig {
   defaultBranch: string;
   /** Head of the default branch the config was read at. */
   headSha: string;
-  /** Tree of that commit ("" when the branch does not exist). */
-  headTree: string;
   /** False when `.github/conveyor.yml` does not exist (the defaults apply). */
   found: boolean;
 }
 
-type ConfigRead = Omit<RepoConfig, "defaultBranch" | "headSha" | "headTree">;
+type ConfigRead = Omit<RepoConfig, "defaultBranch" | "headSha">;
 
 /**
  * Remembers the config per head commit of the default branch, so a push invalidates it and
@@ -71,21 +69,19 @@ export class ConfigCache {
   async load(port: GitHubPort): Promise<RepoConfig> {
     this.defaultBranch ??= await port.getDefaultBranch();
     const defaultBranch = this.defaultBranch;
-    const head = await port.getBranchHead(defaultBranch);
-    const headSha = head?.sha ?? "";
-    const headTree = head?.tree ?? "";
+    const headSha = (await port.getBranchSha(defaultBranch)) ?? "";
     const cached = this.bySha.get(headSha);
-    if (cached) return { ...cached, defaultBranch, headSha, headTree };
+    if (cached) return { ...cached, defaultBranch, headSha };
     const sameAs = this.aliases.get(headSha);
     const aliased = sameAs ? this.bySha.get(sameAs) : undefined;
     if (aliased) {
       this.bySha.set(headSha, aliased);
-      return { ...aliased, defaultBranch, headSha, headTree };
+      return { ...aliased, defaultBranch, headSha };
     }
     const read = await readConfig(port, this.path, headSha || defaultBranch);
     this.bySha.clear();
     this.bySha.set(headSha, read);
-    return { ...read, defaultBranch, headSha, headTree };
+    return { ...read, defaultBranch, headSha };
   }
 }
 

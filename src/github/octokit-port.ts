@@ -1,11 +1,11 @@
 import type { Octokit } from "@octokit/rest";
 import {
-  type BranchHead,
   type CheckRunInput,
   type GhCheckRun,
   type GhComment,
   type GhIssue,
   type GhPull,
+  type GhPullDetail,
   type GhRun,
   GitHubError,
   type GitHubPort,
@@ -48,20 +48,16 @@ export class OctokitPort implements GitHubPort {
   }
 
   async getBranchSha(branch: string): Promise<string | undefined> {
-    const data = await this.optional<Json>("GET /repos/{owner}/{repo}/git/ref/{ref}", {
-      ref: `heads/${branch}`,
-    });
-    return data ? String((data.object as Json).sha) : undefined;
-  }
-
-  async getBranchHead(branch: string): Promise<BranchHead | undefined> {
-    const data = await this.optional<Json>("GET /repos/{owner}/{repo}/branches/{branch}", {
-      branch,
-    });
-    if (!data) return undefined;
-    const commit = data.commit as Json;
-    const tree = (commit.commit as Json).tree as Json;
-    return { sha: String(commit.sha), tree: String(tree.sha) };
+    // Read every pass (has the config changed?): with the ETag, unchanged costs nothing.
+    try {
+      const data = await this.conditional<Json>("GET /repos/{owner}/{repo}/git/ref/{ref}", {
+        ref: `heads/${branch}`,
+      });
+      return String((data.object as Json).sha);
+    } catch (e: unknown) {
+      if (e instanceof GitHubError && e.status === 404) return undefined;
+      throw e;
+    }
   }
 
   async getFileText(path: string, ref: string): Promise<string | undefined> {
@@ -77,10 +73,6 @@ export class OctokitPort implements GitHubPort {
     await this.call("POST /repos/{owner}/{repo}/git/refs", { ref: `refs/${ref}`, sha });
   }
 
-  async updateRef(ref: string, sha: string, force: boolean): Promise<void> {
-    await this.call("PATCH /repos/{owner}/{repo}/git/refs/{ref}", { ref, sha, force });
-  }
-
   async deleteRef(ref: string): Promise<void> {
     await this.call("DELETE /repos/{owner}/{repo}/git/refs/{ref}", { ref });
   }
@@ -94,59 +86,56 @@ export class OctokitPort implements GitHubPort {
   }
 
   async refState(ref: string): Promise<"success" | "failure" | "pending"> {
-    const status = await this.conditional<Json>("GET /repos/{owner}/{repo}/commits/{ref}/status", {
-      ref,
-      per_page: PER_PAGE,
-    });
-    const checks = await this.conditional<Json>(
-      "GET /repos/{owner}/{repo}/commits/{ref}/check-runs",
-      { ref, per_page: PER_PAGE },
+    const data = await this.graphql<{
+      repository: { object: { statusCheckRollup?: { state: string } | null } | null } | null;
+    }>(REF_STATE_QUERY, { owner: this.owner, repo: this.repo, ref }, `state of ${ref}`);
+    const commit = data.repository?.object;
+    if (!commit) throw new GitHubError(404, `No commit found for the ref ${ref}`, "POST /graphql");
+    switch (commit.statusCheckRollup?.state) {
+      case "FAILURE":
+      case "ERROR":
+        return "failure";
+      case "PENDING":
+      case "EXPECTED":
+        return "pending";
+      default:
+        return "success"; // SUCCESS, or no statuses and no check runs at all
+    }
+  }
+
+  async commitOnBranch(
+    branch: string,
+    expectedHead: string,
+    message: string,
+    entries: TreeEntry[],
+  ): Promise<string> {
+    const [headline = "", ...rest] = message.split("\n");
+    const body = rest.join("\n").trim();
+    const input = {
+      branch: { repositoryNameWithOwner: `${this.owner}/${this.repo}`, branchName: branch },
+      expectedHeadOid: expectedHead,
+      message: { headline, ...(body ? { body } : {}) },
+      fileChanges: {
+        additions: entries
+          .filter((e) => e.content !== null)
+          .map((e) => ({
+            path: e.path,
+            contents: Buffer.from(e.content ?? "").toString("base64"),
+          })),
+        deletions: entries.filter((e) => e.content === null).map((e) => ({ path: e.path })),
+      },
+    };
+    // Pinned to `expectedHead`, and still never retried automatically: after an unclear
+    // answer the caller reads the branch again.
+    const data = await this.graphql<{ createCommitOnBranch: { commit: { oid: string } | null } }>(
+      COMMIT_MUTATION,
+      { input },
+      `commit on ${branch}`,
+      true,
     );
-    const runs = (checks.check_runs as Json[] | undefined) ?? [];
-    const failed = new Set([
-      "failure",
-      "timed_out",
-      "cancelled",
-      "action_required",
-      "startup_failure",
-    ]);
-    const hasStatuses = Number(status.total_count ?? 0) > 0;
-    if (
-      (hasStatuses && (status.state === "failure" || status.state === "error")) ||
-      runs.some((r) => failed.has(String(r.conclusion)))
-    )
-      return "failure";
-    if ((hasStatuses && status.state === "pending") || runs.some((r) => r.status !== "completed"))
-      return "pending";
-    return "success";
-  }
-
-  async getCommitTree(sha: string): Promise<string> {
-    const data = await this.call<Json>("GET /repos/{owner}/{repo}/git/commits/{commit_sha}", {
-      commit_sha: sha,
-    });
-    return String((data.tree as Json).sha);
-  }
-
-  async createTree(baseTree: string, entries: TreeEntry[]): Promise<string> {
-    const data = await this.call<Json>("POST /repos/{owner}/{repo}/git/trees", {
-      base_tree: baseTree,
-      tree: entries.map((e) =>
-        e.content === null
-          ? { path: e.path, mode: "100644", type: "blob", sha: null }
-          : { path: e.path, mode: "100644", type: "blob", content: e.content },
-      ),
-    });
-    return String(data.sha);
-  }
-
-  async createCommit(message: string, tree: string, parents: string[]): Promise<string> {
-    const data = await this.call<Json>("POST /repos/{owner}/{repo}/git/commits", {
-      message,
-      tree,
-      parents,
-    });
-    return String(data.sha);
+    const oid = data.createCommitOnBranch.commit?.oid;
+    if (!oid) throw new GitHubError(422, `no commit was made on ${branch}`, "POST /graphql");
+    return oid;
   }
 
   async listOpenIssues(): Promise<GhIssue[]> {
@@ -268,6 +257,37 @@ export class OctokitPort implements GitHubPort {
     return toPull(data, true);
   }
 
+  async getPulls(
+    numbers: number[],
+    options: { files?: boolean } = {},
+  ): Promise<Map<number, GhPullDetail>> {
+    const out = new Map<number, GhPullDetail>();
+    const wanted = [...new Set(numbers)].filter((n) => Number.isSafeInteger(n) && n > 0);
+    for (let i = 0; i < wanted.length; i += PULLS_PER_QUERY) {
+      const chunk = wanted.slice(i, i + PULLS_PER_QUERY);
+      const { query, variables } = pullsQuery(this.owner, this.repo, chunk, options.files === true);
+      // A PR that does not exist is an error for its alias only: the others still answer.
+      const data = await this.graphql<{ repository: Record<string, GqlPull | null> | null }>(
+        query,
+        variables,
+        `PRs ${chunk.map((n) => `#${n}`).join(", ")}`,
+        false,
+        (err) => err.type === "NOT_FOUND",
+      );
+      for (const node of Object.values(data.repository ?? {})) {
+        if (!node) continue;
+        const pull = fromGqlPull(node);
+        if (options.files) {
+          pull.files = node.files?.pageInfo.hasNextPage
+            ? await this.listPullFiles(pull.number) // more than one page: the REST list
+            : (node.files?.nodes ?? []).map((f) => f.path);
+        }
+        out.set(pull.number, pull);
+      }
+    }
+    return out;
+  }
+
   async listPullFiles(pr: number): Promise<string[]> {
     const items = await this.list("GET /repos/{owner}/{repo}/pulls/{pull_number}/files", {
       pull_number: pr,
@@ -380,6 +400,38 @@ export class OctokitPort implements GitHubPort {
   }
 
   /**
+   * A GraphQL request (`POST /graphql`). GraphQL answers 200 with `errors` for most
+   * failures: they become a GitHubError like a REST one (NOT_FOUND 404, a stale expected
+   * head 409, FORBIDDEN 403, RATE_LIMITED 429, others 422). `ignore` lets some errors pass
+   * (the data of the other fields is returned).
+   */
+  private async graphql<T>(
+    query: string,
+    variables: Json,
+    what: string,
+    noRetry = false,
+    ignore?: (error: GqlError) => boolean,
+  ): Promise<T> {
+    let res: { data: unknown };
+    try {
+      res = await this.octokit.request("POST /graphql", {
+        query,
+        variables,
+        ...(noRetry ? NO_RETRY : {}),
+      });
+    } catch (e: unknown) {
+      throw toGitHubError(e, `POST /graphql (${what})`);
+    }
+    const body = (res.data ?? {}) as { data?: T | null; errors?: GqlError[] };
+    const errors = (body.errors ?? []).filter((e) => !ignore?.(e));
+    if (errors.length > 0 || !body.data) {
+      const first = errors[0] ?? { message: "no data in the answer" };
+      throw new GitHubError(gqlStatus(first), `${what}: ${first.message}`, "POST /graphql");
+    }
+    return body.data;
+  }
+
+  /**
    * A GET sent with the ETag of its last answer (`If-None-Match`): a 304 returns that
    * answer again and costs no rate limit. For reads repeated each pass (the base's status).
    */
@@ -451,6 +503,92 @@ export class OctokitPort implements GitHubPort {
     }
     return items;
   }
+}
+
+interface GqlError {
+  type?: string;
+  message: string;
+  path?: (string | number)[];
+}
+
+function gqlStatus(e: GqlError): number {
+  if (/expectedHeadOid|expected branch to point to/i.test(e.message) || e.type === "STALE_DATA")
+    return 409;
+  switch (e.type) {
+    case "NOT_FOUND":
+      return 404;
+    case "FORBIDDEN":
+      return 403;
+    case "RATE_LIMITED":
+      return 429;
+    default:
+      return 422;
+  }
+}
+
+const REF_STATE_QUERY = `query RefState($owner: String!, $repo: String!, $ref: String!) {
+  repository(owner: $owner, name: $repo) {
+    object(expression: $ref) {
+      ... on Commit { statusCheckRollup { state } }
+    }
+  }
+}`;
+
+const COMMIT_MUTATION = `mutation CommitFiles($input: CreateCommitOnBranchInput!) {
+  createCommitOnBranch(input: $input) { commit { oid } }
+}`;
+
+/** PRs per GraphQL query (aliases); each may carry up to 100 files. */
+const PULLS_PER_QUERY = 50;
+
+interface GqlPull {
+  number: number;
+  title: string;
+  headRefOid: string;
+  headRefName: string;
+  baseRefName: string;
+  state: "OPEN" | "CLOSED" | "MERGED";
+  merged: boolean;
+  mergeable: "MERGEABLE" | "CONFLICTING" | "UNKNOWN";
+  labels: { nodes: { name: string }[] } | null;
+  files?: { nodes: { path: string }[]; pageInfo: { hasNextPage: boolean } } | null;
+}
+
+/** One query for several PRs: an alias per PR, the numbers as variables. */
+function pullsQuery(
+  owner: string,
+  repo: string,
+  numbers: number[],
+  files: boolean,
+): { query: string; variables: Json } {
+  const fields = `number title headRefOid headRefName baseRefName state merged mergeable
+      labels(first: 100) { nodes { name } }${files ? "\n      files(first: 100) { nodes { path } pageInfo { hasNextPage } }" : ""}`;
+  const params = numbers.map((_, i) => `$n${i}: Int!`).join(", ");
+  const aliases = numbers
+    .map((_, i) => `    pr${i}: pullRequest(number: $n${i}) {\n      ${fields}\n    }`)
+    .join("\n");
+  const variables: Json = { owner, repo };
+  numbers.forEach((n, i) => {
+    variables[`n${i}`] = n;
+  });
+  return {
+    query: `query Pulls($owner: String!, $repo: String!, ${params}) {\n  repository(owner: $owner, name: $repo) {\n${aliases}\n  }\n}`,
+    variables,
+  };
+}
+
+function fromGqlPull(p: GqlPull): GhPullDetail {
+  return {
+    number: p.number,
+    title: p.title,
+    headSha: p.headRefOid,
+    headRef: p.headRefName,
+    baseRef: p.baseRefName,
+    state: p.state === "OPEN" ? "open" : "closed",
+    merged: p.merged,
+    mergeable: p.mergeable === "MERGEABLE" ? true : p.mergeable === "CONFLICTING" ? false : null,
+    labels: (p.labels?.nodes ?? []).map((l) => l.name),
+  };
 }
 
 function checkBody(input: CheckRunInput): Json {

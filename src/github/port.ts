@@ -46,6 +46,12 @@ export interface GhPull {
   labels: string[];
 }
 
+/** A PR as the merge needs it. */
+export interface GhPullDetail extends GhPull {
+  /** Paths the PR changes (only when asked for). */
+  files?: string[];
+}
+
 export interface GhRun {
   id: number;
   /** The run's `display_title` (the agent workflow's `run-name: conveyor <correlation-id>`). */
@@ -90,12 +96,6 @@ export interface IssuePatch {
   stateReason?: "completed" | "not_planned";
 }
 
-/** A branch's head commit and the tree of that commit. */
-export interface BranchHead {
-  sha: string;
-  tree: string;
-}
-
 export type MergeMethod = "merge" | "squash" | "rebase";
 
 /** One repository's worth of GitHub, as Conveyor uses it. */
@@ -107,26 +107,32 @@ export interface GitHubPort {
   getDefaultBranch(): Promise<string>;
   /** Head commit of a branch, or undefined when the branch does not exist. */
   getBranchSha(branch: string): Promise<string | undefined>;
-  /** Head commit of a branch and its tree (one request), or undefined when it does not exist. */
-  getBranchHead(branch: string): Promise<BranchHead | undefined>;
   /** Text of a file at a ref, or undefined when it does not exist. */
   getFileText(path: string, ref: string): Promise<string | undefined>;
   /** Creates `refs/<ref>`; a ref that exists answers 422 (an atomic create-lock). */
   createRef(ref: string, sha: string): Promise<void>;
-  /** Moves `refs/<ref>`; without `force` a non-fast-forward answers 422. */
-  updateRef(ref: string, sha: string, force: boolean): Promise<void>;
   deleteRef(ref: string): Promise<void>;
   /** Files changed between two commits (`base...head`). */
   compareFiles(base: string, head: string): Promise<string[]>;
-  /** Combined commit status and check runs of a ref: `success`, `failure` or `pending`. */
+  /**
+   * Commit statuses and check runs of a ref together (one request: GraphQL
+   * `statusCheckRollup`): `success` (also when there are none), `failure` or `pending`.
+   */
   refState(ref: string): Promise<"success" | "failure" | "pending">;
 
-  // --- git data (the mirror commit) ---------------------------------------------------
-  /** Tree of a commit. */
-  getCommitTree(sha: string): Promise<string>;
-  /** A new tree on top of `baseTree` with these files written (or deleted). */
-  createTree(baseTree: string, entries: TreeEntry[]): Promise<string>;
-  createCommit(message: string, tree: string, parents: string[]): Promise<string>;
+  // --- the mirror commit ----------------------------------------------------------------
+  /**
+   * Writes these files (or deletes them) as ONE commit on top of `expectedHead`, in one
+   * request (GraphQL `createCommitOnBranch`). Returns the new commit. Throws GitHubError
+   * 409 when the branch no longer points at `expectedHead` (read it again and retry), 404
+   * when the branch does not exist.
+   */
+  commitOnBranch(
+    branch: string,
+    expectedHead: string,
+    message: string,
+    entries: TreeEntry[],
+  ): Promise<string>;
 
   // --- issues, labels, comments -------------------------------------------------------
   /** Every open issue AND pull request (one paginated list). */
@@ -152,6 +158,12 @@ export interface GitHubPort {
   /** One PR with `mergeable` computed (or `null` while GitHub computes it). */
   getPull(pr: number): Promise<GhPull>;
   listPullFiles(pr: number): Promise<string[]>;
+  /**
+   * Several PRs in ONE request (GraphQL), each with `mergeable` (null while GitHub computes
+   * it; asking starts the computation) and, with `files`, the paths it changes. PRs that do
+   * not exist are left out of the map.
+   */
+  getPulls(numbers: number[], options?: { files?: boolean }): Promise<Map<number, GhPullDetail>>;
   /** Merges pinned to `sha`. Throws GitHubError 409 (head moved), 405 (not mergeable). */
   mergePull(pr: number, sha: string, method: MergeMethod, title?: string): Promise<string>;
 

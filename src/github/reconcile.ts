@@ -11,7 +11,7 @@ import { formatDashboard } from "./format-dashboard.js";
 import { checkPreflight, type DashboardState, loadSnapshot, type Snapshot } from "./load-board.js";
 import { ConfigCache, loadRepoConfig } from "./load-repo-config.js";
 import { missingEscalations } from "./missing-escalations.js";
-import { type BranchHead, CONFIG_PATH, DASHBOARD_TITLE, type GitHubPort } from "./port.js";
+import { CONFIG_PATH, DASHBOARD_TITLE, type GitHubPort } from "./port.js";
 
 export { ConfigCache, loadRepoConfig };
 
@@ -58,8 +58,6 @@ export interface RepoState {
   configErrors: string[];
   /** Head of the default branch the config was read at. */
   configSha: string;
-  /** Tree of that commit. */
-  configTree: string;
   defaultBranch: string;
   snapshot: Snapshot;
 }
@@ -82,7 +80,6 @@ export async function loadRepoState(ctx: ReconcileContext): Promise<RepoState> {
     config: repoConfig.config,
     configErrors: repoConfig.errors,
     configSha: repoConfig.headSha,
-    configTree: repoConfig.headTree,
     defaultBranch: repoConfig.defaultBranch,
     snapshot,
   };
@@ -138,9 +135,8 @@ export async function reconcileRepo(ctx: ReconcileContext): Promise<ReconcileRep
     if (digest !== mirrorDigest) mirrorDigest = digest;
   }
 
-  const knownHeads = new Map<string, BranchHead>();
-  if (state.configTree)
-    knownHeads.set(state.defaultBranch, { sha: state.configSha, tree: state.configTree });
+  const knownHeads = new Map<string, string>();
+  if (state.configSha) knownHeads.set(state.defaultBranch, state.configSha);
   const execution = await executeEffects(port, snapshot, effects, {
     dryRun: ctx.dryRun,
     log: ctx.log,
@@ -234,18 +230,20 @@ async function writeDashboard(
 /**
  * After merges moved the base, GitHub computes `mergeable` again for the other open PRs,
  * starting when one is asked for (the first answer is `null`, "computing"). Asking now for
- * the PRs of tasks on their way to the merge (review, testing, queued) lets a later pass
- * find it computed instead of waiting one more pass. A failed read here changes nothing.
+ * the PRs of tasks on their way to the merge (review, testing, queued), all in one request,
+ * lets a later pass find it computed instead of waiting one more pass. A failed read here
+ * changes nothing.
  */
 const WARMED = new Set<Stage>(["review", "testing", "merge-queue"]);
 
 async function warmMergeable(port: GitHubPort, snapshot: Snapshot, merged: number[]) {
+  const numbers: number[] = [];
   for (const task of snapshot.board.tasks) {
     const pr = task.pr;
     if (!pr || pr.merged || pr.closed || merged.includes(pr.number)) continue;
-    if (!WARMED.has(task.stage)) continue;
-    await port.getPull(pr.number).catch(() => undefined);
+    if (WARMED.has(task.stage)) numbers.push(pr.number);
   }
+  if (numbers.length > 0) await port.getPulls(numbers).catch(() => undefined);
 }
 
 /** A failing check run on the commit whose config is invalid, once per commit. */

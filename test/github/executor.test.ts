@@ -73,7 +73,7 @@ describe("executor effects over the fake GitHub", () => {
       "Abandoned #1: Fix the thing — duplicate of #9",
     );
     expect(gh.writeCalls()).toContain(
-      'o/r:commit "Conveyor: record abandoned #1 in CHANGELOG.md [skip ci]"',
+      'o/r:commit "Conveyor: record abandoned #1 in CHANGELOG.md [skip ci]" CHANGELOG.md',
     );
   });
 
@@ -166,17 +166,31 @@ describe("executor effects over the fake GitHub", () => {
     expect([...gh.issues.values()].filter((i) => i.title === "Conveyor board")).toHaveLength(1);
   });
 
-  it("write-mirror: one commit; same content again writes nothing; a lost race is retried", async () => {
+  it("write-mirror: one commit in one request; a lost race is retried after a fresh read", async () => {
     const { gh, run } = await setup();
     const files = { "TODO.md": "# TODO\n", "REVIEW.md": "# Review\n" };
+    const before = gh.writeCalls().length;
     await run([{ type: "write-mirror", files }]);
-    const { report } = await run([{ type: "write-mirror", files }]);
-    expect(report.skipped).toHaveLength(1);
-    gh.fail({ match: "updateRef", status: 422, message: "Update is not a fast forward" });
-    const r3 = await run([{ type: "write-mirror", files: { "TODO.md": "# TODO\n- x\n" } }]);
-    expect(r3.report.failed).toBeUndefined();
+    expect(gh.writeCalls().slice(before)).toEqual([
+      'o/r:commit "Conveyor: update the tracking files [skip ci]" TODO.md,REVIEW.md',
+    ]);
+    expect(gh.fileOn("main", "REVIEW.md")).toBe("# Review\n");
+    gh.fail({ match: "commitOnBranch", status: 409, message: "Expected branch to point to" });
+    const r2 = await run([{ type: "write-mirror", files: { "TODO.md": "# TODO\n- x\n" } }]);
+    expect(r2.report.failed).toBeUndefined();
     expect(gh.fileOn("main", "TODO.md")).toBe("# TODO\n- x\n");
     expect(gh.writeCalls().filter((c) => c.includes(":commit "))).toHaveLength(3);
+    // The race was lost to a writer of the same content: the retry finds it and writes nothing.
+    gh.fail({
+      match: "commitOnBranch",
+      status: 409,
+      message: "Expected branch to point to",
+      run: () => gh.writeFile("main", "TODO.md", "# TODO\n- y\n"),
+    });
+    const r3 = await run([{ type: "write-mirror", files: { "TODO.md": "# TODO\n- y\n" } }]);
+    expect(r3.report.failed).toBeUndefined();
+    expect(r3.report.skipped).toHaveLength(1);
+    expect(gh.writeCalls().filter((c) => c.includes(":commit "))).toHaveLength(4);
   });
 
   it("stops at the first failure and applies nothing after it", async () => {

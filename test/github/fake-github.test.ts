@@ -30,16 +30,41 @@ describe("the fake's request accounting", () => {
     const real = gh.refs.get("heads/main")!;
     gh.refStates.set("main", "failure");
     expect(await gh.refState("main")).toBe("failure");
-    const tree = gh.trees.keys().next().value!;
-    const skip = await gh.createCommit("mirror [skip ci]", tree, [real]);
-    await gh.updateRef("heads/main", skip, false);
+    const skip = await gh.commitOnBranch("main", real, "mirror [skip ci]", [
+      { path: "TODO.md", content: "x" },
+    ]);
+    expect(gh.refs.get("heads/main")).toBe(skip);
     expect(await gh.refState("main")).toBe("success"); // nothing ran on the mirror commit
     expect(await gh.refState(real)).toBe("failure");
   });
 
-  it("the base's pre-flight status is two requests (combined status and check runs)", async () => {
+  it("the base's pre-flight status is one request (the status check rollup)", async () => {
     const gh = new FakeGitHub();
     await gh.refState("main");
-    expect(gh.requests).toBe(2);
+    expect(gh.requests).toBe(1);
+  });
+
+  it("a commit on a branch that moved answers 409 and writes nothing", async () => {
+    const gh = new FakeGitHub();
+    const head = gh.refs.get("heads/main")!;
+    gh.advanceBase(["src/x.ts"]);
+    const moved = gh.refs.get("heads/main")!;
+    const err = await gh
+      .commitOnBranch("main", head, "m", [{ path: "TODO.md", content: "x" }])
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 409 });
+    expect(gh.refs.get("heads/main")).toBe(moved);
+    expect(gh.fileOn("main", "TODO.md")).toBeUndefined();
+  });
+
+  it("reads several PRs in one request, mergeable computed on the way", async () => {
+    const gh = new FakeGitHub();
+    const a = gh.openPull({ branch: "conveyor/1-task", files: ["a.ts"] });
+    const b = gh.openPull({ branch: "conveyor/2-task", files: ["b.ts", "c.ts"] });
+    const before = gh.requests;
+    const got = await gh.getPulls([a, b, 999], { files: true });
+    expect(gh.requests - before).toBe(1);
+    expect(got.get(b)?.files).toEqual(["b.ts", "c.ts"]);
+    expect(got.has(999)).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { defaultConfig } from "../../src/core/config.js";
 import { encodeMarker } from "../../src/core/markers.js";
-import { FakeGitHub } from "../../src/github/fake-github.js";
+import { FakeGitHub, readsPull } from "../../src/github/fake-github.js";
 import { STATUS_HEADER } from "../../src/github/format-status-comment.js";
 import { isTaskBranch, loadSnapshot, stageFrom, stageLabels } from "../../src/github/load-board.js";
 import { ConfigCache, loadRepoConfig } from "../../src/github/load-repo-config.js";
@@ -156,7 +156,7 @@ describe("loadSnapshot", () => {
       mergeable: null,
       baseDrift: ["docs/x.md"],
     });
-    expect(gh.calls).toContain(`GET pull #${pr}`);
+    expect(gh.calls.filter((c) => readsPull(c, pr))).toEqual([`GET pulls #${pr} +files`]);
   });
 
   it.each([
@@ -184,7 +184,7 @@ describe("loadSnapshot", () => {
     const { board } = await load(gh);
     expect(board.results[cid]).toBeDefined();
     expect(board.tasks[0]!.pr).toMatchObject({ changedFiles: [], mergeable: null });
-    expect(gh.calls.filter((c) => c.startsWith("GET pull #"))).toEqual([]);
+    expect(gh.calls.filter((c) => readsPull(c, pr))).toEqual([]);
   });
 
   it("a maintainer's merge-queue label on the PR of a task in review queues it", async () => {

@@ -3,7 +3,7 @@ import nock from "nock";
 import { ProbotOctokit } from "probot";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { OctokitPort } from "../../src/github/octokit-port.js";
-import { GitHubError } from "../../src/github/port.js";
+import type { GitHubError } from "../../src/github/port.js";
 import { checkRequest, loadGitHubSpec, OpenApiRecorder } from "./openapi-check.js";
 
 const API = "https://api.github.com";
@@ -67,6 +67,38 @@ describe("the OpenAPI checker", () => {
       { tree: [{ path: "a", mode: "100644", type: "blob", sha: null }] },
       [],
     ],
+    [
+      "POST",
+      "/graphql",
+      { query: 'query { repository(owner: "o", name: "r") { nameWithOwner } }' },
+      [],
+    ],
+    [
+      "POST",
+      "/graphql",
+      { query: 'query { repository(owner: "o", name: "r") { colour } }' },
+      ['Cannot query field "colour"'],
+    ],
+    [
+      "POST",
+      "/graphql",
+      {
+        query:
+          'query($n: Int!) { repository(owner: "o", name: "r") { pullRequest(number: $n) { id } } }',
+        variables: { n: "seven" },
+      },
+      ['Variable "$n" got invalid value'],
+    ],
+    [
+      "POST",
+      "/graphql",
+      {
+        query:
+          "mutation($input: CreateCommitOnBranchInput!) { createCommitOnBranch(input: $input) { commit { oid } } }",
+        variables: { input: { branch: { branchName: "main" }, message: { headline: "m" } } },
+      },
+      ['Field "expectedHeadOid" of required type "GitObjectID!" was not provided'],
+    ],
   ])("%s %s is checked", (method, path, body, expected) => {
     const problems = checkRequest(spec, method, path, body);
     if (expected.length === 0) expect(problems).toEqual([]);
@@ -95,10 +127,6 @@ describe("OctokitPort over nock, every request checked against OpenAPI", () => {
       .reply(200, { object: { sha: "s1" } })
       .get(`${R}/git/ref/heads%2Fgone`)
       .reply(404, { message: "Not Found" })
-      .get(`${R}/branches/trunk`)
-      .reply(200, { name: "trunk", commit: { sha: "s1", commit: { tree: { sha: "t1" } } } })
-      .get(`${R}/branches/gone`)
-      .reply(404, { message: "Branch not found" })
       .get(`${R}/contents/.github%2Fconveyor.yml`)
       .query({ ref: "s1" })
       .reply(200, {
@@ -112,39 +140,49 @@ describe("OctokitPort over nock, every request checked against OpenAPI", () => {
     expect(await p.getDefaultBranch()).toBe("trunk");
     expect(await p.getBranchSha("trunk")).toBe("s1");
     expect(await p.getBranchSha("gone")).toBeUndefined();
-    expect(await p.getBranchHead("trunk")).toEqual({ sha: "s1", tree: "t1" });
-    expect(await p.getBranchHead("gone")).toBeUndefined();
     expect(await p.getFileText(".github/conveyor.yml", "s1")).toBe("capacity:\n  agents: 3\n");
     expect(await p.getFileText("missing.yml", "s1")).toBeUndefined();
     expect(scope.isDone()).toBe(true);
   });
 
-  it("the base's status is asked with the ETags of its last answers: 304s reuse them", async () => {
-    const failing = {
-      total_count: 1,
-      check_runs: [
-        { id: 1, name: "ci", head_sha: "c1", status: "completed", conclusion: "failure" },
-      ],
-    };
+  it("the base's branch head is asked with the ETag of its last answer: a 304 reuses it", async () => {
     const scope = github()
-      .get(`${R}/commits/c1/status`)
-      .query({ per_page: "100" })
-      .reply(200, { state: "success", total_count: 1, statuses: [] }, { etag: '"s1"' })
-      .get(`${R}/commits/c1/check-runs`)
-      .query({ per_page: "100" })
-      .reply(200, failing, { etag: '"k1"' })
-      .get(`${R}/commits/c1/status`)
-      .query({ per_page: "100" })
-      .matchHeader("if-none-match", '"s1"')
-      .reply(304)
-      .get(`${R}/commits/c1/check-runs`)
-      .query({ per_page: "100" })
-      .matchHeader("if-none-match", '"k1"')
+      .get(`${R}/git/ref/heads%2Fmain`)
+      .reply(200, { object: { sha: "s1" } }, { etag: '"r1"' })
+      .get(`${R}/git/ref/heads%2Fmain`)
+      .matchHeader("if-none-match", '"r1"')
       .reply(304);
     const p = port();
-    expect(await p.refState("c1")).toBe("failure");
-    expect(await p.refState("c1")).toBe("failure");
+    expect(await p.getBranchSha("main")).toBe("s1");
+    expect(await p.getBranchSha("main")).toBe("s1");
     expect(scope.isDone()).toBe(true);
+  });
+
+  it.each([
+    ["SUCCESS", "success"],
+    ["FAILURE", "failure"],
+    ["ERROR", "failure"],
+    ["PENDING", "pending"],
+    ["EXPECTED", "pending"],
+    [null, "success"],
+  ] as const)(
+    "the status check rollup %s reads as %s, in one GraphQL request",
+    async (state, want) => {
+      const scope = github()
+        .post("/graphql", (b) => b.variables?.ref === "c1" && /statusCheckRollup/.test(b.query))
+        .reply(200, {
+          data: { repository: { object: { statusCheckRollup: state ? { state } : null } } },
+        });
+      expect(await port().refState("c1")).toBe(want);
+      expect(scope.isDone()).toBe(true);
+    },
+  );
+
+  it("a ref GitHub does not know is a 404", async () => {
+    github()
+      .post("/graphql")
+      .reply(200, { data: { repository: { object: null } } });
+    await expect(port().refState("nope")).rejects.toMatchObject({ status: 404 });
   });
 
   it("lists issues with pagination and answers a 304 from its cache", async () => {
@@ -357,34 +395,111 @@ describe("OctokitPort over nock, every request checked against OpenAPI", () => {
     expect(scope.isDone()).toBe(true);
   });
 
-  it("git data commit, refs for locks, statuses and check runs", async () => {
+  it("commits several files as one commit in one request, pinned to the head it read", async () => {
+    let sent: Record<string, unknown> | undefined;
     const scope = github()
-      .get(`${R}/git/commits/c1`)
-      .reply(200, { sha: "c1", tree: { sha: "t1" } })
-      .post(`${R}/git/trees`, {
-        base_tree: "t1",
-        tree: [{ path: "TODO.md", mode: "100644", type: "blob", content: "x" }],
+      .post("/graphql", (b) => {
+        sent = b.variables?.input;
+        return /createCommitOnBranch/.test(b.query);
       })
-      .reply(201, { sha: "t2" })
-      .post(`${R}/git/commits`, { message: "m [skip ci]", tree: "t2", parents: ["c1"] })
-      .reply(201, { sha: "c2" })
-      .patch(`${R}/git/refs/heads%2Fmain`, { sha: "c2", force: false })
-      .reply(422, { message: "Update is not a fast forward" })
+      .reply(200, { data: { createCommitOnBranch: { commit: { oid: "c2" } } } });
+    const oid = await port().commitOnBranch("main", "c1", "Conveyor: mirror [skip ci]\n\nwhy", [
+      { path: "TODO.md", content: "# To do\n" },
+      { path: "OLD.md", content: null },
+    ]);
+    expect(oid).toBe("c2");
+    expect(sent).toEqual({
+      branch: { repositoryNameWithOwner: "o/r", branchName: "main" },
+      expectedHeadOid: "c1",
+      message: { headline: "Conveyor: mirror [skip ci]", body: "why" },
+      fileChanges: {
+        additions: [{ path: "TODO.md", contents: Buffer.from("# To do\n").toString("base64") }],
+        deletions: [{ path: "OLD.md" }],
+      },
+    });
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it("a commit on a branch that moved is a 409; a missing branch a 404", async () => {
+    github()
+      .post("/graphql")
+      .reply(200, {
+        data: { createCommitOnBranch: null },
+        errors: [
+          {
+            type: "STALE_DATA",
+            path: ["createCommitOnBranch"],
+            message: 'Expected branch to point to "c1" but it did not. Pull and try again.',
+          },
+        ],
+      })
+      .post("/graphql")
+      .reply(200, {
+        data: { createCommitOnBranch: null },
+        errors: [{ type: "NOT_FOUND", message: 'Could not resolve to a Ref "refs/heads/gone".' }],
+      });
+    const p = port();
+    const entries = [{ path: "TODO.md", content: "x" }];
+    await expect(p.commitOnBranch("main", "c1", "m", entries)).rejects.toMatchObject({
+      status: 409,
+    });
+    await expect(p.commitOnBranch("gone", "c1", "m", entries)).rejects.toMatchObject({
+      status: 404,
+    });
+  });
+
+  it("reads several PRs in one GraphQL request; a missing one is left out", async () => {
+    const node = (n: number, extra: Record<string, unknown> = {}) => ({
+      number: n,
+      title: `PR ${n}`,
+      headRefOid: `h${n}`,
+      headRefName: `conveyor/${n}-task`,
+      baseRefName: "main",
+      state: "OPEN",
+      merged: false,
+      mergeable: "MERGEABLE",
+      labels: { nodes: [{ name: "merge-queue" }] },
+      files: { nodes: [{ path: `src/${n}.ts` }], pageInfo: { hasNextPage: false } },
+      ...extra,
+    });
+    const scope = github()
+      .post("/graphql", (b) => b.variables?.n0 === 7 && b.variables?.n2 === 9)
+      .reply(200, {
+        data: {
+          repository: {
+            pr0: node(7),
+            pr1: node(8, {
+              mergeable: "UNKNOWN",
+              files: { nodes: [{ path: "a" }], pageInfo: { hasNextPage: true } },
+            }),
+            pr2: null,
+          },
+        },
+        errors: [{ type: "NOT_FOUND", path: ["repository", "pr2"], message: "Could not resolve" }],
+      })
+      .get(`${R}/pulls/8/files`)
+      .query({ per_page: "100", page: "1" })
+      .reply(200, [{ filename: "a" }, { filename: "b" }]);
+    const got = await port().getPulls([7, 8, 9], { files: true });
+    expect([...got.keys()]).toEqual([7, 8]);
+    expect(got.get(7)).toMatchObject({
+      headSha: "h7",
+      headRef: "conveyor/7-task",
+      state: "open",
+      mergeable: true,
+      labels: ["merge-queue"],
+      files: ["src/7.ts"],
+    });
+    expect(got.get(8)).toMatchObject({ mergeable: null, files: ["a", "b"] });
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it("refs for locks and check runs", async () => {
+    const scope = github()
       .post(`${R}/git/refs`, { ref: "refs/conveyor/lock", sha: "c1" })
       .reply(201, {})
       .delete(`${R}/git/refs/conveyor%2Flock`)
       .reply(204)
-      .get(`${R}/commits/main/status`)
-      .query({ per_page: "100" })
-      .reply(200, { state: "pending", total_count: 0, statuses: [] })
-      .get(`${R}/commits/main/check-runs`)
-      .query({ per_page: "100" })
-      .reply(200, {
-        total_count: 1,
-        check_runs: [
-          { id: 1, name: "ci", head_sha: "c1", status: "completed", conclusion: "failure" },
-        ],
-      })
       .post(`${R}/check-runs`, {
         head_sha: "h1",
         name: "Conveyor tests",
@@ -401,15 +516,8 @@ describe("OctokitPort over nock, every request checked against OpenAPI", () => {
       })
       .reply(200, {});
     const p = port();
-    expect(await p.getCommitTree("c1")).toBe("t1");
-    expect(await p.createTree("t1", [{ path: "TODO.md", content: "x" }])).toBe("t2");
-    expect(await p.createCommit("m [skip ci]", "t2", ["c1"])).toBe("c2");
-    const err = await p.updateRef("heads/main", "c2", false).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(GitHubError);
-    expect((err as GitHubError).status).toBe(422);
     await p.createRef("conveyor/lock", "c1");
     await p.deleteRef("conveyor/lock");
-    expect(await p.refState("main")).toBe("failure");
     const check = {
       name: "Conveyor tests",
       headSha: "h1",

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { checkGraphQL } from "./graphql-check.js";
 
 /**
  * Checks HTTP requests against GitHub's published OpenAPI description
@@ -93,6 +94,9 @@ export function checkRequest(
 ): string[] {
   const parsed = new URL(url, "https://api.github.com");
   const path = parsed.pathname;
+  // GraphQL is not in the REST description: checked against the GraphQL schema instead.
+  if (method.toUpperCase() === "POST" && path === "/graphql")
+    return checkGraphQL(typeof body === "string" ? JSON.parse(body) : body);
   const candidates = spec.operations
     .filter((o) => o.method === method.toUpperCase())
     .map((o) => ({ o, m: o.regex.exec(path) }))

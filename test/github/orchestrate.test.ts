@@ -28,8 +28,8 @@ describe("mode: orchestrate, one pass through the real Octokit port (nock, OpenA
     const scope = nock(API)
       .get(R)
       .reply(200, { default_branch: "main" })
-      .get(`${R}/branches/main`)
-      .reply(200, { name: "main", commit: { sha: "c0", commit: { tree: { sha: "t0" } } } })
+      .get(`${R}/git/ref/heads%2Fmain`)
+      .reply(200, { ref: "refs/heads/main", object: { sha: "c0", type: "commit" } })
       .get(`${R}/contents/.github%2Fconveyor.yml`)
       .query({ ref: "c0" })
       .reply(404, { message: "Not Found" })
@@ -50,12 +50,8 @@ describe("mode: orchestrate, one pass through the real Octokit port (nock, OpenA
       .get(`${R}/issues/comments`)
       .query(true)
       .reply(200, [])
-      .get(`${R}/commits/main/status`)
-      .query(true)
-      .reply(200, { state: "success", total_count: 1, statuses: [] })
-      .get(`${R}/commits/main/check-runs`)
-      .query(true)
-      .reply(200, { total_count: 0, check_runs: [] })
+      .post("/graphql", (b) => /statusCheckRollup/.test(b.query) && b.variables.ref === "main")
+      .reply(200, { data: { repository: { object: { statusCheckRollup: { state: "SUCCESS" } } } } })
       .put(`${R}/issues/1/labels`, keep("labels"))
       .reply(200, [])
       .post(`${R}/issues/1/comments`, keep("status"))
@@ -73,12 +69,8 @@ describe("mode: orchestrate, one pass through the real Octokit port (nock, OpenA
         run_url: `${API}${R}/actions/runs/77`,
         html_url: "https://github.com/o/r/actions/runs/77",
       })
-      .post(`${R}/git/trees`, keep("tree"))
-      .reply(201, { sha: "t1" })
-      .post(`${R}/git/commits`, keep("commit"))
-      .reply(201, { sha: "c1" })
-      .patch(`${R}/git/refs/heads%2Fmain`, keep("ref"))
-      .reply(200, {})
+      .post("/graphql", keep("commit"))
+      .reply(200, { data: { createCommitOnBranch: { commit: { oid: "c1" } } } })
       .post(`${R}/issues`, keep("dashboard"))
       .reply(201, {
         number: 2,
@@ -120,17 +112,23 @@ describe("mode: orchestrate, one pass through the real Octokit port (nock, OpenA
       return_run_details: true,
     });
     expect(bodies.commit).toMatchObject({
-      message: "Conveyor: update the tracking files [skip ci]",
-      tree: "t1",
-      parents: ["c0"],
+      variables: {
+        input: {
+          branch: { repositoryNameWithOwner: "o/r", branchName: "main" },
+          expectedHeadOid: "c0",
+          message: { headline: "Conveyor: update the tracking files [skip ci]" },
+        },
+      },
     });
-    expect(bodies.ref).toEqual({ sha: "c1", force: false });
-    expect(bodies.tree).toMatchObject({ base_tree: "t0" });
+    const added = (
+      bodies.commit as { variables: { input: { fileChanges: { additions: { path: string }[] } } } }
+    ).variables.input.fileChanges.additions.map((a) => a.path);
+    expect(added.sort()).toEqual(["IN_PROGRESS.md", "REVIEW.md", "TESTING.md", "TODO.md"]);
     expect((bodies.dashboard as { title: string }).title).toBe("Conveyor board");
     expect(summary).toMatchInlineSnapshot(`
       "### Conveyor pass on o/r
 
-      Agents 1/6 · in flight 1/6 · 13 GitHub requests
+      Agents 1/6 · in flight 1/6 · 11 GitHub requests
 
       Done:
       - #1: todo -> in-progress (picked up: an agent slot is free)
@@ -145,8 +143,8 @@ describe("mode: orchestrate, one pass through the real Octokit port (nock, OpenA
     const scope = nock(API)
       .get(R)
       .reply(200, { default_branch: "main" })
-      .get(`${R}/branches/main`)
-      .reply(200, { name: "main", commit: { sha: "c0", commit: { tree: { sha: "t0" } } } })
+      .get(`${R}/git/ref/heads%2Fmain`)
+      .reply(200, { ref: "refs/heads/main", object: { sha: "c0", type: "commit" } })
       .get(`${R}/contents/.github%2Fconveyor.yml`)
       .query({ ref: "c0" })
       .reply(200, {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { encodeMarker } from "../../src/core/markers.js";
+import { readsPull } from "../../src/github/fake-github.js";
 import { duplicateDispatches, scenario } from "./scenario.js";
 
 /** Every issue closed as completed with a merged PR, each PR merged once. */
@@ -174,7 +175,7 @@ describe("merge races", () => {
     expect(s.gh.issue(1).labels).toContain("conveyor:done");
     const calls = s.gh.calls.slice(before);
     // Read before the merge: mergeable, then the files (for batching).
-    expect(calls.indexOf(`GET pull #${pr}`)).toBeLessThan(
+    expect(calls.findIndex((c) => readsPull(c, pr))).toBeLessThan(
       calls.findIndex((c) => c.includes(":merge@")),
     );
     expect(calls.some((c) => c.includes(`#${pr}:+merge-queue`))).toBe(false);
@@ -186,7 +187,7 @@ describe("merge races", () => {
     const before = s.gh.calls.length;
     await s.pass();
     const calls = s.gh.calls.slice(before);
-    expect(calls).not.toContain(`GET pull #${pr}`);
+    expect(calls.filter((c) => readsPull(c, pr))).toEqual([]);
     expect(calls.some((c) => c.includes(":merge@"))).toBe(false);
     expect(s.gh.issue(1).labels).toContain("conveyor:testing");
     expect(s.gh.runs.at(-1)!.inputs.mode).toBe("test");
@@ -228,7 +229,7 @@ describe("merge races", () => {
     expect(s.gh.merges).toHaveLength(1);
     const other = [...s.gh.pulls.values()].find((p) => !p.merged)!;
     const merged = s.gh.calls.findIndex((c) => c.includes(":merge@"));
-    expect(s.gh.calls.lastIndexOf(`GET pull #${other.number}`)).toBeGreaterThan(merged);
+    expect(s.gh.calls.findLastIndex((c) => readsPull(c, other.number))).toBeGreaterThan(merged);
     const r = await s.pass();
     expect(r?.plan.waiting.map((w) => w.reason)).not.toContain(
       "GitHub is still computing whether the PR can merge",
