@@ -1,8 +1,9 @@
 /**
  * GitHub requests per task from label to merged, on the happy path of the end-to-end
  * scenario over the fake GitHub (eight labelled issues, agents succeed at once, a pass after
- * every batch of agent results). Target: ≤ 20 per task. Lists count one request per page;
- * the pre-flight status of the base counts two (combined status + check runs). Also printed:
+ * every batch of agent results). Target: ≤ 20 per task. Lists count one request per page,
+ * a GraphQL query one (the default branch with config and recent checks, the PRs on their
+ * way to the merge, the mirror commit). Also printed:
  * the requests that cost rate limit, i.e. less the reads GitHub answers 304 (the port sends
  * lists and the base's status with the ETag of its last answer; the app keeps one port per
  * repository, while the orchestrator Action starts each run with an empty cache).
@@ -16,6 +17,12 @@ export default async function bench(): Promise<void> {
   const batched = scenario({ priorities: PRIORITIES });
   if (!(await batched.runUntilDone())) throw new Error("the scenario did not finish");
   report(batched);
+
+  console.log("\n-- the same, in a repository that deletes merged branches itself --");
+  const autoDelete = scenario({ priorities: PRIORITIES });
+  autoDelete.gh.deleteBranchOnMerge = true;
+  if (!(await autoDelete.runUntilDone())) throw new Error("the scenario did not finish");
+  report(autoDelete);
 
   console.log("\n-- one pass per agent result (one workflow_run event each) --");
   const single = scenario({ priorities: PRIORITIES });
@@ -52,7 +59,7 @@ function report(s: ReturnType<typeof scenario>): void {
     `  calls: reads ${reads} (${(reads / tasks).toFixed(1)}/task), writes ${writes} (${(writes / tasks).toFixed(1)}/task)`,
   );
   console.log(`  per pass: ${(s.gh.requests / s.reports.length).toFixed(1)} requests`);
-  console.log("  calls by kind (a list call is a request per page, a status read two):");
+  console.log("  calls by kind (a list call is a request per page):");
   for (const [kind, n] of [...kinds].sort((a, b) => b[1] - a[1]))
     console.log(`  ${kind.padEnd(28)} ${String(n).padStart(4)}  (${(n / tasks).toFixed(2)}/task)`);
 }

@@ -25,6 +25,11 @@ export interface ExecuteOptions {
   /** Heads read earlier in the pass (branch → head), so a mirror commit needs no read. */
   knownHeads?: Map<string, string>;
   /**
+   * The repository deletes a PR's head branch itself when it merges (its
+   * `delete_branch_on_merge` setting): no delete request after a merge.
+   */
+  branchesDeletedOnMerge?: boolean;
+  /**
    * `save-repo-memory` only updates the board: the caller writes the dashboard (with the
    * memory in its marker) after the effects, as `reconcileRepo` does. Default: the executor
    * writes the dashboard marker itself (commands such as `/conveyor pause`).
@@ -416,7 +421,7 @@ class Context {
       this.report.merged.push(item.pr);
       const task = this.task(item.task);
       if (task?.pr) task.pr.merged = true;
-      if (e.deleteBranch) {
+      if (e.deleteBranch && !this.options.branchesDeletedOnMerge) {
         try {
           await this.port.deleteRef(`heads/${item.branch}`);
         } catch (err: unknown) {

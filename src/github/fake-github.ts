@@ -4,6 +4,7 @@ import {
   AGENT_WORKFLOW,
   type CheckRunInput,
   correlationFromTitle,
+  type DefaultBranchRead,
   type GhCheckRun,
   type GhComment,
   type GhIssue,
@@ -367,6 +368,29 @@ export class FakeGitHub implements GitHubPort {
     return this.defaultBranch;
   }
 
+  /** Repository setting `delete_branch_on_merge` (GitHub deletes merged head branches). */
+  deleteBranchOnMerge = false;
+
+  async readDefaultBranch(file: string, depth: number): Promise<DefaultBranchRead> {
+    this.call("readDefaultBranch", `GET base ${this.defaultBranch} +${file}`);
+    const head = this.refs.get(`heads/${this.defaultBranch}`) ?? "";
+    const history: DefaultBranchRead["history"] = [];
+    for (let sha = head; sha && history.length < depth; ) {
+      const c = this.commits.get(sha);
+      if (!c) break;
+      history.push({ sha, state: this.stateOf(sha), message: c.message });
+      sha = c.parents[0] ?? "";
+    }
+    const tree = head ? this.trees.get(this.commits.get(head)!.tree) : undefined;
+    return {
+      name: this.defaultBranch,
+      head,
+      fileText: tree?.[file],
+      deleteBranchOnMerge: this.deleteBranchOnMerge,
+      history,
+    };
+  }
+
   async getBranchSha(branch: string): Promise<string | undefined> {
     this.call("getBranchSha", `GET branch ${branch}`);
     return this.refs.get(`heads/${branch}`);
@@ -407,6 +431,8 @@ export class FakeGitHub implements GitHubPort {
   }
 
   private stateOf(ref: string): "success" | "failure" | "pending" {
+    const parentOf = /^([0-9a-f]{40})~1$/.exec(ref);
+    if (parentOf) return this.stateOf(this.commits.get(parentOf[1]!)?.parents[0] ?? "");
     const sha = this.refs.get(`heads/${ref}`) ?? (this.commits.has(ref) ? ref : undefined);
     if (!sha) return this.refStates.get(ref) ?? "success";
     const own = this.refStates.get(sha);
@@ -628,6 +654,7 @@ export class FakeGitHub implements GitHubPort {
     p.merged = true;
     p.state = "closed";
     this.mustIssue(pr).state = "closed";
+    if (this.deleteBranchOnMerge) this.refs.delete(`heads/${p.headRef}`);
     this.merges.push(`#${pr}@${sha.slice(0, 7)}`);
     for (const other of this.pulls.values())
       if (other.state === "open" && other.baseRef === p.baseRef) other.mergeable = null;

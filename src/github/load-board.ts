@@ -4,7 +4,6 @@ import {
   emptyMemory,
   emptyRepoMemory,
   type PreflightResult,
-  type PullRequest,
   type RepoMemory,
   type RunInfo,
   type Stage,
@@ -20,10 +19,12 @@ import {
   AGENT_WORKFLOW,
   correlationFromTitle,
   DASHBOARD_TITLE,
+  type DefaultBranchRead,
   type GhComment,
   type GhIssue,
   type GhPull,
   type GitHubPort,
+  type RefState,
 } from "./port.js";
 
 /** The Actions bot: agent runs publish their results with the workflow's token. */
@@ -539,15 +540,15 @@ async function baseDriftOf(
 
 /**
  * The pre-flight checks before any dispatch: the configured HTTP readiness checks and the
- * base branch's combined status (a failing base blocks dispatching; pending does not).
+ * state of the base branch's checks (a failing base blocks dispatching; pending does not).
+ * `baseState` says that state (default: asked for the branch by name, one request).
  */
 export async function checkPreflight(
   port: GitHubPort,
   config: Config,
   baseBranch: string,
   fetchFn?: typeof fetch,
-  /** The commit of the base to judge (default: the branch's head, asked by name). */
-  commit?: string,
+  baseState: () => Promise<RefState> = () => port.refState(baseBranch),
 ): Promise<PreflightResult[]> {
   const out: PreflightResult[] = [];
   for (const check of config.preflight.http) {
@@ -555,7 +556,7 @@ export async function checkPreflight(
     out.push(await httpCheck(name, check.url, check.expectStatus, check.timeoutSeconds, fetchFn));
   }
   if (config.preflight.baseBranchGreen) {
-    const state = await port.refState(commit ?? baseBranch);
+    const state = await baseState();
     out.push({
       name: `${baseBranch} green`,
       ok: state !== "failure",
@@ -566,6 +567,23 @@ export async function checkPreflight(
     });
   }
   return out;
+}
+
+/** Words in a commit message that make GitHub Actions skip the push (no checks run on it). */
+const SKIP_CI = /\[(skip ci|ci skip|no ci|skip actions|actions skip)\]/i;
+
+/**
+ * The state of the base from the default branch's recent history (read with the config):
+ * the newest commit that CI ran on decides. Commits Conveyor wrote (`isOwn`) and commits
+ * whose message skips CI have no checks, so the head alone would always look green: they
+ * are looked through. Undefined when every commit read was one of those (ask further down).
+ */
+export function baseStateFromHistory(
+  history: DefaultBranchRead["history"],
+  isOwn: (sha: string) => boolean = () => false,
+): RefState | undefined {
+  const decisive = history.find((c) => !isOwn(c.sha) && !SKIP_CI.test(c.message));
+  return decisive?.state;
 }
 
 async function httpCheck(

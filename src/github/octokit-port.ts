@@ -1,6 +1,7 @@
 import type { Octokit } from "@octokit/rest";
 import {
   type CheckRunInput,
+  type DefaultBranchRead,
   type GhCheckRun,
   type GhComment,
   type GhIssue,
@@ -12,6 +13,7 @@ import {
   type IssuePatch,
   type MergeMethod,
   type Permission,
+  type RefState,
   type TreeEntry,
 } from "./port.js";
 
@@ -45,6 +47,30 @@ export class OctokitPort implements GitHubPort {
   async getDefaultBranch(): Promise<string> {
     const data = await this.call<Json>("GET /repos/{owner}/{repo}", {});
     return String(data.default_branch);
+  }
+
+  async readDefaultBranch(file: string, depth: number): Promise<DefaultBranchRead> {
+    const data = await this.graphql<{ repository: GqlDefaultBranch | null }>(
+      DEFAULT_BRANCH_QUERY,
+      { owner: this.owner, repo: this.repo, file, depth },
+      "the default branch",
+    );
+    const repo = data.repository;
+    if (!repo) throw new GitHubError(404, `${this.owner}/${this.repo} not found`, "POST /graphql");
+    const ref = repo.defaultBranchRef;
+    const commit = ref?.target;
+    const text = commit?.file?.object?.text;
+    return {
+      name: ref?.name ?? "main",
+      head: commit?.oid ?? "",
+      fileText: typeof text === "string" ? text : undefined,
+      deleteBranchOnMerge: repo.deleteBranchOnMerge === true,
+      history: (commit?.history?.nodes ?? []).map((c) => ({
+        sha: c.oid,
+        state: rollupState(c.statusCheckRollup?.state),
+        message: c.message,
+      })),
+    };
   }
 
   async getBranchSha(branch: string): Promise<string | undefined> {
@@ -85,22 +111,13 @@ export class OctokitPort implements GitHubPort {
     return ((data.files as Json[] | undefined) ?? []).map((f) => String(f.filename));
   }
 
-  async refState(ref: string): Promise<"success" | "failure" | "pending"> {
+  async refState(ref: string): Promise<RefState> {
     const data = await this.graphql<{
       repository: { object: { statusCheckRollup?: { state: string } | null } | null } | null;
     }>(REF_STATE_QUERY, { owner: this.owner, repo: this.repo, ref }, `state of ${ref}`);
     const commit = data.repository?.object;
     if (!commit) throw new GitHubError(404, `No commit found for the ref ${ref}`, "POST /graphql");
-    switch (commit.statusCheckRollup?.state) {
-      case "FAILURE":
-      case "ERROR":
-        return "failure";
-      case "PENDING":
-      case "EXPECTED":
-        return "pending";
-      default:
-        return "success"; // SUCCESS, or no statuses and no check runs at all
-    }
+    return rollupState(commit.statusCheckRollup?.state);
   }
 
   async commitOnBranch(
@@ -525,6 +542,49 @@ function gqlStatus(e: GqlError): number {
       return 422;
   }
 }
+
+function rollupState(state: string | undefined): RefState {
+  switch (state) {
+    case "FAILURE":
+    case "ERROR":
+      return "failure";
+    case "PENDING":
+    case "EXPECTED":
+      return "pending";
+    default:
+      return "success"; // SUCCESS, or no statuses and no check runs at all
+  }
+}
+
+interface GqlDefaultBranch {
+  deleteBranchOnMerge: boolean;
+  defaultBranchRef: {
+    name: string;
+    target: {
+      oid?: string;
+      file?: { object: { text?: string | null } | null } | null;
+      history?: {
+        nodes: { oid: string; message: string; statusCheckRollup: { state: string } | null }[];
+      };
+    } | null;
+  } | null;
+}
+
+const DEFAULT_BRANCH_QUERY = `query DefaultBranch($owner: String!, $repo: String!, $file: String!, $depth: Int!) {
+  repository(owner: $owner, name: $repo) {
+    deleteBranchOnMerge
+    defaultBranchRef {
+      name
+      target {
+        ... on Commit {
+          oid
+          file(path: $file) { object { ... on Blob { text } } }
+          history(first: $depth) { nodes { oid message statusCheckRollup { state } } }
+        }
+      }
+    }
+  }
+}`;
 
 const REF_STATE_QUERY = `query RefState($owner: String!, $repo: String!, $ref: String!) {
   repository(owner: $owner, name: $repo) {

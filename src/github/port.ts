@@ -88,6 +88,23 @@ export interface TreeEntry {
   content: string | null;
 }
 
+/** What the checks of a commit say. */
+export type RefState = "success" | "failure" | "pending";
+
+/** The default branch as one read sees it (`readDefaultBranch`). */
+export interface DefaultBranchRead {
+  /** Its name. */
+  name: string;
+  /** Its head commit ("" in an empty repository). */
+  head: string;
+  /** Text of the asked file at the head; undefined when there is no such file. */
+  fileText: string | undefined;
+  /** Repository setting: GitHub deletes a PR's head branch itself when the PR merges. */
+  deleteBranchOnMerge: boolean;
+  /** The newest commits, head first: their checks state and message. */
+  history: { sha: string; state: RefState; message: string }[];
+}
+
 /** Fields of one issue edit (`PATCH /issues/{n}`): the labels and the state in one request. */
 export interface IssuePatch {
   body?: string;
@@ -105,6 +122,12 @@ export interface GitHubPort {
 
   // --- repository, files, refs -------------------------------------------------------
   getDefaultBranch(): Promise<string>;
+  /**
+   * The default branch in ONE request (GraphQL): its head, the text of `file` at the head,
+   * the repository's branch auto-delete setting, and the checks of the newest `depth`
+   * commits. What each pass reads first.
+   */
+  readDefaultBranch(file: string, depth: number): Promise<DefaultBranchRead>;
   /** Head commit of a branch, or undefined when the branch does not exist. */
   getBranchSha(branch: string): Promise<string | undefined>;
   /** Text of a file at a ref, or undefined when it does not exist. */
@@ -118,7 +141,7 @@ export interface GitHubPort {
    * Commit statuses and check runs of a ref together (one request: GraphQL
    * `statusCheckRollup`): `success` (also when there are none), `failure` or `pending`.
    */
-  refState(ref: string): Promise<"success" | "failure" | "pending">;
+  refState(ref: string): Promise<RefState>;
 
   // --- the mirror commit ----------------------------------------------------------------
   /**

@@ -8,10 +8,22 @@ import { plan } from "../core/plan.js";
 import { countRequests } from "./count-requests.js";
 import { type ExecutionReport, executeEffects } from "./executor.js";
 import { formatDashboard } from "./format-dashboard.js";
-import { checkPreflight, type DashboardState, loadSnapshot, type Snapshot } from "./load-board.js";
+import {
+  baseStateFromHistory,
+  checkPreflight,
+  type DashboardState,
+  loadSnapshot,
+  type Snapshot,
+} from "./load-board.js";
 import { ConfigCache, loadRepoConfig } from "./load-repo-config.js";
 import { missingEscalations } from "./missing-escalations.js";
-import { CONFIG_PATH, DASHBOARD_TITLE, type GitHubPort } from "./port.js";
+import {
+  CONFIG_PATH,
+  DASHBOARD_TITLE,
+  type DefaultBranchRead,
+  type GitHubPort,
+  type RefState,
+} from "./port.js";
 
 export { ConfigCache, loadRepoConfig };
 
@@ -58,6 +70,8 @@ export interface RepoState {
   configErrors: string[];
   /** Head of the default branch the config was read at. */
   configSha: string;
+  /** The default branch as read with the config (recent checks, auto-delete setting). */
+  branch: DefaultBranchRead;
   defaultBranch: string;
   snapshot: Snapshot;
 }
@@ -80,6 +94,7 @@ export async function loadRepoState(ctx: ReconcileContext): Promise<RepoState> {
     config: repoConfig.config,
     configErrors: repoConfig.errors,
     configSha: repoConfig.headSha,
+    branch: repoConfig.branch,
     defaultBranch: repoConfig.defaultBranch,
     snapshot,
   };
@@ -104,12 +119,8 @@ export async function reconcileRepo(ctx: ReconcileContext): Promise<ReconcileRep
   // Pre-flight costs requests (and HTTP checks): only when the plan wants to dispatch.
   let preflight = snapshot.github.lastPreflight;
   if (thePlan.effects.some((e) => e.type === "dispatch")) {
-    const checked = await checkPreflight(
-      port,
-      config,
-      snapshot.github.baseBranch,
-      ctx.fetch,
-      checkedCommit(state, snapshot.github.baseBranch, configCache),
+    const checked = await checkPreflight(port, config, snapshot.github.baseBranch, ctx.fetch, () =>
+      baseState(port, state, snapshot.github.baseBranch, configCache),
     );
     snapshot.board.preflight = checked;
     preflight = checked;
@@ -144,6 +155,7 @@ export async function reconcileRepo(ctx: ReconcileContext): Promise<ReconcileRep
     now,
     knownHeads,
     deferRepoMemory: true,
+    branchesDeletedOnMerge: state.branch.deleteBranchOnMerge,
   });
   for (const c of execution.commits)
     if (c.branch === state.defaultBranch) configCache.ownCommit(c.sha, c.parent, c.files);
@@ -183,19 +195,23 @@ export async function reconcileRepo(ctx: ReconcileContext): Promise<ReconcileRep
 }
 
 /**
- * The commit whose checks say whether the base is green: its head, or, when the head is one
- * of Conveyor's own `[skip ci]` commits (the mirror), the last commit below it that is not
- * ours (no check runs on ours, so the head alone would always look green). Undefined: ask
- * for the branch by name.
+ * Whether the base's checks pass. For the default branch the pass already read its recent
+ * commits with their checks (with the config): the newest commit CI ran on decides, looking
+ * through Conveyor's own `[skip ci]` commits (the mirror), which have no checks. Asked
+ * separately only for another base branch, or when every commit read was one of ours.
  */
-function checkedCommit(
+async function baseState(
+  port: GitHubPort,
   state: RepoState,
   baseBranch: string,
   configCache: ConfigCache,
-): string | undefined {
-  if (baseBranch !== state.defaultBranch || !state.configSha) return undefined;
-  const below = configCache.ownTail(state.configSha).sha;
-  return below === state.configSha ? undefined : below;
+): Promise<RefState> {
+  if (baseBranch !== state.defaultBranch || !state.branch.head) return port.refState(baseBranch);
+  const known = baseStateFromHistory(state.branch.history, (sha) => configCache.isOwn(sha));
+  if (known) return known;
+  const below = configCache.ownTail(state.branch.head).sha;
+  const oldest = state.branch.history.at(-1)?.sha;
+  return port.refState(below !== state.branch.head || !oldest ? below : `${oldest}~1`);
 }
 
 /** Creates the dashboard issue once (when there is anything to show), then edits it in place. */

@@ -120,7 +120,10 @@ describe("end to end over the fake GitHub", () => {
     await s.pass();
     await s.pass();
     expect(s.gh.writeCalls().length).toBe(writes);
-    // The first pass's mirror commit moved main, but the config is not read again for it.
-    expect(s.gh.calls.filter((c) => c.startsWith("GET file .github/conveyor.yml"))).toHaveLength(1);
+    // Each pass reads the default branch, its config and its recent checks in one request.
+    expect(s.gh.calls.filter((c) => c.startsWith("GET base main"))).toHaveLength(3);
+    expect(
+      s.gh.calls.filter((c) => c.startsWith("GET file") || c.startsWith("GET status")),
+    ).toEqual([]);
   });
 });

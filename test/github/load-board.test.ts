@@ -3,7 +3,13 @@ import { defaultConfig } from "../../src/core/config.js";
 import { encodeMarker } from "../../src/core/markers.js";
 import { FakeGitHub, readsPull } from "../../src/github/fake-github.js";
 import { STATUS_HEADER } from "../../src/github/format-status-comment.js";
-import { isTaskBranch, loadSnapshot, stageFrom, stageLabels } from "../../src/github/load-board.js";
+import {
+  baseStateFromHistory,
+  isTaskBranch,
+  loadSnapshot,
+  stageFrom,
+  stageLabels,
+} from "../../src/github/load-board.js";
 import { ConfigCache, loadRepoConfig } from "../../src/github/load-repo-config.js";
 
 const BOT = "conveyor[bot]";
@@ -362,5 +368,34 @@ describe("comments of old tasks", () => {
       `GET comments since ${now.toISOString()}`,
       "GET comments #1",
     ]);
+  });
+});
+
+describe("the base's state from the default branch's recent history", () => {
+  const c = (sha: string, state: "success" | "failure" | "pending", message: string) => ({
+    sha,
+    state,
+    message,
+  });
+  it.each([
+    ["the head decides when CI ran on it", [c("a", "failure", "Fix")], "failure"],
+    [
+      "commits that skip CI are looked through",
+      [
+        c("m", "success", "Conveyor: update [skip ci]"),
+        c("x", "success", "docs [ci skip]"),
+        c("a", "pending", "Fix"),
+      ],
+      "pending",
+    ],
+    ["every commit read skipped CI: unknown", [c("m", "success", "x [skip ci]")], undefined],
+    ["nothing read: unknown", [], undefined],
+  ] as const)("%s", (_, history, want) => {
+    expect(baseStateFromHistory([...history])).toBe(want);
+  });
+
+  it("Conveyor's own commits are looked through even without [skip ci]", () => {
+    const history = [c("own", "success", "whatever"), c("a", "failure", "Fix")];
+    expect(baseStateFromHistory(history, (sha) => sha === "own")).toBe("failure");
   });
 });

@@ -178,6 +178,56 @@ describe("OctokitPort over nock, every request checked against OpenAPI", () => {
     },
   );
 
+  it("reads the default branch, the config's text and the recent checks in one request", async () => {
+    const scope = github()
+      .post(
+        "/graphql",
+        (b) => b.variables?.file === ".github/conveyor.yml" && b.variables?.depth === 20,
+      )
+      .reply(200, {
+        data: {
+          repository: {
+            deleteBranchOnMerge: true,
+            defaultBranchRef: {
+              name: "trunk",
+              target: {
+                oid: "c2",
+                file: { object: { text: "capacity:\n  agents: 3\n" } },
+                history: {
+                  nodes: [
+                    { oid: "c2", message: "Conveyor: mirror [skip ci]", statusCheckRollup: null },
+                    { oid: "c1", message: "Fix", statusCheckRollup: { state: "FAILURE" } },
+                  ],
+                },
+              },
+            },
+          },
+        },
+      })
+      .post("/graphql")
+      .reply(200, {
+        data: { repository: { deleteBranchOnMerge: false, defaultBranchRef: null } },
+      });
+    const p = port();
+    expect(await p.readDefaultBranch(".github/conveyor.yml", 20)).toEqual({
+      name: "trunk",
+      head: "c2",
+      fileText: "capacity:\n  agents: 3\n",
+      deleteBranchOnMerge: true,
+      history: [
+        { sha: "c2", state: "success", message: "Conveyor: mirror [skip ci]" },
+        { sha: "c1", state: "failure", message: "Fix" },
+      ],
+    });
+    // An empty repository: no branch yet, the defaults apply.
+    expect(await p.readDefaultBranch(".github/conveyor.yml", 20)).toMatchObject({
+      head: "",
+      fileText: undefined,
+      history: [],
+    });
+    expect(scope.isDone()).toBe(true);
+  });
+
   it("a ref GitHub does not know is a 404", async () => {
     github()
       .post("/graphql")

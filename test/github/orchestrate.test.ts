@@ -26,13 +26,26 @@ describe("mode: orchestrate, one pass through the real Octokit port (nock, OpenA
       return true;
     };
     const scope = nock(API)
-      .get(R)
-      .reply(200, { default_branch: "main" })
-      .get(`${R}/git/ref/heads%2Fmain`)
-      .reply(200, { ref: "refs/heads/main", object: { sha: "c0", type: "commit" } })
-      .get(`${R}/contents/.github%2Fconveyor.yml`)
-      .query({ ref: "c0" })
-      .reply(404, { message: "Not Found" })
+      .post("/graphql", (b) => /defaultBranchRef/.test(b.query))
+      .reply(200, {
+        data: {
+          repository: {
+            deleteBranchOnMerge: false,
+            defaultBranchRef: {
+              name: "main",
+              target: {
+                oid: "c0",
+                file: null,
+                history: {
+                  nodes: [
+                    { oid: "c0", message: "Initial", statusCheckRollup: { state: "SUCCESS" } },
+                  ],
+                },
+              },
+            },
+          },
+        },
+      })
       .get(`${R}/issues`)
       .query(true)
       .reply(200, [
@@ -50,8 +63,6 @@ describe("mode: orchestrate, one pass through the real Octokit port (nock, OpenA
       .get(`${R}/issues/comments`)
       .query(true)
       .reply(200, [])
-      .post("/graphql", (b) => /statusCheckRollup/.test(b.query) && b.variables.ref === "main")
-      .reply(200, { data: { repository: { object: { statusCheckRollup: { state: "SUCCESS" } } } } })
       .put(`${R}/issues/1/labels`, keep("labels"))
       .reply(200, [])
       .post(`${R}/issues/1/comments`, keep("status"))
@@ -128,7 +139,7 @@ describe("mode: orchestrate, one pass through the real Octokit port (nock, OpenA
     expect(summary).toMatchInlineSnapshot(`
       "### Conveyor pass on o/r
 
-      Agents 1/6 · in flight 1/6 · 11 GitHub requests
+      Agents 1/6 · in flight 1/6 · 8 GitHub requests
 
       Done:
       - #1: todo -> in-progress (picked up: an agent slot is free)
@@ -141,15 +152,21 @@ describe("mode: orchestrate, one pass through the real Octokit port (nock, OpenA
 
   it("dry-run reads and writes nothing", async () => {
     const scope = nock(API)
-      .get(R)
-      .reply(200, { default_branch: "main" })
-      .get(`${R}/git/ref/heads%2Fmain`)
-      .reply(200, { ref: "refs/heads/main", object: { sha: "c0", type: "commit" } })
-      .get(`${R}/contents/.github%2Fconveyor.yml`)
-      .query({ ref: "c0" })
+      .post("/graphql", (b) => /defaultBranchRef/.test(b.query))
       .reply(200, {
-        type: "file",
-        content: Buffer.from("capacity: {agents: 0}\n").toString("base64"),
+        data: {
+          repository: {
+            deleteBranchOnMerge: true,
+            defaultBranchRef: {
+              name: "main",
+              target: {
+                oid: "c0",
+                file: { object: { text: "capacity: {agents: 0}\n" } },
+                history: { nodes: [] },
+              },
+            },
+          },
+        },
       })
       .get(`${R}/issues`)
       .query(true)

@@ -424,6 +424,43 @@ describe("runs", () => {
 });
 
 describe("pre-flight", () => {
+  it.each([
+    ["the app (one cache for every pass)", false],
+    ["the orchestrator Action (nothing remembered between runs)", true],
+  ])(
+    "%s: a red commit under the mirror's [skip ci] commits still holds dispatching",
+    async (_, fresh) => {
+      const s = scenario({ priorities: ["high", "low"], freshCachePerPass: fresh });
+      const red = s.gh.advanceBase(["src/broken.ts"]);
+      s.gh.refStates.set(red, "failure");
+      // Two mirror commits on top of the red one (what earlier passes would have written).
+      for (const text of ["# To do\n", "# To do\n- x\n"])
+        await s.gh.commitOnBranch(
+          "main",
+          s.gh.refs.get("heads/main")!,
+          "Conveyor: update the tracking files [skip ci]",
+          [{ path: "TODO.md", content: text }],
+        );
+      const r = await s.pass();
+      expect(s.gh.runs).toHaveLength(0);
+      expect(r?.plan.waiting[0]?.reason).toBe("pre-flight failed: the checks of main fail");
+      // Read with the config in the pass's first request: no separate status read.
+      expect(s.gh.calls.filter((c) => c.startsWith("GET status"))).toEqual([]);
+      s.gh.refStates.set(red, "success");
+      await s.pass();
+      expect(s.gh.runs).toHaveLength(2);
+    },
+  );
+
+  it("a repository that deletes merged branches itself is not asked to delete them again", async () => {
+    const s = scenario({ priorities: ["high", "low"] });
+    s.gh.deleteBranchOnMerge = true;
+    expect(await s.runUntilDone()).toBe(true);
+    expect(s.gh.merges).toHaveLength(2);
+    expect(s.gh.calls.filter((c) => c.includes(":delete-ref"))).toEqual([]);
+    expect([...s.gh.refs.keys()].filter((r) => r.startsWith("heads/conveyor/"))).toEqual([]);
+  });
+
   it("a failing readiness check or a red base branch holds every dispatch, and says why", async () => {
     let status = 503;
     const urls: string[] = [];

@@ -15,6 +15,8 @@ export interface ScenarioOptions {
   dryRun?: boolean;
   /** For the HTTP pre-flight checks. */
   fetch?: typeof fetch;
+  /** Each pass starts with nothing remembered, like an orchestrator Action run. */
+  freshCachePerPass?: boolean;
 }
 
 /** A repository in the fake GitHub with labelled issues, the agents, and a clock. */
@@ -48,7 +50,7 @@ export function scenario(options: ScenarioOptions) {
         now,
         dryRun: options.dryRun ?? false,
         log: (l) => logs.push(l),
-        configCache,
+        configCache: options.freshCachePerPass ? new ConfigCache() : configCache,
         ...(options.fetch ? { fetch: options.fetch } : {}),
       });
       reports.push(r);
