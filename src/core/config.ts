@@ -85,6 +85,11 @@ const labelsSchema = z
     mergeQueue: z.string().min(1).default("merge-queue"),
     done: z.string().min(1).default("conveyor:done"),
     escalated: z.string().min(1).default("conveyor:escalated"),
+    board: z
+      .string()
+      .min(1)
+      .default("conveyor:board")
+      .describe('Marks the dashboard issue ("Conveyor board"), which Conveyor creates.'),
   })
   .strict()
   .prefault({});

@@ -236,12 +236,13 @@ class Context {
       const old = decodeMarker("board", dashboard.body);
       const state = typeof old === "object" && old !== null ? old : {};
       const body = upsertMarker("board", dashboard.body, { ...state, memory });
-      await this.port.updateIssue(dashboard.number, { body });
-      dashboard.body = body;
+      const reopen = dashboard.closed === true;
+      await this.port.updateIssue(dashboard.number, { body, ...(reopen ? { state: "open" } : {}) });
+      this.github.dashboard = { number: dashboard.number, body };
       return;
     }
     const body = upsertMarker("board", `# ${DASHBOARD_TITLE}`, { memory });
-    const created = await this.port.createIssue(DASHBOARD_TITLE, body);
+    const created = await this.port.createIssue(DASHBOARD_TITLE, body, [this.config.labels.board]);
     this.github.dashboard = { number: created.number, body };
   }
 

@@ -16,6 +16,7 @@ import {
   type IssuePatch,
   type MergeMethod,
   type Permission,
+  type TrackedIssues,
   type TreeEntry,
 } from "./port.js";
 
@@ -37,6 +38,8 @@ interface FakeIssue {
   createdAt: string;
   updatedAt: string;
   isPullRequest: boolean;
+  /** When each label was last added and by whom (the issue's timeline). */
+  labeled: Map<string, { at: string; by: string }>;
 }
 
 interface FakePull {
@@ -221,15 +224,22 @@ export class FakeGitHub implements GitHubPort {
       createdAt: at,
       updatedAt: at,
       isPullRequest: false,
+      labeled: new Map(
+        (input.labels ?? []).map((l) => [l, { at, by: input.author ?? "maintainer" }]),
+      ),
     });
     return number;
   }
 
   /** A person (or the agent) adds labels directly. */
   label(issue: number, ...labels: string[]): void {
+    this.labelAs("maintainer", issue, labels);
+  }
+
+  /** `who` adds labels (the timeline records when and by whom). */
+  labelAs(who: string, issue: number, labels: string[]): void {
     const i = this.mustIssue(issue);
-    for (const l of labels) if (!i.labels.includes(l)) i.labels.push(l);
-    i.updatedAt = this.iso();
+    this.setIssueLabels(i, [...i.labels, ...labels.filter((l) => !i.labels.includes(l))], who);
   }
 
   /** The agent opens (or pushes to) a PR from `branch` changing `files`. */
@@ -252,6 +262,7 @@ export class FakeGitHub implements GitHubPort {
       title: input.title ?? input.branch,
       body: input.body ?? "",
       labels: [],
+      labeled: new Map(),
       state: "open",
       author: "github-actions[bot]",
       createdAt: at,
@@ -475,14 +486,6 @@ export class FakeGitHub implements GitHubPort {
     return sha;
   }
 
-  async listOpenIssues(): Promise<GhIssue[]> {
-    const open = [...this.issues.values()].filter((i) => i.state === "open");
-    // An issue's JSON shows its comment count (a comment changes the list's ETag).
-    const comments = open.map((i) => this.comments.filter((c) => c.issue === i.number).length);
-    this.call("listOpenIssues", "GET issues", { count: open.length, data: [open, comments] });
-    return open.map((i) => ({ ...i, labels: [...i.labels] }));
-  }
-
   async createIssue(title: string, body: string, labels: string[] = []): Promise<GhIssue> {
     const number = this.nextNumber;
     this.call("createIssue", `${this.slug}#${number}:create "${title}"`);
@@ -498,9 +501,10 @@ export class FakeGitHub implements GitHubPort {
       createdAt: at,
       updatedAt: at,
       isPullRequest: false,
+      labeled: new Map(labels.map((l) => [l, { at, by: this.botLogin }])),
     };
     this.issues.set(number, issue);
-    return { ...issue, labels: [...labels] };
+    return this.toIssue(issue);
   }
 
   async updateIssue(issue: number, patch: IssuePatch): Promise<void> {
@@ -515,7 +519,7 @@ export class FakeGitHub implements GitHubPort {
     this.call("updateIssue", `${this.slug}#${issue}:edit ${what}`);
     const i = this.mustIssue(issue);
     if (patch.body !== undefined) i.body = patch.body;
-    if (patch.labels) i.labels = [...patch.labels];
+    if (patch.labels) this.setIssueLabels(i, patch.labels, this.botLogin);
     if (patch.state) i.state = patch.state;
     if (patch.stateReason) i.stateReason = patch.stateReason;
     i.updatedAt = this.iso();
@@ -523,7 +527,7 @@ export class FakeGitHub implements GitHubPort {
 
   async addLabels(issue: number, labels: string[]): Promise<void> {
     this.call("addLabels", `${this.slug}#${issue}:${labels.map((l) => `+${l}`).join(",")}`);
-    this.label(issue, ...labels);
+    this.labelAs(this.botLogin, issue, labels);
   }
 
   async removeLabel(issue: number, label: string): Promise<void> {
@@ -537,9 +541,38 @@ export class FakeGitHub implements GitHubPort {
     const i = this.issues.get(issue);
     const before = i?.labels ?? [];
     this.call("setLabels", `${this.slug}#${issue}:${labelDiff(before, labels) || "="}`);
-    const target = this.mustIssue(issue);
-    target.labels = [...labels];
-    target.updatedAt = this.iso();
+    this.setIssueLabels(this.mustIssue(issue), labels, this.botLogin);
+  }
+
+  async listTracked(labels: string[], boardLabel: string): Promise<TrackedIssues> {
+    const issues = [...this.issues.values()].filter(
+      (i) => !i.isPullRequest && i.state === "open" && i.labels.some((l) => labels.includes(l)),
+    );
+    // One GraphQL request per 100 tracked issues (the board comes with the first).
+    this.call("listTracked", "GET tracked", { count: issues.length, data: null, graphql: true });
+    const boards = [...this.issues.values()].filter(
+      (i) => !i.isPullRequest && i.labels.includes(boardLabel),
+    );
+    return {
+      issues: issues.map((i) => ({ ...this.toIssue(i), labeled: this.labeledOf(i) })),
+      boards: boards.slice(0, 5).map((i) => this.toIssue(i)),
+    };
+  }
+
+  private labeledOf(i: FakeIssue): { label: string; at: string; by: string }[] {
+    return [...i.labeled].map(([label, e]) => ({ label, ...e }));
+  }
+
+  private toIssue(i: FakeIssue): GhIssue {
+    const { labeled: _, stateReason: __, ...rest } = i;
+    return { ...rest, labels: [...i.labels] };
+  }
+
+  private setIssueLabels(i: FakeIssue, labels: readonly string[], by: string): void {
+    const at = this.iso();
+    for (const l of labels) if (!i.labels.includes(l)) i.labeled.set(l, { at, by });
+    i.labels = [...labels];
+    i.updatedAt = at;
   }
 
   async listCommentsSince(since: string): Promise<GhComment[]> {
@@ -767,6 +800,7 @@ export class FakeGitHub implements GitHubPort {
    * the list did not change since, GitHub answers 304, which costs no rate limit.
    */
   private noteList(line: string, list: Listed): void {
+    if (list.graphql) return; // GraphQL has no conditional requests
     const digest = JSON.stringify(list.data);
     if (pagesOf(list) === 1 && this.listDigests.get(line) === digest)
       this.notModified += requestsOf(list);
@@ -914,6 +948,8 @@ interface Listed {
   data: unknown;
   /** Requests per page (default 1). */
   requests?: number;
+  /** A GraphQL read: never answered 304. */
+  graphql?: boolean;
 }
 
 const listed = (items: readonly unknown[]): Listed => ({ count: items.length, data: items });

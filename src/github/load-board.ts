@@ -47,7 +47,8 @@ export interface GitHubState {
   statusComments: Map<string, { id: number; body: string }>;
   /** Labels of each task's PR. */
   pullLabels: Map<number, string[]>;
-  dashboard?: { number: number; body: string };
+  /** The dashboard issue; `closed` when someone closed it (the next write reopens it). */
+  dashboard?: { number: number; body: string; closed?: boolean };
   /** Digest of the mirror content last written (kept in the dashboard marker). */
   mirrorDigest?: string;
   /** Pre-flight results of an earlier pass (kept in the dashboard marker). */
@@ -126,9 +127,11 @@ export async function loadSnapshot(
 ): Promise<Snapshot> {
   const baseBranch = config.baseBranch ?? options.defaultBranch;
   const stageOf = stageLabels(config);
-  const issues = await port.listOpenIssues();
+  const { issues, boards } = await port.listTracked([...stageOf.keys()], config.labels.board);
   const tracked = issues.filter((i) => !i.isPullRequest && stageFrom(i.labels, stageOf));
-  const dashboardIssue = issues.find(
+  // The dashboard: the oldest issue the bot opened with the board label (open or closed:
+  // a closed one still holds the pause and the mirror digest; the next write reopens it).
+  const dashboardIssue = boards.find(
     (i) => !i.isPullRequest && i.title === DASHBOARD_TITLE && i.author === options.botLogin,
   );
   const github: GitHubState = {
@@ -145,7 +148,11 @@ export async function loadSnapshot(
   };
   const dashboard = dashboardIssue ? readDashboard(dashboardIssue.body) : undefined;
   if (dashboardIssue)
-    github.dashboard = { number: dashboardIssue.number, body: dashboardIssue.body };
+    github.dashboard = {
+      number: dashboardIssue.number,
+      body: dashboardIssue.body,
+      ...(dashboardIssue.state === "closed" ? { closed: true } : {}),
+    };
   if (dashboard?.mirror) github.mirrorDigest = dashboard.mirror;
   if (dashboard?.preflight) github.lastPreflight = dashboard.preflight;
 
@@ -249,7 +256,9 @@ export async function loadSnapshot(
       body: issue.body,
       priority: priorityFromLabels(config, issue.labels),
       stage,
-      createdAt: issue.createdAt,
+      // Waiting order: since the task was scheduled (its todo label added), not since the
+      // issue was opened (an old issue labelled today queues behind yesterday's).
+      createdAt: issue.labeled?.find((l) => l.label === config.labels.todo)?.at ?? issue.createdAt,
       locations: parseLocations(issue.body),
       memory,
     };

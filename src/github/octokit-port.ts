@@ -14,6 +14,7 @@ import {
   type MergeMethod,
   type Permission,
   type RefState,
+  type TrackedIssues,
   type TreeEntry,
 } from "./port.js";
 
@@ -155,9 +156,32 @@ export class OctokitPort implements GitHubPort {
     return oid;
   }
 
-  async listOpenIssues(): Promise<GhIssue[]> {
-    const items = await this.list("GET /repos/{owner}/{repo}/issues", { state: "open" });
-    return items.map(toIssue);
+  async listTracked(labels: string[], boardLabel: string): Promise<TrackedIssues> {
+    const issues: GhIssue[] = [];
+    let boards: GhIssue[] = [];
+    let after: string | null = null;
+    for (let page = 1; page <= MAX_PAGES; page++) {
+      const data: { repository: GqlTracked | null } = await this.graphql(
+        TRACKED_QUERY,
+        {
+          owner: this.owner,
+          repo: this.repo,
+          labels,
+          board: [boardLabel],
+          after,
+          withBoard: page === 1,
+        },
+        "the tracked issues",
+      );
+      const repo = data.repository;
+      if (!repo)
+        throw new GitHubError(404, `${this.owner}/${this.repo} not found`, "POST /graphql");
+      issues.push(...repo.issues.nodes.map(fromGqlIssue));
+      if (repo.board) boards = repo.board.nodes.map(fromGqlIssue);
+      if (!repo.issues.pageInfo.hasNextPage) break;
+      after = repo.issues.pageInfo.endCursor;
+    }
+    return { issues, boards };
   }
 
   async createIssue(title: string, body: string, labels: string[] = []): Promise<GhIssue> {
@@ -582,6 +606,79 @@ const DEFAULT_BRANCH_QUERY = `query DefaultBranch($owner: String!, $repo: String
           history(first: $depth) { nodes { oid message statusCheckRollup { state } } }
         }
       }
+    }
+  }
+}`;
+
+interface GqlActor {
+  __typename: string;
+  login: string;
+}
+
+interface GqlIssue {
+  number: number;
+  title: string;
+  body: string;
+  state: "OPEN" | "CLOSED";
+  createdAt: string;
+  updatedAt: string;
+  author: GqlActor | null;
+  labels: { nodes: { name: string }[] } | null;
+  timelineItems?: {
+    nodes: ({ createdAt: string; label: { name: string } | null; actor: GqlActor | null } | null)[];
+  };
+}
+
+interface GqlTracked {
+  issues: { nodes: GqlIssue[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+  board?: { nodes: GqlIssue[] } | null;
+}
+
+/** GraphQL names a GitHub App's bot `conveyor`; REST (and webhooks) `conveyor[bot]`. */
+const loginOf = (actor: GqlActor | null): string =>
+  !actor ? "" : actor.__typename === "Bot" ? `${actor.login}[bot]` : actor.login;
+
+function fromGqlIssue(i: GqlIssue): GhIssue {
+  const labeled = new Map<string, { label: string; at: string; by: string }>();
+  for (const e of i.timelineItems?.nodes ?? []) {
+    if (!e?.label) continue;
+    labeled.set(e.label.name, { label: e.label.name, at: e.createdAt, by: loginOf(e.actor) });
+  }
+  return {
+    number: i.number,
+    title: i.title,
+    body: i.body,
+    labels: (i.labels?.nodes ?? []).map((l) => l.name),
+    state: i.state === "OPEN" ? "open" : "closed",
+    author: loginOf(i.author),
+    createdAt: i.createdAt,
+    updatedAt: i.updatedAt,
+    isPullRequest: false,
+    ...(i.timelineItems ? { labeled: [...labeled.values()] } : {}),
+  };
+}
+
+const ISSUE_FIELDS = `number title body state createdAt updatedAt
+      author { __typename login }
+      labels(first: 100) { nodes { name } }`;
+
+/**
+ * The issues Conveyor tracks (any of the stage labels; the label filter of GraphQL is an
+ * OR, REST's an AND), with the last label events of each, and the dashboard.
+ */
+const TRACKED_QUERY = `query Tracked($owner: String!, $repo: String!, $labels: [String!], $board: [String!], $after: String, $withBoard: Boolean!) {
+  repository(owner: $owner, name: $repo) {
+    issues(states: OPEN, labels: $labels, first: 100, after: $after, orderBy: {field: CREATED_AT, direction: ASC}) {
+      pageInfo { hasNextPage endCursor }
+      nodes {
+        ${ISSUE_FIELDS}
+        timelineItems(itemTypes: [LABELED_EVENT], last: 30) {
+          nodes { ... on LabeledEvent { createdAt label { name } actor { __typename login } } }
+        }
+      }
+    }
+    board: issues(labels: $board, first: 5, orderBy: {field: CREATED_AT, direction: ASC}) @include(if: $withBoard) {
+      nodes { ${ISSUE_FIELDS} }
     }
   }
 }`;

@@ -21,6 +21,19 @@ export interface GhIssue {
   updatedAt: string;
   /** True for pull requests (the issues list returns both). */
   isPullRequest: boolean;
+  /**
+   * When each label was last added and by whom, from the issue's timeline (only reads that
+   * ask for it fill it: `listTracked`).
+   */
+  labeled?: { label: string; at: string; by: string }[];
+}
+
+/** What `listTracked` answers. */
+export interface TrackedIssues {
+  /** Open issues carrying any of the asked labels (no PRs). */
+  issues: GhIssue[];
+  /** Issues carrying the board label, open or closed, oldest first (the dashboard). */
+  boards: GhIssue[];
 }
 
 export interface GhComment {
@@ -158,8 +171,12 @@ export interface GitHubPort {
   ): Promise<string>;
 
   // --- issues, labels, comments -------------------------------------------------------
-  /** Every open issue AND pull request (one paginated list). */
-  listOpenIssues(): Promise<GhIssue[]>;
+  /**
+   * The open issues carrying ANY of `labels`, with when each label was added and by whom,
+   * and the issues carrying `boardLabel` in any state: one GraphQL request per 100 issues,
+   * however many other issues the repository has open.
+   */
+  listTracked(labels: string[], boardLabel: string): Promise<TrackedIssues>;
   createIssue(title: string, body: string, labels?: string[]): Promise<GhIssue>;
   updateIssue(issue: number, patch: IssuePatch): Promise<void>;
   addLabels(issue: number, labels: string[]): Promise<void>;

@@ -169,12 +169,19 @@ export async function reconcileRepo(ctx: ReconcileContext): Promise<ReconcileRep
       ...(mirrorDigest ? { mirror: mirrorDigest } : {}),
       ...(preflight ? { preflight } : {}),
     };
-    await writeDashboard(port, snapshot, thePlan, configErrors, dashboardState, ctx.log).catch(
-      (e: unknown) => {
-        execution.failed ??= { effect: "update the dashboard", error: errorText(e) };
-        ctx.log(`failed: update the dashboard: ${errorText(e)}`);
-      },
-    );
+    const boardLabel = config.labels.board;
+    await writeDashboard(
+      port,
+      snapshot,
+      thePlan,
+      configErrors,
+      dashboardState,
+      boardLabel,
+      ctx.log,
+    ).catch((e: unknown) => {
+      execution.failed ??= { effect: "update the dashboard", error: errorText(e) };
+      ctx.log(`failed: update the dashboard: ${errorText(e)}`);
+    });
     if (configErrors.length > 0)
       await reportConfigCheck(port, state.configSha, configErrors).catch((e: unknown) =>
         ctx.log(`failed: config check run: ${errorText(e)}`),
@@ -221,6 +228,7 @@ async function writeDashboard(
   thePlan: Plan,
   configErrors: string[],
   state: DashboardState,
+  boardLabel: string,
   log: (line: string) => void,
 ): Promise<void> {
   const { board, github } = snapshot;
@@ -231,14 +239,17 @@ async function writeDashboard(
     state,
   });
   if (github.dashboard) {
-    if (github.dashboard.body === body) return;
-    await port.updateIssue(github.dashboard.number, { body });
-    github.dashboard.body = body;
+    const closed = github.dashboard.closed === true;
+    if (github.dashboard.body === body && !closed) return;
+    // Someone closed it: it holds the repository's state (pause, mirror), so it reopens.
+    await port.updateIssue(github.dashboard.number, { body, ...(closed ? { state: "open" } : {}) });
+    github.dashboard = { number: github.dashboard.number, body };
+    if (closed) log(`reopened the dashboard issue #${github.dashboard.number}`);
     return;
   }
   const worthShowing = board.tasks.length > 0 || configErrors.length > 0 || board.repoMemory.paused;
   if (!worthShowing) return;
-  const created = await port.createIssue(DASHBOARD_TITLE, body);
+  const created = await port.createIssue(DASHBOARD_TITLE, body, [boardLabel]);
   github.dashboard = { number: created.number, body };
   log(`created the dashboard issue #${created.number}`);
 }

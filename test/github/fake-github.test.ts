@@ -2,27 +2,39 @@ import { describe, expect, it } from "vitest";
 import { FakeGitHub } from "../../src/github/fake-github.js";
 
 describe("the fake's request accounting", () => {
-  it("an unchanged one-page list is a 304 (free); a change, a new comment or a failure is not", async () => {
+  it("an unchanged one-page list is a 304 (free); a change or a failure is not", async () => {
     const gh = new FakeGitHub();
     const n = gh.addIssue({ title: "A", labels: ["conveyor:todo"] });
-    await gh.listOpenIssues();
-    await gh.listOpenIssues();
+    const since = "2000-01-01T00:00:00.000Z";
+    gh.addComment(n, "hello", "someone");
+    await gh.listCommentsSince(since);
+    await gh.listCommentsSince(since);
     expect([gh.requests, gh.notModified, gh.rateLimited]).toEqual([2, 1, 1]);
-    gh.addComment(n, "hello", "someone"); // the issue's comment count changes
-    await gh.listOpenIssues();
+    gh.addComment(n, "again", "someone");
+    await gh.listCommentsSince(since);
     expect(gh.notModified).toBe(1);
-    gh.fail({ match: "listOpenIssues", status: 502 });
-    await expect(gh.listOpenIssues()).rejects.toThrow("502");
-    await gh.listOpenIssues();
+    gh.fail({ match: "listCommentsSince", status: 502 });
+    await expect(gh.listCommentsSince(since)).rejects.toThrow("502");
+    await gh.listCommentsSince(since);
     expect([gh.requests, gh.notModified]).toEqual([5, 2]);
   });
 
   it("a list of several pages costs a request per page and is never a 304", async () => {
     const gh = new FakeGitHub();
-    for (let i = 0; i < 150; i++) gh.addIssue({ title: `I${i}` });
-    await gh.listOpenIssues();
-    await gh.listOpenIssues();
+    const n = gh.addIssue({ title: "A" });
+    for (let i = 0; i < 150; i++) gh.addComment(n, `c${i}`, "someone");
+    await gh.listCommentsSince("2000-01-01T00:00:00.000Z");
+    await gh.listCommentsSince("2000-01-01T00:00:00.000Z");
     expect([gh.requests, gh.notModified]).toEqual([4, 0]);
+  });
+
+  it("the tracked issues are one request per 100, whatever else is open", async () => {
+    const gh = new FakeGitHub();
+    for (let i = 0; i < 300; i++) gh.addIssue({ title: `I${i}` });
+    for (let i = 0; i < 150; i++) gh.addIssue({ title: `T${i}`, labels: ["conveyor:todo"] });
+    const { issues } = await gh.listTracked(["conveyor:todo"], "conveyor:board");
+    expect(issues).toHaveLength(150);
+    expect(gh.requests).toBe(2);
   });
 
   it("a branch's state holds for its commits CI ran on, not for a [skip ci] head", async () => {

@@ -63,7 +63,7 @@ describe("loadSnapshot", () => {
         locations: ["src/a.ts", "src/b.ts"],
       },
     ]);
-    expect(gh.calls).toEqual(["GET issues", `GET comments since ${now.toISOString()}`]);
+    expect(gh.calls).toEqual(["GET tracked", `GET comments since ${now.toISOString()}`]);
   });
 
   it("memory from the bot's status comment; a malformed marker falls back to empty memory", async () => {
@@ -223,19 +223,54 @@ describe("loadSnapshot", () => {
   it("the dashboard's marker gives the repository memory", async () => {
     const gh = new FakeGitHub({ botLogin: BOT, now: () => now });
     gh.addIssue({ title: "A", labels: ["conveyor:todo"] });
-    await gh.createIssue(
-      "Conveyor board",
-      encodeMarker("board", { memory: { paused: true, dispatches: ["x"] }, mirror: "abc" }),
-    );
-    // A look-alike by someone else does not count.
+    // A look-alike by someone else does not count (even an older one with the label).
     gh.addIssue({
       title: "Conveyor board",
       body: encodeMarker("board", { memory: { paused: false, dispatches: [] } }),
       author: "mallory",
+      labels: ["conveyor:board"],
     });
+    const dashboard = await gh.createIssue(
+      "Conveyor board",
+      encodeMarker("board", { memory: { paused: true, dispatches: ["x"] }, mirror: "abc" }),
+      ["conveyor:board"],
+    );
     const { board, github } = await load(gh);
     expect(board.repoMemory).toEqual({ paused: true, dispatches: ["x"] });
     expect(github.mirrorDigest).toBe("abc");
+    expect(github.dashboard).toMatchObject({ number: dashboard.number });
+    expect(github.dashboard?.closed).toBeUndefined();
+    // Someone closes it: its state still holds (a pause is not lost), marked for reopening.
+    await gh.updateIssue(dashboard.number, { state: "closed" });
+    const again = await load(gh);
+    expect(again.board.repoMemory).toEqual({ paused: true, dispatches: ["x"] });
+    expect(again.github.dashboard).toMatchObject({ number: dashboard.number, closed: true });
+  });
+
+  it("a task waits from when its todo label was added, not from when the issue was opened", async () => {
+    let clock = now.getTime() - 3 * 86_400_000;
+    const gh = new FakeGitHub({ botLogin: BOT, now: () => new Date(clock) });
+    const old = gh.addIssue({ title: "Old idea" }); // opened three days ago, not scheduled
+    clock += 86_400_000;
+    const scheduled = gh.addIssue({ title: "Scheduled", labels: ["conveyor:todo"] });
+    clock += 86_400_000;
+    gh.label(old, "conveyor:todo"); // scheduled a day after the other
+    const { board } = await load(gh);
+    const at = (n: number) => board.tasks.find((t) => t.id === String(n))!.createdAt;
+    expect(at(old)).toBe(gh.issue(old).labeled.get("conveyor:todo")!.at);
+    expect(at(old) > at(scheduled)).toBe(true);
+    expect(gh.issue(old).createdAt < gh.issue(scheduled).createdAt).toBe(true);
+  });
+
+  it("reads only the issues carrying a stage label, however many others are open", async () => {
+    const gh = new FakeGitHub({ botLogin: BOT, now: () => now });
+    for (let i = 0; i < 450; i++) gh.addIssue({ title: `Unrelated ${i}` });
+    gh.addIssue({ title: "A", labels: ["conveyor:todo"] });
+    const before = gh.requests;
+    const { board } = await load(gh);
+    expect(board.tasks.map((t) => t.title)).toEqual(["A"]);
+    expect(gh.calls.filter((c) => c === "GET tracked")).toHaveLength(1);
+    expect(gh.requests - before).toBe(2); // the tracked issues, their comments
   });
 });
 
@@ -364,7 +399,7 @@ describe("comments of old tasks", () => {
     gh.addIssue({ title: "New", labels: ["conveyor:todo"] });
     await load(gh);
     expect(gh.calls).toEqual([
-      "GET issues",
+      "GET tracked",
       `GET comments since ${now.toISOString()}`,
       "GET comments #1",
     ]);

@@ -228,6 +228,94 @@ describe("OctokitPort over nock, every request checked against OpenAPI", () => {
     expect(scope.isDone()).toBe(true);
   });
 
+  it("lists the tracked issues by label (any of them) in pages, with their label events and the board", async () => {
+    const gqlIssue = (n: number, extra: Record<string, unknown> = {}) => ({
+      number: n,
+      title: `Issue ${n}`,
+      body: "b",
+      state: "OPEN",
+      createdAt: "2026-11-20T09:00:00Z",
+      updatedAt: "2026-11-25T09:00:00Z",
+      author: { __typename: "User", login: "maintainer" },
+      labels: { nodes: [{ name: "conveyor:todo" }] },
+      ...extra,
+    });
+    const events = {
+      timelineItems: {
+        nodes: [
+          {
+            createdAt: "2026-11-21T09:00:00Z",
+            label: { name: "conveyor:todo" },
+            actor: { __typename: "User", login: "a" },
+          },
+          {
+            createdAt: "2026-11-24T09:00:00Z",
+            label: { name: "conveyor:todo" },
+            actor: { __typename: "User", login: "b" },
+          },
+          {
+            createdAt: "2026-11-24T10:00:00Z",
+            label: { name: "conveyor:review" },
+            actor: { __typename: "Bot", login: "conveyor" },
+          },
+        ],
+      },
+    };
+    const labels = ["conveyor:todo", "conveyor:review"];
+    const scope = github()
+      .post("/graphql", (b) => b.variables?.after === null && b.variables?.withBoard === true)
+      .reply(200, {
+        data: {
+          repository: {
+            issues: {
+              pageInfo: { hasNextPage: true, endCursor: "c1" },
+              nodes: [gqlIssue(1, events)],
+            },
+            board: {
+              nodes: [
+                gqlIssue(9, {
+                  title: "Conveyor board",
+                  state: "CLOSED",
+                  author: { __typename: "Bot", login: "conveyor" },
+                  labels: { nodes: [{ name: "conveyor:board" }] },
+                }),
+              ],
+            },
+          },
+        },
+      })
+      .post(
+        "/graphql",
+        (b) =>
+          b.variables?.after === "c1" &&
+          b.variables?.withBoard === false &&
+          JSON.stringify(b.variables?.labels) === JSON.stringify(labels),
+      )
+      .reply(200, {
+        data: {
+          repository: {
+            issues: {
+              pageInfo: { hasNextPage: false, endCursor: null },
+              nodes: [gqlIssue(2, { timelineItems: { nodes: [] } })],
+            },
+          },
+        },
+      });
+    const got = await port().listTracked(labels, "conveyor:board");
+    expect(got.issues.map((i) => i.number)).toEqual([1, 2]);
+    expect(got.issues[0]).toMatchObject({
+      author: "maintainer",
+      labels: ["conveyor:todo"],
+      isPullRequest: false,
+      labeled: [
+        { label: "conveyor:todo", at: "2026-11-24T09:00:00Z", by: "b" },
+        { label: "conveyor:review", at: "2026-11-24T10:00:00Z", by: "conveyor[bot]" },
+      ],
+    });
+    expect(got.boards).toMatchObject([{ number: 9, state: "closed", author: "conveyor[bot]" }]);
+    expect(scope.isDone()).toBe(true);
+  });
+
   it("a ref GitHub does not know is a 404", async () => {
     github()
       .post("/graphql")
@@ -235,34 +323,54 @@ describe("OctokitPort over nock, every request checked against OpenAPI", () => {
     await expect(port().refState("nope")).rejects.toMatchObject({ status: 404 });
   });
 
-  it("lists issues with pagination and answers a 304 from its cache", async () => {
-    const page1 = Array.from({ length: 100 }, (_, i) => issue(i + 1, ["conveyor:todo"]));
+  it("lists with pagination and answers a 304 from its cache", async () => {
+    const pull = (n: number) => ({
+      number: n,
+      title: `PR ${n}`,
+      head: { sha: `h${n}`, ref: `conveyor/${n}-x` },
+      base: { ref: "main" },
+      state: "open",
+      labels: [{ name: "merge-queue" }],
+    });
+    const page1 = Array.from({ length: 100 }, (_, i) => pull(i + 1));
     const scope = github()
-      .get(`${R}/issues`)
+      .get(`${R}/pulls`)
       .query({ state: "open", per_page: "100", page: "1" })
       .reply(200, page1, { etag: '"e1"' })
-      .get(`${R}/issues`)
+      .get(`${R}/pulls`)
       .query({ state: "open", per_page: "100", page: "2" })
-      .reply(200, [issue(101, ["conveyor:review"], { pull_request: { url: "x" } })])
-      .get(`${R}/pulls`)
-      .query({ state: "open", per_page: "100", page: "1" })
-      .reply(200, [], { etag: '"p1"' })
-      .get(`${R}/pulls`)
-      .query({ state: "open", per_page: "100", page: "1" })
-      .matchHeader("if-none-match", '"p1"')
+      .reply(200, [pull(101)])
+      .get(`${R}/issues/comments`)
+      .query({
+        since: "2026-11-25T00:00:00Z",
+        sort: "created",
+        direction: "asc",
+        per_page: "100",
+        page: "1",
+      })
+      .reply(200, [], { etag: '"c1"' })
+      .get(`${R}/issues/comments`)
+      .query({
+        since: "2026-11-25T00:00:00Z",
+        sort: "created",
+        direction: "asc",
+        per_page: "100",
+        page: "1",
+      })
+      .matchHeader("if-none-match", '"c1"')
       .reply(304);
     const p = port();
-    const issues = await p.listOpenIssues();
-    expect(issues).toHaveLength(101);
-    expect(issues[0]).toMatchObject({
+    const pulls = await p.listOpenPulls();
+    expect(pulls).toHaveLength(101);
+    expect(pulls[0]).toMatchObject({
       number: 1,
-      labels: ["conveyor:todo"],
-      author: "maintainer",
-      isPullRequest: false,
+      headSha: "h1",
+      headRef: "conveyor/1-x",
+      labels: ["merge-queue"],
+      mergeable: null,
     });
-    expect(issues[100]!.isPullRequest).toBe(true);
-    expect(await p.listOpenPulls()).toEqual([]);
-    expect(await p.listOpenPulls()).toEqual([]);
+    expect(await p.listCommentsSince("2026-11-25T00:00:00Z")).toEqual([]);
+    expect(await p.listCommentsSince("2026-11-25T00:00:00Z")).toEqual([]);
     expect(scope.isDone()).toBe(true);
   });
 

@@ -46,20 +46,30 @@ describe("mode: orchestrate, one pass through the real Octokit port (nock, OpenA
           },
         },
       })
-      .get(`${R}/issues`)
-      .query(true)
-      .reply(200, [
-        {
-          number: 1,
-          title: "Add a health endpoint",
-          body: "## Location\n- `src/server.ts`",
-          labels: [{ name: "conveyor:todo" }, { name: "priority:high" }],
-          state: "open",
-          user: { login: "maintainer" },
-          created_at: "2026-11-25T09:00:00Z",
-          updated_at: "2026-11-25T09:00:00Z",
+      .post("/graphql", (b) => /query Tracked/.test(b.query))
+      .reply(200, {
+        data: {
+          repository: {
+            issues: {
+              pageInfo: { hasNextPage: false, endCursor: null },
+              nodes: [
+                {
+                  number: 1,
+                  title: "Add a health endpoint",
+                  body: "## Location\n- `src/server.ts`",
+                  state: "OPEN",
+                  createdAt: "2026-11-25T09:00:00Z",
+                  updatedAt: "2026-11-25T09:00:00Z",
+                  author: { __typename: "User", login: "maintainer" },
+                  labels: { nodes: [{ name: "conveyor:todo" }, { name: "priority:high" }] },
+                  timelineItems: { nodes: [] },
+                },
+              ],
+            },
+            board: { nodes: [] },
+          },
         },
-      ])
+      })
       .get(`${R}/issues/comments`)
       .query(true)
       .reply(200, [])
@@ -168,9 +178,15 @@ describe("mode: orchestrate, one pass through the real Octokit port (nock, OpenA
           },
         },
       })
-      .get(`${R}/issues`)
-      .query(true)
-      .reply(200, []);
+      .post("/graphql", (b) => /query Tracked/.test(b.query))
+      .reply(200, {
+        data: {
+          repository: {
+            issues: { pageInfo: { hasNextPage: false, endCursor: null }, nodes: [] },
+            board: { nodes: [] },
+          },
+        },
+      });
     recorder.attach(scope);
     const { summary } = await runOrchestrate({
       octokit: new Octokit({ auth: "t", log: quiet }),

@@ -452,6 +452,26 @@ describe("pre-flight", () => {
     },
   );
 
+  it("a paused repository whose dashboard someone closed stays paused; the dashboard reopens", async () => {
+    const s = scenario({ priorities: ["high"], config: { capacity: { agents: 1 } } });
+    await s.pass();
+    const dashboard = [...s.gh.issues.values()].find((i) => i.title === "Conveyor board")!;
+    expect(dashboard.labels).toEqual(["conveyor:board"]);
+    await s.gh.updateIssue(dashboard.number, {
+      body: encodeMarker("board", { memory: { paused: true, dispatches: [] } }),
+      state: "closed",
+    });
+    const n = s.gh.addIssue({ title: "Later", labels: ["conveyor:todo", "priority:critical"] });
+    s.sim.startAll();
+    s.sim.finish();
+    s.tick();
+    const r = await s.pass();
+    expect(r?.plan.effects.filter((e) => e.type === "dispatch")).toEqual([]);
+    expect(s.gh.issue(n).labels).toContain("conveyor:todo");
+    expect(s.gh.issue(dashboard.number).state).toBe("open");
+    expect([...s.gh.issues.values()].filter((i) => i.title === "Conveyor board")).toHaveLength(1);
+  });
+
   it("a repository that deletes merged branches itself is not asked to delete them again", async () => {
     const s = scenario({ priorities: ["high", "low"] });
     s.gh.deleteBranchOnMerge = true;
