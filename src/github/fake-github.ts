@@ -17,6 +17,7 @@ import {
   type MergeMethod,
   type Permission,
   type TrackedIssues,
+  type TrackedLabels,
   type TreeEntry,
 } from "./port.js";
 
@@ -382,8 +383,22 @@ export class FakeGitHub implements GitHubPort {
   /** Repository setting `delete_branch_on_merge` (GitHub deletes merged head branches). */
   deleteBranchOnMerge = false;
 
-  async readDefaultBranch(file: string, depth: number): Promise<DefaultBranchRead> {
-    this.call("readDefaultBranch", `GET base ${this.defaultBranch} +${file}`);
+  async readDefaultBranch(
+    file: string,
+    depth: number,
+    tracked?: TrackedLabels,
+  ): Promise<DefaultBranchRead> {
+    // One GraphQL request; tracked issues past the first 100 cost one more per 100.
+    const trackedIssues = tracked ? this.trackedOf(tracked.labels) : [];
+    this.call(
+      "readDefaultBranch",
+      `GET base ${this.defaultBranch} +${file}${tracked ? " +tracked" : ""}`,
+      {
+        count: trackedIssues.length,
+        data: null,
+        graphql: true,
+      },
+    );
     const head = this.refs.get(`heads/${this.defaultBranch}`) ?? "";
     const history: DefaultBranchRead["history"] = [];
     for (let sha = head; sha && history.length < depth; ) {
@@ -399,6 +414,7 @@ export class FakeGitHub implements GitHubPort {
       fileText: tree?.[file],
       deleteBranchOnMerge: this.deleteBranchOnMerge,
       history,
+      ...(tracked ? { tracked: this.trackedResult(trackedIssues, tracked.boardLabel) } : {}),
     };
   }
 
@@ -545,11 +561,19 @@ export class FakeGitHub implements GitHubPort {
   }
 
   async listTracked(labels: string[], boardLabel: string): Promise<TrackedIssues> {
-    const issues = [...this.issues.values()].filter(
-      (i) => !i.isPullRequest && i.state === "open" && i.labels.some((l) => labels.includes(l)),
-    );
+    const issues = this.trackedOf(labels);
     // One GraphQL request per 100 tracked issues (the board comes with the first).
     this.call("listTracked", "GET tracked", { count: issues.length, data: null, graphql: true });
+    return this.trackedResult(issues, boardLabel);
+  }
+
+  private trackedOf(labels: string[]): FakeIssue[] {
+    return [...this.issues.values()].filter(
+      (i) => !i.isPullRequest && i.state === "open" && i.labels.some((l) => labels.includes(l)),
+    );
+  }
+
+  private trackedResult(issues: FakeIssue[], boardLabel: string): TrackedIssues {
     const boards = [...this.issues.values()].filter(
       (i) => !i.isPullRequest && i.labels.includes(boardLabel),
     );

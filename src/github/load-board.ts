@@ -15,6 +15,7 @@ import { parseLocations } from "../core/locations.js";
 import { decodeMarker, type MarkerKind } from "../core/markers.js";
 import { ESCALATION_HEADER } from "./format-escalation.js";
 import { STATUS_HEADER } from "./format-status-comment.js";
+import { trackedLabels } from "./load-repo-config.js";
 import {
   AGENT_WORKFLOW,
   correlationFromTitle,
@@ -25,6 +26,7 @@ import {
   type GhPull,
   type GitHubPort,
   type RefState,
+  type TrackedIssues,
 } from "./port.js";
 
 /** The Actions bot: agent runs publish their results with the workflow's token. */
@@ -84,6 +86,8 @@ export interface LoadOptions {
    * GITHUB_TOKEN). Add the login of the app the agent workflow uses, if it is another one.
    */
   resultAuthors?: string[];
+  /** The tracked issues when already read (with the default branch, in the same request). */
+  tracked?: TrackedIssues;
   /** Head commit of the base branch, when known (lets base-drift reads be memoized). */
   baseHeadSha?: string;
   /**
@@ -127,7 +131,9 @@ export async function loadSnapshot(
 ): Promise<Snapshot> {
   const baseBranch = config.baseBranch ?? options.defaultBranch;
   const stageOf = stageLabels(config);
-  const { issues, boards } = await port.listTracked([...stageOf.keys()], config.labels.board);
+  const wanted = trackedLabels(config);
+  const { issues, boards } =
+    options.tracked ?? (await port.listTracked(wanted.labels, wanted.boardLabel));
   const tracked = issues.filter((i) => !i.isPullRequest && stageFrom(i.labels, stageOf));
   // The dashboard: the oldest issue the bot opened with the board label (open or closed:
   // a closed one still holds the pause and the mirror digest; the next write reopens it).

@@ -1,5 +1,10 @@
 import { type Config, defaultConfig, parseConfig } from "../core/config.js";
-import { CONFIG_PATH, type DefaultBranchRead, type GitHubPort } from "./port.js";
+import {
+  CONFIG_PATH,
+  type DefaultBranchRead,
+  type GitHubPort,
+  type TrackedLabels,
+} from "./port.js";
 
 /** The configuration of a repository as read from its default branch. */
 export interface RepoConfig {
@@ -61,19 +66,42 @@ export class ConfigCache {
     return { sha, files: [...files].sort() };
   }
 
+  /**
+   * Reads the default branch and the config, and in the same request the tracked issues
+   * under the labels of the config read last (the defaults at first). When the config
+   * turns out to name other labels, `branch.tracked` is left out: list them again.
+   */
   async load(port: GitHubPort): Promise<RepoConfig> {
-    const branch = await port.readDefaultBranch(this.path, HISTORY_DEPTH);
+    const guess = this.parsed?.read.config ?? defaultConfig();
+    const branch = await port.readDefaultBranch(this.path, HISTORY_DEPTH, trackedLabels(guess));
     const text = branch.fileText;
     let parsed = this.parsed;
     if (!parsed || parsed.text !== text) {
       parsed = { text, read: parseRead(text) };
       this.parsed = parsed;
     }
+    const asked = trackedLabels(guess);
+    const wanted = trackedLabels(parsed.read.config);
+    if (branch.tracked && !sameTrackedLabels(asked, wanted)) delete branch.tracked;
     return { ...parsed.read, defaultBranch: branch.name, headSha: branch.head, branch };
   }
 
   private parsed: { text: string | undefined; read: ConfigRead } | undefined;
 }
+
+/** The labels that make an issue a task (every stage label) and the dashboard's label. */
+export function trackedLabels(config: Config): TrackedLabels {
+  const l = config.labels;
+  return {
+    labels: [l.todo, l.inProgress, l.review, l.testing, l.mergeQueue, l.done],
+    boardLabel: l.board,
+  };
+}
+
+const sameTrackedLabels = (a: TrackedLabels, b: TrackedLabels): boolean =>
+  a.boardLabel === b.boardLabel &&
+  a.labels.length === b.labels.length &&
+  a.labels.every((l, i) => b.labels[i] === l);
 
 /** Commits of the default branch read with their checks (enough to see below our own). */
 const HISTORY_DEPTH = 20;

@@ -15,6 +15,7 @@ import {
   type Permission,
   type RefState,
   type TrackedIssues,
+  type TrackedLabels,
   type TreeEntry,
 } from "./port.js";
 
@@ -50,10 +51,24 @@ export class OctokitPort implements GitHubPort {
     return String(data.default_branch);
   }
 
-  async readDefaultBranch(file: string, depth: number): Promise<DefaultBranchRead> {
-    const data = await this.graphql<{ repository: GqlDefaultBranch | null }>(
+  async readDefaultBranch(
+    file: string,
+    depth: number,
+    tracked?: TrackedLabels,
+  ): Promise<DefaultBranchRead> {
+    const data = await this.graphql<{
+      repository: (GqlDefaultBranch & Partial<GqlTracked>) | null;
+    }>(
       DEFAULT_BRANCH_QUERY,
-      { owner: this.owner, repo: this.repo, file, depth },
+      {
+        owner: this.owner,
+        repo: this.repo,
+        file,
+        depth,
+        labels: tracked?.labels ?? null,
+        board: tracked ? [tracked.boardLabel] : null,
+        withTracked: tracked !== undefined,
+      },
       "the default branch",
     );
     const repo = data.repository;
@@ -61,7 +76,7 @@ export class OctokitPort implements GitHubPort {
     const ref = repo.defaultBranchRef;
     const commit = ref?.target;
     const text = commit?.file?.object?.text;
-    return {
+    const read: DefaultBranchRead = {
       name: ref?.name ?? "main",
       head: commit?.oid ?? "",
       fileText: typeof text === "string" ? text : undefined,
@@ -72,6 +87,14 @@ export class OctokitPort implements GitHubPort {
         message: c.message,
       })),
     };
+    if (tracked && repo.issues) {
+      const issues = repo.issues.nodes.map(fromGqlIssue);
+      const { pageInfo } = repo.issues;
+      if (pageInfo.hasNextPage)
+        issues.push(...(await this.trackedPages(tracked, pageInfo.endCursor)).issues);
+      read.tracked = { issues, boards: (repo.board?.nodes ?? []).map(fromGqlIssue) };
+    }
+    return read;
   }
 
   async getBranchSha(branch: string): Promise<string | undefined> {
@@ -157,19 +180,24 @@ export class OctokitPort implements GitHubPort {
   }
 
   async listTracked(labels: string[], boardLabel: string): Promise<TrackedIssues> {
+    return this.trackedPages({ labels, boardLabel }, null);
+  }
+
+  /** Pages of tracked issues from `after` (null: the first page, with the dashboard). */
+  private async trackedPages(tracked: TrackedLabels, start: string | null): Promise<TrackedIssues> {
     const issues: GhIssue[] = [];
     let boards: GhIssue[] = [];
-    let after: string | null = null;
+    let after = start;
     for (let page = 1; page <= MAX_PAGES; page++) {
       const data: { repository: GqlTracked | null } = await this.graphql(
         TRACKED_QUERY,
         {
           owner: this.owner,
           repo: this.repo,
-          labels,
-          board: [boardLabel],
+          labels: tracked.labels,
+          board: [tracked.boardLabel],
           after,
-          withBoard: page === 1,
+          withBoard: after === null,
         },
         "the tracked issues",
       );
@@ -594,8 +622,33 @@ interface GqlDefaultBranch {
   } | null;
 }
 
-const DEFAULT_BRANCH_QUERY = `query DefaultBranch($owner: String!, $repo: String!, $file: String!, $depth: Int!) {
+const ISSUE_FIELDS = `number title body state createdAt updatedAt
+      author { __typename login }
+      labels(first: 100) { nodes { name } }`;
+
+/**
+ * The tracked issues (open, carrying any of `$labels`) with the last label events of each,
+ * and the dashboard (`$board`, any state); each only when its variable says so.
+ */
+function trackedFields(issuesIf: string | undefined, boardIf: string, paged: boolean): string {
+  const issuesDirective = issuesIf ? ` @include(if: ${issuesIf})` : "";
+  return `    issues(states: OPEN, labels: $labels, first: 100, ${paged ? "after: $after, " : ""}orderBy: {field: CREATED_AT, direction: ASC})${issuesDirective} {
+      pageInfo { hasNextPage endCursor }
+      nodes {
+        ${ISSUE_FIELDS}
+        timelineItems(itemTypes: [LABELED_EVENT], last: 30) {
+          nodes { ... on LabeledEvent { createdAt label { name } actor { __typename login } } }
+        }
+      }
+    }
+    board: issues(labels: $board, first: 5, orderBy: {field: CREATED_AT, direction: ASC}) @include(if: ${boardIf}) {
+      nodes { ${ISSUE_FIELDS} }
+    }`;
+}
+
+const DEFAULT_BRANCH_QUERY = `query DefaultBranch($owner: String!, $repo: String!, $file: String!, $depth: Int!, $labels: [String!], $board: [String!], $withTracked: Boolean!) {
   repository(owner: $owner, name: $repo) {
+${trackedFields("$withTracked", "$withTracked", false)}
     deleteBranchOnMerge
     defaultBranchRef {
       name
@@ -658,28 +711,10 @@ function fromGqlIssue(i: GqlIssue): GhIssue {
   };
 }
 
-const ISSUE_FIELDS = `number title body state createdAt updatedAt
-      author { __typename login }
-      labels(first: 100) { nodes { name } }`;
-
-/**
- * The issues Conveyor tracks (any of the stage labels; the label filter of GraphQL is an
- * OR, REST's an AND), with the last label events of each, and the dashboard.
- */
+/** The issues Conveyor tracks (any of the stage labels: GraphQL's label filter is an OR, REST's an AND). */
 const TRACKED_QUERY = `query Tracked($owner: String!, $repo: String!, $labels: [String!], $board: [String!], $after: String, $withBoard: Boolean!) {
   repository(owner: $owner, name: $repo) {
-    issues(states: OPEN, labels: $labels, first: 100, after: $after, orderBy: {field: CREATED_AT, direction: ASC}) {
-      pageInfo { hasNextPage endCursor }
-      nodes {
-        ${ISSUE_FIELDS}
-        timelineItems(itemTypes: [LABELED_EVENT], last: 30) {
-          nodes { ... on LabeledEvent { createdAt label { name } actor { __typename login } } }
-        }
-      }
-    }
-    board: issues(labels: $board, first: 5, orderBy: {field: CREATED_AT, direction: ASC}) @include(if: $withBoard) {
-      nodes { ${ISSUE_FIELDS} }
-    }
+${trackedFields(undefined, "$withBoard", true)}
   }
 }`;
 

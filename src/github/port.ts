@@ -116,6 +116,14 @@ export interface DefaultBranchRead {
   deleteBranchOnMerge: boolean;
   /** The newest commits, head first: their checks state and message. */
   history: { sha: string; state: RefState; message: string }[];
+  /** The tracked issues, when the read asked for them (see `listTracked`). */
+  tracked?: TrackedIssues;
+}
+
+/** The labels that make an issue tracked, and the dashboard's label. */
+export interface TrackedLabels {
+  labels: string[];
+  boardLabel: string;
 }
 
 /** Fields of one issue edit (`PATCH /issues/{n}`): the labels and the state in one request. */
@@ -137,10 +145,15 @@ export interface GitHubPort {
   getDefaultBranch(): Promise<string>;
   /**
    * The default branch in ONE request (GraphQL): its head, the text of `file` at the head,
-   * the repository's branch auto-delete setting, and the checks of the newest `depth`
-   * commits. What each pass reads first.
+   * the repository's branch auto-delete setting, the checks of the newest `depth` commits,
+   * and with `tracked` the first 100 tracked issues and the dashboard too (`listTracked`).
+   * What each pass reads first.
    */
-  readDefaultBranch(file: string, depth: number): Promise<DefaultBranchRead>;
+  readDefaultBranch(
+    file: string,
+    depth: number,
+    tracked?: TrackedLabels,
+  ): Promise<DefaultBranchRead>;
   /** Head commit of a branch, or undefined when the branch does not exist. */
   getBranchSha(branch: string): Promise<string | undefined>;
   /** Text of a file at a ref, or undefined when it does not exist. */

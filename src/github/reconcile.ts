@@ -86,6 +86,7 @@ export async function loadRepoState(ctx: ReconcileContext): Promise<RepoState> {
     ...(ctx.fetch ? { fetch: ctx.fetch } : {}),
     ...(ctx.resultAuthors ? { resultAuthors: ctx.resultAuthors } : {}),
     ...(repoConfig.headSha ? { baseHeadSha: repoConfig.headSha } : {}),
+    ...(repoConfig.branch.tracked ? { tracked: repoConfig.branch.tracked } : {}),
     ...(ctx.configCache
       ? { facts: ctx.configCache.facts, ownTail: ctx.configCache.ownTail.bind(ctx.configCache) }
       : {}),

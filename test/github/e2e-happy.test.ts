@@ -127,3 +127,27 @@ describe("end to end over the fake GitHub", () => {
     ).toEqual([]);
   });
 });
+
+describe("the pass's first request", () => {
+  it("reads the default branch, the config and the tracked issues together", async () => {
+    const s = scenario({ priorities: ["high", "low"] });
+    await s.pass();
+    expect(s.gh.calls.slice(0, 2)).toEqual([
+      "GET base main +.github/conveyor.yml +tracked",
+      "GET comments since 2026-11-25T10:00:01.000Z",
+    ]);
+    expect(s.gh.calls.filter((c) => c === "GET tracked")).toEqual([]);
+  });
+
+  it("with labels of its own in the config: a second read the first time, then one", async () => {
+    const labels = { todo: "ready", inProgress: "doing" };
+    const s = scenario({ priorities: [], config: { labels } });
+    const n = s.gh.addIssue({ title: "Mine", labels: ["ready"] });
+    await s.pass();
+    expect(s.gh.issue(n).labels).toContain("doing");
+    expect(s.gh.calls.filter((c) => c === "GET tracked")).toHaveLength(1);
+    const before = s.gh.calls.length;
+    await s.pass();
+    expect(s.gh.calls.slice(before).filter((c) => c === "GET tracked")).toEqual([]);
+  });
+});

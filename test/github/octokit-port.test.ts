@@ -316,6 +316,62 @@ describe("OctokitPort over nock, every request checked against OpenAPI", () => {
     expect(scope.isDone()).toBe(true);
   });
 
+  it("reads the tracked issues with the default branch, the pages past 100 with the paged query", async () => {
+    const node = (n: number) => ({
+      number: n,
+      title: `I${n}`,
+      body: "",
+      state: "OPEN",
+      createdAt: "2026-11-20T09:00:00Z",
+      updatedAt: "2026-11-20T09:00:00Z",
+      author: { __typename: "User", login: "m" },
+      labels: { nodes: [{ name: "conveyor:todo" }] },
+      timelineItems: { nodes: [] },
+    });
+    const scope = github()
+      .post(
+        "/graphql",
+        (b) => /defaultBranchRef/.test(b.query) && b.variables?.withTracked === true,
+      )
+      .reply(200, {
+        data: {
+          repository: {
+            deleteBranchOnMerge: false,
+            defaultBranchRef: {
+              name: "main",
+              target: { oid: "c1", file: null, history: { nodes: [] } },
+            },
+            issues: {
+              pageInfo: { hasNextPage: true, endCursor: "p1" },
+              nodes: Array.from({ length: 100 }, (_, i) => node(i + 1)),
+            },
+            board: { nodes: [] },
+          },
+        },
+      })
+      .post(
+        "/graphql",
+        (b) =>
+          /query Tracked/.test(b.query) &&
+          b.variables?.after === "p1" &&
+          b.variables?.withBoard === false,
+      )
+      .reply(200, {
+        data: {
+          repository: {
+            issues: { pageInfo: { hasNextPage: false, endCursor: null }, nodes: [node(101)] },
+          },
+        },
+      });
+    const read = await port().readDefaultBranch(".github/conveyor.yml", 20, {
+      labels: ["conveyor:todo"],
+      boardLabel: "conveyor:board",
+    });
+    expect(read.tracked?.issues).toHaveLength(101);
+    expect(read.tracked?.boards).toEqual([]);
+    expect(scope.isDone()).toBe(true);
+  });
+
   it("a ref GitHub does not know is a 404", async () => {
     github()
       .post("/graphql")

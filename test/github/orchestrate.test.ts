@@ -31,25 +31,6 @@ describe("mode: orchestrate, one pass through the real Octokit port (nock, OpenA
         data: {
           repository: {
             deleteBranchOnMerge: false,
-            defaultBranchRef: {
-              name: "main",
-              target: {
-                oid: "c0",
-                file: null,
-                history: {
-                  nodes: [
-                    { oid: "c0", message: "Initial", statusCheckRollup: { state: "SUCCESS" } },
-                  ],
-                },
-              },
-            },
-          },
-        },
-      })
-      .post("/graphql", (b) => /query Tracked/.test(b.query))
-      .reply(200, {
-        data: {
-          repository: {
             issues: {
               pageInfo: { hasNextPage: false, endCursor: null },
               nodes: [
@@ -62,11 +43,31 @@ describe("mode: orchestrate, one pass through the real Octokit port (nock, OpenA
                   updatedAt: "2026-11-25T09:00:00Z",
                   author: { __typename: "User", login: "maintainer" },
                   labels: { nodes: [{ name: "conveyor:todo" }, { name: "priority:high" }] },
-                  timelineItems: { nodes: [] },
+                  timelineItems: {
+                    nodes: [
+                      {
+                        createdAt: "2026-11-25T09:30:00Z",
+                        label: { name: "conveyor:todo" },
+                        actor: { __typename: "User", login: "maintainer" },
+                      },
+                    ],
+                  },
                 },
               ],
             },
             board: { nodes: [] },
+            defaultBranchRef: {
+              name: "main",
+              target: {
+                oid: "c0",
+                file: null,
+                history: {
+                  nodes: [
+                    { oid: "c0", message: "Initial", statusCheckRollup: { state: "SUCCESS" } },
+                  ],
+                },
+              },
+            },
           },
         },
       })
@@ -149,7 +150,7 @@ describe("mode: orchestrate, one pass through the real Octokit port (nock, OpenA
     expect(summary).toMatchInlineSnapshot(`
       "### Conveyor pass on o/r
 
-      Agents 1/6 · in flight 1/6 · 8 GitHub requests
+      Agents 1/6 · in flight 1/6 · 7 GitHub requests
 
       Done:
       - #1: todo -> in-progress (picked up: an agent slot is free)
@@ -167,6 +168,8 @@ describe("mode: orchestrate, one pass through the real Octokit port (nock, OpenA
         data: {
           repository: {
             deleteBranchOnMerge: true,
+            issues: { pageInfo: { hasNextPage: false, endCursor: null }, nodes: [] },
+            board: { nodes: [] },
             defaultBranchRef: {
               name: "main",
               target: {
@@ -175,15 +178,6 @@ describe("mode: orchestrate, one pass through the real Octokit port (nock, OpenA
                 history: { nodes: [] },
               },
             },
-          },
-        },
-      })
-      .post("/graphql", (b) => /query Tracked/.test(b.query))
-      .reply(200, {
-        data: {
-          repository: {
-            issues: { pageInfo: { hasNextPage: false, endCursor: null }, nodes: [] },
-            board: { nodes: [] },
           },
         },
       });
