@@ -1,4 +1,4 @@
-import { type Actor, decideActor, guardedLabels, isBot } from "./actor-permission.js";
+import { type Actor, decideActor, guardedLabels, isBot, labelRefusal } from "./actor-permission.js";
 import { httpStatus } from "./http-status.js";
 import type { StepContext } from "./step-context.js";
 
@@ -48,11 +48,4 @@ export async function checkLabel(
   return "removed";
 }
 
-/** The comment left when a label is removed. */
-export function labelRefusal(login: string, label: string, reason: string): string {
-  return [
-    `Thanks @${login}! I removed the \`${label}\` label because only people allowed to schedule work for Conveyor can add it: ${reason}.`,
-    "",
-    "A maintainer can add the label again if this should be worked on.",
-  ].join("\n");
-}
+export { labelRefusal };

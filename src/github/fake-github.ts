@@ -172,6 +172,8 @@ export class FakeGitHub implements GitHubPort {
     const tree = this.putTree({ "README.md": "# repo\n" });
     const root = this.putCommit({ tree, parents: [], message: "initial" });
     this.refs.set(`heads/${this.defaultBranch}`, root);
+    // Issues are opened by "maintainer" unless a test says otherwise: a maintainer.
+    this.permissions.set("maintainer", "maintain");
   }
 
   // ---------------------------------------------------------------------------------------

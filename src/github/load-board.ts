@@ -57,6 +57,11 @@ export interface GitHubState {
   lastPreflight?: PreflightResult[];
   /** When the bot posted escalation comments, per task (so a repair does not post twice). */
   escalationNotices: Map<string, string[]>;
+  /**
+   * Who added the todo label of each issue (the last time), from its timeline; "" when the
+   * timeline was read but no longer shows it. Absent when the read gives no timeline.
+   */
+  scheduledBy: Map<string, string>;
 }
 
 export interface Snapshot {
@@ -151,7 +156,13 @@ export async function loadSnapshot(
     statusComments: new Map(),
     pullLabels: new Map(),
     escalationNotices: new Map(),
+    scheduledBy: new Map(),
   };
+  for (const i of tracked) {
+    if (!i.labeled) continue;
+    const by = i.labeled.find((l) => l.label === config.labels.todo)?.by ?? "";
+    github.scheduledBy.set(String(i.number), by);
+  }
   const dashboard = dashboardIssue ? readDashboard(dashboardIssue.body) : undefined;
   if (dashboardIssue)
     github.dashboard = {

@@ -24,6 +24,7 @@ import {
   type GitHubPort,
   type RefState,
 } from "./port.js";
+import { refuseUnauthorizedScheduling } from "./scheduling-check.js";
 
 export { ConfigCache, loadRepoConfig };
 
@@ -116,6 +117,14 @@ export async function reconcileRepo(ctx: ReconcileContext): Promise<ReconcileRep
   const now = ctx.now();
   const state = await loadRepoState(inner);
   const { config, configErrors, snapshot } = state;
+  // Work scheduled by someone not allowed to leaves the board (label removed, told why).
+  await refuseUnauthorizedScheduling(port, snapshot, config, {
+    botLogin: ctx.botLogin,
+    now,
+    dryRun: ctx.dryRun,
+    log: ctx.log,
+    facts: configCache.facts,
+  });
   let thePlan = plan(snapshot.board, config, now);
   // Pre-flight costs requests (and HTTP checks): only when the plan wants to dispatch.
   let preflight = snapshot.github.lastPreflight;

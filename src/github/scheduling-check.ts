@@ -1,0 +1,96 @@
+import {
+  decideActor,
+  isBot,
+  labelRefusal,
+  type PermissionLevel,
+} from "../core/actor-permission.js";
+import type { Config } from "../core/config.js";
+import type { Snapshot } from "./load-board.js";
+import { type GitHubPort, isGitHubError } from "./port.js";
+
+/** How long a permission read for someone who scheduled work is trusted. */
+const PERMISSION_TTL_MS = 10 * 60_000;
+
+export interface SchedulingRefusal {
+  task: string;
+  /** Who added the todo label ("" when the issue's timeline no longer shows it). */
+  by: string;
+  reason: string;
+}
+
+export interface SchedulingCheckOptions {
+  botLogin: string;
+  now: Date;
+  dryRun: boolean;
+  log: (line: string) => void;
+  /** Kept across passes (`ConfigCache.facts`): permission levels with when they were read. */
+  facts?: Map<string, unknown>;
+}
+
+/**
+ * A task no agent has worked on yet must have been scheduled by someone allowed to: its
+ * todo label added by a user with at least `permissions.schedule`, a bot that
+ * `permissions.allowBots` names, or Conveyor itself. The app checks each `labeled` event
+ * as it comes; this check runs in every pass too, because an event can be missed (the
+ * sweep then finds the label) and the orchestrator Action has no per-event check. A refused
+ * task leaves the board of this pass; its label is removed with a comment that says why.
+ */
+export async function refuseUnauthorizedScheduling(
+  port: GitHubPort,
+  snapshot: Snapshot,
+  config: Config,
+  options: SchedulingCheckOptions,
+): Promise<SchedulingRefusal[]> {
+  const { board, github } = snapshot;
+  const refused: SchedulingRefusal[] = [];
+  for (const task of board.tasks) {
+    if (task.stage !== "todo" || task.memory.runs > 0 || task.memory.run) continue;
+    const by = github.scheduledBy.get(task.id);
+    if (by === undefined || by === options.botLogin) continue;
+    const reason = by === "" ? UNKNOWN : await reasonToRefuse(port, by, config, options);
+    if (reason !== undefined) refused.push({ task: task.id, by, reason });
+  }
+  if (refused.length === 0) return [];
+  const ids = new Set(refused.map((r) => r.task));
+  board.tasks = board.tasks.filter((t) => !ids.has(t.id));
+  const label = config.labels.todo;
+  for (const r of refused) {
+    options.log(`#${r.task}: ${label} from ${r.by || "someone"} refused: ${r.reason}`);
+    if (options.dryRun) continue;
+    try {
+      await port.removeLabel(Number(r.task), label);
+    } catch (e: unknown) {
+      if (!isGitHubError(e, 404)) throw e; // already gone: the comment still explains
+    }
+    await port.createComment(Number(r.task), labelRefusal(r.by || "there", label, r.reason));
+  }
+  return refused;
+}
+
+const UNKNOWN = "the issue's history no longer shows who added it";
+
+async function reasonToRefuse(
+  port: GitHubPort,
+  login: string,
+  config: Config,
+  options: SchedulingCheckOptions,
+): Promise<string | undefined> {
+  const actor = { login, type: login.endsWith("[bot]") ? "Bot" : "User" };
+  const level = isBot(actor) ? undefined : await permissionOf(port, login, options);
+  const decision = decideActor(actor, level, config);
+  return decision.allowed ? undefined : decision.reason;
+}
+
+async function permissionOf(
+  port: GitHubPort,
+  login: string,
+  options: SchedulingCheckOptions,
+): Promise<PermissionLevel> {
+  const key = `permission ${login}`;
+  const known = options.facts?.get(key) as { level: PermissionLevel; at: number } | undefined;
+  const now = options.now.getTime();
+  if (known && now - known.at < PERMISSION_TTL_MS && now >= known.at) return known.level;
+  const level = await port.getPermission(login);
+  options.facts?.set(key, { level, at: now });
+  return level;
+}
