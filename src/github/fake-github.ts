@@ -504,6 +504,11 @@ export class FakeGitHub implements GitHubPort {
     return sha;
   }
 
+  async labelEvents(issue: number): Promise<{ label: string; at: string; by: string }[]> {
+    this.call("labelEvents", `GET label events #${issue}`);
+    return this.labeledOf(this.mustIssue(issue));
+  }
+
   async createIssue(title: string, body: string, labels: string[] = []): Promise<GhIssue> {
     const number = this.nextNumber;
     this.call("createIssue", `${this.slug}#${number}:create "${title}"`);

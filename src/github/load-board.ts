@@ -62,6 +62,11 @@ export interface GitHubState {
    * timeline was read but no longer shows it. Absent when the read gives no timeline.
    */
   scheduledBy: Map<string, string>;
+  /**
+   * Tasks whose PR someone put in the merge queue by hand (the PR has the label, the issue
+   * is still in review or testing): the PR and the stage the issue is in.
+   */
+  queuedByHand: Map<string, { pr: number; stage: Stage }>;
 }
 
 export interface Snapshot {
@@ -157,6 +162,7 @@ export async function loadSnapshot(
     pullLabels: new Map(),
     escalationNotices: new Map(),
     scheduledBy: new Map(),
+    queuedByHand: new Map(),
   };
   for (const i of tracked) {
     if (!i.labeled) continue;
@@ -286,8 +292,10 @@ export async function loadSnapshot(
       if (
         pull.labels.includes(config.labels.mergeQueue) &&
         (stage === "review" || stage === "testing")
-      )
+      ) {
         task.stage = "merge-queue"; // a maintainer queued the PR by hand
+        github.queuedByHand.set(id, { pr: pull.number, stage });
+      }
       // What the merge needs (mergeable, files, base drift) for a queued task, and for one
       // whose passing test result this pass folds in: the plan then queues and merges it in
       // the same pass instead of waiting for the next one.

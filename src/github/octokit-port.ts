@@ -212,6 +212,15 @@ export class OctokitPort implements GitHubPort {
     return { issues, boards };
   }
 
+  async labelEvents(issue: number): Promise<{ label: string; at: string; by: string }[]> {
+    const data = await this.graphql<{
+      repository: { issueOrPullRequest: Pick<GqlIssue, "timelineItems"> | null } | null;
+    }>(LABEL_EVENTS_QUERY, { owner: this.owner, repo: this.repo, n: issue }, `labels of #${issue}`);
+    const node = data.repository?.issueOrPullRequest;
+    if (!node) throw new GitHubError(404, `#${issue} not found`, "POST /graphql");
+    return labeledOf(node.timelineItems);
+  }
+
   async createIssue(title: string, body: string, labels: string[] = []): Promise<GhIssue> {
     const data = await this.call<Json>("POST /repos/{owner}/{repo}/issues", {
       title,
@@ -691,12 +700,17 @@ interface GqlTracked {
 const loginOf = (actor: GqlActor | null): string =>
   !actor ? "" : actor.__typename === "Bot" ? `${actor.login}[bot]` : actor.login;
 
-function fromGqlIssue(i: GqlIssue): GhIssue {
+/** The last time each label was added, and by whom, from LABELED_EVENT timeline items. */
+function labeledOf(items: GqlIssue["timelineItems"]): { label: string; at: string; by: string }[] {
   const labeled = new Map<string, { label: string; at: string; by: string }>();
-  for (const e of i.timelineItems?.nodes ?? []) {
+  for (const e of items?.nodes ?? []) {
     if (!e?.label) continue;
     labeled.set(e.label.name, { label: e.label.name, at: e.createdAt, by: loginOf(e.actor) });
   }
+  return [...labeled.values()];
+}
+
+function fromGqlIssue(i: GqlIssue): GhIssue {
   return {
     number: i.number,
     title: i.title,
@@ -707,7 +721,7 @@ function fromGqlIssue(i: GqlIssue): GhIssue {
     createdAt: i.createdAt,
     updatedAt: i.updatedAt,
     isPullRequest: false,
-    ...(i.timelineItems ? { labeled: [...labeled.values()] } : {}),
+    ...(i.timelineItems ? { labeled: labeledOf(i.timelineItems) } : {}),
   };
 }
 
@@ -715,6 +729,19 @@ function fromGqlIssue(i: GqlIssue): GhIssue {
 const TRACKED_QUERY = `query Tracked($owner: String!, $repo: String!, $labels: [String!], $board: [String!], $after: String, $withBoard: Boolean!) {
   repository(owner: $owner, name: $repo) {
 ${trackedFields(undefined, "$withBoard", true)}
+  }
+}`;
+
+const LABEL_EVENTS = `timelineItems(itemTypes: [LABELED_EVENT], last: 30) {
+        nodes { ... on LabeledEvent { createdAt label { name } actor { __typename login } } }
+      }`;
+
+const LABEL_EVENTS_QUERY = `query LabelEvents($owner: String!, $repo: String!, $n: Int!) {
+  repository(owner: $owner, name: $repo) {
+    issueOrPullRequest(number: $n) {
+      ... on Issue { ${LABEL_EVENTS} }
+      ... on PullRequest { ${LABEL_EVENTS} }
+    }
   }
 }`;
 

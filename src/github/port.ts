@@ -190,6 +190,8 @@ export interface GitHubPort {
    * however many other issues the repository has open.
    */
   listTracked(labels: string[], boardLabel: string): Promise<TrackedIssues>;
+  /** When each label of an issue or PR was last added and by whom (its timeline). */
+  labelEvents(issue: number): Promise<{ label: string; at: string; by: string }[]>;
   createIssue(title: string, body: string, labels?: string[]): Promise<GhIssue>;
   updateIssue(issue: number, patch: IssuePatch): Promise<void>;
   addLabels(issue: number, labels: string[]): Promise<void>;

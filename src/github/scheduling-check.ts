@@ -34,6 +34,7 @@ export interface SchedulingCheckOptions {
  * as it comes; this check runs in every pass too, because an event can be missed (the
  * sweep then finds the label) and the orchestrator Action has no per-event check. A refused
  * task leaves the board of this pass; its label is removed with a comment that says why.
+ * The same holds for a PR put in the merge queue by hand.
  */
 export async function refuseUnauthorizedScheduling(
   port: GitHubPort,
@@ -50,6 +51,7 @@ export async function refuseUnauthorizedScheduling(
     const reason = by === "" ? UNKNOWN : await reasonToRefuse(port, by, config, options);
     if (reason !== undefined) refused.push({ task: task.id, by, reason });
   }
+  await refuseUnauthorizedQueueing(port, snapshot, config, options);
   if (refused.length === 0) return [];
   const ids = new Set(refused.map((r) => r.task));
   board.tasks = board.tasks.filter((t) => !ids.has(t.id));
@@ -68,6 +70,45 @@ export async function refuseUnauthorizedScheduling(
 }
 
 const UNKNOWN = "the issue's history no longer shows who added it";
+
+/**
+ * The merge-queue label on a PR whose task is still in review or testing queues it by hand
+ * (the plan then has it tested, skipping what is left of the review): only someone allowed
+ * to schedule may do that. Refused, the task stays where it was, and the label comes off
+ * the PR with a comment that says why.
+ */
+async function refuseUnauthorizedQueueing(
+  port: GitHubPort,
+  snapshot: Snapshot,
+  config: Config,
+  options: SchedulingCheckOptions,
+): Promise<void> {
+  const label = config.labels.mergeQueue;
+  for (const [id, { pr, stage }] of snapshot.github.queuedByHand) {
+    const events = await port.labelEvents(pr);
+    const by = events.find((e) => e.label === label)?.by ?? "";
+    if (by === options.botLogin) continue; // Conveyor's own, from a pass cut short
+    const reason = by === "" ? UNKNOWN : await reasonToRefuse(port, by, config, options);
+    if (reason === undefined) continue;
+    const task = snapshot.board.tasks.find((t) => t.id === id);
+    if (task) task.stage = stage;
+    snapshot.github.queuedByHand.delete(id);
+    options.log(`PR #${pr}: ${label} from ${by || "someone"} refused: ${reason}`);
+    if (options.dryRun) continue;
+    try {
+      await port.removeLabel(pr, label);
+    } catch (e: unknown) {
+      if (!isGitHubError(e, 404)) throw e;
+    }
+    const labels = snapshot.github.pullLabels.get(pr);
+    if (labels)
+      snapshot.github.pullLabels.set(
+        pr,
+        labels.filter((l) => l !== label),
+      );
+    await port.createComment(pr, labelRefusal(by || "there", label, reason));
+  }
+}
 
 async function reasonToRefuse(
   port: GitHubPort,

@@ -372,6 +372,32 @@ describe("OctokitPort over nock, every request checked against OpenAPI", () => {
     expect(scope.isDone()).toBe(true);
   });
 
+  it("reads who added each label of a PR from its timeline", async () => {
+    const scope = github()
+      .post("/graphql", (b) => /issueOrPullRequest/.test(b.query) && b.variables?.n === 12)
+      .reply(200, {
+        data: {
+          repository: {
+            issueOrPullRequest: {
+              timelineItems: {
+                nodes: [
+                  {
+                    createdAt: "2026-11-25T09:00:00Z",
+                    label: { name: "merge-queue" },
+                    actor: { __typename: "User", login: "trish" },
+                  },
+                ],
+              },
+            },
+          },
+        },
+      });
+    expect(await port().labelEvents(12)).toEqual([
+      { label: "merge-queue", at: "2026-11-25T09:00:00Z", by: "trish" },
+    ]);
+    expect(scope.isDone()).toBe(true);
+  });
+
   it("a ref GitHub does not know is a 404", async () => {
     github()
       .post("/graphql")

@@ -84,3 +84,41 @@ describe("who scheduled the work is checked in every pass", () => {
     expect(s.logs.some((l) => l.includes("conveyor:todo from mallory refused"))).toBe(true);
   });
 });
+
+describe("who put a PR in the merge queue by hand is checked too", () => {
+  /** A task whose PR is open and in review (the reviewer is at work). */
+  async function inReview() {
+    const s = scenario({ priorities: ["high"] });
+    await s.pass();
+    s.sim.startAll();
+    s.sim.finish();
+    s.tick();
+    await s.pass();
+    const pr = [...s.gh.pulls.values()][0]!.number;
+    expect(s.gh.issue(1).labels).toContain("conveyor:review");
+    return { s, pr };
+  }
+
+  it("a triager's merge-queue label on a PR in review: removed, told why, review goes on", async () => {
+    const { s, pr } = await inReview();
+    s.gh.permissions.set("trish", "triage");
+    s.gh.labelAs("trish", pr, ["merge-queue"]);
+    const r = await s.pass();
+    expect(r?.board.tasks[0]?.stage).toBe("review");
+    expect(s.gh.issue(pr).labels).not.toContain("merge-queue");
+    expect(s.gh.commentsOn(pr).at(-1)?.body).toContain(
+      "Thanks @trish! I removed the `merge-queue` label",
+    );
+    expect(s.gh.issue(1).labels).toContain("conveyor:review");
+  });
+
+  it("a maintainer's merge-queue label queues it", async () => {
+    const { s, pr } = await inReview();
+    s.gh.label(pr, "merge-queue"); // by "maintainer"
+    const r = await s.pass();
+    expect(r?.board.tasks[0]?.stage).toBe("merge-queue");
+    expect(s.gh.issue(pr).labels).toContain("merge-queue");
+    expect(s.gh.commentsOn(pr).filter((c) => c.body.includes("I removed"))).toEqual([]);
+    expect(s.gh.calls).toContain(`GET label events #${pr}`);
+  });
+});
