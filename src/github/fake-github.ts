@@ -416,7 +416,7 @@ export class FakeGitHub implements GitHubPort {
       fileText: tree?.[file],
       deleteBranchOnMerge: this.deleteBranchOnMerge,
       history,
-      ...(tracked ? { tracked: this.trackedResult(trackedIssues, tracked.boardLabel) } : {}),
+      ...(tracked ? { tracked: this.trackedResult(trackedIssues, tracked) } : {}),
     };
   }
 
@@ -567,11 +567,15 @@ export class FakeGitHub implements GitHubPort {
     this.setIssueLabels(this.mustIssue(issue), labels, this.botLogin);
   }
 
-  async listTracked(labels: string[], boardLabel: string): Promise<TrackedIssues> {
+  async listTracked(
+    labels: string[],
+    boardLabel: string,
+    active: string[] = [],
+  ): Promise<TrackedIssues> {
     const issues = this.trackedOf(labels);
     // One GraphQL request per 100 tracked issues (the board comes with the first).
     this.call("listTracked", "GET tracked", { count: issues.length, data: null, graphql: true });
-    return this.trackedResult(issues, boardLabel);
+    return this.trackedResult(issues, { labels, boardLabel, active });
   }
 
   private trackedOf(labels: string[]): FakeIssue[] {
@@ -580,14 +584,41 @@ export class FakeGitHub implements GitHubPort {
     );
   }
 
-  private trackedResult(issues: FakeIssue[], boardLabel: string): TrackedIssues {
+  private trackedResult(issues: FakeIssue[], tracked: TrackedLabels): TrackedIssues {
     const boards = [...this.issues.values()].filter(
-      (i) => !i.isPullRequest && i.labels.includes(boardLabel),
+      (i) => !i.isPullRequest && i.labels.includes(tracked.boardLabel),
     );
+    const active = tracked.active ?? [];
+    const closed = [...this.issues.values()]
+      .filter(
+        (i) => !i.isPullRequest && i.state === "closed" && i.labels.some((l) => active.includes(l)),
+      )
+      .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))
+      .slice(0, 50);
+    const withLinks = (i: FakeIssue): GhIssue => ({
+      ...this.toIssue(i),
+      linkedPulls: this.linkedPullsOf(i.number),
+    });
     return {
-      issues: issues.map((i) => ({ ...this.toIssue(i), labeled: this.labeledOf(i) })),
+      issues: issues.map((i) => ({ ...withLinks(i), labeled: this.labeledOf(i) })),
       boards: boards.slice(0, 5).map((i) => this.toIssue(i)),
+      closed: closed.map(withLinks),
     };
+  }
+
+  /** PRs into the default branch whose body closes issue `n` ("Closes #n"), as GitHub links them. */
+  private linkedPullsOf(n: number): GhPull[] {
+    return [...this.pulls.values()]
+      .filter((p) => this.closingRefs(p).includes(n))
+      .map((p) => this.toPull(p, false));
+  }
+
+  private closingRefs(p: FakePull): number[] {
+    if (p.baseRef !== this.defaultBranch) return [];
+    const body = this.issues.get(p.number)?.body ?? "";
+    return [...body.matchAll(/\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s+#(\d+)/gi)].map((m) =>
+      Number(m[1]),
+    );
   }
 
   private labeledOf(i: FakeIssue): { label: string; at: string; by: string }[] {
@@ -648,12 +679,6 @@ export class FakeGitHub implements GitHubPort {
     return open.map((p) => this.toPull(p, false));
   }
 
-  async listPullsByHead(branch: string): Promise<GhPull[]> {
-    const found = [...this.pulls.values()].filter((p) => p.headRef === branch);
-    this.call("listPullsByHead", `GET pulls head=${branch}`, listed(found));
-    return found.map((p) => this.toPull(p, false));
-  }
-
   async getPull(pr: number): Promise<GhPull> {
     this.call("getPull", `GET pull #${pr}`);
     const p = this.mustPull(pr);
@@ -703,6 +728,12 @@ export class FakeGitHub implements GitHubPort {
     }
   }
 
+  /** A person merges the PR in GitHub's UI (not through the port: no call is recorded). */
+  mergeByHand(pr: number): void {
+    const p = this.mustPull(pr);
+    this.applyMerge(p, `Merge pull request #${pr} (by hand)`);
+  }
+
   private mergeNow(pr: number, sha: string, method: MergeMethod, title?: string): string {
     const line = `${this.slug}#${pr}:merge@${sha.slice(0, 7)} ${method}`;
     this.countCall(line, "mergePull");
@@ -714,15 +745,30 @@ export class FakeGitHub implements GitHubPort {
       throw new GitHubError(409, "Head branch was modified. Review and try the merge again.");
     if (p.conflicts || p.mergeable === false)
       throw new GitHubError(405, "Pull Request is not mergeable");
-    const merged = this.applyToBranch(p.baseRef, p.files, title ?? `Merge pull request #${pr}`);
+    const merged = this.applyMerge(p, title ?? `Merge pull request #${pr}`);
+    this.merges.push(`#${pr}@${sha.slice(0, 7)}`);
+    if (failure) throw failure.error;
+    return merged;
+  }
+
+  /** What a merge does, through the API or by hand: the base moves, linked issues close. */
+  private applyMerge(p: FakePull, message: string): string {
+    const merged = this.applyToBranch(p.baseRef, p.files, message);
     p.merged = true;
     p.state = "closed";
-    this.mustIssue(pr).state = "closed";
+    this.mustIssue(p.number).state = "closed";
+    // Like GitHub: a merge into the default branch closes the issues the PR says it closes.
+    for (const n of this.closingRefs(p)) {
+      const linked = this.issues.get(n);
+      if (linked && linked.state === "open") {
+        linked.state = "closed";
+        linked.stateReason = "completed";
+        linked.updatedAt = this.iso();
+      }
+    }
     if (this.deleteBranchOnMerge) this.refs.delete(`heads/${p.headRef}`);
-    this.merges.push(`#${pr}@${sha.slice(0, 7)}`);
     for (const other of this.pulls.values())
       if (other.state === "open" && other.baseRef === p.baseRef) other.mergeable = null;
-    if (failure) throw failure.error;
     return merged;
   }
 

@@ -142,9 +142,19 @@ export async function loadSnapshot(
   const baseBranch = config.baseBranch ?? options.defaultBranch;
   const stageOf = stageLabels(config);
   const wanted = trackedLabels(config);
-  const { issues, boards } =
-    options.tracked ?? (await port.listTracked(wanted.labels, wanted.boardLabel));
-  const tracked = issues.filter((i) => !i.isPullRequest && stageFrom(i.labels, stageOf));
+  const read =
+    options.tracked ??
+    (await port.listTracked(wanted.labels, wanted.boardLabel, wanted.active ?? []));
+  const { issues, boards } = read;
+  // Closed issues that still carry a stage label of work under way, closed by GitHub when a
+  // linked PR merged (by hand, through the UI): done; the plan finishes the move.
+  const finishedByHand = (read.closed ?? []).filter(
+    (i) => stageFrom(i.labels, stageOf) && (i.linkedPulls ?? []).some((p) => p.merged),
+  );
+  const tracked = [
+    ...issues.filter((i) => !i.isPullRequest && stageFrom(i.labels, stageOf)),
+    ...finishedByHand,
+  ];
   // The dashboard: the oldest issue the bot opened with the board label (open or closed:
   // a closed one still holds the pause and the mirror digest; the next write reopens it).
   const dashboardIssue = boards.find(
@@ -164,6 +174,7 @@ export async function loadSnapshot(
     scheduledBy: new Map(),
     queuedByHand: new Map(),
   };
+  for (const i of finishedByHand) github.closed.add(String(i.number));
   for (const i of tracked) {
     if (!i.labeled) continue;
     const by = i.labeled.find((l) => l.label === config.labels.todo)?.by ?? "";
@@ -203,25 +214,55 @@ export async function loadSnapshot(
     github.escalationNotices.set(id, [...(github.escalationNotices.get(id) ?? []), c.createdAt]);
   }
 
-  // Pull requests: one list of the open ones, matched by branch or by the task agent's result.
+  // Pull requests: the ones GitHub links to each issue ("Closes #N" in a PR into the default
+  // branch: the task role writes it), read with the issues; the PR a task agent's result
+  // names, read by number when it is not linked; the list of open PRs only where links
+  // cannot serve (a base branch other than the default, or a read without links).
   const taskIds = new Set(tracked.map((i) => String(i.number)));
   const rawResults = comments.filter((c) => trusted.has(c.author)).flatMap(resultOf);
-  const needPulls = tracked.some((i) => stageFrom(i.labels, stageOf) !== "todo");
-  const openPulls = needPulls ? await port.listOpenPulls() : [];
+  const underWay = tracked.filter((i) => stageFrom(i.labels, stageOf) !== "todo");
+  const linksServe = baseBranch === options.defaultBranch;
+  const hintOf = (id: string) =>
+    rawResults.find((r) => taskOfResult(r.result) === id && r.result.pr)?.result;
+  // A task past in-progress has a PR: found neither by link nor by a result, it is looked
+  // for by branch name in the open list (a link edited away, a result comment lost).
+  const lost = (i: GhIssue) =>
+    stageFrom(i.labels, stageOf) !== "in-progress" &&
+    hintOf(String(i.number)) === undefined &&
+    !(i.linkedPulls ?? []).some((p) => isTaskBranch(p.headRef, String(i.number)));
+  const needList = underWay.some((i) => !linksServe || i.linkedPulls === undefined || lost(i));
+  const openPulls = needList ? await port.listOpenPulls() : [];
+  const candidatesOf = (issue: GhIssue): GhPull[] => {
+    const id = String(issue.number);
+    const hinted = hintOf(id)?.pr;
+    const linked = (issue.linkedPulls ?? []).filter(
+      (p) => p.number === hinted || isTaskBranch(p.headRef, id) || issue.state === "closed",
+    );
+    return [...linked, ...openPulls.filter((p) => !linked.some((l) => l.number === p.number))];
+  };
+  // Named by a result but neither linked nor listed (the link was edited away, or it merged
+  // or closed and left the open list): all of them in one read.
+  const unseen = underWay
+    .map((i) => ({ id: String(i.number), pr: hintOf(String(i.number))?.pr, issue: i }))
+    .filter(
+      (x): x is { id: string; pr: number; issue: GhIssue } =>
+        x.pr !== undefined && !candidatesOf(x.issue).some((p) => p.number === x.pr),
+    );
+  const fetched = unseen.length > 0 ? await port.getPulls(unseen.map((x) => x.pr)) : new Map();
   const pullOf = new Map<string, GhPull>();
   for (const issue of tracked) {
     const id = String(issue.number);
-    const hinted = rawResults.find((r) => taskOfResult(r.result) === id && r.result.pr)?.result;
+    const hinted = hintOf(id)?.pr;
+    const candidates = [
+      ...candidatesOf(issue),
+      ...(hinted && fetched.has(hinted) ? [fetched.get(hinted)!] : []),
+    ];
     const pull =
-      openPulls.find((p) => hinted?.pr !== undefined && p.number === hinted.pr) ??
-      openPulls.find((p) => isTaskBranch(p.headRef, id));
+      candidates.find((p) => hinted !== undefined && p.number === hinted) ??
+      candidates.find((p) => p.state === "open" && isTaskBranch(p.headRef, id)) ??
+      candidates.find((p) => p.merged) ??
+      candidates.find((p) => isTaskBranch(p.headRef, id));
     if (pull) pullOf.set(id, pull);
-    else if (hinted?.branch && stageFrom(issue.labels, stageOf) !== "todo") {
-      // The PR left the open list: merged (by hand, or by an interrupted pass) or closed.
-      const byHead = await port.listPullsByHead(hinted.branch);
-      const found = byHead.find((p) => p.number === hinted.pr) ?? byHead[0];
-      if (found) pullOf.set(id, found);
-    }
   }
   const taskOfPull = new Map([...pullOf].map(([id, p]) => [p.number, id]));
 

@@ -95,13 +95,12 @@ export function trackedLabels(config: Config): TrackedLabels {
   return {
     labels: [l.todo, l.inProgress, l.review, l.testing, l.mergeQueue, l.done],
     boardLabel: l.board,
+    active: [l.inProgress, l.review, l.testing, l.mergeQueue],
   };
 }
 
 const sameTrackedLabels = (a: TrackedLabels, b: TrackedLabels): boolean =>
-  a.boardLabel === b.boardLabel &&
-  a.labels.length === b.labels.length &&
-  a.labels.every((l, i) => b.labels[i] === l);
+  JSON.stringify(a) === JSON.stringify(b);
 
 /** Commits of the default branch read with their checks (enough to see below our own). */
 const HISTORY_DEPTH = 20;

@@ -67,6 +67,7 @@ export class OctokitPort implements GitHubPort {
         depth,
         labels: tracked?.labels ?? null,
         board: tracked ? [tracked.boardLabel] : null,
+        active: activeOf(tracked),
         withTracked: tracked !== undefined,
       },
       "the default branch",
@@ -92,7 +93,11 @@ export class OctokitPort implements GitHubPort {
       const { pageInfo } = repo.issues;
       if (pageInfo.hasNextPage)
         issues.push(...(await this.trackedPages(tracked, pageInfo.endCursor)).issues);
-      read.tracked = { issues, boards: (repo.board?.nodes ?? []).map(fromGqlIssue) };
+      read.tracked = {
+        issues,
+        boards: (repo.board?.nodes ?? []).map(fromGqlIssue),
+        closed: closedOf(repo.closed, tracked),
+      };
     }
     return read;
   }
@@ -179,14 +184,19 @@ export class OctokitPort implements GitHubPort {
     return oid;
   }
 
-  async listTracked(labels: string[], boardLabel: string): Promise<TrackedIssues> {
-    return this.trackedPages({ labels, boardLabel }, null);
+  async listTracked(
+    labels: string[],
+    boardLabel: string,
+    active: string[] = [],
+  ): Promise<TrackedIssues> {
+    return this.trackedPages({ labels, boardLabel, active }, null);
   }
 
   /** Pages of tracked issues from `after` (null: the first page, with the dashboard). */
   private async trackedPages(tracked: TrackedLabels, start: string | null): Promise<TrackedIssues> {
     const issues: GhIssue[] = [];
     let boards: GhIssue[] = [];
+    let closed: GhIssue[] = [];
     let after = start;
     for (let page = 1; page <= MAX_PAGES; page++) {
       const data: { repository: GqlTracked | null } = await this.graphql(
@@ -196,6 +206,7 @@ export class OctokitPort implements GitHubPort {
           repo: this.repo,
           labels: tracked.labels,
           board: [tracked.boardLabel],
+          active: activeOf(tracked),
           after,
           withBoard: after === null,
         },
@@ -206,10 +217,11 @@ export class OctokitPort implements GitHubPort {
         throw new GitHubError(404, `${this.owner}/${this.repo} not found`, "POST /graphql");
       issues.push(...repo.issues.nodes.map(fromGqlIssue));
       if (repo.board) boards = repo.board.nodes.map(fromGqlIssue);
+      if (repo.closed) closed = closedOf(repo.closed, tracked);
       if (!repo.issues.pageInfo.hasNextPage) break;
       after = repo.issues.pageInfo.endCursor;
     }
-    return { issues, boards };
+    return { issues, boards, closed };
   }
 
   async labelEvents(issue: number): Promise<{ label: string; at: string; by: string }[]> {
@@ -317,14 +329,6 @@ export class OctokitPort implements GitHubPort {
 
   async listOpenPulls(): Promise<GhPull[]> {
     const items = await this.list("GET /repos/{owner}/{repo}/pulls", { state: "open" });
-    return items.map((p) => toPull(p));
-  }
-
-  async listPullsByHead(branch: string): Promise<GhPull[]> {
-    const items = await this.list("GET /repos/{owner}/{repo}/pulls", {
-      state: "all",
-      head: `${this.owner}:${branch}`,
-    });
     return items.map((p) => toPull(p));
   }
 
@@ -645,6 +649,7 @@ function trackedFields(issuesIf: string | undefined, boardIf: string, paged: boo
       pageInfo { hasNextPage endCursor }
       nodes {
         ${ISSUE_FIELDS}
+        ${LINKED_PULLS}
         timelineItems(itemTypes: [LABELED_EVENT], last: 30) {
           nodes { ... on LabeledEvent { createdAt label { name } actor { __typename login } } }
         }
@@ -652,10 +657,18 @@ function trackedFields(issuesIf: string | undefined, boardIf: string, paged: boo
     }
     board: issues(labels: $board, first: 5, orderBy: {field: CREATED_AT, direction: ASC}) @include(if: ${boardIf}) {
       nodes { ${ISSUE_FIELDS} }
+    }
+    closed: issues(states: CLOSED, labels: $active, first: 50, orderBy: {field: UPDATED_AT, direction: DESC}) @include(if: ${boardIf}) {
+      nodes { ${ISSUE_FIELDS} ${LINKED_PULLS} }
     }`;
 }
 
-const DEFAULT_BRANCH_QUERY = `query DefaultBranch($owner: String!, $repo: String!, $file: String!, $depth: Int!, $labels: [String!], $board: [String!], $withTracked: Boolean!) {
+/** The PRs that close an issue when they merge ("Closes #N"), open or not. */
+const LINKED_PULLS = `closedByPullRequestsReferences(first: 5, includeClosedPrs: true) {
+          nodes { number title headRefOid headRefName baseRefName state merged mergeable labels(first: 20) { nodes { name } } }
+        }`;
+
+const DEFAULT_BRANCH_QUERY = `query DefaultBranch($owner: String!, $repo: String!, $file: String!, $depth: Int!, $labels: [String!], $board: [String!], $active: [String!], $withTracked: Boolean!) {
   repository(owner: $owner, name: $repo) {
 ${trackedFields("$withTracked", "$withTracked", false)}
     deleteBranchOnMerge
@@ -689,11 +702,25 @@ interface GqlIssue {
   timelineItems?: {
     nodes: ({ createdAt: string; label: { name: string } | null; actor: GqlActor | null } | null)[];
   };
+  closedByPullRequestsReferences?: { nodes: (GqlPull | null)[] };
 }
 
 interface GqlTracked {
   issues: { nodes: GqlIssue[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
   board?: { nodes: GqlIssue[] } | null;
+  closed?: { nodes: GqlIssue[] } | null;
+}
+
+/** No active labels asked: no closed issues (an empty label filter would match them all). */
+const activeOf = (tracked: TrackedLabels | undefined): string[] =>
+  tracked?.active && tracked.active.length > 0 ? tracked.active : ["\u0000none"];
+
+function closedOf(
+  closed: { nodes: GqlIssue[] } | null | undefined,
+  tracked: TrackedLabels | undefined,
+): GhIssue[] {
+  if (!tracked?.active || tracked.active.length === 0) return [];
+  return (closed?.nodes ?? []).map(fromGqlIssue);
 }
 
 /** GraphQL names a GitHub App's bot `conveyor`; REST (and webhooks) `conveyor[bot]`. */
@@ -722,11 +749,18 @@ function fromGqlIssue(i: GqlIssue): GhIssue {
     updatedAt: i.updatedAt,
     isPullRequest: false,
     ...(i.timelineItems ? { labeled: labeledOf(i.timelineItems) } : {}),
+    ...(i.closedByPullRequestsReferences
+      ? {
+          linkedPulls: i.closedByPullRequestsReferences.nodes
+            .filter((p): p is GqlPull => p !== null)
+            .map(fromGqlPull),
+        }
+      : {}),
   };
 }
 
 /** The issues Conveyor tracks (any of the stage labels: GraphQL's label filter is an OR, REST's an AND). */
-const TRACKED_QUERY = `query Tracked($owner: String!, $repo: String!, $labels: [String!], $board: [String!], $after: String, $withBoard: Boolean!) {
+const TRACKED_QUERY = `query Tracked($owner: String!, $repo: String!, $labels: [String!], $board: [String!], $active: [String!], $after: String, $withBoard: Boolean!) {
   repository(owner: $owner, name: $repo) {
 ${trackedFields(undefined, "$withBoard", true)}
   }

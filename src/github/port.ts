@@ -26,6 +26,11 @@ export interface GhIssue {
    * ask for it fill it: `listTracked`).
    */
   labeled?: { label: string; at: string; by: string }[];
+  /**
+   * The PRs that close this issue when they merge ("Closes #N" in a PR into the default
+   * branch), open or not (only reads that ask for it fill it: `listTracked`).
+   */
+  linkedPulls?: GhPull[];
 }
 
 /** What `listTracked` answers. */
@@ -34,6 +39,11 @@ export interface TrackedIssues {
   issues: GhIssue[];
   /** Issues carrying the board label, open or closed, oldest first (the dashboard). */
   boards: GhIssue[];
+  /**
+   * Closed issues still carrying an active stage label (`TrackedLabels.active`), most
+   * recently updated first, 50 at most: GitHub closed them when a linked PR merged by hand.
+   */
+  closed?: GhIssue[];
 }
 
 export interface GhComment {
@@ -124,6 +134,8 @@ export interface DefaultBranchRead {
 export interface TrackedLabels {
   labels: string[];
   boardLabel: string;
+  /** The labels of work under way (a closed issue with one of them is looked at again). */
+  active?: string[];
 }
 
 /** Fields of one issue edit (`PATCH /issues/{n}`): the labels and the state in one request. */
@@ -189,7 +201,7 @@ export interface GitHubPort {
    * and the issues carrying `boardLabel` in any state: one GraphQL request per 100 issues,
    * however many other issues the repository has open.
    */
-  listTracked(labels: string[], boardLabel: string): Promise<TrackedIssues>;
+  listTracked(labels: string[], boardLabel: string, active?: string[]): Promise<TrackedIssues>;
   /** When each label of an issue or PR was last added and by whom (its timeline). */
   labelEvents(issue: number): Promise<{ label: string; at: string; by: string }[]>;
   createIssue(title: string, body: string, labels?: string[]): Promise<GhIssue>;
@@ -208,8 +220,6 @@ export interface GitHubPort {
 
   // --- pull requests ------------------------------------------------------------------
   listOpenPulls(): Promise<GhPull[]>;
-  /** PRs (open or closed) whose head is this branch of this repository. */
-  listPullsByHead(branch: string): Promise<GhPull[]>;
   /** One PR with `mergeable` computed (or `null` while GitHub computes it). */
   getPull(pr: number): Promise<GhPull>;
   listPullFiles(pr: number): Promise<string[]>;

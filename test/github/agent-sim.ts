@@ -60,6 +60,7 @@ export class AgentSim {
       const pr = this.gh.openPull({
         branch,
         title: `Fix #${issue}`,
+        body: `Closes #${issue}`, // as the task role writes it
         files: this.files.get(issue) ?? [`src/t${issue}.ts`],
       });
       const headSha = this.gh.pull(pr).headSha;

@@ -217,7 +217,7 @@ describe("loadSnapshot", () => {
     Object.assign(gh.pull(pr), { merged: true, state: "closed" });
     const { board } = await load(gh);
     expect(board.tasks[0]!.pr).toMatchObject({ number: pr, merged: true });
-    expect(gh.calls).toContain("GET pulls head=conveyor/1-a");
+    expect(gh.calls).toContain(`GET pulls #${pr}`); // by number, in one read
   });
 
   it("the dashboard's marker gives the repository memory", async () => {

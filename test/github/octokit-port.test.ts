@@ -271,6 +271,29 @@ describe("OctokitPort over nock, every request checked against OpenAPI", () => {
               pageInfo: { hasNextPage: true, endCursor: "c1" },
               nodes: [gqlIssue(1, events)],
             },
+            closed: {
+              nodes: [
+                gqlIssue(4, {
+                  state: "CLOSED",
+                  labels: { nodes: [{ name: "conveyor:review" }] },
+                  closedByPullRequestsReferences: {
+                    nodes: [
+                      {
+                        number: 5,
+                        title: "Fix #4",
+                        headRefOid: "h5",
+                        headRefName: "conveyor/4-fix",
+                        baseRefName: "main",
+                        state: "MERGED",
+                        merged: true,
+                        mergeable: "UNKNOWN",
+                        labels: { nodes: [] },
+                      },
+                    ],
+                  },
+                }),
+              ],
+            },
             board: {
               nodes: [
                 gqlIssue(9, {
@@ -301,7 +324,7 @@ describe("OctokitPort over nock, every request checked against OpenAPI", () => {
           },
         },
       });
-    const got = await port().listTracked(labels, "conveyor:board");
+    const got = await port().listTracked(labels, "conveyor:board", ["conveyor:review"]);
     expect(got.issues.map((i) => i.number)).toEqual([1, 2]);
     expect(got.issues[0]).toMatchObject({
       author: "maintainer",
@@ -313,6 +336,13 @@ describe("OctokitPort over nock, every request checked against OpenAPI", () => {
       ],
     });
     expect(got.boards).toMatchObject([{ number: 9, state: "closed", author: "conveyor[bot]" }]);
+    expect(got.closed).toMatchObject([
+      {
+        number: 4,
+        state: "closed",
+        linkedPulls: [{ number: 5, headRef: "conveyor/4-fix", state: "closed", merged: true }],
+      },
+    ]);
     expect(scope.isDone()).toBe(true);
   });
 
@@ -540,9 +570,6 @@ describe("OctokitPort over nock, every request checked against OpenAPI", () => {
       labels: [],
     };
     const scope = github()
-      .get(`${R}/pulls`)
-      .query({ state: "all", head: "o:conveyor/3-x", per_page: "100", page: "1" })
-      .reply(200, [pull])
       .get(`${R}/pulls/7`)
       .reply(200, pull)
       .get(`${R}/pulls/7/files`)
@@ -554,7 +581,6 @@ describe("OctokitPort over nock, every request checked against OpenAPI", () => {
       .query({ per_page: "100" })
       .reply(200, { files: [{ filename: "src/b.ts" }] });
     const p = port();
-    expect(await p.listPullsByHead("conveyor/3-x")).toHaveLength(1);
     expect(await p.getPull(7)).toMatchObject({
       mergeable: null,
       headSha: "h1",

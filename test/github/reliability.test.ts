@@ -340,6 +340,38 @@ describe("merge races", () => {
     expect(s.gh.merges).toHaveLength(1);
   });
 
+  it("a PR merged by hand in the UI, which closes the issue: the task is done all the same", async () => {
+    const s = scenario({ priorities: ["high"] });
+    await s.pass();
+    s.sim.startAll();
+    s.sim.finish();
+    s.tick();
+    await s.pass(); // in review now, the reviewer dispatched
+    const pr = [...s.gh.pulls.values()][0]!.number;
+    s.gh.mergeByHand(pr);
+    expect(s.gh.issue(1).state).toBe("closed"); // GitHub closed it: "Closes #1"
+    expect(s.gh.issue(1).labels).toContain("conveyor:review");
+    const r = await s.pass();
+    expect(r?.applied).toContain(`#1: review -> done (PR #${pr} was merged)`);
+    expect(r?.applied).toContain("#1: cancel run 1/reviewer/0/2 (the PR was merged)");
+    expect(s.gh.issue(1).labels).toContain("conveyor:done");
+    expect(s.gh.issue(1).labels).not.toContain("conveyor:review");
+    expect(s.gh.commentsOn(1)[0]?.body).toContain("done");
+    // Finished: the next passes leave it alone.
+    const before = s.gh.writeCalls().length;
+    s.sim.startAll();
+    s.sim.finish();
+    s.tick();
+    await s.pass();
+    await s.pass();
+    expect(
+      s.gh
+        .writeCalls()
+        .slice(before)
+        .filter((c) => c.includes("#1:")),
+    ).toEqual([]);
+  });
+
   it("a PR merged by hand is recognised: the task is done", async () => {
     const { s, pr } = await queued();
     const p = s.gh.pull(pr);
