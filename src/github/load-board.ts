@@ -67,6 +67,8 @@ export interface GitHubState {
    * is still in review or testing): the PR and the stage the issue is in.
    */
   queuedByHand: Map<string, { pr: number; stage: Stage }>;
+  /** Tasks whose issue a person closed while work was under way (no PR of it merged). */
+  closedByPerson: Set<string>;
 }
 
 export interface Snapshot {
@@ -148,12 +150,13 @@ export async function loadSnapshot(
   const { issues, boards } = read;
   // Closed issues that still carry a stage label of work under way, closed by GitHub when a
   // linked PR merged (by hand, through the UI): done; the plan finishes the move.
-  const finishedByHand = (read.closed ?? []).filter(
-    (i) => stageFrom(i.labels, stageOf) && (i.linkedPulls ?? []).some((p) => p.merged),
-  );
+  // Closed issues still carrying a stage label of work under way: GitHub closed them when a
+  // linked PR merged (by hand, in the UI): done, the plan finishes the move; or a person
+  // closed them (no PR of theirs merged): the work is abandoned (see `closedByPerson`).
+  const closedUnderWay = (read.closed ?? []).filter((i) => stageFrom(i.labels, stageOf));
   const tracked = [
     ...issues.filter((i) => !i.isPullRequest && stageFrom(i.labels, stageOf)),
-    ...finishedByHand,
+    ...closedUnderWay,
   ];
   // The dashboard: the oldest issue the bot opened with the board label (open or closed:
   // a closed one still holds the pause and the mirror digest; the next write reopens it).
@@ -173,8 +176,9 @@ export async function loadSnapshot(
     escalationNotices: new Map(),
     scheduledBy: new Map(),
     queuedByHand: new Map(),
+    closedByPerson: new Set(),
   };
-  for (const i of finishedByHand) github.closed.add(String(i.number));
+  for (const i of closedUnderWay) github.closed.add(String(i.number));
   for (const i of tracked) {
     if (!i.labeled) continue;
     const by = i.labeled.find((l) => l.label === config.labels.todo)?.by ?? "";
@@ -264,6 +268,8 @@ export async function loadSnapshot(
       candidates.find((p) => isTaskBranch(p.headRef, id));
     if (pull) pullOf.set(id, pull);
   }
+  for (const i of closedUnderWay)
+    if (!pullOf.get(String(i.number))?.merged) github.closedByPerson.add(String(i.number));
   const taskOfPull = new Map([...pullOf].map(([id, p]) => [p.number, id]));
 
   // Agent runs: one list, only when a run may be in flight.

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { applyEffects } from "../core/apply.js";
 import type { Board, Stage } from "../core/board.js";
+import { planCommand } from "../core/commands.js";
 import type { Config } from "../core/config.js";
 import type { Effect, Plan } from "../core/effects.js";
 import { renderTrackingFiles } from "../core/markdown/render-tracking.js";
@@ -125,7 +126,25 @@ export async function reconcileRepo(ctx: ReconcileContext): Promise<ReconcileRep
     log: ctx.log,
     facts: configCache.facts,
   });
-  let thePlan = plan(snapshot.board, config, now);
+  // An issue a person closed while work was under way: abandoned, as `/conveyor abandon`
+  // would (agent stopped, stage labels off, recorded in CHANGELOG.md); then off the board.
+  const closedEffects: Effect[] = [];
+  for (const id of snapshot.github.closedByPerson) {
+    const outcome = planCommand(
+      snapshot.board,
+      id,
+      { kind: "abandon", reason: "its issue was closed" },
+      config,
+      now,
+    );
+    closedEffects.push(...outcome.effects);
+  }
+  // The plan does not see them (the executor does: it writes their status and labels).
+  const planBoard = () => ({
+    ...snapshot.board,
+    tasks: snapshot.board.tasks.filter((t) => !snapshot.github.closedByPerson.has(t.id)),
+  });
+  let thePlan = plan(planBoard(), config, now);
   // Pre-flight costs requests (and HTTP checks): only when the plan wants to dispatch.
   let preflight = snapshot.github.lastPreflight;
   if (thePlan.effects.some((e) => e.type === "dispatch")) {
@@ -134,19 +153,20 @@ export async function reconcileRepo(ctx: ReconcileContext): Promise<ReconcileRep
     );
     snapshot.board.preflight = checked;
     preflight = checked;
-    thePlan = plan(snapshot.board, config, now);
+    thePlan = plan(planBoard(), config, now);
   }
   const board = structuredClone(snapshot.board);
   const effects: Effect[] = [
+    ...closedEffects,
     ...thePlan.effects,
-    ...missingEscalations(snapshot, thePlan.effects, config),
+    ...missingEscalations({ ...snapshot, board: planBoard() }, thePlan.effects, config),
   ];
 
   // The mirror: rendered from the board the plan leads to, written only when it changed.
   let mirrorDigest = snapshot.github.mirrorDigest;
   let mirrorWrite: Effect | undefined;
   if (config.mirror.enabled && configErrors.length === 0) {
-    const after = applyEffects(snapshot.board, thePlan.effects, now);
+    const after = applyEffects(snapshot.board, [...closedEffects, ...thePlan.effects], now);
     const files = renderTrackingFiles(after, { folder: config.mirror.folder });
     const digest = digestOf(files);
     if (digest !== mirrorDigest && !effects.some((e) => e.type === "write-mirror")) {

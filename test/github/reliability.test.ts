@@ -372,6 +372,53 @@ describe("merge races", () => {
     ).toEqual([]);
   });
 
+  it("an issue a person closes while an agent works on it: the work is abandoned", async () => {
+    const s = scenario({ priorities: ["high"] });
+    await s.pass();
+    s.sim.startAll();
+    s.sim.finish();
+    s.tick();
+    await s.pass(); // in review, the reviewer at work
+    await s.gh.updateIssue(1, { state: "closed", stateReason: "not_planned" });
+    const r = await s.pass();
+    expect(r?.applied).toContain("#1: review -> abandoned (abandoned: its issue was closed)");
+    expect(r?.applied.some((a) => a.startsWith("#1: cancel run 1/reviewer/0/2"))).toBe(true);
+    expect(s.gh.issue(1).labels.filter((l) => l.startsWith("conveyor:"))).toEqual([]);
+    expect(s.gh.fileOn("main", "CHANGELOG.md")).toContain("its issue was closed");
+    expect(s.gh.issue(1).state).toBe("closed");
+    // Nothing more for it, and no merge of its PR.
+    const before = s.gh.writeCalls().length;
+    s.sim.startAll();
+    s.sim.finish();
+    s.tick();
+    await s.pass();
+    expect(
+      s.gh
+        .writeCalls()
+        .slice(before)
+        .filter((c) => c.includes("#1:")),
+    ).toEqual([]);
+    expect(s.gh.merges).toEqual([]);
+  });
+
+  it("closed by hand after its PR merged without a link: done, not abandoned", async () => {
+    const s = scenario({ priorities: ["high"] });
+    await s.pass();
+    s.sim.startAll();
+    s.sim.finish();
+    s.tick();
+    await s.pass();
+    const pr = [...s.gh.pulls.values()][0]!.number;
+    s.gh.issue(pr).body = "Edited: no closing keyword any more";
+    s.gh.mergeByHand(pr);
+    expect(s.gh.issue(1).state).toBe("open"); // no link: GitHub did not close it
+    await s.gh.updateIssue(1, { state: "closed" });
+    const r = await s.pass();
+    expect(r?.applied).toContain(`#1: review -> done (PR #${pr} was merged)`);
+    expect(s.gh.fileOn("main", "CHANGELOG.md") ?? "").not.toContain("its issue was closed");
+    expect(s.gh.calls).toContain(`GET pulls #${pr}`); // named by the task agent's result
+  });
+
   it("a PR merged by hand is recognised: the task is done", async () => {
     const { s, pr } = await queued();
     const p = s.gh.pull(pr);
