@@ -67,8 +67,9 @@ export class OctokitPort implements GitHubPort {
         depth,
         labels: tracked?.labels ?? null,
         board: tracked ? [tracked.boardLabel] : null,
-        active: activeOf(tracked),
+        active: tracked?.active ?? [],
         withTracked: tracked !== undefined,
+        withClosed: (tracked?.active ?? []).length > 0,
       },
       "the default branch",
     );
@@ -96,7 +97,7 @@ export class OctokitPort implements GitHubPort {
       read.tracked = {
         issues,
         boards: (repo.board?.nodes ?? []).map(fromGqlIssue),
-        closed: closedOf(repo.closed, tracked),
+        closed: (repo.closed?.nodes ?? []).map(fromGqlIssue),
       };
     }
     return read;
@@ -206,9 +207,10 @@ export class OctokitPort implements GitHubPort {
           repo: this.repo,
           labels: tracked.labels,
           board: [tracked.boardLabel],
-          active: activeOf(tracked),
+          active: tracked.active ?? [],
           after,
           withBoard: after === null,
+          withClosed: after === null && (tracked.active ?? []).length > 0,
         },
         "the tracked issues",
       );
@@ -217,7 +219,7 @@ export class OctokitPort implements GitHubPort {
         throw new GitHubError(404, `${this.owner}/${this.repo} not found`, "POST /graphql");
       issues.push(...repo.issues.nodes.map(fromGqlIssue));
       if (repo.board) boards = repo.board.nodes.map(fromGqlIssue);
-      if (repo.closed) closed = closedOf(repo.closed, tracked);
+      if (repo.closed) closed = repo.closed.nodes.map(fromGqlIssue);
       if (!repo.issues.pageInfo.hasNextPage) break;
       after = repo.issues.pageInfo.endCursor;
     }
@@ -643,7 +645,12 @@ const ISSUE_FIELDS = `number title body state createdAt updatedAt
  * The tracked issues (open, carrying any of `$labels`) with the last label events of each,
  * and the dashboard (`$board`, any state); each only when its variable says so.
  */
-function trackedFields(issuesIf: string | undefined, boardIf: string, paged: boolean): string {
+function trackedFields(
+  issuesIf: string | undefined,
+  boardIf: string,
+  closedIf: string,
+  paged: boolean,
+): string {
   const issuesDirective = issuesIf ? ` @include(if: ${issuesIf})` : "";
   return `    issues(states: OPEN, labels: $labels, first: 100, ${paged ? "after: $after, " : ""}orderBy: {field: CREATED_AT, direction: ASC})${issuesDirective} {
       pageInfo { hasNextPage endCursor }
@@ -658,7 +665,7 @@ function trackedFields(issuesIf: string | undefined, boardIf: string, paged: boo
     board: issues(labels: $board, first: 5, orderBy: {field: CREATED_AT, direction: ASC}) @include(if: ${boardIf}) {
       nodes { ${ISSUE_FIELDS} }
     }
-    closed: issues(states: CLOSED, labels: $active, first: 50, orderBy: {field: UPDATED_AT, direction: DESC}) @include(if: ${boardIf}) {
+    closed: issues(states: CLOSED, labels: $active, first: 50, orderBy: {field: UPDATED_AT, direction: DESC}) @include(if: ${closedIf}) {
       nodes { ${ISSUE_FIELDS} ${LINKED_PULLS} }
     }`;
 }
@@ -668,9 +675,9 @@ const LINKED_PULLS = `closedByPullRequestsReferences(first: 5, includeClosedPrs:
           nodes { number title headRefOid headRefName baseRefName state merged mergeable labels(first: 20) { nodes { name } } }
         }`;
 
-const DEFAULT_BRANCH_QUERY = `query DefaultBranch($owner: String!, $repo: String!, $file: String!, $depth: Int!, $labels: [String!], $board: [String!], $active: [String!], $withTracked: Boolean!) {
+const DEFAULT_BRANCH_QUERY = `query DefaultBranch($owner: String!, $repo: String!, $file: String!, $depth: Int!, $labels: [String!], $board: [String!], $active: [String!], $withTracked: Boolean!, $withClosed: Boolean!) {
   repository(owner: $owner, name: $repo) {
-${trackedFields("$withTracked", "$withTracked", false)}
+${trackedFields("$withTracked", "$withTracked", "$withClosed", false)}
     deleteBranchOnMerge
     defaultBranchRef {
       name
@@ -711,18 +718,6 @@ interface GqlTracked {
   closed?: { nodes: GqlIssue[] } | null;
 }
 
-/** No active labels asked: no closed issues (an empty label filter would match them all). */
-const activeOf = (tracked: TrackedLabels | undefined): string[] =>
-  tracked?.active && tracked.active.length > 0 ? tracked.active : ["\u0000none"];
-
-function closedOf(
-  closed: { nodes: GqlIssue[] } | null | undefined,
-  tracked: TrackedLabels | undefined,
-): GhIssue[] {
-  if (!tracked?.active || tracked.active.length === 0) return [];
-  return (closed?.nodes ?? []).map(fromGqlIssue);
-}
-
 /** GraphQL names a GitHub App's bot `conveyor`; REST (and webhooks) `conveyor[bot]`. */
 const loginOf = (actor: GqlActor | null): string =>
   !actor ? "" : actor.__typename === "Bot" ? `${actor.login}[bot]` : actor.login;
@@ -760,9 +755,9 @@ function fromGqlIssue(i: GqlIssue): GhIssue {
 }
 
 /** The issues Conveyor tracks (any of the stage labels: GraphQL's label filter is an OR, REST's an AND). */
-const TRACKED_QUERY = `query Tracked($owner: String!, $repo: String!, $labels: [String!], $board: [String!], $active: [String!], $after: String, $withBoard: Boolean!) {
+const TRACKED_QUERY = `query Tracked($owner: String!, $repo: String!, $labels: [String!], $board: [String!], $active: [String!], $after: String, $withBoard: Boolean!, $withClosed: Boolean!) {
   repository(owner: $owner, name: $repo) {
-${trackedFields(undefined, "$withBoard", true)}
+${trackedFields(undefined, "$withBoard", "$withClosed", true)}
   }
 }`;
 
