@@ -126,12 +126,13 @@ export async function loadBoard(
 }
 
 /**
- * Loads one snapshot with few reads: one list of open issues (tasks, PR labels and the
- * dashboard), one list of comments since the oldest task (status markers and results), one
- * list of open PRs, one list of agent runs when runs are in flight, and one read of the PRs
- * on their way to the merge (merge-queue tasks and tasks whose passing test this pass folds
- * in: mergeable, head, files); per-task reads only for base drift (memoized) and for PRs
- * that left the open list.
+ * Loads one snapshot with few reads: the tracked issues (open ones with a stage label, with
+ * their label events and linked PRs; closed ones with a label of work under way; the
+ * dashboard), usually already read with the default branch; one list of comments since the
+ * oldest task (status markers and results); one list of agent runs when runs are in flight;
+ * one read of the PRs on their way to the merge (mergeable, head, files) and of PRs named by
+ * results but not linked; the list of open PRs only when links cannot serve. Per-task reads
+ * only for base drift (memoized).
  * Pre-flight is not loaded here (`checkPreflight`): the reconcile checks it only when the
  * plan wants to dispatch.
  */
@@ -148,8 +149,6 @@ export async function loadSnapshot(
     options.tracked ??
     (await port.listTracked(wanted.labels, wanted.boardLabel, wanted.active ?? []));
   const { issues, boards } = read;
-  // Closed issues that still carry a stage label of work under way, closed by GitHub when a
-  // linked PR merged (by hand, through the UI): done; the plan finishes the move.
   // Closed issues still carrying a stage label of work under way: GitHub closed them when a
   // linked PR merged (by hand, in the UI): done, the plan finishes the move; or a person
   // closed them (no PR of theirs merged): the work is abandoned (see `closedByPerson`).
