@@ -13,6 +13,7 @@ import type {
   UsageTotals,
 } from "./role-types.js";
 import { scrubEnv } from "./scrub-env.js";
+import { shellSandbox } from "./shell-sandbox.js";
 import type { ToolSpec } from "./tools/tool.js";
 
 export interface DriveResult {
@@ -63,6 +64,12 @@ export async function driveAgent(
   if (!price) log(`no price for model ${o.model} in agent.prices: cost is counted as 0`);
   const commands: CommandRun[] = [];
   const written = new Set<string>();
+  const sandbox = shellSandbox();
+  log(
+    sandbox
+      ? `shell commands run in ${sandbox.describe}`
+      : "shell commands run without a sandbox (needs Linux with root or passwordless sudo)",
+  );
   const result = await runAgentLoop({
     client,
     model: o.model,
@@ -72,6 +79,7 @@ export async function driveAgent(
     context: {
       workspaceReal,
       env: scrubEnv(process.env),
+      sandbox,
       timeLeftMs: () => session.stopAt.getTime() - now().getTime(),
       ...(o.signal ? { signal: o.signal } : {}),
       commands,

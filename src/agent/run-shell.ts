@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import type { CommandRun } from "./role-types.js";
+import type { ShellSandbox } from "./shell-sandbox.js";
 
 export interface ShellOptions {
   cwd: string;
@@ -10,6 +11,8 @@ export interface ShellOptions {
   /** Written to the command's stdin (then closed). */
   input?: string;
   signal?: AbortSignal;
+  /** Run inside this sandbox (see `shellSandbox`); without it, a plain `sh -c`. */
+  sandbox?: ShellSandbox | null;
 }
 
 /**
@@ -35,9 +38,12 @@ export function runShell(command: string, options: ShellOptions): Promise<Comman
     };
     let timedOut = false;
     let settled = false;
-    const child = spawn("/bin/sh", ["-c", command], {
+    const how = options.sandbox
+      ? options.sandbox.wrap(command, options.env)
+      : { file: "/bin/sh", args: ["-c", command], env: options.env };
+    const child = spawn(how.file, how.args, {
       cwd: options.cwd,
-      env: options.env,
+      env: how.env,
       detached: true,
       stdio: ["pipe", "pipe", "pipe"],
     });

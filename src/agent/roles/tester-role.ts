@@ -16,6 +16,7 @@ import {
 import type { CommandRun, RoleOutcome } from "../role-types.js";
 import { runShell } from "../run-shell.js";
 import { scrubEnv } from "../scrub-env.js";
+import { shellSandbox } from "../shell-sandbox.js";
 import { type RepoFacts, selectTestCommands } from "../targeted-tests.js";
 import { toolsFor } from "../tools/toolset.js";
 import { frameUntrusted } from "../untrusted-text.js";
@@ -61,6 +62,8 @@ export async function runTesterRole(s: RoleSession): Promise<RoleOutcome> {
       const run = await runShell(command, {
         cwd: s.workspaceReal,
         env: scrubEnv(process.env, { CI: "true" }),
+        // The tests are the PR's code: they run where the agent's commands run.
+        sandbox: shellSandbox(),
         timeoutMs: Math.max(1000, Math.min(TEST_TIMEOUT_MS, left)),
         ...(o.signal ? { signal: o.signal } : {}),
       });

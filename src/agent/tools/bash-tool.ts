@@ -31,6 +31,7 @@ export const bashTool: ToolSpec = {
     const run = await runShell(parsed.value.command, {
       cwd: ctx.workspaceReal,
       env: ctx.env,
+      ...(ctx.sandbox ? { sandbox: ctx.sandbox } : {}),
       timeoutMs,
       maxOutput: MAX_OUTPUT,
       ...(ctx.signal ? { signal: ctx.signal } : {}),

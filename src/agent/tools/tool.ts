@@ -1,4 +1,5 @@
 import type { AgentReport, CommandRun } from "../role-types.js";
+import type { ShellSandbox } from "../shell-sandbox.js";
 
 /** What a tool may touch: the workspace, a scrubbed environment, the time left. */
 export interface ToolContext {
@@ -6,6 +7,8 @@ export interface ToolContext {
   workspaceReal: string;
   /** Environment for commands, without credentials. */
   env: Record<string, string>;
+  /** Where commands run (a PID namespace of their own when the machine allows it). */
+  sandbox?: ShellSandbox | null;
   /** Milliseconds left before the loop must wrap up. */
   timeLeftMs: () => number;
   signal?: AbortSignal;
