@@ -63,7 +63,11 @@ export function scenario(options: ScenarioOptions) {
   const tick = (minutes = 1) => {
     clock += minutes * 60_000;
   };
-  const allClosed = () => issues.every((n) => gh.issue(n).state === "closed");
+  /** Every issue closed AND marked done (GitHub closes an issue when its PR merges). */
+  const allClosed = () =>
+    issues.every(
+      (n) => gh.issue(n).state === "closed" && gh.issue(n).labels.includes("conveyor:done"),
+    );
   /** Passes with the agents working in between, until every issue is closed. */
   const runUntilDone = async (maxPasses = 60, minutes = 1) => {
     for (let i = 0; i < maxPasses && !allClosed(); i++) {
