@@ -498,7 +498,7 @@ export class OctokitPort implements GitHubPort {
   ): Promise<T> {
     let res: { data: unknown };
     try {
-      res = await this.octokit.request("POST /graphql", {
+      res = await this.octokit.request(`POST ${this.graphqlUrl()}`, {
         query,
         variables,
         ...(noRetry ? NO_RETRY : {}),
@@ -513,6 +513,16 @@ export class OctokitPort implements GitHubPort {
       throw new GitHubError(gqlStatus(first), `${what}: ${first.message}`, "POST /graphql");
     }
     return body.data;
+  }
+
+  /**
+   * Where GraphQL is: `/graphql` on api.github.com; on GitHub Enterprise Server, whose REST
+   * API is `https://host/api/v3`, it is `https://host/api/graphql`.
+   */
+  private graphqlUrl(): string {
+    const request = this.octokit.request as { endpoint?: { DEFAULTS?: { baseUrl?: string } } };
+    const base = request.endpoint?.DEFAULTS?.baseUrl ?? "";
+    return /\/api\/v3\/?$/.test(base) ? base.replace(/\/api\/v3\/?$/, "/api/graphql") : "/graphql";
   }
 
   /**

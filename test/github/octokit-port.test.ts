@@ -428,6 +428,22 @@ describe("OctokitPort over nock, every request checked against OpenAPI", () => {
     expect(scope.isDone()).toBe(true);
   });
 
+  it("on GitHub Enterprise Server, GraphQL goes to /api/graphql beside /api/v3", async () => {
+    const ghes = nock("https://ghe.example.com")
+      .post("/api/graphql", (b) => /statusCheckRollup/.test(b.query))
+      .reply(200, {
+        data: { repository: { object: { statusCheckRollup: { state: "SUCCESS" } } } },
+      });
+    recorder.requests.push("POST /graphql (GHES)"); // nothing to check against api.github.com's description
+    const octokit = new Octokit({
+      auth: "t",
+      baseUrl: "https://ghe.example.com/api/v3",
+      log: quiet,
+    });
+    expect(await new OctokitPort(octokit, "o", "r").refState("main")).toBe("success");
+    expect(ghes.isDone()).toBe(true);
+  });
+
   it("a ref GitHub does not know is a 404", async () => {
     github()
       .post("/graphql")
