@@ -1,4 +1,7 @@
 import { spawn } from "node:child_process";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runShell } from "../../src/agent/run-shell.js";
 import { scrubEnv } from "../../src/agent/scrub-env.js";
@@ -70,6 +73,33 @@ describe("the agent's shell commands and the agent's environment", () => {
     });
     expect(run.timedOut).toBe(true);
   });
+
+  it.skipIf(!sandbox || process.getuid?.() !== 0)(
+    "the sudo form runs: unshare, setpriv back to the user, only the scrubbed environment",
+    async () => {
+      // A stand-in for `sudo -n --` (not installed here; GitHub's runners have it).
+      const bin = mkdtempSync(join(tmpdir(), "fake-sudo-"));
+      writeFileSync(
+        join(bin, "sudo"),
+        '#!/bin/sh\n[ "$1" = "-n" ] && shift\n[ "$1" = "--" ] && shift\nexec "$@"\n',
+      );
+      chmodSync(join(bin, "sudo"), 0o755);
+      try {
+        const viaSudo = pidNamespaceWithSudo(process.getuid?.() ?? 0, process.getgid?.() ?? 0);
+        const run = await runShell('echo "me=$$ ci=$CI secret=${SECRET_PROBE:-none}"; id -u', {
+          cwd: process.cwd(),
+          env: { PATH: `${bin}:${process.env.PATH ?? "/usr/bin:/bin"}`, CI: "true" },
+          timeoutMs: 10_000,
+          sandbox: viaSudo,
+        });
+        expect(run.exitCode).toBe(0);
+        expect(run.output).toContain("me=1 ci=true secret=none");
+        expect(run.output).toContain(String(process.getuid?.() ?? 0));
+      } finally {
+        rmSync(bin, { recursive: true, force: true });
+      }
+    },
+  );
 
   it("CONVEYOR_SANDBOX=off runs commands as before", () => {
     expect(shellSandbox("off")).toBeNull();
