@@ -100,6 +100,8 @@ export interface LoadOptions {
   resultAuthors?: string[];
   /** The tracked issues when already read (with the default branch, in the same request). */
   tracked?: TrackedIssues;
+  /** Comments kept between passes (see `CommentSync`; `ConfigCache.comments`). */
+  comments?: CommentSync;
   /** Head commit of the base branch, when known (lets base-drift reads be memoized). */
   baseHeadSha?: string;
   /**
@@ -193,7 +195,7 @@ export async function loadSnapshot(
   if (dashboard?.mirror) github.mirrorDigest = dashboard.mirror;
   if (dashboard?.preflight) github.lastPreflight = dashboard.preflight;
 
-  const comments = await listComments(port, tracked, now);
+  const comments = await listComments(port, tracked, now, options.comments);
   const trusted = new Set([options.botLogin, ...(options.resultAuthors ?? [ACTIONS_BOT])]);
 
   // Memory: the bot's one status comment per issue (first one wins). Only a comment that is
@@ -413,16 +415,85 @@ const RECENT_MS = 7 * 24 * 3_600_000;
  * issue, plus one list per issue older than a week (so one old task does not make every
  * pass read the repository's comments of months).
  */
-async function listComments(port: GitHubPort, tracked: GhIssue[], now: Date): Promise<GhComment[]> {
+async function listComments(
+  port: GitHubPort,
+  tracked: GhIssue[],
+  now: Date,
+  sync?: CommentSync,
+): Promise<GhComment[]> {
   const cutoff = now.getTime() - RECENT_MS;
   const old = tracked.filter((i) => Date.parse(i.createdAt) < cutoff);
   const since = tracked
     .filter((i) => Date.parse(i.createdAt) >= cutoff)
     .map((i) => i.createdAt)
     .sort()[0];
-  const out = since ? await port.listCommentsSince(since) : [];
+  const out = since ? await recentComments(port, since, now, sync) : [];
   for (const issue of old) out.push(...(await port.listIssueComments(issue.number)));
   return out;
+}
+
+/**
+ * The repository's comments kept between passes of a long-running process (the app): when
+ * the comments since the oldest task fill more than a page, each pass asks only for what
+ * changed since the last one (one page) instead of every page. Read whole again every 30
+ * minutes (and whenever the window grows), which also lets go of deleted comments.
+ */
+export interface CommentSync {
+  state?: {
+    /** The window the cache covers: comments updated at or after this. */
+    since: string;
+    /** What the next pass asks for (the newest `updated_at` seen, less a margin). */
+    next: string;
+    /** When it was last read whole (ms). */
+    fullAt: number;
+    byId: Map<number, GhComment>;
+  };
+}
+
+const RESYNC_MS = 30 * 60_000;
+/** Comments in one page of a list. */
+const ONE_PAGE = 100;
+/** Comments may show up in the API a little after their timestamp: ask again for that long. */
+const VISIBILITY_MARGIN_MS = 60_000;
+
+async function recentComments(
+  port: GitHubPort,
+  since: string,
+  now: Date,
+  sync: CommentSync | undefined,
+): Promise<GhComment[]> {
+  const cached = sync?.state;
+  const age = cached ? now.getTime() - cached.fullAt : Number.POSITIVE_INFINITY;
+  // A window that fits in one page is read whole: its URL stays the same, so an unchanged
+  // list is a free 304, which a moving `since` would not be.
+  const onePage = !cached || cached.byId.size < ONE_PAGE;
+  if (!sync || !cached || onePage || cached.since > since || age < 0 || age >= RESYNC_MS) {
+    const all = await port.listCommentsSince(since);
+    if (sync)
+      sync.state = {
+        since,
+        next: nextSince(since, all),
+        fullAt: now.getTime(),
+        byId: new Map(all.map((c) => [c.id, c])),
+      };
+    return all;
+  }
+  const delta = await port.listCommentsSince(cached.next);
+  for (const c of delta) cached.byId.set(c.id, c);
+  cached.next = nextSince(cached.next, delta);
+  // Older than the window: no tracked issue's comment (a comment is newer than its issue).
+  for (const [id, c] of cached.byId) if (c.updatedAt < since) cached.byId.delete(id);
+  cached.since = since;
+  return [...cached.byId.values()].sort(
+    (a, b) => a.createdAt.localeCompare(b.createdAt) || a.id - b.id,
+  );
+}
+
+function nextSince(previous: string, seen: GhComment[]): string {
+  const newest = seen.reduce((max, c) => (c.updatedAt > max ? c.updatedAt : max), "");
+  if (!newest) return previous;
+  const next = new Date(Date.parse(newest) - VISIBILITY_MARGIN_MS).toISOString();
+  return next > previous ? next : previous;
 }
 
 /** Label name → stage, for the stage labels of the config (`escalated` is not a stage). */

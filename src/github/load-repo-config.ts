@@ -1,4 +1,5 @@
 import { type Config, defaultConfig, parseConfig } from "../core/config.js";
+import type { CommentSync } from "./load-board.js";
 import {
   CONFIG_PATH,
   type DefaultBranchRead,
@@ -34,6 +35,9 @@ export class ConfigCache {
 
   /** Facts that never change (a PR's files at a head commit, a compare of two commits). */
   readonly facts = new Map<string, unknown>();
+
+  /** The repository's comments between passes (each pass then reads what changed). */
+  readonly comments: CommentSync = {};
 
   /** Conveyor's own commits (mirror, CHANGELOG): sha → its parent and the files it wrote. */
   private readonly own = new Map<string, { parent: string; files: string[] }>();

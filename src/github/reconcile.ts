@@ -90,7 +90,11 @@ export async function loadRepoState(ctx: ReconcileContext): Promise<RepoState> {
     ...(repoConfig.headSha ? { baseHeadSha: repoConfig.headSha } : {}),
     ...(repoConfig.branch.tracked ? { tracked: repoConfig.branch.tracked } : {}),
     ...(ctx.configCache
-      ? { facts: ctx.configCache.facts, ownTail: ctx.configCache.ownTail.bind(ctx.configCache) }
+      ? {
+          facts: ctx.configCache.facts,
+          ownTail: ctx.configCache.ownTail.bind(ctx.configCache),
+          comments: ctx.configCache.comments,
+        }
       : {}),
   });
   return {
