@@ -58,20 +58,25 @@ export function plan(board: Board, config: Config, now: Date): Plan {
   const blocker = globalBlocker(board, config);
   const holders = drafts.filter((d) => d.view.run?.role === "task");
 
-  for (const d of drafts.filter((x) => x.need !== undefined).sort(byDispatchOrder)) {
-    const need = d.need!;
+  // Loop guards first: a task they stop waits for a person and gives its in-flight slot
+  // back, which a task further down the order may take in this same plan.
+  const stopped = new Set<Draft>();
+  for (const d of drafts.filter((x) => x.need !== undefined)) {
     const guard =
       runsSinceRetry(d.view) >= config.guards.maxRunsPerTask
         ? `loop guard: ${runsSinceRetry(d.view)} agent runs reached the cap of ${config.guards.maxRunsPerTask}`
         : d.view.costUsd >= config.agent.taskBudgetUsd
           ? `cost budget spent: $${d.view.costUsd.toFixed(2)} of $${config.agent.taskBudgetUsd.toFixed(2)}`
           : undefined;
-    if (guard) {
-      escalate(d, guard, nowIso);
-      // An escalated task waits for a person and gives its in-flight slot back.
-      if (IN_FLIGHT_STAGES.includes(d.stage)) inFlightUsed--;
-      continue;
-    }
+    if (!guard) continue;
+    escalate(d, guard, nowIso);
+    stopped.add(d);
+    if (IN_FLIGHT_STAGES.includes(d.stage)) inFlightUsed--;
+  }
+
+  for (const d of drafts.filter((x) => x.need !== undefined).sort(byDispatchOrder)) {
+    if (stopped.has(d)) continue;
+    const need = d.need!;
     if (blocker) {
       wait(d.id, blocker);
       continue;
@@ -339,21 +344,9 @@ function observe(
     case "review":
       d.need = needFor(d, "reviewer");
       return;
-    case "testing": {
-      const review = d.view.verdicts.review;
-      if (pr && review?.value === "approve" && review.sha !== pr.headSha) {
-        d.mem.verdicts.review = undefined;
-        d.moveTo(
-          "review",
-          `the head moved to ${short(pr.headSha)} after the review of ${short(review.sha)}`,
-          nowIso,
-        );
-        d.need = needFor(d, "reviewer");
-        return;
-      }
-      d.need = needFor(d, "tester");
+    case "testing":
+      checkTesting(d, nowIso);
       return;
-    }
     case "merge-queue":
       checkQueued(d, config, nowIso, wait);
       return;
@@ -365,6 +358,27 @@ function needFor(d: Draft, role: Role): Need {
   const need: Need = { role, attempt: d.view.attempts[role] };
   if (d.view.feedback) need.feedback = d.view.feedback;
   return need;
+}
+
+/**
+ * A task in testing with no agent at work: back to review when its head moved after the
+ * approving review; otherwise it needs a tester. Also applied at once when the merge queue
+ * sends a task back to testing, so that a second plan over the same board plans nothing.
+ */
+function checkTesting(d: Draft, nowIso: string): void {
+  const pr = d.task.pr;
+  const review = d.view.verdicts.review;
+  if (pr && review?.value === "approve" && review.sha !== pr.headSha) {
+    d.mem.verdicts.review = undefined;
+    d.moveTo(
+      "review",
+      `the head moved to ${short(pr.headSha)} after the review of ${short(review.sha)}`,
+      nowIso,
+    );
+    d.need = needFor(d, "reviewer");
+    return;
+  }
+  d.need = needFor(d, "tester");
 }
 
 /** Checks a merge-queue task; sends it back when its test verdict no longer holds. */
@@ -387,7 +401,7 @@ function checkQueued(
         : `the head moved to ${short(pr.headSha)} after the tests passed on ${short(test.sha)}`;
     d.mem.verdicts.test = undefined;
     d.moveTo("testing", why, nowIso);
-    d.need = needFor(d, "tester");
+    checkTesting(d, nowIso);
     return;
   }
   const own = ownFiles(pr.changedFiles, config);
@@ -395,7 +409,7 @@ function checkQueued(
   if (drift.length > 0) {
     d.mem.verdicts.test = undefined;
     d.moveTo("testing", `the base branch changed ${drift.join(", ")} since the tests ran`, nowIso);
-    d.need = needFor(d, "tester");
+    checkTesting(d, nowIso);
     return;
   }
   if (pr.mergeable === false) {

@@ -216,7 +216,7 @@ describe("plan over random boards and random agent outcomes", () => {
             expect(t.memory.runs).toBeLessThanOrEqual(c.guards.maxRunsPerTask);
         },
       ),
-      { numRuns: 150 },
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 150) },
     );
   });
 

@@ -466,6 +466,23 @@ describe("pre-flight, pause, bad config, loop guards", () => {
     ]);
   });
 
+  it("the in-flight slot a loop guard gives back is taken in the same plan", () => {
+    // Found by the property test (seed -1748148010): a task earlier in the dispatch order
+    // waited for "in-flight tasks full" though a later one was escalated in that same plan,
+    // so a second plan over the board picked it up.
+    const c = config({ capacity: { agents: 2, inFlight: 1 } });
+    const b = board([
+      // Both need a task agent; #2 comes first in the dispatch order (higher priority).
+      task({ id: "1", stage: "in-progress", priority: "low", memory: { runs: 6 } }),
+      task({ id: "2", priority: "critical" }),
+    ]);
+    const p = expectIdempotent(b, T0, c);
+    expect(lines(p.effects)).toContain(
+      "#1: escalate (loop guard: 6 agent runs reached the cap of 6)",
+    );
+    expect(dispatches(p.effects)).toEqual(["2:task"]);
+  });
+
   it("escalates a task whose cost budget is spent", () => {
     const b = board([task({ id: "1", stage: "in-progress", memory: { costUsd: 21 } })]);
     expect(lines(plan(b, cfg, T0).effects)).toEqual([
@@ -697,6 +714,30 @@ describe("verdicts are bound to the head SHA they judged", () => {
     expect(lines(p.effects)[0]).toBe(
       "#1: merge-queue -> testing (the head moved to new0000 after the tests passed on old0000)",
     );
+  });
+
+  it("a push after the tests, whose tester had pushed after the review: straight to review", () => {
+    // Found by the property test (seed -1974049362): the queue sent the task to testing, and
+    // a second plan over that board sent it on to review. Both now happen in one plan.
+    const sha = (s: string) => s.padEnd(40, "0");
+    const b = board([
+      task({
+        id: "1",
+        stage: "merge-queue",
+        pr: { headSha: sha("c") },
+        memory: {
+          verdicts: {
+            review: { role: "reviewer", value: "approve", sha: sha("a"), at: T0.toISOString() },
+            test: { role: "tester", value: "pass", sha: sha("b"), at: T0.toISOString() },
+          },
+        },
+      }),
+    ]);
+    const p = expectIdempotent(b);
+    expect(lines(p.effects)[0]).toBe(
+      "#1: merge-queue -> review (the head moved to c000000 after the tests passed on b000000; then the head moved to c000000 after the review of a000000)",
+    );
+    expect(dispatches(p.effects)).toEqual(["1:reviewer"]);
   });
 
   it("a merge-queue label without a passing test verdict means testing first", () => {
