@@ -181,7 +181,7 @@ describe("merge races", () => {
     expect(calls.some((c) => c.includes(`#${pr}:+merge-queue`))).toBe(false);
   });
 
-  it("a passing test whose PR head moved since: no merge read, back to testing", async () => {
+  it("a passing test whose PR head moved since: no merge read, back to review (the push is unreviewed)", async () => {
     const { s, pr } = await tested();
     s.gh.pushTo(pr);
     const before = s.gh.calls.length;
@@ -189,8 +189,8 @@ describe("merge races", () => {
     const calls = s.gh.calls.slice(before);
     expect(calls.filter((c) => readsPull(c, pr))).toEqual([]);
     expect(calls.some((c) => c.includes(":merge@"))).toBe(false);
-    expect(s.gh.issue(1).labels).toContain("conveyor:testing");
-    expect(s.gh.runs.at(-1)!.inputs.mode).toBe("test");
+    expect(s.gh.issue(1).labels).toContain("conveyor:review");
+    expect(s.gh.runs.at(-1)!.inputs.mode).toBe("review");
     expect(await s.runUntilDone()).toBe(true);
     expect(s.gh.merges).toEqual([`#${pr}@${s.gh.pull(pr).headSha.slice(0, 7)}`]);
   });
@@ -204,7 +204,7 @@ describe("merge races", () => {
     expect(s.gh.runs.at(-1)!.inputs.feedback).toContain("conflicts with the base branch");
   });
 
-  it("a passing test whose merge answers 409: nothing of the move is written, the next pass re-tests", async () => {
+  it("a passing test whose merge answers 409: nothing of the move is written, the next pass re-reviews", async () => {
     const { s, pr } = await tested();
     s.gh.fail({ match: "mergePull", status: 409, run: () => s.gh.pushTo(pr) });
     const r = await s.pass();
@@ -212,7 +212,7 @@ describe("merge races", () => {
     expect(s.gh.issue(1).labels).toContain("conveyor:testing");
     expect(s.gh.issue(1).state).toBe("open");
     await s.pass();
-    expect(s.gh.runs.at(-1)!.inputs.mode).toBe("test");
+    expect(s.gh.runs.at(-1)!.inputs.mode).toBe("review");
     expect(await s.runUntilDone()).toBe(true);
     expect(s.gh.merges).toEqual([`#${pr}@${s.gh.pull(pr).headSha.slice(0, 7)}`]);
     expect(duplicateDispatches(s.gh)).toEqual([]);
@@ -238,7 +238,7 @@ describe("merge races", () => {
     expectAllMerged(s);
   });
 
-  it("409: the head moved after the tests; back to testing, then merged on the new head", async () => {
+  it("409: the head moved after the tests; reviewed and tested again, then merged on the new head", async () => {
     const { s, pr } = await queued();
     s.gh.fail({
       match: "mergePull",
@@ -249,7 +249,7 @@ describe("merge races", () => {
     const r = await s.pass();
     expect(r?.failed?.error).toContain("head moved");
     await s.pass();
-    expect(s.gh.issue(1).labels).toContain("conveyor:testing");
+    expect(s.gh.issue(1).labels).toContain("conveyor:review");
     expect(s.gh.issue(pr).labels).not.toContain("merge-queue");
     expect(await s.runUntilDone()).toBe(true);
     expect(s.gh.merges).toEqual([`#${pr}@${s.gh.pull(pr).headSha.slice(0, 7)}`]);
