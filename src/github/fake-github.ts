@@ -377,11 +377,6 @@ export class FakeGitHub implements GitHubPort {
   // GitHubPort
   // ---------------------------------------------------------------------------------------
 
-  async getDefaultBranch(): Promise<string> {
-    this.call("getDefaultBranch", "GET repo");
-    return this.defaultBranch;
-  }
-
   /** Repository setting `delete_branch_on_merge` (GitHub deletes merged head branches). */
   deleteBranchOnMerge = false;
 

@@ -46,11 +46,6 @@ export class OctokitPort implements GitHubPort {
     readonly repo: string,
   ) {}
 
-  async getDefaultBranch(): Promise<string> {
-    const data = await this.call<Json>("GET /repos/{owner}/{repo}", {});
-    return String(data.default_branch);
-  }
-
   async readDefaultBranch(
     file: string,
     depth: number,
@@ -647,6 +642,11 @@ interface GqlDefaultBranch {
   } | null;
 }
 
+/** The last label events of an issue or PR: when each label was added, and by whom. */
+const LABEL_EVENTS = `timelineItems(itemTypes: [LABELED_EVENT], last: 30) {
+        nodes { ... on LabeledEvent { createdAt label { name } actor { __typename login } } }
+      }`;
+
 const ISSUE_FIELDS = `number title body state createdAt updatedAt
       author { __typename login }
       labels(first: 100) { nodes { name } }`;
@@ -667,9 +667,7 @@ function trackedFields(
       nodes {
         ${ISSUE_FIELDS}
         ${LINKED_PULLS}
-        timelineItems(itemTypes: [LABELED_EVENT], last: 30) {
-          nodes { ... on LabeledEvent { createdAt label { name } actor { __typename login } } }
-        }
+        ${LABEL_EVENTS}
       }
     }
     board: issues(labels: $board, first: 5, orderBy: {field: CREATED_AT, direction: ASC}) @include(if: ${boardIf}) {
@@ -770,10 +768,6 @@ const TRACKED_QUERY = `query Tracked($owner: String!, $repo: String!, $labels: [
 ${trackedFields(undefined, "$withBoard", "$withClosed", true)}
   }
 }`;
-
-const LABEL_EVENTS = `timelineItems(itemTypes: [LABELED_EVENT], last: 30) {
-        nodes { ... on LabeledEvent { createdAt label { name } actor { __typename login } } }
-      }`;
 
 const LABEL_EVENTS_QUERY = `query LabelEvents($owner: String!, $repo: String!, $n: Int!) {
   repository(owner: $owner, name: $repo) {

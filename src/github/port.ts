@@ -154,7 +154,6 @@ export interface GitHubPort {
   readonly repo: string;
 
   // --- repository, files, refs -------------------------------------------------------
-  getDefaultBranch(): Promise<string>;
   /**
    * The default branch in ONE request (GraphQL): its head, the text of `file` at the head,
    * the repository's branch auto-delete setting, the checks of the newest `depth` commits,

@@ -32,6 +32,19 @@ const issue = (n: number, labels: string[], extra: Record<string, unknown> = {})
   ...extra,
 });
 
+/** An issue as GitHub's GraphQL API answers it. */
+const gqlIssue = (n: number, extra: Record<string, unknown> = {}) => ({
+  number: n,
+  title: `Issue ${n}`,
+  body: "b",
+  state: "OPEN",
+  createdAt: "2026-11-20T09:00:00Z",
+  updatedAt: "2026-11-25T09:00:00Z",
+  author: { __typename: "User", login: "maintainer" },
+  labels: { nodes: [{ name: "conveyor:todo" }] },
+  ...extra,
+});
+
 beforeAll(() => nock.disableNetConnect());
 afterAll(() => nock.enableNetConnect());
 afterEach(() => {
@@ -119,10 +132,8 @@ describe("OctokitPort over nock, every request checked against OpenAPI", () => {
     expect(problems).toEqual([]);
   });
 
-  it("reads the repository, refs, files and config", async () => {
+  it("reads refs, files and config", async () => {
     const scope = github()
-      .get(R)
-      .reply(200, { default_branch: "trunk" })
       .get(`${R}/git/ref/heads%2Ftrunk`)
       .reply(200, { object: { sha: "s1" } })
       .get(`${R}/git/ref/heads%2Fgone`)
@@ -137,7 +148,6 @@ describe("OctokitPort over nock, every request checked against OpenAPI", () => {
       .query({ ref: "s1" })
       .reply(404, { message: "Not Found" });
     const p = port();
-    expect(await p.getDefaultBranch()).toBe("trunk");
     expect(await p.getBranchSha("trunk")).toBe("s1");
     expect(await p.getBranchSha("gone")).toBeUndefined();
     expect(await p.getFileText(".github/conveyor.yml", "s1")).toBe("capacity:\n  agents: 3\n");
@@ -229,17 +239,6 @@ describe("OctokitPort over nock, every request checked against OpenAPI", () => {
   });
 
   it("lists the tracked issues by label (any of them) in pages, with their label events and the board", async () => {
-    const gqlIssue = (n: number, extra: Record<string, unknown> = {}) => ({
-      number: n,
-      title: `Issue ${n}`,
-      body: "b",
-      state: "OPEN",
-      createdAt: "2026-11-20T09:00:00Z",
-      updatedAt: "2026-11-25T09:00:00Z",
-      author: { __typename: "User", login: "maintainer" },
-      labels: { nodes: [{ name: "conveyor:todo" }] },
-      ...extra,
-    });
     const events = {
       timelineItems: {
         nodes: [
@@ -347,17 +346,6 @@ describe("OctokitPort over nock, every request checked against OpenAPI", () => {
   });
 
   it("reads the tracked issues with the default branch, the pages past 100 with the paged query", async () => {
-    const node = (n: number) => ({
-      number: n,
-      title: `I${n}`,
-      body: "",
-      state: "OPEN",
-      createdAt: "2026-11-20T09:00:00Z",
-      updatedAt: "2026-11-20T09:00:00Z",
-      author: { __typename: "User", login: "m" },
-      labels: { nodes: [{ name: "conveyor:todo" }] },
-      timelineItems: { nodes: [] },
-    });
     const scope = github()
       .post(
         "/graphql",
@@ -373,7 +361,9 @@ describe("OctokitPort over nock, every request checked against OpenAPI", () => {
             },
             issues: {
               pageInfo: { hasNextPage: true, endCursor: "p1" },
-              nodes: Array.from({ length: 100 }, (_, i) => node(i + 1)),
+              nodes: Array.from({ length: 100 }, (_, i) =>
+                gqlIssue(i + 1, { timelineItems: { nodes: [] } }),
+              ),
             },
             board: { nodes: [] },
           },
@@ -389,7 +379,10 @@ describe("OctokitPort over nock, every request checked against OpenAPI", () => {
       .reply(200, {
         data: {
           repository: {
-            issues: { pageInfo: { hasNextPage: false, endCursor: null }, nodes: [node(101)] },
+            issues: {
+              pageInfo: { hasNextPage: false, endCursor: null },
+              nodes: [gqlIssue(101, { timelineItems: { nodes: [] } })],
+            },
           },
         },
       });

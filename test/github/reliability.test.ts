@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { encodeMarker } from "../../src/core/markers.js";
 import { readsPull } from "../../src/github/fake-github.js";
-import { duplicateDispatches, scenario } from "./scenario.js";
+import { duplicateDispatches, inReview, scenario } from "./scenario.js";
 
 /** Every issue closed as completed with a merged PR, each PR merged once. */
 function expectAllMerged(s: ReturnType<typeof scenario>) {
@@ -91,9 +91,7 @@ describe("5xx and 429 storms", () => {
     async (status, message) => {
       const s = scenario({ priorities: ["high", "medium", "low"] });
       await s.pass();
-      s.sim.startAll();
-      s.sim.finish();
-      s.tick();
+      s.agentsWork();
       s.gh.fail({ match: /./, status, message, times: 25 });
       expect(await s.runUntilDone(80, 2)).toBe(true);
       expectAllMerged(s);
@@ -141,9 +139,7 @@ describe("merge races", () => {
     for (let i = 0; i < 4; i++) {
       if (i === 3) for (const p of s.gh.pulls.values()) p.mergeable = null;
       await s.pass();
-      s.sim.startAll();
-      s.sim.finish();
-      s.tick();
+      s.agentsWork();
     }
     expect(s.gh.issue(1).labels).toContain("merge-queue");
     expect(s.gh.merges).toEqual([]);
@@ -156,9 +152,7 @@ describe("merge races", () => {
     const s = scenario({ priorities: ["high"] });
     for (let i = 0; i < 3; i++) {
       await s.pass();
-      s.sim.startAll();
-      s.sim.finish();
-      s.tick();
+      s.agentsWork();
     }
     expect(s.gh.issue(1).labels).toContain("conveyor:testing");
     const pr = [...s.gh.pulls.values()][0]!.number;
@@ -222,9 +216,7 @@ describe("merge races", () => {
     const s = scenario({ priorities: ["high", "high"], config: { merge: { maxBatch: 1 } } });
     for (let i = 0; i < 6 && s.gh.merges.length === 0; i++) {
       await s.pass();
-      s.sim.startAll();
-      s.sim.finish();
-      s.tick();
+      s.agentsWork();
     }
     expect(s.gh.merges).toHaveLength(1);
     const other = [...s.gh.pulls.values()].find((p) => !p.merged)!;
@@ -341,13 +333,7 @@ describe("merge races", () => {
   });
 
   it("a PR merged by hand in the UI, which closes the issue: the task is done all the same", async () => {
-    const s = scenario({ priorities: ["high"] });
-    await s.pass();
-    s.sim.startAll();
-    s.sim.finish();
-    s.tick();
-    await s.pass(); // in review now, the reviewer dispatched
-    const pr = [...s.gh.pulls.values()][0]!.number;
+    const { s, pr } = await inReview(); // the reviewer dispatched
     s.gh.mergeByHand(pr);
     expect(s.gh.issue(1).state).toBe("closed"); // GitHub closed it: "Closes #1"
     expect(s.gh.issue(1).labels).toContain("conveyor:review");
@@ -359,9 +345,7 @@ describe("merge races", () => {
     expect(s.gh.commentsOn(1)[0]?.body).toContain("done");
     // Finished: the next passes leave it alone.
     const before = s.gh.writeCalls().length;
-    s.sim.startAll();
-    s.sim.finish();
-    s.tick();
+    s.agentsWork();
     await s.pass();
     await s.pass();
     expect(
@@ -373,12 +357,7 @@ describe("merge races", () => {
   });
 
   it("an issue a person closes while an agent works on it: the work is abandoned", async () => {
-    const s = scenario({ priorities: ["high"] });
-    await s.pass();
-    s.sim.startAll();
-    s.sim.finish();
-    s.tick();
-    await s.pass(); // in review, the reviewer at work
+    const { s } = await inReview(); // the reviewer at work
     await s.gh.updateIssue(1, { state: "closed", stateReason: "not_planned" });
     const r = await s.pass();
     expect(r?.applied).toContain("#1: review -> abandoned (abandoned: its issue was closed)");
@@ -388,9 +367,7 @@ describe("merge races", () => {
     expect(s.gh.issue(1).state).toBe("closed");
     // Nothing more for it, and no merge of its PR.
     const before = s.gh.writeCalls().length;
-    s.sim.startAll();
-    s.sim.finish();
-    s.tick();
+    s.agentsWork();
     await s.pass();
     expect(
       s.gh
@@ -402,13 +379,7 @@ describe("merge races", () => {
   });
 
   it("closed by hand after its PR merged without a link: done, not abandoned", async () => {
-    const s = scenario({ priorities: ["high"] });
-    await s.pass();
-    s.sim.startAll();
-    s.sim.finish();
-    s.tick();
-    await s.pass();
-    const pr = [...s.gh.pulls.values()][0]!.number;
+    const { s, pr } = await inReview();
     s.gh.issue(pr).body = "Edited: no closing keyword any more";
     s.gh.mergeByHand(pr);
     expect(s.gh.issue(1).state).toBe("open"); // no link: GitHub did not close it
@@ -541,9 +512,7 @@ describe("pre-flight", () => {
       state: "closed",
     });
     const n = s.gh.addIssue({ title: "Later", labels: ["conveyor:todo", "priority:critical"] });
-    s.sim.startAll();
-    s.sim.finish();
-    s.tick();
+    s.agentsWork();
     const r = await s.pass();
     expect(r?.plan.effects.filter((e) => e.type === "dispatch")).toEqual([]);
     expect(s.gh.issue(n).labels).toContain("conveyor:todo");

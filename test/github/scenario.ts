@@ -68,18 +68,32 @@ export function scenario(options: ScenarioOptions) {
     issues.every(
       (n) => gh.issue(n).state === "closed" && gh.issue(n).labels.includes("conveyor:done"),
     );
+  /** Between passes: the dispatched agents start and finish, time goes on. */
+  const agentsWork = (minutes = 1) => {
+    sim.startAll();
+    sim.finish();
+    tick(minutes);
+  };
   /** Passes with the agents working in between, until every issue is closed. */
   const runUntilDone = async (maxPasses = 60, minutes = 1) => {
     for (let i = 0; i < maxPasses && !allClosed(); i++) {
       await pass();
       gh.revive();
-      sim.startAll();
-      sim.finish();
-      tick(minutes);
+      agentsWork(minutes);
     }
     return allClosed();
   };
-  return { gh, sim, issues, pass, tick, logs, reports, allClosed, runUntilDone, now };
+  return { gh, sim, issues, pass, tick, logs, reports, allClosed, agentsWork, runUntilDone, now };
+}
+
+/** One task whose PR is open and in review, the reviewer dispatched: the scenario and PR. */
+export async function inReview(options: Partial<ScenarioOptions> = {}) {
+  const s = scenario({ priorities: ["high"], ...options });
+  await s.pass();
+  s.agentsWork();
+  await s.pass();
+  const pr = [...s.gh.pulls.values()][0]!.number;
+  return { s, pr };
 }
 
 function toYaml(config: ConfigInput): string {

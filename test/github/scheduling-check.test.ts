@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { duplicateDispatches, scenario } from "./scenario.js";
+import { duplicateDispatches, inReview, scenario } from "./scenario.js";
 
 /**
  * Work scheduled by someone not allowed to is refused in every pass, not only when the app
@@ -87,20 +87,14 @@ describe("who scheduled the work is checked in every pass", () => {
 
 describe("who put a PR in the merge queue by hand is checked too", () => {
   /** A task whose PR is open and in review (the reviewer is at work). */
-  async function inReview() {
-    const s = scenario({ priorities: ["high"] });
-    await s.pass();
-    s.sim.startAll();
-    s.sim.finish();
-    s.tick();
-    await s.pass();
-    const pr = [...s.gh.pulls.values()][0]!.number;
+  async function reviewing() {
+    const { s, pr } = await inReview();
     expect(s.gh.issue(1).labels).toContain("conveyor:review");
     return { s, pr };
   }
 
   it("a triager's merge-queue label on a PR in review: removed, told why, review goes on", async () => {
-    const { s, pr } = await inReview();
+    const { s, pr } = await reviewing();
     s.gh.permissions.set("trish", "triage");
     s.gh.labelAs("trish", pr, ["merge-queue"]);
     const r = await s.pass();
@@ -113,7 +107,7 @@ describe("who put a PR in the merge queue by hand is checked too", () => {
   });
 
   it("a maintainer's merge-queue label queues it", async () => {
-    const { s, pr } = await inReview();
+    const { s, pr } = await reviewing();
     s.gh.label(pr, "merge-queue"); // by "maintainer"
     const r = await s.pass();
     expect(r?.board.tasks[0]?.stage).toBe("merge-queue");
