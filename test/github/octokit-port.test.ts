@@ -454,6 +454,13 @@ describe("OctokitPort over nock, every request checked against OpenAPI", () => {
       labels: [{ name: "merge-queue" }],
     });
     const page1 = Array.from({ length: 100 }, (_, i) => pull(i + 1));
+    const commentsPage = {
+      since: "2026-11-25T00:00:00Z",
+      sort: "created",
+      direction: "asc",
+      per_page: "100",
+      page: "1",
+    };
     const scope = github()
       .get(`${R}/pulls`)
       .query({ state: "open", per_page: "100", page: "1" })
@@ -462,22 +469,10 @@ describe("OctokitPort over nock, every request checked against OpenAPI", () => {
       .query({ state: "open", per_page: "100", page: "2" })
       .reply(200, [pull(101)])
       .get(`${R}/issues/comments`)
-      .query({
-        since: "2026-11-25T00:00:00Z",
-        sort: "created",
-        direction: "asc",
-        per_page: "100",
-        page: "1",
-      })
+      .query(commentsPage)
       .reply(200, [], { etag: '"c1"' })
       .get(`${R}/issues/comments`)
-      .query({
-        since: "2026-11-25T00:00:00Z",
-        sort: "created",
-        direction: "asc",
-        per_page: "100",
-        page: "1",
-      })
+      .query(commentsPage)
       .matchHeader("if-none-match", '"c1"')
       .reply(304);
     const p = port();
