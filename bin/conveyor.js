@@ -1,2 +1,4 @@
 #!/usr/bin/env node
-import "../dist/cli.js";
+// Stack traces of the bundle point into the sources through dist/cli.js.map.
+process.setSourceMapsEnabled?.(true);
+await import("../dist/cli.js");

@@ -1,3 +1,4 @@
+import { packageVersion } from "../package-info.js";
 import { commands } from "./commands.js";
 import { type CliIo, type Command, UsageError } from "./io.js";
 
@@ -6,6 +7,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   if (name === undefined || name === "help" || name === "--help" || name === "-h") {
     io.stdout.write(helpText(commands));
     return name === undefined ? 2 : 0;
+  }
+  if (name === "--version" || name === "-v" || name === "version") {
+    io.stdout.write(`${packageVersion()}\n`);
+    return 0;
   }
   const command = commands.find((c) => c.name === name);
   if (!command) {

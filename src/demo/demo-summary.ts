@@ -1,6 +1,7 @@
 import type { Board, Task } from "../core/board.js";
 import type { MergeLogEntry } from "../local/merge-log.js";
 import { formatTokens } from "../local/task-rows.js";
+import { NPX } from "../package-info.js";
 
 export interface DemoReport {
   dir: string;
@@ -75,12 +76,20 @@ export function formatDemoSummary(r: DemoReport): string {
     "",
     "Run it for real on your own repository:",
     "  cd /path/to/your/repo",
-    "  npx conveyor init                      # .github/conveyor.yml, TODO.md & co, workflow templates",
-    "  $EDITOR TODO.md                        # one task per line: - [high] Title",
-    "  export ANTHROPIC_API_KEY=sk-ant-…       # or agent.runner: command in .github/conveyor.yml",
-    "  npx conveyor run                       # Ctrl-C stops cleanly; run again to resume",
+    ...commented([
+      [`${NPX} init`, ".github/conveyor.yml, TODO.md & co, workflow templates"],
+      ["$EDITOR TODO.md", "one task per line: - [high] Title"],
+      ["export ANTHROPIC_API_KEY=sk-ant-…", "or agent.runner: command in .github/conveyor.yml"],
+      [`${NPX} run`, "Ctrl-C stops cleanly; run again to resume"],
+    ]),
     "",
   ].join("\n");
+}
+
+/** Shell lines with their comments aligned. */
+function commented(lines: [string, string][]): string[] {
+  const width = Math.max(...lines.map(([cmd]) => cmd.length));
+  return lines.map(([cmd, note]) => `  ${cmd.padEnd(width)}  # ${note}`);
 }
 
 /** The `## [Unreleased]` section of a changelog, heading included. */

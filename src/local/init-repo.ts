@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { emptyRepoMemory } from "../core/board.js";
 import { renderChangelogSkeleton, renderTrackingFiles } from "../core/markdown/index.js";
+import { packageRoot as findPackageRoot } from "../package-info.js";
 import { git } from "./git.js";
 import { CONFIG_PATH } from "./local-repo.js";
 
@@ -61,20 +62,7 @@ export async function initRepo(cwd: string): Promise<InitResult | Error> {
 
 /** The folder of Conveyor's own package.json (sources or bundle alike). */
 function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const manifest = join(dir, "package.json");
-    if (existsSync(manifest)) {
-      try {
-        if ((JSON.parse(readFileSync(manifest, "utf8")) as { name?: string }).name === "conveyor")
-          return dir;
-      } catch {
-        // not ours; keep looking
-      }
-    }
-    dir = dirname(dir);
-  }
-  return dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+  return findPackageRoot() ?? dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 }
 
 function readTemplate(root: string, candidates: string[]): string | undefined {

@@ -97,7 +97,9 @@ describe("npm run demo (the replayed scenario, end to end)", () => {
     expect(text).toMatch(/5 of 6 tasks merged/);
     expect(text).toMatch(/T5 {4}escalated/);
     expect(text).toContain("one batch");
-    expect(text).toContain("npx conveyor run");
+    // The name the project publishes under: the unscoped `conveyor` is someone else's package.
+    expect(text).toContain("npx @conveyor-dev/conveyor run");
+    expect(text).not.toMatch(/npx conveyor\b/);
     expect(outcome.report.seconds).toBeGreaterThan(0);
     expect(events.some((e) => e.kind === "escalate" && e.task === "T5")).toBe(true);
   });

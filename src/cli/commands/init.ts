@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { initRepo } from "../../local/init-repo.js";
+import { NPX } from "../../package-info.js";
 import type { Command } from "../io.js";
 
 export const initCommand: Command = {
@@ -22,7 +23,7 @@ export const initCommand: Command = {
         "Next:",
         "  1. Add tasks to TODO.md, one list item each:  - [high] Title  (then indented details)",
         "  2. Commit: git add -A && git commit -m 'Conveyor setup'",
-        "  3. Local mode:  export ANTHROPIC_API_KEY=…  &&  npx conveyor run",
+        `  3. Local mode:  export ANTHROPIC_API_KEY=…  &&  ${NPX} run`,
         "     On GitHub: add the ANTHROPIC_API_KEY secret; the workflows in .github/workflows run it.",
         "",
       ].join("\n"),
