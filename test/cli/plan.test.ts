@@ -63,7 +63,7 @@ describe("conveyor plan", () => {
     [[], "--board is required"],
     [["--board", "nope.json"], "cannot read the board file"],
     [["--board", "examples/board.json", "--now", "yesterday"], "is not a date"],
-    [["--board", "examples/board.json", "--frobnicate"], "Unknown option"],
+    [["--board", "examples/board.json", "--frobnicate"], "unknown option '--frobnicate'"],
   ])("explains a usage mistake: %j", async (args, message) => {
     const r = await cli("plan", ...args);
     expect(r.code).toBe(2);

@@ -1,21 +1,16 @@
-import { parseArgs } from "node:util";
 import { openLocalRepo } from "../../local/local-repo.js";
 import { applyMaintainerCommand } from "../../local/maintainer-command.js";
-import { type Command, UsageError } from "../io.js";
+import { defineCommand, UsageError } from "../io.js";
 
-export const abandonCommand: Command = {
+export const abandonCommand = defineCommand({
   name: "abandon",
   summary: "abandon a local task; the reason is recorded in CHANGELOG.md",
   usage: 'conveyor abandon <task-id> --reason "why"',
-  async run(args, io) {
-    const { positionals, values } = parseArgs({
-      args,
-      options: { reason: { type: "string" } },
-      allowPositionals: true,
-      strict: true,
-    });
-    const [id, ...extra] = positionals;
-    if (!id || extra.length > 0) throw new UsageError("give exactly one task id, e.g. T3");
+  options: {
+    reason: { type: "string", value: "text", description: "why (recorded in CHANGELOG.md)" },
+  },
+  args: [{ name: "task-id", description: "the task, e.g. T3" }],
+  async run({ positionals: [id = ""], values }, io) {
     const reason = values.reason?.trim();
     if (!reason)
       throw new UsageError('--reason is required: say why, e.g. --reason "out of scope"');
@@ -30,4 +25,4 @@ export const abandonCommand: Command = {
     (r.accepted ? io.stdout : io.stderr).write(`${r.reply}\n`);
     return r.accepted ? 0 : 1;
   },
-};
+});

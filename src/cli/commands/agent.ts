@@ -1,15 +1,15 @@
-import { parseArgs } from "node:util";
 import { runAgentJob } from "../../local/agent-job.js";
 import { interruptSignal } from "../../local/interrupt-signal.js";
-import { type Command, UsageError } from "../io.js";
+import { defineCommand, UsageError } from "../io.js";
 
 /** Internal: one agent run of local mode, started by `conveyor run` as a child process. */
-export const agentCommand: Command = {
+export const agentCommand = defineCommand({
   name: "agent",
   summary: "(internal) run one agent job of local mode; started by `conveyor run`",
   usage: "conveyor agent --job <.conveyor/jobs/<id>.json>",
-  async run(args, io) {
-    const { values } = parseArgs({ args, options: { job: { type: "string" } }, strict: true });
+  internal: true,
+  options: { job: { type: "string", value: "file", description: "the job file" } },
+  async run({ values }, io) {
     if (!values.job) throw new UsageError("--job is required");
     const { signal, dispose } = interruptSignal(io.signal);
     try {
@@ -18,4 +18,4 @@ export const agentCommand: Command = {
       dispose();
     }
   },
-};
+});

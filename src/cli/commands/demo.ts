@@ -1,20 +1,22 @@
-import { parseArgs } from "node:util";
 import { formatDemoSummary } from "../../demo/demo-summary.js";
 import { runDemo } from "../../demo/run-demo.js";
 import { interruptSignal } from "../../local/interrupt-signal.js";
 import { TerminalView } from "../../local/terminal-view.js";
-import type { Command } from "../io.js";
+import { defineCommand } from "../io.js";
 
-export const demoCommand: Command = {
+export const demoCommand = defineCommand({
   name: "demo",
   summary: "watch the whole pipeline work offline on a sample project (replayed agents)",
   usage: "conveyor demo [--dir <new folder>] [--plain]",
-  async run(args, io) {
-    const { values } = parseArgs({
-      args,
-      options: { dir: { type: "string" }, plain: { type: "boolean", default: false } },
-      strict: true,
-    });
+  options: {
+    dir: {
+      type: "string",
+      value: "new folder",
+      description: "where to write the sample project (default: a new temporary folder)",
+    },
+    plain: { type: "boolean", description: "log lines instead of the live table" },
+  },
+  async run({ values }, io) {
     const view = new TerminalView(io.stdout, { live: !values.plain && io.stdout.isTTY === true });
     io.stdout.write(
       "Conveyor demo: six tasks on a sample project, agents replayed offline through the real agent loop.\n\n",
@@ -41,4 +43,4 @@ export const demoCommand: Command = {
       dispose();
     }
   },
-};
+});

@@ -1,14 +1,13 @@
-import { parseArgs } from "node:util";
 import { initRepo } from "../../local/init-repo.js";
 import { NPX } from "../../package-info.js";
-import type { Command } from "../io.js";
+import { defineCommand } from "../io.js";
 
-export const initCommand: Command = {
+export const initCommand = defineCommand({
   name: "init",
   summary: "write .github/conveyor.yml, empty tracking files and the workflow templates",
   usage: "conveyor init",
-  async run(args, io) {
-    parseArgs({ args, options: {}, strict: true });
+  options: {},
+  async run(_args, io) {
     const r = await initRepo(io.cwd);
     if (r instanceof Error) {
       io.stderr.write(`conveyor init: ${r.message}\n`);
@@ -30,4 +29,4 @@ export const initCommand: Command = {
     );
     return r.missing.length > 0 ? 1 : 0;
   },
-};
+});

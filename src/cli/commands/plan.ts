@@ -1,18 +1,27 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { parseBoard } from "../../core/board-schema.js";
 import { defaultConfig, formatConfigErrors, parseConfig } from "../../core/config.js";
 import { describeEffect, type Plan } from "../../core/effects.js";
 import { plan, ref } from "../../core/plan.js";
-import { type CliIo, type Command, UsageError } from "../io.js";
+import { defineCommand, UsageError } from "../io.js";
 
-export const planCommand: Command = {
+export const planCommand = defineCommand({
   name: "plan",
   summary: "print what Conveyor would do with a board (effects and why tasks wait)",
   usage: "conveyor plan --board board.json [--config conveyor.yml] [--now ISO-time] [--json]",
-  async run(args: string[], io: CliIo): Promise<number> {
-    const { values } = parseOptions(args);
+  options: {
+    board: { type: "string", value: "file", description: "the board snapshot (JSON), required" },
+    config: {
+      type: "string",
+      value: "file",
+      description: "a .github/conveyor.yml (default: the default configuration)",
+    },
+    now: { type: "string", value: "ISO-time", description: "the time to plan at (default: now)" },
+    json: { type: "boolean", description: "print the plan as JSON" },
+  },
+  notes: ["Example: conveyor plan --board examples/board.json --config examples/conveyor.yml"],
+  async run({ values }, io) {
     if (!values.board) throw new UsageError("--board is required");
     const boardPath = resolve(io.cwd, values.board);
     const boardText = await readText(boardPath, "board");
@@ -55,25 +64,7 @@ export const planCommand: Command = {
     );
     return 0;
   },
-};
-
-function parseOptions(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      options: {
-        board: { type: "string" },
-        config: { type: "string" },
-        now: { type: "string" },
-        json: { type: "boolean", default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-  } catch (e: unknown) {
-    throw new UsageError(e instanceof Error ? e.message : String(e));
-  }
-}
+});
 
 async function readText(path: string, what: string): Promise<string> {
   try {

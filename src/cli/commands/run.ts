@@ -1,26 +1,26 @@
-import { parseArgs } from "node:util";
 import { interruptSignal } from "../../local/interrupt-signal.js";
 import { openLocalRepo } from "../../local/local-repo.js";
 import { modelDriver } from "../../local/model-driver.js";
 import { runLocal } from "../../local/run-local.js";
 import { formatRows, taskRows } from "../../local/task-rows.js";
 import { TerminalView } from "../../local/terminal-view.js";
-import { type Command, UsageError } from "../io.js";
+import { defineCommand, UsageError } from "../io.js";
 
-export const runCommand: Command = {
+export const runCommand = defineCommand({
   name: "run",
   summary: "run the pipeline on this git repository (TODO.md is the backlog)",
   usage: "conveyor run [--until-idle] [--interval <seconds>] [--plain]",
-  async run(args, io) {
-    const { values } = parseArgs({
-      args,
-      options: {
-        "until-idle": { type: "boolean", default: false },
-        interval: { type: "string", default: "1" },
-        plain: { type: "boolean", default: false },
-      },
-      strict: true,
-    });
+  options: {
+    "until-idle": { type: "boolean", description: "stop when nothing is left to do (CI)" },
+    interval: {
+      type: "string",
+      value: "seconds",
+      default: "1",
+      description: "time between two passes",
+    },
+    plain: { type: "boolean", description: "log lines instead of the live table" },
+  },
+  async run({ values }, io) {
     const interval = Number(values.interval);
     if (!Number.isFinite(interval) || interval <= 0)
       throw new UsageError(
@@ -79,4 +79,4 @@ export const runCommand: Command = {
       dispose();
     }
   },
-};
+});

@@ -1,16 +1,15 @@
-import { parseArgs } from "node:util";
 import { loadBoard } from "../../local/load-board.js";
 import { openLocalRepo } from "../../local/local-repo.js";
 import { runPreflight } from "../../local/preflight.js";
 import { formatStatus } from "../../local/status-text.js";
-import type { Command } from "../io.js";
+import { defineCommand } from "../io.js";
 
-export const statusCommand: Command = {
+export const statusCommand = defineCommand({
   name: "status",
   summary: "show the local board: tasks, agent slots, merge queue, escalations, tokens and cost",
   usage: "conveyor status",
-  async run(args, io) {
-    parseArgs({ args, options: {}, strict: true });
+  options: {},
+  async run(_args, io) {
     const repo = await openLocalRepo(io.cwd, io.env);
     if (repo instanceof Error) {
       io.stderr.write(`conveyor status: ${repo.message}\n`);
@@ -26,4 +25,4 @@ export const statusCommand: Command = {
     io.stdout.write(formatStatus(repo, loaded, now));
     return 0;
   },
-};
+});
