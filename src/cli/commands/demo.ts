@@ -3,6 +3,7 @@ import { runDemo } from "../../demo/run-demo.js";
 import { interruptSignal } from "../../local/interrupt-signal.js";
 import { TerminalView } from "../../local/terminal-view.js";
 import { defineCommand } from "../io.js";
+import { wantsColor } from "../style.js";
 
 export const demoCommand = defineCommand({
   name: "demo",
@@ -17,7 +18,10 @@ export const demoCommand = defineCommand({
     plain: { type: "boolean", description: "log lines instead of the live table" },
   },
   async run({ values }, io) {
-    const view = new TerminalView(io.stdout, { live: !values.plain && io.stdout.isTTY === true });
+    const view = new TerminalView(io.stdout, {
+      live: !values.plain && io.stdout.isTTY === true,
+      color: wantsColor(io.stdout, io.env),
+    });
     io.stdout.write(
       "Conveyor demo: six tasks on a sample project, agents replayed offline through the real agent loop.\n\n",
     );

@@ -5,6 +5,7 @@ import { runLocal } from "../../local/run-local.js";
 import { formatRows, taskRows } from "../../local/task-rows.js";
 import { TerminalView } from "../../local/terminal-view.js";
 import { defineCommand, UsageError } from "../io.js";
+import { wantsColor } from "../style.js";
 
 export const runCommand = defineCommand({
   name: "run",
@@ -42,7 +43,10 @@ export const runCommand = defineCommand({
       io.stderr.write(`conveyor run: ${driver.message}\n`);
       return 2;
     }
-    const view = new TerminalView(io.stdout, { live: !values.plain && io.stdout.isTTY === true });
+    const view = new TerminalView(io.stdout, {
+      live: !values.plain && io.stdout.isTTY === true,
+      color: wantsColor(io.stdout, io.env),
+    });
     const { signal, dispose } = interruptSignal(io.signal);
     try {
       const result = await runLocal({
