@@ -1,0 +1,247 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+
+// The workflow templates users copy: pinned, least privilege, no job for events that cannot
+// concern Conveyor, and the schema line of the generated config resolving to a shipped file.
+
+const root = new URL("../..", import.meta.url).pathname;
+const read = (p: string) => readFileSync(join(root, p), "utf8");
+const TEMPLATES = [".github/workflows/conveyor.yml", ".github/workflows/conveyor-agent.yml"];
+const ALL = [...TEMPLATES, ".github/workflows/ci.yml"];
+
+interface Step {
+  uses?: string;
+  run?: string;
+  with?: Record<string, unknown>;
+}
+interface Job {
+  if?: string;
+  permissions?: Record<string, string>;
+  steps: Step[];
+}
+interface Workflow {
+  on: Record<string, { types?: string[]; workflows?: string[] } | { cron: string }[] | null>;
+  permissions?: Record<string, string>;
+  jobs: Record<string, Job>;
+}
+
+const workflow = (p: string) => parse(read(p)) as Workflow;
+/** `${{ … }}` as written in a workflow. */
+const expr = (inner: string) => `\${{ ${inner} }}`;
+
+describe("the workflow templates", () => {
+  it.each(ALL)("%s pins every third-party action by commit SHA, with its version", (p) => {
+    const lines = read(p)
+      .split("\n")
+      .filter((l) => /^\s*(-\s+)?uses:/.test(l));
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) {
+      const uses = line.replace(/^\s*(-\s+)?uses:\s*/, "");
+      if (uses.startsWith("./") || uses.startsWith("conveyor-dev/conveyor@v1")) continue;
+      expect(uses).toMatch(/^[\w-]+\/[\w-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
+    }
+  });
+
+  it.each(ALL)("%s grants nothing by default and least privilege per job", (p) => {
+    const w = workflow(p);
+    expect(w.permissions).toEqual({});
+    for (const job of Object.values(w.jobs)) {
+      expect(job.permissions).toBeDefined();
+      for (const level of Object.values(job.permissions ?? {}))
+        expect(["read", "write"]).toContain(level);
+      expect(Object.keys(job.permissions ?? {})).not.toContain("workflows");
+    }
+  });
+
+  it.each(ALL)("%s leaves no credentials in .git/config and expands nothing in scripts", (p) => {
+    for (const job of Object.values(workflow(p).jobs))
+      for (const step of job.steps) {
+        if (step.uses?.startsWith("actions/checkout@"))
+          expect(step.with?.["persist-credentials"]).toBe(false);
+        if (step.run) expect(step.run).not.toContain("${{");
+      }
+  });
+
+  it("the agent's checkout is shallow for the task agent, and the reviewer installs nothing", () => {
+    const steps = workflow(".github/workflows/conveyor-agent.yml").jobs.agent?.steps ?? [];
+    const checkout = steps.find((s) => s.uses?.startsWith("actions/checkout@"));
+    expect(checkout?.with?.["fetch-depth"]).toBe(expr("inputs.mode == 'task' && 1 || 0"));
+    const setup = steps.find((s) => s.uses?.startsWith("actions/setup-node@")) as Step & {
+      if?: string;
+    };
+    expect(setup?.if).toContain("inputs.mode != 'review'");
+    expect(String(setup?.with?.cache)).toContain("'npm'");
+    const token = steps.find((s) => s.uses?.startsWith("actions/create-github-app-token@"));
+    expect(token?.with).toMatchObject({
+      repositories: expr("github.event.repository.name"),
+      "permission-contents": "write",
+      "permission-pull-requests": "write",
+      "permission-issues": "write",
+      "permission-checks": "write",
+    });
+    expect(Object.keys(token?.with ?? {})).not.toContain("permission-workflows");
+  });
+
+  it("the orchestrator wakes on completed agent runs only, and every 15 minutes", () => {
+    const w = workflow(".github/workflows/conveyor.yml");
+    expect(w.on.workflow_run).toEqual({ workflows: ["Conveyor agent"], types: ["completed"] });
+    expect(w.on.schedule).toEqual([{ cron: "*/15 * * * *" }]);
+  });
+});
+
+describe("the orchestrator's job-level filter", () => {
+  const condition = workflow(".github/workflows/conveyor.yml").jobs.reconcile?.if ?? "";
+  const runs = (github: Record<string, unknown>) =>
+    evaluate(condition, { github: { repository: "o/r", ...github } });
+  const issue = (labels: string[], label?: string) => ({
+    event_name: "issues",
+    event: {
+      issue: { labels: labels.map((name) => ({ name })) },
+      ...(label ? { label: { name: label } } : {}),
+    },
+  });
+  const comment = (body: string, type = "User") => ({
+    event_name: "issue_comment",
+    event: { comment: { body, user: { type } }, issue: { labels: [] } },
+  });
+  const pr = (ref: string, repo = "o/r", event_name = "pull_request") => ({
+    event_name,
+    event: { pull_request: { head: { ref, repo: { full_name: repo } } } },
+  });
+
+  it.each([
+    ["a conveyor issue edited", issue(["bug", "conveyor:review"]), true],
+    ["the todo label added", issue(["conveyor:todo"], "conveyor:todo"), true],
+    ["the todo label removed", issue([], "conveyor:todo"), true],
+    ["a priority label added", issue(["priority:high"], "priority:high"), true],
+    ["an unrelated issue labelled", issue(["bug"], "bug"), false],
+    ["an unrelated issue opened", issue([]), false],
+    ["a /conveyor command", comment("/conveyor retry"), true],
+    ["a chat comment", comment("looks good to me"), false],
+    ["a bot's result comment offering commands", comment("reply /conveyor retry", "Bot"), false],
+    ["a Conveyor PR pushed", pr("conveyor/12-fix-cart"), true],
+    ["a review on a Conveyor PR", pr("conveyor/12-fix-cart", "o/r", "pull_request_review"), true],
+    ["another PR", pr("feature/x"), false],
+    ["a fork's PR on a conveyor/ branch", pr("conveyor/1-x", "evil/r"), false],
+    [
+      "a completed agent run",
+      { event_name: "workflow_run", event: { workflow_run: { repository: { full_name: "o/r" } } } },
+      true,
+    ],
+    ["the schedule", { event_name: "schedule", event: {} }, true],
+    ["a manual run", { event_name: "workflow_dispatch", event: {} }, true],
+  ])("%s → job: %s", (_name, github, expected) => {
+    expect(runs(github as Record<string, unknown>)).toBe(expected);
+  });
+});
+
+describe("the generated conveyor.yml", () => {
+  it("names a schema URL of the release tag the workflows use, for a file the package ships", () => {
+    const first = read("templates/conveyor.yml").split("\n")[0] ?? "";
+    const m = first.match(
+      /^# yaml-language-server: \$schema=https:\/\/raw\.githubusercontent\.com\/conveyor-dev\/conveyor\/(v\d+)\/(.+)$/,
+    );
+    expect(m).not.toBeNull();
+    const [, tag, path] = m ?? [];
+    expect(existsSync(join(root, path ?? ""))).toBe(true);
+    const files = (JSON.parse(read("package.json")) as { files: string[] }).files;
+    expect(files.some((f) => path === f || path?.startsWith(`${f}/`))).toBe(true);
+    for (const p of TEMPLATES) expect(read(p)).toContain(`conveyor-dev/conveyor@${tag}`);
+  });
+});
+
+// A small evaluator of GitHub Actions expressions: enough for the templates' `if:` (==, !=,
+// &&, ||, !, parentheses, strings, property paths with `.*.`, contains, startsWith, join).
+// Semantics as GitHub documents them: missing properties are null, string comparison
+// ignores case, && and || return one of their operands.
+function evaluate(expression: string, context: Record<string, unknown>): boolean {
+  const tokens = expression.match(/'(?:[^']|'')*'|==|!=|&&|\|\||[()!,]|[\w.*-]+/g) ?? [];
+  let i = 0;
+  const peek = () => tokens[i];
+  const next = () => tokens[i++];
+  const truthy = (v: unknown) =>
+    v !== null && v !== undefined && v !== false && v !== "" && v !== 0;
+  const path = (p: string): unknown => {
+    let values: unknown[] = [context];
+    let spread = false;
+    for (const key of p.split(".")) {
+      if (key === "*") {
+        values = values.flatMap((v) => (Array.isArray(v) ? v : []));
+        spread = true;
+      } else
+        values = values.map((v) =>
+          v !== null && typeof v === "object" ? (v as Record<string, unknown>)[key] : undefined,
+        );
+    }
+    return spread ? values : (values[0] ?? null);
+  };
+  const fn = (name: string, args: unknown[]): unknown => {
+    const s = (v: unknown) => (v === null || v === undefined ? "" : String(v)).toLowerCase();
+    if (name === "contains")
+      return Array.isArray(args[0])
+        ? args[0].some((x) => s(x) === s(args[1]))
+        : s(args[0]).includes(s(args[1]));
+    if (name === "startsWith") return s(args[0]).startsWith(s(args[1]));
+    if (name === "join")
+      return Array.isArray(args[0]) ? args[0].join(String(args[1] ?? ",")) : s(args[0]);
+    throw new Error(`unknown function ${name}`);
+  };
+  const primary = (): unknown => {
+    const t = next();
+    if (t === undefined) throw new Error("unexpected end");
+    if (t === "(") {
+      const v = or();
+      next();
+      return v;
+    }
+    if (t === "!") return !truthy(primary());
+    if (t.startsWith("'")) return t.slice(1, -1).replace(/''/g, "'");
+    if (t === "true" || t === "false") return t === "true";
+    if (peek() === "(") {
+      next();
+      const args: unknown[] = [];
+      while (peek() !== ")") {
+        args.push(or());
+        if (peek() === ",") next();
+      }
+      next();
+      return fn(t, args);
+    }
+    return path(t);
+  };
+  const comparison = (): unknown => {
+    const left = primary();
+    const op = peek();
+    if (op !== "==" && op !== "!=") return left;
+    next();
+    const right = primary();
+    const eq =
+      typeof left === "string" && typeof right === "string"
+        ? left.toLowerCase() === right.toLowerCase()
+        : (left ?? null) === (right ?? null);
+    return op === "==" ? eq : !eq;
+  };
+  const and = (): unknown => {
+    let v = comparison();
+    while (peek() === "&&") {
+      next();
+      const r = comparison();
+      v = truthy(v) ? r : v;
+    }
+    return v;
+  };
+  function or(): unknown {
+    let v = and();
+    while (peek() === "||") {
+      next();
+      const r = and();
+      v = truthy(v) ? v : r;
+    }
+    return v;
+  }
+  const result = or();
+  if (i !== tokens.length) throw new Error(`unparsed: ${tokens.slice(i).join(" ")}`);
+  return truthy(result);
+}
