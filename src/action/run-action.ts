@@ -177,7 +177,8 @@ function driverFor(
       command: config.agent.command!,
       ...(inputs.anthropicApiKey ? { env: { ANTHROPIC_API_KEY: inputs.anthropicApiKey } } : {}),
     };
-  if (!inputs.anthropicApiKey && !inputs.dryRun)
+  // A dry run checks what the real run needs: without the key it would fail, so does this.
+  if (!inputs.anthropicApiKey)
     return new Error("input 'anthropic-api-key' is required with the builtin agent runner");
   return {
     kind: "builtin",

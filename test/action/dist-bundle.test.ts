@@ -31,7 +31,13 @@ function runBundle(inputs: Record<string, string>) {
 
 describe("dist/index.js (the committed Action bundle)", () => {
   it("runs a dry run: outputs and job summary, exit 0", () => {
-    const r = runBundle({ mode: "test", issue: "3", pr: "9", "dry-run": "true" });
+    const r = runBundle({
+      mode: "test",
+      issue: "3",
+      pr: "9",
+      "dry-run": "true",
+      "anthropic-api-key": "sk-test",
+    });
     expect(r.status).toBe(0);
     expect(r.output).toContain(
       '{"correlationId":"3/tester/0/5","role":"tester","outcome":"ok","summary":"dry run"}',

@@ -49,9 +49,7 @@ function deps(inputs: Record<string, string>, env: Record<string, string> = {}) 
 
 describe("runAction", () => {
   it("dry run: validates and describes, touching neither GitHub nor the API", async () => {
-    const r = await runAction(
-      deps({ mode: "review", issue: "7", pr: "12", "dry-run": "true", "anthropic-api-key": "" }),
-    );
+    const r = await runAction(deps({ mode: "review", issue: "7", pr: "12", "dry-run": "true" }));
     expect(r.failure).toBeUndefined();
     expect(r.outputs.pr).toBe("12");
     expect(r.summary).toContain(
@@ -76,6 +74,14 @@ describe("runAction", () => {
   it("fails clearly without an API key for the builtin runner", async () => {
     const r = await runAction(deps({ mode: "task", issue: "7", "anthropic-api-key": "" }));
     expect(r.failure).toBe("input 'anthropic-api-key' is required with the builtin agent runner");
+  });
+
+  it("a dry run without the API key fails as the real run would", async () => {
+    const r = await runAction(
+      deps({ mode: "task", issue: "7", "dry-run": "true", "anthropic-api-key": "" }),
+    );
+    expect(r.failure).toBe("input 'anthropic-api-key' is required with the builtin agent runner");
+    expect(r.summary).not.toContain("Inputs and configuration are valid");
   });
 
   it("routes mode orchestrate to runOrchestrate", async () => {
