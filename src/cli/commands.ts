@@ -1,6 +1,7 @@
 import { abandonCommand } from "./commands/abandon.js";
 import { agentCommand } from "./commands/agent.js";
 import { demoCommand } from "./commands/demo.js";
+import { doctorCommand } from "./commands/doctor.js";
 import { initCommand } from "./commands/init.js";
 import { planCommand } from "./commands/plan.js";
 import { retryCommand } from "./commands/retry.js";
@@ -17,5 +18,6 @@ export const commands: readonly Command[] = [
   retryCommand,
   abandonCommand,
   demoCommand,
+  doctorCommand,
   agentCommand,
 ];
