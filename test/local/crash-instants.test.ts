@@ -47,7 +47,8 @@ vi.mock("node:fs", async (importOriginal) => {
     return real.writeFileSync(file, data, options);
   };
   const renameSync: typeof real.renameSync = (from, to) => {
-    if (!mergeOnly(to) && step()) throw new Error(`simulated SIGKILL before rename #${crash.count}`);
+    if (!mergeOnly(to) && step())
+      throw new Error(`simulated SIGKILL before rename #${crash.count}`);
     return real.renameSync(from, to);
   };
   const mocked = { ...real, writeFileSync, renameSync };
