@@ -82,6 +82,20 @@ export function runShell(command: string, options: ShellOptions): Promise<Comman
       resolve({ command, exitCode, timedOut, output });
     };
     child.on("error", (e: Error) => finish(null, `\n[could not run: ${e.message}]`));
-    child.on("close", (code) => finish(timedOut ? null : code));
+    // Finished when the command's process exits, not when its output closes: a background
+    // child may keep stdout open for ever. What it left running in its group is ended; the
+    // output still buffered comes in until the pipes close, or a short grace runs out.
+    child.on("exit", (code) => {
+      killGroup("SIGTERM");
+      const grace = setTimeout(() => {
+        killGroup("SIGKILL");
+        finish(timedOut ? null : code);
+      }, 500);
+      grace.unref();
+      child.once("close", () => {
+        clearTimeout(grace);
+        finish(timedOut ? null : code);
+      });
+    });
   });
 }

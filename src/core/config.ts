@@ -201,6 +201,14 @@ export const configSchema = z
           .default(true)
           .describe("Merge PRs with pairwise-disjoint changed files as one batch."),
         maxBatch: z.number().int().min(1).max(20).default(5),
+        batchWindowSeconds: z
+          .number()
+          .min(0)
+          .max(3600)
+          .default(5)
+          .describe(
+            "Local mode: seconds a task that reached the merge queue waits for tasks still in flight to join its batch (0: merge at once).",
+          ),
         deleteBranch: z.boolean().default(true),
         baseModifiedRetries: z.number().int().min(0).max(10).default(3),
         sharedFiles: z

@@ -84,7 +84,6 @@ export async function runDemo(o: DemoOptions): Promise<DemoOutcome> {
       intervalMs: o.intervalMs ?? 250,
       ...(o.signal ? { signal: o.signal } : {}),
       ...(o.launcher ? { launcher: o.launcher } : {}),
-      holdMergesUntilQueued: true,
     });
     if (result.reason !== "idle")
       return {

@@ -79,6 +79,9 @@ tests:
 merge:
   # Tasks whose changed files are disjoint merge as one batch, two at a time here.
   maxBatch: 2
+  # A task in the merge queue waits up to this long for the tasks still in flight to join
+  # its batch (it merges at once when none is left in flight).
+  batchWindowSeconds: 120
 roles:
   task: { timeoutMinutes: 2 }
   reviewer: { timeoutMinutes: 2 }

@@ -10,8 +10,8 @@ import { writeTextAtomic } from "./json-file.js";
 import type { LoadedBoard } from "./load-board.js";
 import type { EventSink } from "./local-events.js";
 import type { LocalRepo } from "./local-repo.js";
-import { mergeBatch } from "./merge-batch.js";
-import { appendMergeLog } from "./merge-log.js";
+import { gitFailure, mergeBatch } from "./merge-batch.js";
+import { appendMergeLog, mergeJournalPath } from "./merge-log.js";
 import { type PendingWrite, pendingWrite } from "./pending-writes.js";
 import { renderLocalFiles } from "./render-local-files.js";
 import { taskReportsDir } from "./repo-layout.js";
@@ -30,6 +30,11 @@ export interface ExecuteContext {
 export interface PassOutcome {
   /** Set when an effect failed and the rest of the pass was skipped (re-planned next pass). */
   stopped?: string;
+  /**
+   * Set when the run cannot go on (the tracking files cannot be committed, the disk is
+   * full): the loop stops, says this, and starts nothing more.
+   */
+  fatal?: string;
   dispatched: string[];
   merged: string[];
 }
@@ -47,18 +52,24 @@ export async function executeEffects(
 ): Promise<PassOutcome> {
   const w = new Working(loaded, ctx);
   const outcome: PassOutcome = { dispatched: [], merged: [] };
-  for (const effect of effects) {
+  for (const [i, effect] of effects.entries()) {
+    w.rest = effects.slice(i + 1);
     const failed = await w.apply(effect, outcome);
     if (failed !== undefined) {
       outcome.stopped = failed;
-      ctx.emit({ kind: "error", text: `${describeEffect(effect)}: ${failed}` });
+      if (w.fatal !== undefined) outcome.fatal = w.fatal;
+      // A failure the effect already reported in its own words is not said twice.
+      else if (!w.reported)
+        ctx.emit({ kind: "error", text: `${describeEffect(effect)}: ${failed}` });
       break;
     }
   }
+  if (outcome.fatal !== undefined) return outcome;
   const failed = await w.flush();
   if (failed !== undefined && outcome.stopped === undefined) {
     outcome.stopped = failed;
-    ctx.emit({ kind: "info", text: failed });
+    if (w.fatal !== undefined) outcome.fatal = w.fatal;
+    else ctx.emit({ kind: "info", text: failed });
   }
   return outcome;
 }
@@ -76,6 +87,12 @@ class Working {
   readonly #notes: string[] = [];
   /** Tasks that reached done (worktree and branch go) or abandoned (the branch stays). */
   readonly #finished = new Map<string, "done" | "abandoned">();
+  /** Set when the run must stop (see `PassOutcome.fatal`). */
+  fatal: string | undefined;
+  /** Set when the failing effect already emitted its own line. */
+  reported = false;
+  /** The effects of the pass after the one being applied. */
+  rest: readonly Effect[] = [];
 
   constructor(loaded: LoadedBoard, ctx: ExecuteContext) {
     this.#loaded = loaded;
@@ -158,6 +175,7 @@ class Working {
       repo.gitEnv,
       repo.trackingPaths,
       repo.changelogPath,
+      mergeJournalPath(repo.layout),
     );
     appendMergeLog(repo.layout, {
       at: now.toISOString(),
@@ -172,14 +190,68 @@ class Working {
         text: `merged ${result.merged.join(" + ")} into ${repo.base}${result.merged.length > 1 ? " (one batch)" : ""}`,
       });
     if (result.failed) {
-      emit({
-        kind: "merge",
-        task: result.failed.task,
-        text: `${result.failed.task}: not merged (${result.failed.reason}); left for the next pass`,
-      });
-      return `merge of ${result.failed.task} stopped: ${result.failed.reason}`;
+      const { task, reason, conflict } = result.failed;
+      this.reported = true;
+      if (conflict) {
+        // The next pass observes the conflict on the branch; the planner sends it back.
+        emit({ kind: "merge", task, text: `${task}: not merged (${reason}); back to its agent` });
+        return `merge of ${task} stopped: ${reason}`;
+      }
+      this.#mergeFailed(task, reason);
+      return `merge of ${task} stopped: ${reason}`;
     }
     return undefined;
+  }
+
+  /**
+   * A merge that failed for another reason than a conflict (local changes in the way, a lock
+   * file, a failing hook) is tried again on the next passes, a bounded number of times
+   * (`merge.baseModifiedRetries`); then the task is escalated with the reason.
+   */
+  #mergeFailed(id: string, reason: string): void {
+    const { repo, emit, now } = this.#ctx;
+    const task = this.#task(id);
+    if (!task) return;
+    // The planner put the task's memory after the merge (a tester's verdict folded in the
+    // same pass, say); it stands, without the merge: tested, in the queue, one failure more.
+    const planned = this.rest.find(
+      (r): r is Extract<Effect, { type: "save-memory" }> =>
+        r.type === "save-memory" && r.task === id,
+    );
+    const base = planned?.memory ?? task.memory;
+    if (task.stage !== "merge-queue") {
+      const move: Effect = {
+        type: "set-stage",
+        task: id,
+        from: task.stage,
+        to: "merge-queue",
+        reason: "tested; the merge failed",
+      };
+      this.board = applyEffects(this.board, [move], now);
+      this.#notes.push(`${id} ${task.stage} -> merge-queue`);
+    }
+    const limit = repo.config.merge.baseModifiedRetries;
+    const failures = base.attempts.merge + 1;
+    const memory = {
+      ...base,
+      attempts: { ...base.attempts, merge: failures },
+      lastFailure: `merge failed: ${reason}`,
+    };
+    if (failures <= limit) {
+      this.board = applyEffects(this.board, [{ type: "save-memory", task: id, memory }], now);
+      emit({
+        kind: "merge",
+        task: id,
+        text: `${id}: merge failed: ${reason}; retry ${failures} of ${limit}`,
+      });
+      return;
+    }
+    const why = `merge failed ${failures} times: ${reason}`;
+    memory.escalation = { reason: why, at: now.toISOString(), stage: "merge-queue" };
+    this.board = applyEffects(this.board, [{ type: "save-memory", task: id, memory }], now);
+    this.#notes.push(`${id} escalated`);
+    this.#writeEscalation(id, why);
+    emit({ kind: "escalate", task: id, text: `${id}: ESCALATED — ${why}` });
   }
 
   async #dispatch(
@@ -315,7 +387,11 @@ class Working {
       writeState(repo.layout.stateFile, this.state);
     }
     this.changelog = undefined;
-    await commitTracking(repo, paths, this.#notes.splice(0));
+    const committed = await commitTracking(repo, paths, this.#notes.splice(0));
+    if (committed instanceof Error) {
+      this.fatal = committed.message;
+      return committed.message;
+    }
 
     for (const [id, stage] of [...this.#finished]) {
       this.#finished.delete(id);
@@ -328,15 +404,21 @@ class Working {
   }
 }
 
-/** Commits the given paths on the checked-out base branch when they differ from HEAD. */
+/**
+ * Commits the given paths on the checked-out base branch when they differ from HEAD. A
+ * commit that fails (a hook that wants a terminal, no identity, a lock) is an `Error` with
+ * git's reason: nothing may be dispatched on a transition that is not committed.
+ */
 export async function commitTracking(
   repo: LocalRepo,
   paths: string[],
   notes: string[],
-): Promise<boolean> {
+): Promise<boolean | Error> {
   const status = await git(repo.root, ["status", "--porcelain", "--", ...paths]);
+  if (status.code !== 0) return commitError(gitFailure(status, "git status").reason);
   if (status.stdout.trim() === "") return false;
-  await git(repo.root, ["add", "--", ...paths], repo.gitEnv);
+  const add = await git(repo.root, ["add", "--", ...paths], repo.gitEnv);
+  if (add.code !== 0) return commitError(gitFailure(add, "git add").reason);
   const subject =
     notes.length > 0 ? `conveyor: ${notes.join("; ")}` : "conveyor: update the tracking files";
   const message = subject.length > 200 ? `${subject.slice(0, 197)}...` : subject;
@@ -345,8 +427,14 @@ export async function commitTracking(
     ["commit", "-q", "--no-verify", "-m", message, "--", ...paths],
     repo.gitEnv,
   );
-  return r.code === 0;
+  if (r.code !== 0) return commitError(gitFailure(r, "git commit").reason);
+  return true;
 }
+
+const commitError = (why: string) =>
+  new Error(
+    `could not commit the tracking files (${why}); nothing more is started until they can be committed — fix that, then run \`conveyor run\` again`,
+  );
 
 function readOr(path: string): string {
   try {

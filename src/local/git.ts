@@ -1,4 +1,13 @@
 import { execFile } from "node:child_process";
+import {
+  existsSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  unlinkSync,
+} from "node:fs";
+import { isAbsolute, join } from "node:path";
 
 /** The outcome of one git command; a non-zero exit is a value, not an exception. */
 export interface GitResult {
@@ -53,3 +62,68 @@ export const lines = (text: string): string[] =>
     .split("\n")
     .map((l) => l.trim())
     .filter((l) => l !== "");
+
+/** A path inside the repository's git dir (`git rev-parse --git-path`), absolute. */
+export async function gitPath(root: string, name: string): Promise<string> {
+  const r = await git(root, ["rev-parse", "--git-path", name]);
+  const path = r.stdout.trim() || `.git/${name}`;
+  return isAbsolute(path) ? path : join(root, path);
+}
+
+/**
+ * A `.git/index.lock` left by a git that was killed blocks every later git command of the
+ * repository ("Unable to create …/index.lock: File exists"). Removed when no process holds
+ * it: none has the file open, and no git process works in the repository (`/proc`). Returns
+ * what it did, or undefined when there was no lock.
+ */
+export async function clearStaleIndexLock(
+  root: string,
+  ignoreBelow: readonly string[] = [],
+): Promise<"removed" | "held" | undefined> {
+  const lock = await gitPath(root, "index.lock");
+  if (!existsSync(lock)) return undefined;
+  if (lockHeld(lock, root, ignoreBelow)) return "held";
+  try {
+    unlinkSync(lock);
+  } catch (e: unknown) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") return "held";
+  }
+  return "removed";
+}
+
+function lockHeld(lock: string, root: string, ignoreBelow: readonly string[]): boolean {
+  let pids: string[];
+  try {
+    pids = readdirSync("/proc").filter((n) => /^\d+$/.test(n));
+  } catch {
+    return true; // no /proc: cannot tell, so never remove it
+  }
+  const top = realOr(root);
+  const held = new Set([lock, realOr(lock)]);
+  const ignored = ignoreBelow.map(realOr);
+  for (const pid of pids) {
+    if (Number(pid) === process.pid) continue;
+    try {
+      const comm = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+      if (comm === "git" || comm.startsWith("git-")) {
+        const cwd = readlinkSync(`/proc/${pid}/cwd`);
+        const inside = (dir: string) => cwd === dir || cwd.startsWith(`${dir}/`);
+        if (inside(top) && !ignored.some(inside)) return true;
+      }
+      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+        if (held.has(readlinkSync(`/proc/${pid}/fd/${fd}`))) return true;
+      }
+    } catch {
+      // gone, or not ours to look at
+    }
+  }
+  return false;
+}
+
+function realOr(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}

@@ -35,3 +35,6 @@ export function readMergeLog(layout: RepoLayout): MergeLogEntry[] {
   }
   return out;
 }
+
+/** The write-ahead record of the merge under way (see `MergeJournal`). */
+export const mergeJournalPath = (layout: RepoLayout): string => join(layout.dir, "merging.json");

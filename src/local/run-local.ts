@@ -17,7 +17,6 @@ export interface RunLocalOptions {
   signal?: AbortSignal;
   launcher?: AgentLauncher;
   preflight?: Parameters<typeof runLoop>[0]["preflight"];
-  holdMergesUntilQueued?: boolean;
 }
 
 /**
@@ -58,6 +57,5 @@ async function loop(o: RunLocalOptions): Promise<LoopResult> {
     intervalMs: o.intervalMs ?? 1000,
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.preflight ? { preflight: o.preflight } : {}),
-    ...(o.holdMergesUntilQueued ? { holdMergesUntilQueued: true } : {}),
   });
 }

@@ -3,9 +3,12 @@ import { type Board, IN_FLIGHT_STAGES, type PreflightResult } from "../core/boar
 import type { Plan } from "../core/effects.js";
 import { plan } from "../core/plan.js";
 import { executeEffects } from "./execute-effects.js";
+import { clearStaleIndexLock } from "./git.js";
 import { type BoardProblem, type LoadedBoard, loadBoard } from "./load-board.js";
 import type { EventSink } from "./local-events.js";
 import type { LocalRepo } from "./local-repo.js";
+import { recoverMerge } from "./merge-batch.js";
+import { mergeJournalPath } from "./merge-log.js";
 import { runPreflight } from "./preflight.js";
 import { resumeEffects } from "./resume-runs.js";
 import type { Supervisor } from "./supervisor.js";
@@ -25,12 +28,6 @@ export interface RunLoopOptions {
   signal?: AbortSignal;
   now?: () => Date;
   preflight?: (repo: LocalRepo) => Promise<PreflightResult[]>;
-  /**
-   * Batch window (the demo's): queued tasks wait to merge (their merge state reads "not
-   * known yet") until every task in flight has reached the merge queue or was escalated;
-   * then the queue merges in the core's batches. Makes the demo's batches deterministic.
-   */
-  holdMergesUntilQueued?: boolean;
 }
 
 export interface PassSnapshot {
@@ -46,6 +43,11 @@ export interface LoopResult {
   last?: PassSnapshot;
   /** Why the loop stopped on an error, or the failed pre-flight checks when idle. */
   message?: string;
+  /**
+   * Set when `--until-idle` stopped with work left that nothing can move: which it is (the
+   * dispatch limit, pre-flight, escalated tasks waiting for a maintainer) and the tasks.
+   */
+  blocked?: string;
 }
 
 /**
@@ -76,9 +78,39 @@ export async function runLoop(o: RunLoopOptions): Promise<LoopResult> {
     errorsBefore = errorsNow;
     errorsNow = new Set<string>();
     const now = clock();
+    let step: Step;
+    try {
+      step = await onePass(now);
+    } catch (e: unknown) {
+      // A write that failed (a full disk, say): stop cleanly, in one line. The agents in
+      // flight are stopped as by Ctrl-C: their attempt is not counted, the next run starts it.
+      await stopAgents();
+      return { reason: "error", passes, ...(last ? { last } : {}), message: fatalMessage(e) };
+    }
+    if (step.stop) return step.stop;
+    await o.waker.sleep(o.intervalMs, o.signal);
+  }
+  await o.supervisor.stopAll();
+  return { reason: "aborted", passes, ...(last ? { last } : {}) };
+
+  async function stopAgents(): Promise<void> {
+    try {
+      await o.supervisor.stopAll();
+    } catch {
+      // the agents were signalled; a record that could not be written is read as a crash
+    }
+  }
+
+  async function onePass(now: Date): Promise<Step> {
+    const repaired = await repairRepo(o.repo, o.emit);
+    if (repaired !== undefined) {
+      emit({ kind: "error", text: repaired });
+      return {};
+    }
     const preflight = await checks(o.repo);
     let loaded = await loadBoard(o.repo, { now, preflight });
-    if (loaded instanceof Error) return { reason: "error", passes, message: loaded.message };
+    if (loaded instanceof Error)
+      return { stop: { reason: "error", passes, message: loaded.message } };
     for (const p of loaded.problems) {
       const key = `${p.file}:${p.line}:${p.text}:${p.message}`;
       if (reported.has(key)) continue;
@@ -87,17 +119,20 @@ export async function runLoop(o: RunLoopOptions): Promise<LoopResult> {
     }
     const resumed = resumeEffects(loaded.board, o.repo.config);
     if (resumed.length > 0) {
-      await executeEffects(loaded, resumed, ctx(o, emit, now));
+      const first = await executeEffects(loaded, resumed, ctx(o, emit, now));
+      if (first.fatal !== undefined) return { stop: await fatal(first.fatal) };
       const again: LoadedBoard | Error = await loadBoard(o.repo, { now, preflight });
-      if (again instanceof Error) return { reason: "error", passes, message: again.message };
+      if (again instanceof Error)
+        return { stop: { reason: "error", passes, message: again.message } };
       loaded = again;
     }
-    const held = o.holdMergesUntilQueued ? holdMerges(loaded.board) : undefined;
-    const planned = plan(held ?? loaded.board, o.repo.config, now);
-    if (held)
+    const hold = holdForBatch(loaded.board, o.repo.config.merge.batchWindowSeconds, now);
+    const planned = plan(hold?.board ?? loaded.board, o.repo.config, now);
+    if (hold)
       for (const w of planned.waiting)
-        if (w.reason.startsWith("GitHub is still computing")) w.reason = HELD;
+        if (w.reason.startsWith("GitHub is still computing")) w.reason = hold.reason;
     const outcome = await executeEffects(loaded, planned.effects, ctx(o, emit, now));
+    if (outcome.fatal !== undefined) return { stop: await fatal(outcome.fatal) };
     for (const w of planned.waiting) {
       if (waiting.get(w.task) === w.reason) continue;
       waiting.set(w.task, w.reason);
@@ -115,41 +150,147 @@ export async function runLoop(o: RunLoopOptions): Promise<LoopResult> {
       planned.effects.length > 0 ||
       resumed.length > 0 ||
       loaded.assigned.length > 0 ||
+      hold !== undefined ||
       o.supervisor.running().length > 0 ||
       board.tasks.some((t) => t.memory.run !== undefined);
     if (o.untilIdle && !busy && !outcome.stopped) {
       const failed = preflight.filter((p) => !p.ok);
-      const blocked = board.tasks.some((t) => t.stage === "todo" && !t.memory.escalation);
+      const todo = board.tasks.some((t) => t.stage === "todo" && !t.memory.escalation);
+      const blocked = blockedBy(
+        board,
+        planned,
+        failed.length > 0 ? preflightText(failed) : undefined,
+      );
       return {
-        reason: "idle",
-        passes,
-        last,
-        ...(failed.length > 0 && blocked
-          ? {
-              message: `pre-flight failed: ${failed.map((f) => `${f.name}: ${f.detail}`).join("; ")}`,
-            }
-          : {}),
+        stop: {
+          reason: "idle",
+          passes,
+          last,
+          ...(failed.length > 0 && todo ? { message: preflightText(failed) } : {}),
+          ...(blocked ? { blocked } : {}),
+        },
       };
     }
-    await o.waker.sleep(o.intervalMs, o.signal);
+    return {};
   }
-  await o.supervisor.stopAll();
-  return { reason: "aborted", passes, ...(last ? { last } : {}) };
+
+  async function fatal(message: string): Promise<LoopResult> {
+    await stopAgents();
+    return { reason: "error", passes, ...(last ? { last } : {}), message: fatalMessage(message) };
+  }
 }
 
-const HELD = "merge held until the tasks in flight reach the queue (batch window)";
+/**
+ * What a kill may have left in the repository, put right before anything is read: a merge
+ * that was under way is finished or undone (main before or after it, never half-merged),
+ * and a stale `.git/index.lock` is removed. Returns why it could not, to try again next pass.
+ */
+export async function repairRepo(repo: LocalRepo, say: EventSink): Promise<string | undefined> {
+  const worktrees = [repo.layout.worktreesDir];
+  const journal = await recoverMerge(
+    repo.root,
+    mergeJournalPath(repo.layout),
+    repo.gitEnv,
+    worktrees,
+  );
+  if (journal.action === "failed") return `${journal.task}: ${journal.reason}`;
+  if (journal.action === "finished")
+    say({
+      kind: "info",
+      task: journal.task,
+      text: `${journal.task}: the merge a crash interrupted had committed; it stands`,
+    });
+  if (journal.action === "undone")
+    say({
+      kind: "info",
+      task: journal.task,
+      text: `${journal.task}: the merge a crash interrupted was undone (${repo.base} is back where it was)${journal.kept.length > 0 ? `; edited since, left as they are: ${journal.kept.join(", ")}` : ""}`,
+    });
+  const lock = await clearStaleIndexLock(repo.root, worktrees);
+  if (lock === "removed")
+    say({ kind: "info", text: "removed a stale .git/index.lock (no git process held it)" });
+  return undefined;
+}
 
-/** The board with queued merges held (mergeable unknown) while tasks are still in flight. */
-function holdMerges(board: Board): Board | undefined {
-  const inFlight = board.tasks.some(
+/** What one pass of the loop decided: go on (no `stop`), or the loop's result. */
+interface Step {
+  stop?: LoopResult;
+}
+
+const preflightText = (failed: PreflightResult[]) =>
+  `pre-flight failed: ${failed.map((f) => `${f.name}: ${f.detail}`).join("; ")}`;
+
+/** A full disk, in one line, whatever layer noticed it (a write of ours, or git's). */
+function fatalMessage(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (code === "ENOSPC" || /ENOSPC|No space left on device/i.test(text)) {
+    const path = (e as NodeJS.ErrnoException | undefined)?.path;
+    return `the disk is full (ENOSPC${path ? ` writing ${path}` : ""}): stopped; agents in flight were stopped and will start again — free some space, then run \`conveyor run\` again`;
+  }
+  return text.split("\n")[0] ?? text;
+}
+
+/**
+ * Work is left but nothing can move: says why, by what holds the open tasks (escalations,
+ * pre-flight, the dispatch limit, anything else the planner waits on).
+ */
+function blockedBy(board: Board, planned: Plan, preflight: string | undefined): string | undefined {
+  const open = board.tasks.filter((t) => t.stage !== "done" && t.stage !== "abandoned");
+  if (open.length === 0) return undefined;
+  const parts: string[] = [];
+  const escalated = open.filter((t) => t.memory.escalation);
+  const rest = open.filter((t) => !t.memory.escalation);
+  const limit = planned.waiting.find((w) => w.reason.startsWith("dispatch limit"));
+  if (limit) parts.push(limit.reason);
+  if (preflight && rest.some((t) => t.stage === "todo")) parts.push(preflight);
+  if (escalated.length > 0)
+    parts.push(
+      `${escalated.length === open.length ? "only escalated tasks are left" : "escalated"}: ${escalated
+        .map((t) => `${t.id} (${t.memory.escalation?.reason})`)
+        .join(
+          ", ",
+        )} — waiting for a maintainer (\`conveyor retry <task>\` or \`conveyor abandon <task>\`)`,
+    );
+  if (parts.length === 0) {
+    const why = planned.waiting.filter((w) => rest.some((t) => t.id === w.task));
+    parts.push(
+      why.length > 0
+        ? `waiting: ${why.map((w) => `${w.task}: ${w.reason}`).join("; ")}`
+        : `${rest.map((t) => t.id).join(", ")} cannot move`,
+    );
+  }
+  return parts.join("; ");
+}
+
+/**
+ * The batch window (`merge.batchWindowSeconds`): a task that reached the merge queue waits
+ * up to that long (from when it entered the queue) while other tasks are still in flight,
+ * so that tasks finishing close together merge as one batch of disjoint changes. The hold
+ * reads as "mergeable not known yet" to the planner; it ends early once nothing is in flight.
+ */
+export function holdForBatch(
+  board: Board,
+  windowSeconds: number,
+  now: Date,
+): { board: Board; reason: string } | undefined {
+  if (windowSeconds <= 0) return undefined;
+  const inFlight = board.tasks.filter(
     (t) => IN_FLIGHT_STAGES.includes(t.stage) && t.memory.escalation === undefined,
   );
-  if (!inFlight) return undefined;
+  if (inFlight.length === 0) return undefined;
+  const held = (t: Board["tasks"][number]) => {
+    if (t.stage !== "merge-queue" || !t.pr || t.pr.merged || t.pr.mergeable !== true) return false;
+    const since = Date.parse(t.memory.stageSince ?? "");
+    return Number.isFinite(since) && now.getTime() - since < windowSeconds * 1000;
+  };
+  if (!board.tasks.some(held)) return undefined;
   return {
-    ...board,
-    tasks: board.tasks.map((t) =>
-      t.pr && !t.pr.merged ? { ...t, pr: { ...t.pr, mergeable: null } } : t,
-    ),
+    board: {
+      ...board,
+      tasks: board.tasks.map((t) => (held(t) ? { ...t, pr: { ...t.pr!, mergeable: null } } : t)),
+    },
+    reason: `batch window: waiting up to ${windowSeconds} s for ${inFlight.map((t) => t.id).join(", ")} to join the merge`,
   };
 }
 

@@ -55,7 +55,10 @@ describe("merges into the base branch", () => {
       ],
       GIT_ENV,
     );
-    expect(out).toEqual({ merged: ["T1"], failed: { task: "T2", reason: "merge conflict" } });
+    expect(out).toEqual({
+      merged: ["T1"],
+      failed: { task: "T2", reason: "merge conflict in a.txt", conflict: true, files: ["a.txt"] },
+    });
     expect(existsSync(join(dir, ".git", "MERGE_HEAD"))).toBe(false);
     expect(gitSync(dir, "status", "--porcelain")).toBe("");
     // The next pass observes the conflict, and the core sends T2 back to a task agent.

@@ -77,6 +77,10 @@ export const runCommand = defineCommand({
         io.stderr.write(`conveyor run: nothing dispatched — ${result.message}\n`);
         return 1;
       }
+      if (result.blocked) {
+        io.stderr.write(`conveyor run: blocked, not idle — ${result.blocked}\n`);
+        return 1;
+      }
       io.stdout.write("idle: nothing is running and nothing is left to do\n");
       return 0;
     } finally {
