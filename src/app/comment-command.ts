@@ -1,3 +1,6 @@
+import { inline } from "../core/commands.js";
+import { codeSpan } from "../core/markdown/code-span.js";
+import { GITHUB_BODY_LIMIT, neutralizeMarkers } from "../core/markers.js";
 import { type Actor, decideActor, isBot } from "./actor-permission.js";
 import type { CommandService } from "./command-service.js";
 import type { StepContext } from "./step-context.js";
@@ -61,9 +64,14 @@ export async function runCommand<C>(
   return "accepted";
 }
 
-/** The answer to a refused command. */
+/**
+ * The answer to a refused command. The command is echoed as a code span whose fence is
+ * longer than any backtick run inside it (so a backtick cannot break out into a real
+ * @-mention or link), one line, with no marker and no mention.
+ */
 export function refusal(login: string, command: string, reason: string): string {
-  return `@${login} I did not run \`${command}\`: ${reason.replace(/\.$/, "")}.`;
+  const shown = codeSpan(inline(command).replace(/@/g, "@\u200b"));
+  return neutralizeMarkers(`@${login} I did not run ${shown}: ${reason.replace(/\.$/, "")}.`);
 }
 
 function firstCommandLine(body: string): string {
@@ -80,6 +88,11 @@ async function reply(ctx: StepContext, issue: number, body: string): Promise<voi
     owner: ctx.owner,
     repo: ctx.repo,
     issue_number: issue,
-    body,
+    body: fitWithoutMarker(neutralizeMarkers(body)),
   });
+}
+
+/** A reply within GitHub's limit (a status reply never comes close; a refusal quotes little). */
+function fitWithoutMarker(body: string): string {
+  return body.length <= GITHUB_BODY_LIMIT ? body : `${body.slice(0, GITHUB_BODY_LIMIT - 2)}…`;
 }

@@ -2,7 +2,7 @@ import type { Board, RepoMemory, Stage, Task } from "../core/board.js";
 import { type Config, PRIORITIES, type Role } from "../core/config.js";
 import { describeEffect, type Effect } from "../core/effects.js";
 import { recordAbandoned } from "../core/markdown/changelog.js";
-import { decodeMarker, upsertMarker } from "../core/markers.js";
+import { readMarker, upsertMarker } from "../core/markers.js";
 import { type CommitFilesOutcome, commitFiles } from "./commit-files.js";
 import { formatEscalation } from "./format-escalation.js";
 import { formatStatusComment } from "./format-status-comment.js";
@@ -233,7 +233,7 @@ class Context {
   private async saveRepoMemory(memory: RepoMemory): Promise<void> {
     const dashboard = this.github.dashboard;
     if (dashboard) {
-      const old = decodeMarker("board", dashboard.body);
+      const old = readMarker("board", dashboard.body);
       const state = typeof old === "object" && old !== null ? old : {};
       const body = upsertMarker("board", dashboard.body, { ...state, memory });
       const reopen = dashboard.closed === true;

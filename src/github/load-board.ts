@@ -12,7 +12,7 @@ import {
 } from "../core/board.js";
 import { type Config, priorityFromLabels, ROLES } from "../core/config.js";
 import { parseLocations } from "../core/locations.js";
-import { decodeMarker, type MarkerKind } from "../core/markers.js";
+import { readMarker, resultHeader } from "../core/markers.js";
 import { ESCALATION_HEADER } from "./format-escalation.js";
 import { STATUS_HEADER } from "./format-status-comment.js";
 import { trackedLabels } from "./load-repo-config.js";
@@ -204,8 +204,8 @@ export async function loadSnapshot(
   const memories = new Map<string, TaskMemory>();
   for (const c of comments) {
     if (c.author !== options.botLogin || memories.has(String(c.issue))) continue;
-    if (!c.body.startsWith(STATUS_HEADER) || c.body.includes(MARKER_START.result)) continue;
-    const value = lastMarker("state", c.body);
+    if (!c.body.startsWith(`${STATUS_HEADER}\n`)) continue;
+    const value = readMarker("state", c.body);
     if (value === undefined) continue;
     const memory = asMemory(value);
     if (!memory) continue;
@@ -528,7 +528,7 @@ export const isTaskBranch = (branch: string, id: string): boolean =>
   branch === `conveyor/${id}` || branch.startsWith(`conveyor/${id}-`);
 
 function readDashboard(body: string): DashboardState | undefined {
-  const value = decodeMarker("board", body);
+  const value = readMarker("board", body);
   if (!isObject(value) || !isObject(value.memory)) return undefined;
   const m = value.memory;
   const memory: RepoMemory = {
@@ -576,39 +576,20 @@ function asMemory(value: unknown): TaskMemory | undefined {
   };
 }
 
-/**
- * The marker its writer appended: the last one that decodes to an object. Earlier ones are
- * quoted text (an agent's summary); a marker text quoted inside the JSON of the real marker
- * has escaped quotes and never decodes.
- */
-function lastMarker(kind: MarkerKind, body: string): unknown {
-  for (
-    let at = body.lastIndexOf(MARKER_START[kind]);
-    at >= 0;
-    at = body.lastIndexOf(MARKER_START[kind], at - 1)
-  ) {
-    const value = decodeMarker(kind, body.slice(at));
-    if (isObject(value)) return value;
-    if (at === 0) break;
-  }
-  return undefined;
-}
-
-const MARKER_START: Record<MarkerKind, string> = {
-  state: "<!-- conveyor:state ",
-  result: "<!-- conveyor:result ",
-  board: "<!-- conveyor:board ",
-};
-
 /** Tolerated difference between GitHub's clocks (run creation vs comment creation). */
 const CLOCK_SKEW_MS = 60_000;
 
+/**
+ * The result of an agent's result comment: its first line is the role's fixed header, its
+ * last line the marker (see `renderResultComment`); a marker anywhere else is never read.
+ */
 function resultOf(comment: GhComment): { comment: GhComment; result: AgentResult }[] {
-  const value = lastMarker("result", comment.body);
+  const value = readMarker("result", comment.body);
   if (!isObject(value)) return [];
   const { correlationId, role, outcome, summary } = value;
   if (typeof correlationId !== "string" || typeof summary !== "string") return [];
   if (!(ROLES as readonly unknown[]).includes(role)) return [];
+  if (!comment.body.startsWith(resultHeader(role as AgentResult["role"]))) return [];
   if (outcome !== "ok" && outcome !== "failed" && outcome !== "incomplete") return [];
   return [{ comment, result: value as unknown as AgentResult }];
 }
