@@ -94,8 +94,9 @@ export interface LoadOptions {
   /** Config errors to put on the board (nothing is dispatched while there are any). */
   configErrors?: string[];
   /**
-   * Who may publish agent results besides the bot: default the Actions bot (agent runs with
-   * GITHUB_TOKEN). Add the login of the app the agent workflow uses, if it is another one.
+   * Who may publish agent results besides `agent.resultAuthors` of the config (the
+   * identities the agent workflow publishes as): the GitHub App adds its own identity. The
+   * orchestrator's login is not trusted for results by itself.
    */
   resultAuthors?: string[];
   /** The tracked issues when already read (with the default branch, in the same request). */
@@ -196,7 +197,7 @@ export async function loadSnapshot(
   if (dashboard?.preflight) github.lastPreflight = dashboard.preflight;
 
   const comments = await listComments(port, tracked, now, options.comments);
-  const trusted = new Set([options.botLogin, ...(options.resultAuthors ?? [ACTIONS_BOT])]);
+  const trusted = new Set([...config.agent.resultAuthors, ...(options.resultAuthors ?? [])]);
 
   // Memory: the bot's one status comment per issue (first one wins). Only a comment that is
   // a status comment counts: an agent's result comment (same author in Actions mode) quotes
