@@ -63,6 +63,11 @@ export interface GitHubState {
    */
   scheduledBy: Map<string, string>;
   /**
+   * Who added each stage label an issue carries (the last time), from its timeline; "" when
+   * the timeline no longer shows it. Absent when the read gives no timeline.
+   */
+  stageLabeledBy: Map<string, { label: string; by: string }[]>;
+  /**
    * Tasks whose PR someone put in the merge queue by hand (the PR has the label, the issue
    * is still in review or testing): the PR and the stage the issue is in.
    */
@@ -177,6 +182,7 @@ export async function loadSnapshot(
     pullLabels: new Map(),
     escalationNotices: new Map(),
     scheduledBy: new Map(),
+    stageLabeledBy: new Map(),
     queuedByHand: new Map(),
     closedByPerson: new Set(),
   };
@@ -185,6 +191,14 @@ export async function loadSnapshot(
     if (!i.labeled) continue;
     const by = i.labeled.find((l) => l.label === config.labels.todo)?.by ?? "";
     github.scheduledBy.set(String(i.number), by);
+    const stageLabelsOn = i.labels.filter((l) => stageOf.has(l));
+    github.stageLabeledBy.set(
+      String(i.number),
+      stageLabelsOn.map((label) => ({
+        label,
+        by: i.labeled?.find((l) => l.label === label)?.by ?? "",
+      })),
+    );
   }
   const dashboard = dashboardIssue ? readDashboard(dashboardIssue.body) : undefined;
   if (dashboardIssue)
