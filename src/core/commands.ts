@@ -67,7 +67,7 @@ export function parseCommand(text: string): ParsedCommand | null {
     case "":
       return { error: `\`/conveyor\` needs a command. ${USAGE}` };
     default:
-      return { error: `unknown command \`${verb}\`. ${USAGE}` };
+      return { error: `unknown command ${codeSpan(verb)}. ${USAGE}` };
   }
 }
 
