@@ -100,6 +100,7 @@ export async function runAction(deps: ActionDeps): Promise<ActionResult> {
     octokit: makeOctokit(inputs.githubToken, gh.apiUrl),
     owner: gh.owner,
     repo: gh.repo,
+    publishers: config.agent.resultAuthors,
   });
   const data = await host.readIssue(issue);
   let branch: string;

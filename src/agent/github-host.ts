@@ -1,5 +1,5 @@
 import type { Octokit } from "@octokit/rest";
-import { decodeMarker } from "../core/markers.js";
+import { readMarker } from "../core/markers.js";
 import type {
   AgentHost,
   CheckRequest,
@@ -14,6 +14,11 @@ export interface GitHubHostOptions {
   octokit: Octokit;
   owner: string;
   repo: string;
+  /**
+   * The identities this run publishes results as (`agent.resultAuthors`): only a comment
+   * one of them wrote is ever updated. Default `github-actions[bot]` (GITHUB_TOKEN).
+   */
+  publishers?: readonly string[];
 }
 
 const MAX_TEXT = 60_000;
@@ -22,10 +27,12 @@ const MAX_TEXT = 60_000;
 export class GitHubHost implements AgentHost {
   readonly #o: Octokit;
   readonly #repo: { owner: string; repo: string };
+  readonly #publishers: readonly string[];
 
   constructor(options: GitHubHostOptions) {
     this.#o = options.octokit;
     this.#repo = { owner: options.owner, repo: options.repo };
+    this.#publishers = options.publishers ?? ["github-actions[bot]"];
   }
 
   async readIssue(id: string): Promise<IssueData> {
@@ -153,16 +160,17 @@ export class GitHubHost implements AgentHost {
   async publishResult(publication: ResultPublication): Promise<void> {
     const issue_number = issueNumber(publication.task);
     const body = publication.body;
-    // One comment per run: a re-publication of the same run updates its comment.
+    // One comment per run: a re-publication of the same run updates its comment. Only a
+    // comment the publishing identity wrote: anyone can pre-post the predictable marker of
+    // a future run, and editing her comment would leave the result hers (ignored).
     const comments = await this.#o.paginate(this.#o.rest.issues.listComments, {
       ...this.#repo,
       issue_number,
       per_page: 100,
     });
     const mine = comments.find((c) => {
-      const marker = decodeMarker("result", c.body ?? "") as
-        | { correlationId?: unknown }
-        | undefined;
+      if (!c.user || !this.#publishers.includes(c.user.login)) return false;
+      const marker = readMarker("result", c.body ?? "") as { correlationId?: unknown } | undefined;
       return marker?.correlationId === publication.result.correlationId;
     });
     if (mine) await this.#o.rest.issues.updateComment({ ...this.#repo, comment_id: mine.id, body });

@@ -1,7 +1,9 @@
 import type { AgentResult } from "../core/board.js";
-import { encodeMarker } from "../core/markers.js";
+import { codeSpan } from "../core/markdown/code-span.js";
+import { encodeMarker, fitWithMarker, neutralizeMarkers, resultHeader } from "../core/markers.js";
 
-const ROLE_NAMES = { task: "Task agent", reviewer: "Reviewer", tester: "Tester" } as const;
+/** The summary kept inside the marker (the readable text above it and the job summary hold all). */
+const MARKER_SUMMARY_CHARS = 8_000;
 
 export interface ResultDetails {
   filesChanged: string[];
@@ -9,7 +11,12 @@ export interface ResultDetails {
   durationMs: number;
 }
 
-/** The result comment on the issue: readable text plus the machine-readable marker. */
+/**
+ * The result comment on the issue: the role's fixed first line, readable text, and the
+ * machine-readable marker alone on the last line (the only place the loader reads it). It
+ * always fits GitHub's 65,536-character limit: the readable part is cut first (the job
+ * summary has the full report), the summary inside the marker is bounded.
+ */
 export function renderResultComment(result: AgentResult, details: ResultDetails): string {
   const status =
     result.role === "reviewer" && result.verdict
@@ -26,14 +33,19 @@ export function renderResultComment(result: AgentResult, details: ResultDetails)
     formatDuration(details.durationMs),
   ].filter(Boolean);
   const lines = [
-    `**Conveyor ${ROLE_NAMES[result.role]}**: ${status}`,
+    `${resultHeader(result.role)} ${status}`,
     "",
     facts.join(" · "),
     "",
-    result.summary.trim(),
+    neutralizeMarkers(result.summary.trim()),
   ];
   if (details.filesChanged.length > 0)
-    lines.push("", `Files changed: ${details.filesChanged.map((f) => `\`${f}\``).join(", ")}`);
+    lines.push(
+      "",
+      neutralizeMarkers(
+        `Files changed: ${details.filesChanged.map((f) => codeSpan(f)).join(", ")}`,
+      ),
+    );
   if (details.commands.length > 0)
     lines.push(
       "",
@@ -42,11 +54,18 @@ export function renderResultComment(result: AgentResult, details: ResultDetails)
         .slice(0, 20)
         .map(
           (c) =>
-            `- \`${c.command.replace(/`/g, "'")}\`: ${c.timedOut ? "timed out" : `exit ${c.exitCode ?? "?"}`}`,
+            `- ${neutralizeMarkers(codeSpan(c.command.replace(/\s+/g, " ").slice(0, 200)))}: ${c.timedOut ? "timed out" : `exit ${c.exitCode ?? "?"}`}`,
         ),
     );
-  lines.push("", encodeMarker("result", result));
-  return `${lines.join("\n")}\n`;
+  const kept =
+    result.summary.length > MARKER_SUMMARY_CHARS
+      ? { ...result, summary: `${result.summary.slice(0, MARKER_SUMMARY_CHARS)}…` }
+      : result;
+  return `${fitWithMarker(
+    lines.join("\n"),
+    encodeMarker("result", kept),
+    "_(truncated: GitHub limits a comment to 65,536 characters; the job summary of the run has the full report)_",
+  )}\n`;
 }
 
 export function formatDuration(ms: number): string {

@@ -41,12 +41,22 @@ export type AppEnv = z.output<typeof envSchema>;
 
 export type AppEnvResult = { ok: true; env: AppEnv } | { ok: false; errors: string[] };
 
-/** Never throws: a bad variable is a message naming it. */
+/**
+ * Never throws: a bad variable is a message naming it. Outside development the app refuses
+ * to run without `WEBHOOK_SECRET`: Probot would then verify deliveries with its development
+ * secret, which anyone can sign with, so anyone could forge webhooks (commands, labels).
+ * Probot's setup mode (no APP_ID or no private key yet) loads no app and needs none.
+ */
 export function readAppEnv(env: Record<string, string | undefined>): AppEnvResult {
   const r = envSchema.safeParse(env);
-  if (r.success) return { ok: true, env: r.data };
-  return {
-    ok: false,
-    errors: r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`),
-  };
+  const errors = r.success ? [] : r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+  const configured = Boolean(env.APP_ID) && Boolean(env.PRIVATE_KEY || env.PRIVATE_KEY_PATH);
+  const development =
+    env.NODE_ENV === "development" || env.CONVEYOR_ALLOW_UNSIGNED_WEBHOOKS === "true";
+  if (configured && !env.WEBHOOK_SECRET?.trim() && !development)
+    errors.push(
+      "WEBHOOK_SECRET: is required: without it every delivery is checked against a secret anyone knows, so anyone could forge webhooks. Set it to the app's webhook secret (NODE_ENV=development or CONVEYOR_ALLOW_UNSIGNED_WEBHOOKS=true allow running without one on your own machine)",
+    );
+  if (r.success && errors.length === 0) return { ok: true, env: r.data };
+  return { ok: false, errors };
 }

@@ -1,5 +1,9 @@
+import { inline } from "../core/commands.js";
+import { codeSpan } from "../core/markdown/code-span.js";
+import { GITHUB_BODY_LIMIT, neutralizeMarkers } from "../core/markers.js";
 import { type Actor, decideActor, isBot } from "./actor-permission.js";
 import type { CommandService } from "./command-service.js";
+import { httpStatus } from "./http-status.js";
 import type { StepContext } from "./step-context.js";
 
 export interface CommandStep {
@@ -19,9 +23,14 @@ export type CommandOutcome = "ignored" | "accepted" | "refused";
  */
 export async function runCommand<C>(
   ctx: StepContext,
-  step: CommandStep,
+  delivered: CommandStep,
   commands: CommandService<C>,
 ): Promise<CommandOutcome> {
+  if (commands.parse(delivered.body) === undefined) return "ignored";
+  // The delivery only says "look at this comment": its current body and author are read
+  // by id, so a forged or stale payload cannot put words in a maintainer's mouth.
+  const step = await reread(ctx, delivered);
+  if (step === undefined) return "ignored";
   const parsed = commands.parse(step.body);
   if (parsed === undefined) return "ignored";
   const where = `${ctx.owner}/${ctx.repo}#${step.issue}`;
@@ -61,9 +70,35 @@ export async function runCommand<C>(
   return "accepted";
 }
 
-/** The answer to a refused command. */
+/** The comment as GitHub has it now; undefined when it is gone. */
+async function reread(ctx: StepContext, step: CommandStep): Promise<CommandStep | undefined> {
+  try {
+    const res = await ctx.octokit.request(
+      "GET /repos/{owner}/{repo}/issues/comments/{comment_id}",
+      { owner: ctx.owner, repo: ctx.repo, comment_id: step.commentId },
+    );
+    const data = res.data as { body?: string | null; user?: { login?: string; type?: string } };
+    const login = data.user?.login;
+    if (!login) return undefined;
+    const actor: Actor = data.user?.type ? { login, type: data.user.type } : { login };
+    return { ...step, body: data.body ?? "", actor };
+  } catch (e: unknown) {
+    if (httpStatus(e) === 404) {
+      ctx.log(`${ctx.owner}/${ctx.repo}#${step.issue}: comment ${step.commentId} is gone; ignored`);
+      return undefined;
+    }
+    throw e;
+  }
+}
+
+/**
+ * The answer to a refused command. The command is echoed as a code span whose fence is
+ * longer than any backtick run inside it (so a backtick cannot break out into a real
+ * @-mention or link), one line, with no marker and no mention.
+ */
 export function refusal(login: string, command: string, reason: string): string {
-  return `@${login} I did not run \`${command}\`: ${reason.replace(/\.$/, "")}.`;
+  const shown = codeSpan(inline(command));
+  return neutralizeMarkers(`@${login} I did not run ${shown}: ${reason.replace(/\.$/, "")}.`);
 }
 
 function firstCommandLine(body: string): string {
@@ -80,6 +115,11 @@ async function reply(ctx: StepContext, issue: number, body: string): Promise<voi
     owner: ctx.owner,
     repo: ctx.repo,
     issue_number: issue,
-    body,
+    body: fitWithoutMarker(neutralizeMarkers(body)),
   });
+}
+
+/** A reply within GitHub's limit (a status reply never comes close; a refusal quotes little). */
+function fitWithoutMarker(body: string): string {
+  return body.length <= GITHUB_BODY_LIMIT ? body : `${body.slice(0, GITHUB_BODY_LIMIT - 2)}…`;
 }

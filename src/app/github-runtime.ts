@@ -68,6 +68,8 @@ export function createGitHubRuntime(options: GitHubRuntimeOptions = {}): GitHubR
       owner: input.owner,
       repo: input.repo,
       botLogin: input.botLogin,
+      // An agent workflow may publish with the app's own token.
+      resultAuthors: [input.botLogin],
       now: input.now,
       dryRun: input.dryRun,
       log: input.log,
@@ -90,11 +92,13 @@ export function createGitHubRuntime(options: GitHubRuntimeOptions = {}): GitHubR
     async apply(ctx, { issue, command }) {
       const h = handle(ctx.octokit, ctx.owner, ctx.repo);
       const now = ctx.now();
+      const botLogin = await ctx.botLogin();
       const state = await loadRepoState({
         port: h.port,
         owner: ctx.owner,
         repo: ctx.repo,
-        botLogin: await ctx.botLogin(),
+        botLogin,
+        resultAuthors: [botLogin],
         now: ctx.now,
         dryRun: ctx.dryRun,
         log: ctx.log,

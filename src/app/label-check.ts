@@ -49,3 +49,40 @@ export async function checkLabel(
 }
 
 export { labelRefusal };
+
+/**
+ * A label whose author could not be checked (the permission read kept failing): removed, so
+ * it can never schedule work unchecked, with a comment that says why. Fail closed: a
+ * maintainer adds it again once GitHub answers.
+ */
+export async function removeUnchecked(
+  ctx: StepContext,
+  step: LabelCheckStep,
+  why: string,
+): Promise<void> {
+  const config = await ctx.config();
+  if (!guardedLabels(config).includes(step.label)) return;
+  const where = `${ctx.owner}/${ctx.repo}#${step.issue}`;
+  ctx.log(`${where}: label ${step.label} from ${step.actor.login} removed unchecked: ${why}`);
+  if (ctx.dryRun) return;
+  try {
+    await ctx.octokit.request("DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}", {
+      owner: ctx.owner,
+      repo: ctx.repo,
+      issue_number: step.issue,
+      name: step.label,
+    });
+  } catch (e: unknown) {
+    if (httpStatus(e) !== 404) throw e;
+  }
+  await ctx.octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
+    owner: ctx.owner,
+    repo: ctx.repo,
+    issue_number: step.issue,
+    body: labelRefusal(
+      step.actor.login,
+      step.label,
+      "I could not check who added it (GitHub did not answer the permission read)",
+    ),
+  });
+}

@@ -5,7 +5,7 @@ import type { CommandService } from "./command-service.js";
 import { type CommandStep, runCommand } from "./comment-command.js";
 import { errorText } from "./error-text.js";
 import { httpStatus } from "./http-status.js";
-import { checkLabel, type LabelCheckStep } from "./label-check.js";
+import { checkLabel, type LabelCheckStep, removeUnchecked } from "./label-check.js";
 import type { LeaseLock } from "./lease-lock.js";
 import { octokitLeaseStore } from "./lease-store.js";
 import type { ReconcileFn } from "./reconcile-fn.js";
@@ -20,7 +20,10 @@ export type PassStep = (LabelCheckStep | CommandStep) & {
   failures?: number;
 };
 
-/** A label check that keeps failing is tried this often before the reconcile goes on without it. */
+/**
+ * A label check that keeps failing is tried this often; then the label is removed unchecked
+ * (fail closed). The reconcile never runs while a label is unchecked.
+ */
 export const LABEL_CHECK_TRIES = 3;
 
 export interface PassLog {
@@ -90,14 +93,28 @@ export async function runRepoPass(
         deps.log.error(
           `${key}#${step.issue}: ${step.kind} step failed (${failures}): ${errorText(e)}`,
         );
-        // An unchecked label must not reach the reconcile, which would schedule from it:
-        // stop here and try again later, up to a bound (a repository is never blocked).
-        if (step.kind === "label" && failures < LABEL_CHECK_TRIES)
-          return {
-            kind: "retry",
-            retryMs: deps.busyRetryMs,
-            steps: [{ ...step, failures }, ...steps.slice(i + 1)],
-          };
+        // An unchecked label must never reach the reconcile, which would schedule from it:
+        // stop here and try again later; after a few tries the label comes off unchecked
+        // (fail closed), and only once it is off does the pass go on.
+        if (step.kind === "label") {
+          const removed =
+            failures >= LABEL_CHECK_TRIES &&
+            (await removeUnchecked(ctx, step, errorText(e)).then(
+              () => true,
+              (err: unknown) => {
+                deps.log.error(
+                  `${key}#${step.issue}: removing the label failed: ${errorText(err)}`,
+                );
+                return false;
+              },
+            ));
+          if (!removed)
+            return {
+              kind: "retry",
+              retryMs: deps.busyRetryMs,
+              steps: [{ ...step, failures }, ...steps.slice(i + 1)],
+            };
+        }
         // A command is not retried: it may have partly applied; its author can say it again.
       }
     }

@@ -2,6 +2,8 @@ import { type Board, emptyMemory, type Task, type TaskMemory } from "./board.js"
 import { type Config, PRIORITIES, type Priority } from "./config.js";
 import type { Effect } from "./effects.js";
 import { cloneJson } from "./json.js";
+import { codeSpan } from "./markdown/code-span.js";
+import { neutralizeMarkers, stripHtmlComments } from "./markers.js";
 import { plan, ref, runsSinceRetry } from "./plan.js";
 
 /**
@@ -65,7 +67,7 @@ export function parseCommand(text: string): ParsedCommand | null {
     case "":
       return { error: `\`/conveyor\` needs a command. ${USAGE}` };
     default:
-      return { error: `unknown command \`${verb}\`. ${USAGE}` };
+      return { error: `unknown command ${codeSpan(verb)}. ${USAGE}` };
   }
 }
 
@@ -83,6 +85,18 @@ export interface CommandOutcome {
  * loop guards still hold across retries.
  */
 export function planCommand(
+  board: Board,
+  taskId: string | undefined,
+  command: ConveyorCommand,
+  config: Config,
+  now: Date,
+): CommandOutcome {
+  const outcome = planCommandOf(board, taskId, command, config, now);
+  // The reply echoes titles, reasons and notes: it must never hold a marker.
+  return { ...outcome, reply: neutralizeMarkers(outcome.reply) };
+}
+
+function planCommandOf(
   board: Board,
   taskId: string | undefined,
   command: ConveyorCommand,
@@ -237,29 +251,43 @@ function refuse(reply: string): CommandOutcome {
 export function statusReply(board: Board, task: Task, config: Config, now: Date): string {
   const p = plan(board, config, now);
   const m = task.memory;
-  const lines = [`**${ref(task.id)}: ${task.title}** — ${task.stage}, priority ${task.priority}`];
+  const lines = [
+    `**${ref(task.id)}: ${inline(task.title)}** — ${task.stage}, priority ${task.priority}`,
+  ];
   if (m.run)
     lines.push(
       `- agent at work: ${m.run.role}, attempt ${m.run.attempt + 1}, since ${m.run.dispatchedAt}`,
     );
   if (task.pr)
     lines.push(
-      `- PR${task.pr.number ? ` #${task.pr.number}` : ""}: \`${task.pr.branch}\` @ ${task.pr.headSha.slice(0, 7)}`,
+      `- PR${task.pr.number ? ` #${task.pr.number}` : ""}: ${codeSpan(inline(task.pr.branch))} @ ${task.pr.headSha.slice(0, 7)}`,
     );
   const a = m.attempts;
   lines.push(
     `- failures so far: task ${a.task}, reviewer ${a.reviewer}, tester ${a.tester}, merge ${a.merge}; agent runs ${runsSinceRetry(m)}/${config.guards.maxRunsPerTask}`,
   );
   lines.push(`- tokens ${m.tokens.toLocaleString("en-US")}, cost $${m.costUsd.toFixed(2)}`);
-  if (m.lastFailure) lines.push(`- last failure: ${m.lastFailure}`);
+  if (m.lastFailure) lines.push(`- last failure: ${inline(m.lastFailure)}`);
   const why = p.waiting.filter((w) => w.task === task.id).map((w) => w.reason);
   const next = p.effects.filter((e) => "task" in e && e.task === task.id && e.type === "dispatch");
-  if (why.length > 0) lines.push(`- waiting: ${why.join("; ")}`);
+  if (why.length > 0) lines.push(`- waiting: ${inline(why.join("; "))}`);
   else if (next.length > 0) lines.push("- next: an agent is about to be dispatched");
   else if (!m.run && task.stage !== "done" && task.stage !== "abandoned")
     lines.push("- next: nothing pending");
   lines.push(
     `- slots: ${p.slots.used}/${p.slots.capacity} agents, ${p.inFlight.used}/${p.inFlight.capacity} tasks in flight`,
   );
-  return lines.join("\n");
+  return neutralizeMarkers(lines.join("\n"));
+}
+
+/**
+ * Text from outsiders (titles, agent words) inside a line of a reply: one line, HTML comments
+ * removed to a fixed point, no marker, @-mentions defused, at most 300 characters.
+ */
+export function inline(text: string): string {
+  const flat = stripHtmlComments(text)
+    .replace(/@(?=[A-Za-z0-9])/g, "@\u200b")
+    .replace(/\s*[\r\n]+\s*/g, " ")
+    .trim();
+  return flat.length > 300 ? `${flat.slice(0, 299)}…` : flat;
 }

@@ -282,6 +282,13 @@ export const configSchema = z
           .default(20)
           .describe("Cost budget of one task over all its runs; reaching it escalates."),
         prices: z.record(z.string(), priceSchema).default(DEFAULT_PRICES),
+        resultAuthors: z
+          .array(z.string().regex(/^[A-Za-z0-9][\w.-]*(\[bot\])?$/, "must be a GitHub login"))
+          .min(1)
+          .default(["github-actions[bot]"])
+          .describe(
+            "The identities the agent workflow publishes results as: `github-actions[bot]` with GITHUB_TOKEN, `<app-slug>[bot]` with the optional agent App (vars.CONVEYOR_APP_ID). Result comments count only from these (the GitHub App trusts its own identity too).",
+          ),
       })
       .strict()
       .prefault({})

@@ -1,8 +1,8 @@
 import type { Board, RepoMemory, Stage, Task } from "../core/board.js";
 import { type Config, PRIORITIES, type Role } from "../core/config.js";
-import { describeEffect, type Effect } from "../core/effects.js";
+import { describeEffect, type Effect, ESCALATION_CHOICES } from "../core/effects.js";
 import { recordAbandoned } from "../core/markdown/changelog.js";
-import { decodeMarker, upsertMarker } from "../core/markers.js";
+import { readMarker, upsertMarker } from "../core/markers.js";
 import { type CommitFilesOutcome, commitFiles } from "./commit-files.js";
 import { formatEscalation } from "./format-escalation.js";
 import { formatStatusComment } from "./format-status-comment.js";
@@ -128,7 +128,11 @@ class Context {
     this.stageOf = stageLabels(options.config);
   }
 
+  /** Tasks whose merge GitHub refused in this pass: escalated; their later effects skipped. */
+  private readonly mergeRefused = new Set<string>();
+
   async apply(e: Effect): Promise<Outcome> {
+    if ("task" in e && this.mergeRefused.has(e.task)) return "skipped";
     switch (e.type) {
       case "set-stage":
         return this.setStage(e.task, e.from, e.to);
@@ -233,7 +237,7 @@ class Context {
   private async saveRepoMemory(memory: RepoMemory): Promise<void> {
     const dashboard = this.github.dashboard;
     if (dashboard) {
-      const old = decodeMarker("board", dashboard.body);
+      const old = readMarker("board", dashboard.body);
       const state = typeof old === "object" && old !== null ? old : {};
       const body = upsertMarker("board", dashboard.body, { ...state, memory });
       const reopen = dashboard.closed === true;
@@ -413,8 +417,21 @@ class Context {
   }
 
   private async merge(e: Extract<Effect, { type: "merge" }>): Promise<Outcome> {
+    let anyMerged = false;
     for (const item of e.batch) {
-      const merged = await this.mergeOne(item.pr, item.sha, e.method);
+      let merged: string | undefined;
+      try {
+        merged = await this.mergeOne(item.pr, item.sha, e.method);
+      } catch (err: unknown) {
+        // GitHub refuses this merge for good (403: e.g. a PR touching workflows with a token
+        // without that permission; 422: a requirement it will not waive): retrying would
+        // block the queue forever. The task is escalated with GitHub's reason; the queue
+        // goes on.
+        if (!isRefusedMerge(err)) throw err;
+        await this.escalateRefusedMerge(item.task, item.pr, err as GitHubError);
+        continue;
+      }
+      anyMerged = true;
       // The merge moved the base to its commit (if someone pushed meanwhile, a write that
       // builds on it loses the race and reads the branch again).
       if (merged) this.options.knownHeads?.set(this.github.baseBranch, merged);
@@ -431,7 +448,23 @@ class Context {
         }
       }
     }
-    return "applied";
+    return anyMerged || e.batch.length === 0 ? "applied" : "skipped";
+  }
+
+  /** Escalates a task whose merge GitHub refused, saying GitHub's reason. */
+  private async escalateRefusedMerge(id: string, pr: number, err: GitHubError): Promise<void> {
+    const reason = `GitHub refused to merge PR #${pr} (${err.status}): ${err.message}`;
+    this.options.log(`${reason}; escalated, the queue goes on`);
+    const task = this.task(id);
+    if (task) {
+      const memory = structuredClone(task.memory);
+      memory.attempts = { ...memory.attempts, merge: memory.attempts.merge + 1 };
+      memory.lastFailure = reason;
+      memory.escalation = { reason, at: this.options.now.toISOString(), stage: task.stage };
+      await this.saveMemory(id, memory);
+    }
+    await this.apply({ type: "escalate", task: id, reason, choices: [...ESCALATION_CHOICES] });
+    this.mergeRefused.add(id);
   }
 
   /**
@@ -479,6 +512,13 @@ class Context {
       }
     }
   }
+}
+
+/** A merge GitHub will not do however often it is asked (not a rate limit, not a moved head). */
+function isRefusedMerge(err: unknown): boolean {
+  if (!(err instanceof GitHubError)) return false;
+  if (err.status !== 403 && err.status !== 422) return false;
+  return !/rate limit|abuse/i.test(err.message);
 }
 
 function labelOf(config: Config, stage: Stage): string | undefined {

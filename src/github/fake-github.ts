@@ -1,5 +1,5 @@
 import type { AgentResult } from "../core/board.js";
-import { encodeMarker } from "../core/markers.js";
+import { encodeMarker, resultHeader } from "../core/markers.js";
 import {
   AGENT_WORKFLOW,
   type CheckRunInput,
@@ -324,7 +324,7 @@ export class FakeGitHub implements GitHubPort {
 
   /** The agent Action publishes its result: a result comment on the issue, run completed. */
   publishResult(issue: number, result: AgentResult, author = "github-actions[bot]"): void {
-    const summary = `Conveyor ${result.role} run ${result.correlationId}: ${result.outcome}`;
+    const summary = `${resultHeader(result.role)} ${result.outcome} (run ${result.correlationId})`;
     this.addComment(issue, `${summary}\n\n${encodeMarker("result", result)}`, author);
     const run = this.runByCorrelation(result.correlationId);
     if (run) this.completeRun(run.id, result.outcome === "ok" ? "success" : "failure");

@@ -1,6 +1,6 @@
 import type { Board, Stage, Task } from "../core/board.js";
 import { ESCALATION_CHOICES, type Plan } from "../core/effects.js";
-import { upsertMarker } from "../core/markers.js";
+import { encodeMarker, fitWithMarker } from "../core/markers.js";
 import { cell } from "./format-status-comment.js";
 import type { DashboardState } from "./load-board.js";
 
@@ -102,7 +102,7 @@ export function formatDashboard(input: DashboardInput): string {
     "",
     "_This issue is rewritten by Conveyor; edits are lost._",
   );
-  return upsertMarker("board", lines.join("\n"), state);
+  return fitWithMarker(lines.join("\n"), encodeMarker("board", state));
 }
 
 function row(t: Task, waitingFor: string | undefined): string {

@@ -1,5 +1,5 @@
 import type { Task, TaskMemory } from "../core/board.js";
-import { upsertMarker } from "../core/markers.js";
+import { encodeMarker, fitWithMarker, stripHtmlComments } from "../core/markers.js";
 
 /** The first line of every status comment (the loader trusts state markers only there). */
 export const STATUS_HEADER = "### Conveyor status";
@@ -44,7 +44,7 @@ export function formatStatusComment(
     "",
     "_Updated in place by Conveyor. Commands: `/conveyor status`, `/conveyor retry`._",
   );
-  return upsertMarker("state", lines.join("\n"), memory);
+  return fitWithMarker(lines.join("\n"), encodeMarker("state", memory));
 }
 
 /**
@@ -52,8 +52,7 @@ export function formatStatusComment(
  * defused (issue titles and agent words must not notify people from the bot's comments).
  */
 export function cell(text: string): string {
-  const flat = text
-    .replace(/<!--[\s\S]*?(-->|$)/g, "")
+  const flat = stripHtmlComments(text)
     .replace(/@(?=[A-Za-z0-9])/g, "@\u200b")
     .replace(/[\r\n]+/g, " ")
     .replace(/\|/g, "\\|")

@@ -12,7 +12,7 @@ import {
 } from "../core/board.js";
 import { type Config, priorityFromLabels, ROLES } from "../core/config.js";
 import { parseLocations } from "../core/locations.js";
-import { decodeMarker, type MarkerKind } from "../core/markers.js";
+import { readMarker, resultHeader } from "../core/markers.js";
 import { ESCALATION_HEADER } from "./format-escalation.js";
 import { STATUS_HEADER } from "./format-status-comment.js";
 import { trackedLabels } from "./load-repo-config.js";
@@ -63,6 +63,11 @@ export interface GitHubState {
    */
   scheduledBy: Map<string, string>;
   /**
+   * Who added each stage label an issue carries (the last time), from its timeline; "" when
+   * the timeline no longer shows it. Absent when the read gives no timeline.
+   */
+  stageLabeledBy: Map<string, { label: string; by: string }[]>;
+  /**
    * Tasks whose PR someone put in the merge queue by hand (the PR has the label, the issue
    * is still in review or testing): the PR and the stage the issue is in.
    */
@@ -94,8 +99,9 @@ export interface LoadOptions {
   /** Config errors to put on the board (nothing is dispatched while there are any). */
   configErrors?: string[];
   /**
-   * Who may publish agent results besides the bot: default the Actions bot (agent runs with
-   * GITHUB_TOKEN). Add the login of the app the agent workflow uses, if it is another one.
+   * Who may publish agent results besides `agent.resultAuthors` of the config (the
+   * identities the agent workflow publishes as): the GitHub App adds its own identity. The
+   * orchestrator's login is not trusted for results by itself.
    */
   resultAuthors?: string[];
   /** The tracked issues when already read (with the default branch, in the same request). */
@@ -176,6 +182,7 @@ export async function loadSnapshot(
     pullLabels: new Map(),
     escalationNotices: new Map(),
     scheduledBy: new Map(),
+    stageLabeledBy: new Map(),
     queuedByHand: new Map(),
     closedByPerson: new Set(),
   };
@@ -184,6 +191,14 @@ export async function loadSnapshot(
     if (!i.labeled) continue;
     const by = i.labeled.find((l) => l.label === config.labels.todo)?.by ?? "";
     github.scheduledBy.set(String(i.number), by);
+    const stageLabelsOn = i.labels.filter((l) => stageOf.has(l));
+    github.stageLabeledBy.set(
+      String(i.number),
+      stageLabelsOn.map((label) => ({
+        label,
+        by: i.labeled?.find((l) => l.label === label)?.by ?? "",
+      })),
+    );
   }
   const dashboard = dashboardIssue ? readDashboard(dashboardIssue.body) : undefined;
   if (dashboardIssue)
@@ -196,7 +211,7 @@ export async function loadSnapshot(
   if (dashboard?.preflight) github.lastPreflight = dashboard.preflight;
 
   const comments = await listComments(port, tracked, now, options.comments);
-  const trusted = new Set([options.botLogin, ...(options.resultAuthors ?? [ACTIONS_BOT])]);
+  const trusted = new Set([...config.agent.resultAuthors, ...(options.resultAuthors ?? [])]);
 
   // Memory: the bot's one status comment per issue (first one wins). Only a comment that is
   // a status comment counts: an agent's result comment (same author in Actions mode) quotes
@@ -204,8 +219,8 @@ export async function loadSnapshot(
   const memories = new Map<string, TaskMemory>();
   for (const c of comments) {
     if (c.author !== options.botLogin || memories.has(String(c.issue))) continue;
-    if (!c.body.startsWith(STATUS_HEADER) || c.body.includes(MARKER_START.result)) continue;
-    const value = lastMarker("state", c.body);
+    if (!c.body.startsWith(`${STATUS_HEADER}\n`)) continue;
+    const value = readMarker("state", c.body);
     if (value === undefined) continue;
     const memory = asMemory(value);
     if (!memory) continue;
@@ -528,7 +543,7 @@ export const isTaskBranch = (branch: string, id: string): boolean =>
   branch === `conveyor/${id}` || branch.startsWith(`conveyor/${id}-`);
 
 function readDashboard(body: string): DashboardState | undefined {
-  const value = decodeMarker("board", body);
+  const value = readMarker("board", body);
   if (!isObject(value) || !isObject(value.memory)) return undefined;
   const m = value.memory;
   const memory: RepoMemory = {
@@ -576,39 +591,20 @@ function asMemory(value: unknown): TaskMemory | undefined {
   };
 }
 
-/**
- * The marker its writer appended: the last one that decodes to an object. Earlier ones are
- * quoted text (an agent's summary); a marker text quoted inside the JSON of the real marker
- * has escaped quotes and never decodes.
- */
-function lastMarker(kind: MarkerKind, body: string): unknown {
-  for (
-    let at = body.lastIndexOf(MARKER_START[kind]);
-    at >= 0;
-    at = body.lastIndexOf(MARKER_START[kind], at - 1)
-  ) {
-    const value = decodeMarker(kind, body.slice(at));
-    if (isObject(value)) return value;
-    if (at === 0) break;
-  }
-  return undefined;
-}
-
-const MARKER_START: Record<MarkerKind, string> = {
-  state: "<!-- conveyor:state ",
-  result: "<!-- conveyor:result ",
-  board: "<!-- conveyor:board ",
-};
-
 /** Tolerated difference between GitHub's clocks (run creation vs comment creation). */
 const CLOCK_SKEW_MS = 60_000;
 
+/**
+ * The result of an agent's result comment: its first line is the role's fixed header, its
+ * last line the marker (see `renderResultComment`); a marker anywhere else is never read.
+ */
 function resultOf(comment: GhComment): { comment: GhComment; result: AgentResult }[] {
-  const value = lastMarker("result", comment.body);
+  const value = readMarker("result", comment.body);
   if (!isObject(value)) return [];
   const { correlationId, role, outcome, summary } = value;
   if (typeof correlationId !== "string" || typeof summary !== "string") return [];
   if (!(ROLES as readonly unknown[]).includes(role)) return [];
+  if (!comment.body.startsWith(resultHeader(role as AgentResult["role"]))) return [];
   if (outcome !== "ok" && outcome !== "failed" && outcome !== "incomplete") return [];
   return [{ comment, result: value as unknown as AgentResult }];
 }

@@ -43,7 +43,10 @@ export interface ReconcileContext {
   configCache?: ConfigCache;
   /** For the HTTP pre-flight checks; default: global fetch. */
   fetch?: typeof fetch;
-  /** Authors trusted for agent result comments besides the bot (default `github-actions[bot]`). */
+  /**
+   * Authors trusted for agent result comments besides `agent.resultAuthors` of the config
+   * (the GitHub App passes its own identity).
+   */
   resultAuthors?: string[];
 }
 

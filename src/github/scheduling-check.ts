@@ -13,7 +13,9 @@ const PERMISSION_TTL_MS = 10 * 60_000;
 
 export interface SchedulingRefusal {
   task: string;
-  /** Who added the todo label ("" when the issue's timeline no longer shows it). */
+  /** The stage label refused. */
+  label: string;
+  /** Who added it ("" when the issue's timeline no longer shows it). */
   by: string;
   reason: string;
 }
@@ -28,13 +30,16 @@ export interface SchedulingCheckOptions {
 }
 
 /**
- * A task no agent has worked on yet must have been scheduled by someone allowed to: its
- * todo label added by a user with at least `permissions.schedule`, a bot that
- * `permissions.allowBots` names, or Conveyor itself. The app checks each `labeled` event
- * as it comes; this check runs in every pass too, because an event can be missed (the
- * sweep then finds the label) and the orchestrator Action has no per-event check. A refused
- * task leaves the board of this pass; its label is removed with a comment that says why.
- * The same holds for a PR put in the merge queue by hand.
+ * A task Conveyor has no memory of (no status comment, no agent run) must have been put on
+ * the board by someone allowed to: EVERY stage label it carries (todo, in-progress, review,
+ * testing, …) added by a user with at least `permissions.schedule`, a bot that
+ * `permissions.allowBots` names, or Conveyor itself. Otherwise a triager could start an
+ * agent by adding `conveyor:in-progress`, `review` or `testing` (or todo plus one of them).
+ * The app checks each `labeled` event as it comes; this check runs in every pass too,
+ * because an event can be missed (the sweep then finds the label) and the orchestrator
+ * Action has no per-event check. A refused task leaves the board of this pass; the refused
+ * labels are removed with a comment that says why. The same holds for a PR put in the merge
+ * queue by hand.
  */
 export async function refuseUnauthorizedScheduling(
   port: GitHubPort,
@@ -45,26 +50,34 @@ export async function refuseUnauthorizedScheduling(
   const { board, github } = snapshot;
   const refused: SchedulingRefusal[] = [];
   for (const task of board.tasks) {
-    if (task.stage !== "todo" || task.memory.runs > 0 || task.memory.run) continue;
-    const by = github.scheduledBy.get(task.id);
-    if (by === undefined || by === options.botLogin) continue;
-    const reason = by === "" ? UNKNOWN : await reasonToRefuse(port, by, config, options);
-    if (reason !== undefined) refused.push({ task: task.id, by, reason });
+    if (task.memory.runs > 0 || task.memory.run || github.statusComments.has(task.id)) continue;
+    const added = github.stageLabeledBy.get(task.id);
+    if (added === undefined) continue;
+    for (const { label, by } of added) {
+      if (by === options.botLogin) continue;
+      const reason = by === "" ? UNKNOWN : await reasonToRefuse(port, by, config, options);
+      if (reason !== undefined) refused.push({ task: task.id, label, by, reason });
+    }
   }
   await refuseUnauthorizedQueueing(port, snapshot, config, options);
   if (refused.length === 0) return [];
   const ids = new Set(refused.map((r) => r.task));
   board.tasks = board.tasks.filter((t) => !ids.has(t.id));
-  const label = config.labels.todo;
   for (const r of refused) {
-    options.log(`#${r.task}: ${label} from ${r.by || "someone"} refused: ${r.reason}`);
+    options.log(`#${r.task}: ${r.label} from ${r.by || "someone"} refused: ${r.reason}`);
     if (options.dryRun) continue;
     try {
-      await port.removeLabel(Number(r.task), label);
+      await port.removeLabel(Number(r.task), r.label);
     } catch (e: unknown) {
       if (!isGitHubError(e, 404)) throw e; // already gone: the comment still explains
     }
-    await port.createComment(Number(r.task), labelRefusal(r.by || "there", label, r.reason));
+    const labels = github.labels.get(r.task);
+    if (labels)
+      github.labels.set(
+        r.task,
+        labels.filter((l) => l !== r.label),
+      );
+    await port.createComment(Number(r.task), labelRefusal(r.by || "there", r.label, r.reason));
   }
   return refused;
 }

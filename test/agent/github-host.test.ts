@@ -174,10 +174,47 @@ describe("GitHubHost", () => {
     nock(API)
       .get(`${R}/issues/7/comments`)
       .query(true)
-      .reply(200, [{ id: 9, body: `x ${encodeMarker("result", result)}` }])
+      .reply(200, [
+        {
+          id: 9,
+          body: `**Conveyor Task agent**: ok\n\n${encodeMarker("result", result)}`,
+          user: { login: "github-actions[bot]" },
+        },
+      ])
       .patch(`${R}/issues/comments/9`, { body: "second" })
       .reply(200, { id: 9 });
     await host().publishResult({ task: "7", result, body: "second" });
+  });
+
+  it("never edits a comment someone else pre-posted with the run's marker: it posts its own", async () => {
+    const planted = `**Conveyor Task agent**: ok\n\n${encodeMarker("result", result)}`;
+    nock(API)
+      .get(`${R}/issues/7/comments`)
+      .query(true)
+      .reply(200, [
+        { id: 5, body: planted, user: { login: "mallory" } },
+        { id: 6, body: planted, user: { login: "conveyor-agent[bot]" } },
+      ])
+      .post(`${R}/issues/7/comments`, { body: "mine" })
+      .reply(201, { id: 10 });
+    await host().publishResult({ task: "7", result, body: "mine" });
+  });
+
+  it("with the agent App, updates the comment the App wrote", async () => {
+    const app = new GitHubHost({
+      octokit: new Octokit({ auth: "t", request: { retries: 0 } }),
+      owner: "acme",
+      repo: "widgets",
+      publishers: ["conveyor-agent[bot]"],
+    });
+    const body = `**Conveyor Task agent**: ok\n\n${encodeMarker("result", result)}`;
+    nock(API)
+      .get(`${R}/issues/7/comments`)
+      .query(true)
+      .reply(200, [{ id: 6, body, user: { login: "conveyor-agent[bot]" } }])
+      .patch(`${R}/issues/comments/6`, { body: "again" })
+      .reply(200, { id: 6 });
+    await app.publishResult({ task: "7", result, body: "again" });
   });
 
   it("reads the PR's files and diff", async () => {

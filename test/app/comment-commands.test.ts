@@ -23,6 +23,8 @@ let probot: Probot;
 let conveyor: ConveyorApp;
 let recorded: RecordedRequest[];
 let n = 0;
+/** The comment as GitHub stores it (what the app reads back by id). */
+let stored: { id: number; body: string; user: { login: string; type: string } } | undefined;
 
 beforeEach(() => {
   nock.disableNetConnect();
@@ -43,6 +45,7 @@ function comment(body: string, login = "Codertocat", issue = 1) {
   (payload.comment as { id: number }).id = 777;
   (payload.issue as { number: number }).number = issue;
   payload.sender = { ...payload.sender, login, type: "User" };
+  stored = { id: 777, body, user: { login, type: "User" } };
   return payload;
 }
 
@@ -89,10 +92,15 @@ function nockPass(permission: string) {
   nockToken(scope);
   nockLease(scope, REPO);
   nockNoConfig(scope, REPO);
+  nockStored(scope);
   scope
     .get(`/repos/${REPO}/collaborators/Codertocat/permission`)
     .reply(200, { permission, role_name: permission });
   return scope;
+}
+
+function nockStored(scope: ReturnType<typeof github>) {
+  return scope.get(`/repos/${REPO}/issues/comments/777`).reply(200, () => stored);
 }
 
 const bodies = () =>
@@ -158,6 +166,48 @@ describe("comment commands (fake command service)", () => {
     },
   );
 
+  it("the comment is read back by id: a payload that names a maintainer for mallory's comment runs nothing", async () => {
+    const applied: string[] = [];
+    const scope = github(recorded);
+    nockToken(scope);
+    nockLease(scope, REPO);
+    nockNoConfig(scope, REPO);
+    scope
+      .get(`/repos/${REPO}/issues/comments/777`)
+      .reply(200, { id: 777, body: "/conveyor retry", user: { login: "mallory", type: "User" } })
+      .get(`/repos/${REPO}/collaborators/mallory/permission`)
+      .reply(200, { permission: "read", role_name: "read" })
+      .post(`/repos/${REPO}/issues/1/comments`)
+      .reply(201, { id: 1 });
+    await load(fakeCommands(applied));
+    // The forged delivery claims the maintainer wrote it.
+    const payload = comment("/conveyor retry", "Codertocat");
+    await send(payload);
+    expect(applied).toEqual([]);
+    expect(bodies()[0]).toMatch(/^@mallory I did not run/);
+    expect(scope.pendingMocks()).toEqual([]);
+  });
+
+  it.each([
+    ["deleted since", 404, { message: "Not Found" }],
+    [
+      "edited since (no command left)",
+      200,
+      { id: 777, body: "never mind", user: { login: "Codertocat", type: "User" } },
+    ],
+  ])("a comment %s is ignored", async (_case, status, reply) => {
+    const applied: string[] = [];
+    const scope = github(recorded);
+    nockToken(scope);
+    nockLease(scope, REPO);
+    scope.get(`/repos/${REPO}/issues/comments/777`).reply(status, reply);
+    await load(fakeCommands(applied));
+    await send(comment("/conveyor retry"));
+    expect(applied).toEqual([]);
+    expect(bodies()).toEqual([]);
+    expect(scope.pendingMocks()).toEqual([]);
+  });
+
   it("an ordinary comment is no command: no permission lookup, just a reconcile", async () => {
     const applied: string[] = [];
     const reconciles: string[] = [];
@@ -212,6 +262,19 @@ describe("comment commands over the real planner and executor (fake GitHub behin
         "@Codertocat I did not run \`/conveyor status\`: #1 is not a Conveyor task (schedule it with the \`conveyor:todo\` label first).",
       ]
     `);
+  });
+
+  it("a backtick in an unknown command cannot break out of the code span into a real @-mention", async () => {
+    const gh = new FakeGitHub({ owner: "Codertocat", repo: "Hello-World", botLogin: BOT });
+    const issue = gh.addIssue({ title: "Add a thing", labels: ["conveyor:todo"] });
+    const scope = nockPass("write");
+    scope.post(`/repos/${REPO}/issues/${issue}/comments`).reply(201, { id: 1 });
+    await loadReal(gh);
+    await send(comment("/conveyor x`@everyone`", "Codertocat", issue));
+    expect(scope.pendingMocks()).toEqual([]);
+    const [reply] = bodies();
+    expect(reply).toContain("I did not run `` /conveyor x`@\u200beveryone` ``");
+    expect(reply).toContain("unknown command `` x`@everyone` ``");
   });
 
   it("/conveyor status answers with the stage and why it waits", async () => {

@@ -418,7 +418,7 @@ describe("scheduling permission", () => {
     expect(scope.pendingMocks()).toEqual([]);
   });
 
-  it("a label check that keeps failing is given up after three tries: the repository is not blocked", async () => {
+  it("a label check that keeps failing: after three tries the label comes off unchecked, then the pass goes on", async () => {
     const scope = github(recorded);
     nockToken(scope);
     nockLease(scope, REPO, { times: 3 });
@@ -426,8 +426,22 @@ describe("scheduling permission", () => {
     scope
       .get(`/repos/${REPO}/collaborators/someone/permission`)
       .times(3)
-      .reply(403, { message: "Forbidden" });
-    await load({ busyRetryMs: 5 });
+      .reply(403, { message: "Forbidden" })
+      .delete(`/repos/${REPO}/issues/1/labels/conveyor%3Atodo`)
+      .reply(200, [])
+      .post(`/repos/${REPO}/issues/1/comments`)
+      .reply(201, { id: 9 });
+    const seen: string[] = [];
+    await load({
+      busyRetryMs: 5,
+      reconcile: async () => {
+        seen.push(
+          recorded.some((r) => r.method === "DELETE" && r.path.includes("/labels/"))
+            ? "removed"
+            : "still there",
+        );
+      },
+    });
     await probot.receive({
       id: deliveryId(),
       name: "issues",
@@ -435,7 +449,7 @@ describe("scheduling permission", () => {
     } as never);
     await conveyor.idle();
     expect(conveyor.queue.stats.retries).toBe(2);
-    expect(reconciles).toHaveLength(1);
+    expect(seen).toEqual(["removed"]);
     expect(scope.pendingMocks()).toEqual([]);
   });
 

@@ -157,6 +157,24 @@ describe("the app's environment", () => {
     if (r.ok) return;
     expect(r.errors.map((e) => e.split(":")[0])).toEqual(["SWEEP_MINUTES", "CONVEYOR_BOT_LOGIN"]);
   });
+  it.each([
+    ["production", { NODE_ENV: "production" }, false],
+    ["no NODE_ENV", {}, false],
+    ["a blank secret", { WEBHOOK_SECRET: "  " }, false],
+    ["development", { NODE_ENV: "development" }, true],
+    ["the explicit flag", { CONVEYOR_ALLOW_UNSIGNED_WEBHOOKS: "true" }, true],
+    ["a secret", { WEBHOOK_SECRET: "s3cret" }, true],
+  ])(
+    "an app with credentials, %s: starts only with a webhook secret or in development",
+    (_, extra, ok) => {
+      const r = readAppEnv({ APP_ID: "1", PRIVATE_KEY: "key", ...extra });
+      expect(r.ok).toBe(ok);
+      if (!r.ok) expect(r.errors.join("\n")).toMatch(/^WEBHOOK_SECRET: is required/m);
+    },
+  );
+  it("Probot's setup mode (no credentials yet) needs no secret", () => {
+    expect(readAppEnv({ NODE_ENV: "production" }).ok).toBe(true);
+  });
   it("reads a dry run and a bot login", () => {
     const r = readAppEnv({ CONVEYOR_DRY_RUN: "true", CONVEYOR_BOT_LOGIN: "my-conveyor[bot]" });
     expect(r.ok && r.env.CONVEYOR_DRY_RUN && r.env.CONVEYOR_BOT_LOGIN).toBe("my-conveyor[bot]");

@@ -13,6 +13,8 @@ export class AgentSim {
   /** Files each task changes (issue number → paths). */
   readonly files = new Map<number, string[]>();
   behaviour: Behaviour = () => ({});
+  /** The identity the agent workflow publishes results as. */
+  author = "github-actions[bot]";
   /** Highest number of runs in progress at once. */
   maxRunning = 0;
 
@@ -45,7 +47,7 @@ export class AgentSim {
         this.gh.completeRun(r.id, "failure");
         continue;
       }
-      this.gh.publishResult(Number(r.inputs.issue), { ...this.work(r), ...extra });
+      this.gh.publishResult(Number(r.inputs.issue), { ...this.work(r), ...extra }, this.author);
     }
     return n;
   }

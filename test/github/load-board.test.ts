@@ -95,7 +95,11 @@ describe("loadSnapshot", () => {
     for (const cid of ["1/task/0/1", "1/task/0/2", "1/task/0/3"])
       await gh.dispatchWorkflow("conveyor-agent.yml", "main", { "correlation-id": cid });
     const ok = { correlationId: "1/task/0/1", role: "task", outcome: "ok", summary: "done" };
-    gh.addComment(1, encodeMarker("result", ok), "github-actions[bot]");
+    gh.addComment(
+      1,
+      `**Conveyor Task agent**: ok\n\n${encodeMarker("result", ok)}`,
+      "github-actions[bot]",
+    );
     gh.addComment(
       1,
       encodeMarker("result", { ...ok, correlationId: "1/task/0/2", role: "hacker" }),

@@ -27,6 +27,46 @@ describe("who scheduled the work is checked in every pass", () => {
     expect(s.gh.commentsOn(n)).toHaveLength(1);
   });
 
+  it.each([
+    [["conveyor:in-progress"]],
+    [["conveyor:review"]],
+    [["conveyor:testing"]],
+    [["conveyor:todo", "conveyor:testing"]],
+  ])(
+    "a triager adding %j to a task Conveyor has no memory of starts no agent: labels removed, told why",
+    async (labels) => {
+      const s = scenario({ priorities: [], freshCachePerPass: true });
+      s.gh.permissions.set("trish", "triage");
+      const n = s.gh.addIssue({ title: "Please do this", author: "trish" });
+      s.gh.labelAs("trish", n, labels);
+      // Whatever the task's branch would be, there is even a PR for it.
+      s.gh.openPull({ branch: `conveyor/${n}-x`, files: ["src/a.ts"], body: `Closes #${n}` });
+      for (let i = 0; i < 3; i++) {
+        await s.pass();
+        s.agentsWork();
+      }
+      expect(s.gh.runs).toEqual([]);
+      expect(s.gh.merges).toEqual([]);
+      for (const l of labels) expect(s.gh.issue(n).labels).not.toContain(l);
+      const bodies = s.gh.commentsOn(n).map((c) => c.body);
+      for (const l of labels)
+        expect(bodies.some((b) => b.includes(`I removed the \`${l}\` label`))).toBe(true);
+    },
+  );
+
+  it("todo from a maintainer plus in-progress from a triager: only the triager's label goes", async () => {
+    const s = scenario({ priorities: [], freshCachePerPass: true });
+    s.gh.permissions.set("trish", "triage");
+    const n = s.gh.addIssue({ title: "Please do this" });
+    s.gh.label(n, "conveyor:todo");
+    s.gh.labelAs("trish", n, ["conveyor:in-progress"]);
+    await s.pass();
+    expect(s.gh.issue(n).labels).not.toContain("conveyor:in-progress");
+    expect(s.gh.runs).toEqual([]);
+    await s.pass(); // now a plain todo task of the maintainer's
+    expect(s.gh.runs.map((r) => r.inputs.mode)).toEqual(["task"]);
+  });
+
   it("a maintainer adding the label to an outsider's issue schedules it", async () => {
     const s = scenario({ priorities: [] });
     const n = s.gh.addIssue({ title: "Bug report", author: "mallory" });
