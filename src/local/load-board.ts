@@ -13,6 +13,7 @@ import { branchPr } from "./branch-pr.js";
 import { readJson } from "./json-file.js";
 import type { LocalRepo } from "./local-repo.js";
 import { settledText } from "./pending-writes.js";
+import { keptLines } from "./render-local-files.js";
 import { readRunRecords, runInfoOf } from "./run-record.js";
 import { type LocalState, readState, type StoredTask } from "./state-store.js";
 
@@ -20,6 +21,8 @@ import { type LocalState, readState, type StoredTask } from "./state-store.js";
 export interface BoardProblem {
   file: string;
   line: number;
+  /** Last line that goes with it (the lines nested under an unreadable item). */
+  end?: number;
   text: string;
   message: string;
   /** False for problems that are not lines to keep (a duplicate copy of a task). */
@@ -40,6 +43,11 @@ export interface LoadedBoard {
   /** CHANGELOG.md as an announced, unfinished write meant it (the next flush writes it). */
   changelog?: string;
   problems: BoardProblem[];
+  /**
+   * The lines of each tracking file that Conveyor could not read, by content, taken from
+   * `files` as read: every rewrite of the file keeps them (see `renderLocalFiles`).
+   */
+  kept: Record<string, string[]>;
   /** Ids given to hand-written tasks in this load (their file must be rewritten). */
   assigned: string[];
 }
@@ -101,6 +109,7 @@ export async function loadBoard(
         problems.push({
           file: fileOfStage(repo, stage),
           line: p.line,
+          end: p.end,
           text: p.title,
           message: `task id "${id}" is not usable as a branch and folder name (letters, digits, - and _; e.g. T12)`,
         });
@@ -176,6 +185,11 @@ export async function loadBoard(
     repoMemory: state.repoMemory,
   };
   if (repo.configErrors) board.configErrors = repo.configErrors;
+  const kept: Record<string, string[]> = {};
+  for (const path of repo.trackingPaths) {
+    const lines = keptLines(files[path] ?? "", path, problems);
+    if (lines.length > 0) kept[path] = lines;
+  }
   return {
     board,
     state,
@@ -183,6 +197,7 @@ export async function loadBoard(
     disk,
     ...(changelog !== undefined ? { changelog } : {}),
     problems,
+    kept,
     assigned,
   };
 }
