@@ -169,6 +169,7 @@ export async function loadBoard(
         ? { testedBaseSha: task.memory.verdicts.test.baseSha }
         : {}),
       shared,
+      env: repo.gitEnv,
     });
     if (pr) {
       task.pr = pr;
