@@ -57,3 +57,7 @@ export const taskReportsDir = (layout: RepoLayout, task: string): string =>
 
 export const resultFile = (layout: RepoLayout, task: string, cid: string): string =>
   join(layout.reportsDir, task, `${cidFileName(cid)}.json`);
+
+/** The key a run disclosed after it finished, next to its result (see `result-seal.ts`). */
+export const sealKeyFile = (layout: RepoLayout, task: string, cid: string): string =>
+  join(layout.reportsDir, task, `${cidFileName(cid)}.key`);
