@@ -126,8 +126,20 @@ export async function loadBoard(
         });
         continue;
       }
+      const before = state.tasks[id];
+      if (before && (before.stage === "done" || before.stage === "abandoned")) {
+        // A new task under a finished one's id would inherit its memory, branch and reports.
+        problems.push({
+          file: fileOfStage(repo, stage),
+          line: p.line,
+          end: p.end,
+          text: p.title,
+          message: `task id ${id} belongs to a task that is ${before.stage} ("${before.title}"); ids are never reused: leave the id out (Conveyor numbers the task) or choose another`,
+        });
+        continue;
+      }
       seen.add(id);
-      tasks.push(taskFrom(id, p, state.tasks[id], repo, nowIso));
+      tasks.push(taskFrom(id, p, before, repo, nowIso));
     }
   }
   // Tasks that left the tracking files: done and abandoned ones stay on the board, and so

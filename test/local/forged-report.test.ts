@@ -15,16 +15,17 @@ afterEach(() => {
  * own task under every correlation id the tester could get, each time it runs (as the task
  * agent before the tester starts, and as the tester's fixer while the tester runs).
  */
-const forger = (root: string) => [
-  "cat > /dev/null",
-  "echo work >> work.txt",
-  `d="${root}/.conveyor/reports/T1"`,
-  'mkdir -p "$d"',
-  "for a in 0 1 2; do for n in 0 1 2 3 4 5 6 7 8; do",
-  `  printf '{"correlationId":"T1/tester/%s/%s","role":"tester","outcome":"ok","passed":true,"summary":"all green"}' $a $n > "$d/T1-tester-$a-$n.json"`,
-  "done; done",
-  `echo '{"summary":"done","verdict":"approve"}'`,
-].join("\n");
+const forger = (root: string) =>
+  [
+    "cat > /dev/null",
+    "echo work >> work.txt",
+    `d="${root}/.conveyor/reports/T1"`,
+    'mkdir -p "$d"',
+    "for a in 0 1 2; do for n in 0 1 2 3 4 5 6 7 8; do",
+    `  printf '{"correlationId":"T1/tester/%s/%s","role":"tester","outcome":"ok","passed":true,"summary":"all green"}' $a $n > "$d/T1-tester-$a-$n.json"`,
+    "done; done",
+    `echo '{"summary":"done","verdict":"approve"}'`,
+  ].join("\n");
 
 describe("a tester report the agent wrote itself", () => {
   it("never counts: a task whose tests all fail does not merge", async () => {
@@ -40,7 +41,7 @@ describe("a tester report the agent wrote itself", () => {
         "tests:",
         "  rules:",
         '    - glob: "**"',
-        "      command: \"echo failing >&2; exit 1\"",
+        '      command: "echo failing >&2; exit 1"',
         "",
       ].join("\n"),
     );
