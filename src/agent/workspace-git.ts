@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, isAbsolute, join } from "node:path";
+import { dirname, join } from "node:path";
 import { git, gitOk, identityArgs } from "./git.js";
 
 /**
@@ -136,23 +136,28 @@ export class WorkspaceGit {
     return this.head();
   }
 
+  /** Attributes of this workspace's own merges (`unionMerge`), given to `merge` only. */
+  #mergeAttributes: string | undefined;
+
   /**
    * Files every branch appends to (CHANGELOG.md) merge with git's union driver, so two
-   * Unreleased entries added at the same place never conflict. Written to the repository's
-   * own `info/attributes` (never committed); idempotent.
+   * Unreleased entries added at the same place never conflict. Only this workspace's own
+   * merges use it (an attributes file under its git dir, passed to `merge` with `-c`): the
+   * repository's `info/attributes` would change every later merge of its owner. Idempotent.
    */
   async unionMerge(paths: readonly string[]): Promise<void> {
     if (paths.length === 0) return;
-    const common = (await git(this.cwd, ["rev-parse", "--git-common-dir"])).stdout.trim();
-    if (common === "") return;
-    const file = join(isAbsolute(common) ? common : join(this.cwd, common), "info", "attributes");
-    const existing = existsSync(file) ? readFileSync(file, "utf8") : "";
-    const lines = paths.map((p) => `/${p.replace(/^\/+/, "")} merge=union`);
-    const missing = lines.filter((l) => !existing.split("\n").includes(l));
-    if (missing.length === 0) return;
-    mkdirSync(dirname(file), { recursive: true });
-    const sep = existing === "" || existing.endsWith("\n") ? "" : "\n";
-    writeFileSync(file, `${existing}${sep}${missing.join("\n")}\n`);
+    const own = (
+      await git(this.cwd, ["rev-parse", "--path-format=absolute", "--git-dir"])
+    ).stdout.trim();
+    if (own === "") return;
+    const file = join(own, "conveyor", "merge-attributes");
+    const text = `${paths.map((p) => `/${p.replace(/^\/+/, "")} merge=union`).join("\n")}\n`;
+    if (!existsSync(file) || readFileSync(file, "utf8") !== text) {
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, text);
+    }
+    this.#mergeAttributes = file;
   }
 
   /** Merges `ref` into the current branch; on a conflict aborts and lists the files. */
@@ -162,6 +167,7 @@ export class WorkspaceGit {
   ): Promise<{ ok: true } | { ok: false; conflicts: string[]; message: string }> {
     const r = await git(this.cwd, [
       ...(await identityArgs(this.cwd)),
+      ...(this.#mergeAttributes ? ["-c", `core.attributesFile=${this.#mergeAttributes}`] : []),
       "merge",
       "--no-ff",
       "--no-edit",

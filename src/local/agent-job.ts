@@ -1,9 +1,13 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { isatty } from "node:tty";
 import type { TaskInput } from "../agent/role-types.js";
 import { runRole } from "../agent/run-role.js";
 import type { Config, Role } from "../core/config.js";
-import { readJson } from "./json-file.js";
+import { readJson, writeTextAtomic } from "./json-file.js";
 import { LocalHost } from "./local-host.js";
 import { modelDriver } from "./model-driver.js";
+import { cidFileName } from "./repo-layout.js";
 import { claimJob } from "./run-claim.js";
 
 /** Everything one agent child needs, written by `conveyor run` to `.conveyor/jobs/<cid>.json`. */
@@ -27,15 +31,31 @@ export interface AgentJob {
 }
 
 /**
+ * The key this run seals its result with, as the supervisor wrote it on stdin (then closed
+ * it). Undefined when stdin is a terminal or empty: such a run's result never counts.
+ */
+export function readSealKey(): string | undefined {
+  if (isatty(0)) return undefined;
+  try {
+    const key = readFileSync(0, "utf8").trim();
+    return /^[0-9a-f]{64}$/.test(key) ? key : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Runs one job in this process (the body of `conveyor agent --job <file>`): the same role
  * and agent loop as the GitHub Action, with the local host. Returns the exit code; the
- * result itself is the report file the role publishes.
+ * result itself is the report file the role publishes, sealed with `sealKey`. The key is
+ * disclosed next to it once the role has finished (see `result-seal.ts`).
  */
 export async function runAgentJob(
   jobPath: string,
   env: NodeJS.ProcessEnv,
   log: (line: string) => void,
   signal?: AbortSignal,
+  sealKey?: string,
 ): Promise<number> {
   const raw = readJson(jobPath);
   if (raw === undefined || raw instanceof Error) {
@@ -49,9 +69,12 @@ export async function runAgentJob(
     return 3;
   }
   const driver = modelDriver(job.config, env);
+  if (sealKey === undefined)
+    log(`${job.correlationId}: no seal key on stdin; the result of this run will not count`);
   const host = new LocalHost({
     reportsDir: job.reportsDir,
     correlationId: job.correlationId,
+    ...(sealKey !== undefined ? { sealKey } : {}),
     issue: {
       id: job.task.id,
       title: job.task.title,
@@ -83,6 +106,12 @@ export async function runAgentJob(
     log,
     ...(signal ? { signal } : {}),
   });
+  if (sealKey !== undefined)
+    writeTextAtomic(
+      join(job.reportsDir, `${cidFileName(job.correlationId)}.key`),
+      `${sealKey}\n`,
+      job.reportsDir,
+    );
   log(
     `${job.correlationId}: ${outcome.result.outcome} (${outcome.stop.reason}) — ${outcome.result.summary}`,
   );

@@ -18,6 +18,8 @@ export interface BranchPrInput {
   testedBaseSha?: string;
   /** Paths left out of changed files and drift. */
   shared: readonly string[];
+  /** Environment of Conveyor's git (carries the merge drivers of its merges). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export async function branchPr(input: BranchPrInput): Promise<PullRequest | undefined> {
@@ -48,7 +50,7 @@ export async function branchPr(input: BranchPrInput): Promise<PullRequest | unde
   if (merged) return pr;
   const diff = await git(root, ["diff", "--name-only", `${base}...${headSha}`]);
   pr.changedFiles = keep(lines(diff.stdout));
-  pr.mergeable = await canMerge(root, base, headSha);
+  pr.mergeable = await canMerge(root, base, headSha, input.env);
   if (input.testedBaseSha) {
     const drift = await git(root, ["diff", "--name-only", input.testedBaseSha, base]);
     if (drift.code === 0) pr.baseDrift = keep(lines(drift.stdout));
@@ -57,7 +59,12 @@ export async function branchPr(input: BranchPrInput): Promise<PullRequest | unde
 }
 
 /** True when `head` merges into `base` without conflicts (`git merge-tree --write-tree`). */
-export async function canMerge(root: string, base: string, head: string): Promise<boolean> {
-  const r = await git(root, ["merge-tree", "--write-tree", "--no-messages", base, head]);
+export async function canMerge(
+  root: string,
+  base: string,
+  head: string,
+  env?: NodeJS.ProcessEnv,
+): Promise<boolean> {
+  const r = await git(root, ["merge-tree", "--write-tree", "--no-messages", base, head], env);
   return r.code === 0;
 }

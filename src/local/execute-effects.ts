@@ -357,12 +357,7 @@ class Working {
     }
     this.state.repoMemory = this.board.repoMemory;
 
-    const files = renderLocalFiles(
-      this.board,
-      repo.config.mirror.folder,
-      this.files,
-      this.#loaded.problems,
-    );
+    const files = renderLocalFiles(this.board, repo.config.mirror.folder, this.#loaded.kept);
     const paths: string[] = [];
     const writes: PendingWrite[] = [];
     for (const [path, text] of Object.entries(files)) {

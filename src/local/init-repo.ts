@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { emptyRepoMemory } from "../core/board.js";
+import { parseConfig } from "../core/config.js";
 import { renderChangelogSkeleton, renderTrackingFiles } from "../core/markdown/index.js";
 import { packageRoot as findPackageRoot } from "../package-info.js";
 import { git } from "./git.js";
@@ -13,21 +14,32 @@ export interface InitResult {
   kept: string[];
   /** Templates that could not be found in this installation. */
   missing: string[];
+  /** The agent runner the configuration (written or already there) names. */
+  runner: "builtin" | "command";
+}
+
+export interface InitOptions {
+  /** Also write the two workflow templates of the GitHub setup. */
+  github?: boolean;
 }
 
 const WORKFLOWS = ["conveyor.yml", "conveyor-agent.yml"];
 
 /**
  * `conveyor init`: a commented `.github/conveyor.yml`, empty tracking files, CHANGELOG.md,
- * and the two workflow templates of the GitHub setup. Existing files are never overwritten.
+ * and, with `github`, the two workflow templates of the GitHub setup. Existing files are
+ * never overwritten.
  */
-export async function initRepo(cwd: string): Promise<InitResult | Error> {
+export async function initRepo(
+  cwd: string,
+  options: InitOptions = {},
+): Promise<InitResult | Error> {
   const top = await git(cwd, ["rev-parse", "--show-toplevel"]);
   if (top.code !== 0)
     return new Error(`${cwd} is not inside a git repository: run \`git init -b main\` first`);
   const root = top.stdout.trim();
   const pkg = packageRoot();
-  const result: InitResult = { root, written: [], kept: [], missing: [] };
+  const result: InitResult = { root, written: [], kept: [], missing: [], runner: "builtin" };
   const put = (path: string, text: string | undefined, template?: string) => {
     if (text === undefined) {
       result.missing.push(template ?? path);
@@ -53,9 +65,16 @@ export async function initRepo(cwd: string): Promise<InitResult | Error> {
   });
   for (const [path, text] of Object.entries(empty)) put(path, text);
   put("CHANGELOG.md", renderChangelogSkeleton());
-  for (const name of WORKFLOWS) {
-    const candidates = [`templates/workflows/${name}`, `.github/workflows/${name}`];
-    put(`.github/workflows/${name}`, readTemplate(pkg, candidates), candidates[0]);
+  if (options.github)
+    for (const name of WORKFLOWS) {
+      const candidates = [`templates/workflows/${name}`, `.github/workflows/${name}`];
+      put(`.github/workflows/${name}`, readTemplate(pkg, candidates), candidates[0]);
+    }
+  try {
+    const parsed = parseConfig(readFileSync(join(root, CONFIG_PATH), "utf8"));
+    if (parsed.ok && parsed.config.agent.runner === "command") result.runner = "command";
+  } catch {
+    // no config: the default runner
   }
   return result;
 }

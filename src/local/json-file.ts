@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
 /** Writes JSON atomically: a temp file in the same folder, then a rename over the target. */
@@ -10,13 +10,21 @@ export function writeJsonAtomic(path: string, value: unknown): void {
  * Writes a file atomically: the text goes to a temp file, then a rename puts it in place, so
  * a process killed at any instant leaves the old text or the new one, never an empty or cut
  * file. The temp file is made in `tmpDir` (same file system; default: beside the target) —
- * a folder git ignores keeps a killed write's leftover out of `git status`.
+ * a folder git ignores keeps a killed write's leftover out of `git status`. A file that was
+ * there keeps its mode (a read-only tracking file stays read-only).
  */
 export function writeTextAtomic(path: string, text: string, tmpDir = dirname(path)): void {
   mkdirSync(dirname(path), { recursive: true });
   mkdirSync(tmpDir, { recursive: true });
   const tmp = join(tmpDir, `${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   writeFileSync(tmp, text);
+  let mode: number | undefined;
+  try {
+    mode = statSync(path).mode & 0o7777;
+  } catch {
+    // a new file: the default mode
+  }
+  if (mode !== undefined) chmodSync(tmp, mode);
   renameSync(tmp, path);
 }
 

@@ -10,16 +10,20 @@ import {
 } from "../core/board.js";
 import { type ParsedTask, parseTrackingFiles } from "../core/markdown/index.js";
 import { branchPr } from "./branch-pr.js";
-import { readJson } from "./json-file.js";
 import type { LocalRepo } from "./local-repo.js";
 import { settledText } from "./pending-writes.js";
-import { readRunRecords, runInfoOf } from "./run-record.js";
+import { keptLines } from "./render-local-files.js";
+import { cidFileName } from "./repo-layout.js";
+import { openSealed, sealKeyHash } from "./result-seal.js";
+import { type RunRecord, readRunRecords, runInfoOf } from "./run-record.js";
 import { type LocalState, readState, type StoredTask } from "./state-store.js";
 
 /** A line of a tracking file that could not be read (reported, left untouched). */
 export interface BoardProblem {
   file: string;
   line: number;
+  /** Last line that goes with it (the lines nested under an unreadable item). */
+  end?: number;
   text: string;
   message: string;
   /** False for problems that are not lines to keep (a duplicate copy of a task). */
@@ -40,6 +44,11 @@ export interface LoadedBoard {
   /** CHANGELOG.md as an announced, unfinished write meant it (the next flush writes it). */
   changelog?: string;
   problems: BoardProblem[];
+  /**
+   * The lines of each tracking file that Conveyor could not read, by content, taken from
+   * `files` as read: every rewrite of the file keeps them (see `renderLocalFiles`).
+   */
+  kept: Record<string, string[]>;
   /** Ids given to hand-written tasks in this load (their file must be rewritten). */
   assigned: string[];
 }
@@ -101,6 +110,7 @@ export async function loadBoard(
         problems.push({
           file: fileOfStage(repo, stage),
           line: p.line,
+          end: p.end,
           text: p.title,
           message: `task id "${id}" is not usable as a branch and folder name (letters, digits, - and _; e.g. T12)`,
         });
@@ -116,14 +126,39 @@ export async function loadBoard(
         });
         continue;
       }
+      const before = state.tasks[id];
+      if (before && (before.stage === "done" || before.stage === "abandoned")) {
+        // A new task under a finished one's id would inherit its memory, branch and reports.
+        problems.push({
+          file: fileOfStage(repo, stage),
+          line: p.line,
+          end: p.end,
+          text: p.title,
+          message: `task id ${id} belongs to a task that is ${before.stage} ("${before.title}"); ids are never reused: leave the id out (Conveyor numbers the task) or choose another`,
+        });
+        continue;
+      }
       seen.add(id);
-      tasks.push(taskFrom(id, p, state.tasks[id], repo, nowIso));
+      tasks.push(taskFrom(id, p, before, repo, nowIso));
     }
   }
-  // Tasks that left the tracking files: done and abandoned ones stay on the board.
+  // Tasks that left the tracking files: done and abandoned ones stay on the board, and so
+  // does a task in flight whose line was deleted by hand (its agents, branch and state are
+  // still there): it is written back, and the user is told how to drop it for real.
   for (const [id, stored] of Object.entries(state.tasks)) {
     if (seen.has(id)) continue;
-    if (stored.stage !== "done" && stored.stage !== "abandoned") continue;
+    const inFlight = IN_FLIGHT.has(stored.stage);
+    if (stored.stage !== "done" && stored.stage !== "abandoned" && !inFlight) continue;
+    if (inFlight) {
+      const file = fileOfStage(repo, stored.stage);
+      problems.push({
+        file,
+        line: 0,
+        text: `- **${id}** ${stored.title}`,
+        message: `task ${id} (${stored.stage}) was deleted from ${file} by hand; Conveyor keeps it (its state and branch are still there) and writes it back: to drop it, run \`conveyor abandon ${id} --reason "…"\``,
+        keep: false,
+      });
+    }
     tasks.push({
       id,
       title: stored.title,
@@ -140,12 +175,13 @@ export async function loadBoard(
   // then publishes its result, then exits; read in this order, a run seen ended has its
   // result seen, and a result seen has its commit on the branch seen.
   const runs: Record<string, RunInfo> = {};
-  for (const record of readRunRecords(repo.layout)) {
+  const records = readRunRecords(repo.layout);
+  for (const record of records) {
     const info = runInfoOf(record);
     if (info) runs[record.correlationId] = info;
   }
 
-  const results = readResults(repo.layout.reportsDir);
+  const results = readResults(repo.layout.reportsDir, records);
 
   const shared = [...repo.trackingPaths, repo.changelogPath];
   for (const task of tasks) {
@@ -160,6 +196,7 @@ export async function loadBoard(
         ? { testedBaseSha: task.memory.verdicts.test.baseSha }
         : {}),
       shared,
+      env: repo.gitEnv,
     });
     if (pr) {
       task.pr = pr;
@@ -176,6 +213,11 @@ export async function loadBoard(
     repoMemory: state.repoMemory,
   };
   if (repo.configErrors) board.configErrors = repo.configErrors;
+  const kept: Record<string, string[]> = {};
+  for (const path of repo.trackingPaths) {
+    const lines = keptLines(files[path] ?? "", path, problems);
+    if (lines.length > 0) kept[path] = lines;
+  }
   return {
     board,
     state,
@@ -183,6 +225,7 @@ export async function loadBoard(
     disk,
     ...(changelog !== undefined ? { changelog } : {}),
     problems,
+    kept,
     assigned,
   };
 }
@@ -212,6 +255,9 @@ function fileOfStage(repo: LocalRepo, stage: string): string {
   return repo.trackingPaths[index] ?? "TODO.md";
 }
 
+/** Stages of a task whose agents, branch or merge are under way. */
+const IN_FLIGHT = new Set<string>(["in-progress", "review", "testing", "merge-queue"]);
+
 /** Task ids become branch names and `.worktrees/<id>` folders: keep them plain. */
 const VALID_ID = /^[A-Za-z][A-Za-z0-9_-]{0,39}$/;
 
@@ -233,9 +279,18 @@ function readOptional(path: string): string {
   }
 }
 
-/** Every `<task>/<cid>.json` report that holds an agent result. */
-function readResults(reportsDir: string): Record<string, AgentResult> {
+/**
+ * Every `<task>/<cid>.json` report that holds an agent result of that run: sealed with the
+ * key whose hash the supervisor recorded when it started the run (see `result-seal.ts`).
+ * A report without a seal, sealed with another key (an earlier run's, one the agent made up)
+ * or filed under another task or run is not a result.
+ */
+export function readResults(
+  reportsDir: string,
+  records: readonly RunRecord[],
+): Record<string, AgentResult> {
   const results: Record<string, AgentResult> = {};
+  const byCid = new Map(records.map((r) => [r.correlationId, r]));
   let taskDirs: string[];
   try {
     taskDirs = readdirSync(reportsDir);
@@ -250,11 +305,16 @@ function readResults(reportsDir: string): Record<string, AgentResult> {
       continue;
     }
     for (const name of names) {
-      const raw = readJson(join(reportsDir, dir, name));
-      if (!raw || raw instanceof Error) continue;
-      const r = raw as AgentResult;
-      if (typeof r.correlationId === "string" && typeof r.role === "string")
-        results[r.correlationId] = r;
+      const stem = name.slice(0, -".json".length);
+      const record = [...byCid.values()].find(
+        (r) => r.task === dir && cidFileName(r.correlationId) === stem,
+      );
+      if (!record?.sealKeyHash) continue;
+      const key = readOptional(join(reportsDir, dir, `${stem}.key`)).trim();
+      if (key === "" || sealKeyHash(key) !== record.sealKeyHash) continue;
+      const r = openSealed(readOptional(join(reportsDir, dir, name)), key);
+      if (!r || r.correlationId !== record.correlationId || r.role !== record.role) continue;
+      results[r.correlationId] = r;
     }
   }
   return results;

@@ -9,21 +9,30 @@ import type {
   ResultPublication,
   ReviewRequest,
 } from "../agent/host.js";
-import { writeJsonAtomic } from "./json-file.js";
+import { writeTextAtomic } from "./json-file.js";
 import { cidFileName } from "./repo-layout.js";
+import { sealResult } from "./result-seal.js";
 
 /**
  * The agent port in local mode: no pull requests and no push. Reviews, checks and results
  * become files under `.conveyor/reports/<task>/`, named after the run; the result's JSON is
- * written last (atomically), since `conveyor run` acts on it.
+ * written last (atomically), since `conveyor run` acts on it, sealed with the run's key
+ * (without a key it is not written: nothing would count it).
  */
 export class LocalHost implements AgentHost {
   readonly #dir: string;
   readonly #cid: string;
   readonly #issue: IssueData;
+  readonly #key: string | undefined;
 
-  constructor(options: { reportsDir: string; correlationId: string; issue: IssueData }) {
+  constructor(options: {
+    reportsDir: string;
+    correlationId: string;
+    issue: IssueData;
+    sealKey?: string;
+  }) {
     this.#dir = options.reportsDir;
+    this.#key = options.sealKey;
     this.#cid = cidFileName(options.correlationId);
     this.#issue = options.issue;
   }
@@ -66,7 +75,12 @@ export class LocalHost implements AgentHost {
 
   async publishResult(publication: ResultPublication): Promise<void> {
     this.#write("md", `${publication.body}\n`);
-    writeJsonAtomic(join(this.#dir, `${this.#cid}.json`), publication.result);
+    if (this.#key === undefined) return;
+    writeTextAtomic(
+      join(this.#dir, `${this.#cid}.json`),
+      sealResult(publication.result, this.#key),
+      this.#dir,
+    );
   }
 
   #write(suffix: string, text: string): void {

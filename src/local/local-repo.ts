@@ -1,5 +1,5 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
-import { isAbsolute, join } from "node:path";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, isAbsolute, join } from "node:path";
 import { type Config, defaultConfig, formatConfigErrors, parseConfig } from "../core/config.js";
 import { TRACKING_FILES, trackingFilePath } from "../core/markdown/index.js";
 import { git } from "./git.js";
@@ -17,7 +17,10 @@ export interface LocalRepo {
   /** Tracking files, relative to the root (`TODO.md` or `<folder>/TODO.md`). */
   trackingPaths: string[];
   changelogPath: string;
-  /** Environment for git commits (an identity is supplied when git has none). */
+  /**
+   * Environment of Conveyor's own git commands: an identity when git has none, and the merge
+   * settings of its merges (`conveyorGitConfig`), never written to the user's git config.
+   */
   gitEnv: NodeJS.ProcessEnv;
 }
 
@@ -54,10 +57,11 @@ export async function openLocalRepo(
   const changelogPath = folder.replace(/\/+$/, "")
     ? `${folder.replace(/\/+$/, "")}/CHANGELOG.md`
     : "CHANGELOG.md";
-  const gitEnv = await identityEnv(root, env);
+  const layout = repoLayout(root);
+  const gitEnv = conveyorGitConfig(await identityEnv(root, env), layout.mergeAttributesFile);
   const repo: LocalRepo = {
     root,
-    layout: repoLayout(root),
+    layout,
     config,
     base,
     trackingPaths,
@@ -65,7 +69,7 @@ export async function openLocalRepo(
     gitEnv,
   };
   if (configErrors) repo.configErrors = configErrors;
-  await prepareGitDir(root, changelogPath, trackingPaths);
+  await prepareGitDir(root, layout.mergeAttributesFile, changelogPath, trackingPaths);
   return repo;
 }
 
@@ -94,14 +98,15 @@ async function identityEnv(root: string, env: NodeJS.ProcessEnv): Promise<NodeJS
 }
 
 /**
- * Keeps `.conveyor/` and `.worktrees/` out of git (`info/exclude`); merges CHANGELOG.md with
- * git's union driver (every task adds an Unreleased line, and those never conflict) and the
- * tracking files with a driver that keeps the base's version (the board is Conveyor's to
- * write, never a branch's). All local to this clone (`info/`, `.git/config`): nothing is
- * committed.
+ * Keeps `.conveyor/` and `.worktrees/` out of git (`info/exclude`: `git status` stays clean).
+ * Nothing else of the user's git changes: the merge settings Conveyor's own merges need are
+ * given to its own git commands only (`conveyorGitConfig`), and the ones older versions wrote
+ * into `.git/info/attributes` and `.git/config` (which changed how the user's own `git merge`
+ * treats the tracking files) are removed.
  */
 async function prepareGitDir(
   root: string,
+  attributesFile: string,
   changelogPath: string,
   trackingPaths: string[],
 ): Promise<void> {
@@ -111,13 +116,59 @@ async function prepareGitDir(
   const info = join(gitDir, "info");
   mkdirSync(info, { recursive: true });
   ensureLines(join(info, "exclude"), ["/.conveyor/", "/.worktrees/"]);
-  ensureLines(join(info, "attributes"), [
+  removeLines(join(info, "attributes"), (line) => OLD_ATTRIBUTE.test(line.trim()));
+  const driver = await git(root, [
+    "config",
+    "--local",
+    "--get-regexp",
+    "^merge\\.conveyor-keep\\.",
+  ]);
+  if (driver.code === 0)
+    await git(root, ["config", "--local", "--remove-section", "merge.conveyor-keep"]);
+  const text = mergeAttributes(changelogPath, trackingPaths);
+  if (readText(attributesFile) !== text) {
+    mkdirSync(dirname(attributesFile), { recursive: true });
+    writeFileSync(attributesFile, text);
+  }
+}
+
+/** The lines older versions wrote to `.git/info/attributes`. */
+const OLD_ATTRIBUTE = /^\/\S+ merge=conveyor-keep$|^\/(?:\S+\/)?CHANGELOG\.md merge=union$/;
+
+/**
+ * The attributes of Conveyor's own merges: CHANGELOG.md with git's union driver (every task
+ * adds an Unreleased line, and those never conflict), the tracking files with a driver that
+ * keeps the base's version (the board is Conveyor's to write, never a branch's).
+ */
+function mergeAttributes(changelogPath: string, trackingPaths: readonly string[]): string {
+  return `${[
     `/${changelogPath} merge=union`,
     ...trackingPaths.map((p) => `/${p} merge=conveyor-keep`),
-  ]);
-  const driver = await git(root, ["config", "--local", "--get", "merge.conveyor-keep.driver"]);
-  if (driver.code !== 0)
-    await git(root, ["config", "--local", "merge.conveyor-keep.driver", "true"]);
+  ].join("\n")}\n`;
+}
+
+/**
+ * Settings for Conveyor's own git commands, as `GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_<n>`/
+ * `GIT_CONFIG_VALUE_<n>` (git >= 2.31; they apply to that process only, after any already in
+ * `env`): its attributes file (read with less priority than the repository's own
+ * `.gitattributes` and `.git/info/attributes`) and the driver it names.
+ */
+export function conveyorGitConfig(
+  env: NodeJS.ProcessEnv,
+  attributesFile: string,
+): NodeJS.ProcessEnv {
+  const pairs: [string, string][] = [
+    ["core.attributesFile", attributesFile],
+    ["merge.conveyor-keep.name", "Conveyor: keep the base's tracking file"],
+    ["merge.conveyor-keep.driver", "true"],
+  ];
+  const start = Number.parseInt(env.GIT_CONFIG_COUNT ?? "0", 10) || 0;
+  const out: NodeJS.ProcessEnv = { ...env, GIT_CONFIG_COUNT: String(start + pairs.length) };
+  pairs.forEach(([key, value], i) => {
+    out[`GIT_CONFIG_KEY_${start + i}`] = key;
+    out[`GIT_CONFIG_VALUE_${start + i}`] = value;
+  });
+  return out;
 }
 
 function ensureLines(path: string, wanted: string[]): void {
@@ -127,4 +178,12 @@ function ensureLines(path: string, wanted: string[]): void {
   if (missing.length === 0) return;
   const sep = text === "" || text.endsWith("\n") ? "" : "\n";
   appendFileSync(path, `${sep}${missing.join("\n")}\n`);
+}
+
+function removeLines(path: string, drop: (line: string) => boolean): void {
+  const text = readText(path);
+  if (text === undefined) return;
+  const lines = text.split("\n");
+  const kept = lines.filter((l) => !drop(l));
+  if (kept.length !== lines.length) writeFileSync(path, kept.join("\n"));
 }

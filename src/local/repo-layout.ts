@@ -15,6 +15,8 @@ export interface RepoLayout {
   logsDir: string;
   /** Temp files of atomic writes to files in the work tree (renamed into place). */
   tmpDir: string;
+  /** Git attributes of Conveyor's own merges (given to its git commands only). */
+  mergeAttributesFile: string;
   worktreesDir: string;
 }
 
@@ -29,6 +31,7 @@ export function repoLayout(root: string): RepoLayout {
     jobsDir: join(dir, "jobs"),
     logsDir: join(dir, "logs"),
     tmpDir: join(dir, "tmp"),
+    mergeAttributesFile: join(dir, "git", "merge-attributes"),
     worktreesDir: join(root, ".worktrees"),
   };
 }
@@ -54,3 +57,7 @@ export const taskReportsDir = (layout: RepoLayout, task: string): string =>
 
 export const resultFile = (layout: RepoLayout, task: string, cid: string): string =>
   join(layout.reportsDir, task, `${cidFileName(cid)}.json`);
+
+/** The key a run disclosed after it finished, next to its result (see `result-seal.ts`). */
+export const sealKeyFile = (layout: RepoLayout, task: string, cid: string): string =>
+  join(layout.reportsDir, task, `${cidFileName(cid)}.key`);

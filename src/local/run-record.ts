@@ -24,6 +24,11 @@ export interface RunRecord {
   timedOut?: boolean;
   cancelled?: boolean;
   endedAt?: string;
+  /**
+   * sha256 of the key this run seals its result with (see `result-seal.ts`): a result counts
+   * only when its seal opens with a key of this hash.
+   */
+  sealKeyHash?: string;
 }
 
 export function writeRunRecord(layout: RepoLayout, record: RunRecord): void {

@@ -4,7 +4,8 @@ import { dirname } from "node:path";
 import type { AgentJob } from "./agent-job.js";
 import type { AgentLauncher } from "./agent-launcher.js";
 import { writeJsonAtomic } from "./json-file.js";
-import { jobFile, logFile, type RepoLayout, resultFile } from "./repo-layout.js";
+import { jobFile, logFile, type RepoLayout, resultFile, sealKeyFile } from "./repo-layout.js";
+import { newSealKey, sealKeyHash } from "./result-seal.js";
 import { claimHolder } from "./run-claim.js";
 import { type RunRecord, readRunRecord, writeRunRecord } from "./run-record.js";
 
@@ -54,6 +55,7 @@ export class Supervisor {
     const holder = claimHolder(path, job.correlationId);
     if (holder !== undefined) {
       // Started by a `conveyor run` that died before recording it: adopt it, never rerun it.
+      const earlier = readRunRecord(this.#layout, job.correlationId);
       const adopted: RunRecord = {
         correlationId: job.correlationId,
         task: job.task.id,
@@ -62,11 +64,15 @@ export class Supervisor {
         pid: holder,
         startedAt: new Date().toISOString(),
         status: "running",
+        ...(earlier?.sealKeyHash ? { sealKeyHash: earlier.sealKeyHash } : {}),
       };
       writeRunRecord(this.#layout, adopted);
       return adopted;
     }
     writeJsonAtomic(path, job);
+    // Whatever lies where this run's result goes was not written by this run.
+    removeResult(this.#layout, job.task.id, job.correlationId);
+    const key = newSealKey();
     const log = logFile(this.#layout, job.correlationId);
     mkdirSync(dirname(log), { recursive: true });
     const fd = openSync(log, "a");
@@ -75,12 +81,15 @@ export class Supervisor {
       child = spawn(this.#launcher.command, [...this.#launcher.args, "agent", "--job", path], {
         cwd: job.workspace,
         detached: true,
-        stdio: ["ignore", fd, fd],
+        stdio: ["pipe", fd, fd],
         env: this.#env,
       });
     } finally {
       closeSync(fd);
     }
+    // The key reaches the agent process on its stdin only; the record keeps its hash.
+    child.stdin?.on("error", () => {});
+    child.stdin?.end(`${key}\n`);
     const record: RunRecord = {
       correlationId: job.correlationId,
       task: job.task.id,
@@ -89,6 +98,7 @@ export class Supervisor {
       startedAt: new Date().toISOString(),
       status: "running",
       ...(child.pid !== undefined ? { pid: child.pid } : {}),
+      sealKeyHash: sealKeyHash(key),
     };
     writeRunRecord(this.#layout, record);
     let resolveExit: () => void = () => {};
@@ -113,6 +123,7 @@ export class Supervisor {
           exitCode: code,
           signal,
           endedAt: new Date().toISOString(),
+          ...(record.sealKeyHash ? { sealKeyHash: record.sealKeyHash } : {}),
           ...(entry.record.timedOut ? { timedOut: true } : {}),
           ...(entry.record.cancelled ? { cancelled: true } : {}),
         };
@@ -163,11 +174,8 @@ export class Supervisor {
       this.#killGroup(entry, false);
     }
     await Promise.all(entries.map((e) => e.exited));
-    for (const entry of entries) {
-      const json = resultFile(this.#layout, entry.record.task, entry.record.correlationId);
-      rmSync(json, { force: true });
-      rmSync(json.replace(/\.json$/, ".md"), { force: true });
-    }
+    for (const entry of entries)
+      removeResult(this.#layout, entry.record.task, entry.record.correlationId);
   }
 
   #killGroup(entry: Child, force: boolean): void {
@@ -179,6 +187,14 @@ export class Supervisor {
       entry.killTimer.unref();
     }
   }
+}
+
+/** Removes the result of a run (its JSON, its text and its disclosed key). */
+function removeResult(layout: RepoLayout, task: string, cid: string): void {
+  const json = resultFile(layout, task, cid);
+  rmSync(json, { force: true });
+  rmSync(json.replace(/\.json$/, ".md"), { force: true });
+  rmSync(sealKeyFile(layout, task, cid), { force: true });
 }
 
 /** Signals a whole process group; a group already gone is not an error. */

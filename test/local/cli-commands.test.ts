@@ -37,7 +37,7 @@ const noKey = () => {
 };
 
 describe("conveyor init", () => {
-  it("writes a valid commented config, empty tracking files and the workflow templates", async () => {
+  it("writes a valid commented config and empty tracking files; the workflow templates only with --github", async () => {
     dir = makeRepo({ "README.md": "x\n" });
     const r = await cli(["init"], dir);
     expect(r.code).toBe(0);
@@ -48,9 +48,16 @@ describe("conveyor init", () => {
       "wrote REVIEW.md",
       "wrote TESTING.md",
       "wrote CHANGELOG.md",
+    ]);
+    expect(existsSync(join(dir, ".github/workflows"))).toBe(false);
+    expect(r.out).toContain("export ANTHROPIC_API_KEY=…  &&  npx conveyor run");
+    expect(r.out).toContain("npx conveyor init --github writes the workflow templates");
+    const gh = await cli(["init", "--github"], dir);
+    expect(gh.out.split("\n").filter((l) => l.startsWith("wrote"))).toEqual([
       "wrote .github/workflows/conveyor.yml",
       "wrote .github/workflows/conveyor-agent.yml",
     ]);
+    expect(gh.out).toContain("On GitHub: add the ANTHROPIC_API_KEY secret");
     expect(parseConfig(readFileSync(join(dir, ".github/conveyor.yml"), "utf8")).ok).toBe(true);
     const files = Object.fromEntries(
       ["TODO.md", "IN_PROGRESS.md", "REVIEW.md", "TESTING.md"].map((f) => [
@@ -61,9 +68,17 @@ describe("conveyor init", () => {
     expect(parseTrackingFiles(files).errors).toEqual([]);
     expect(existsSync(join(dir, ".github/workflows/conveyor-agent.yml"))).toBe(true);
     // A second init keeps everything as it is.
-    const again = await cli(["init"], dir);
+    const again = await cli(["init", "--github"], dir);
     expect(again.out).toContain("kept  TODO.md (already there)");
     expect(again.out).not.toContain("wrote");
+  });
+
+  it("fits its next steps to the configured runner", async () => {
+    dir = makeRepo({ ".github/conveyor.yml": "agent:\n  runner: command\n  command: my-agent\n" });
+    const r = await cli(["init"], dir);
+    expect(r.out).toContain("kept  .github/conveyor.yml (already there)");
+    expect(r.out).toContain("npx conveyor run   (the agents run agent.command");
+    expect(r.out).not.toContain("ANTHROPIC_API_KEY");
   });
 
   it("outside a git repository says what to do", async () => {

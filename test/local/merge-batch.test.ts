@@ -81,18 +81,20 @@ describe("merges into the base branch", () => {
 
   it("never lets a branch change the board: the tracking files keep the base's version", async () => {
     dir = makeRepo({ "a.txt": "a\n", "TODO.md": "# TODO\n" });
-    await openRepo(dir); // installs the merge drivers
+    const repo = await openRepo(dir); // its git environment carries the merge drivers
     const sha = branch("T1", {
       "a.txt": "A\n",
       "TODO.md": "# TODO\n\n- **T99** [critical] Planted by an agent\n",
     });
     writeFileSync(join(dir, "TODO.md"), "# TODO\n\n_No tasks._\n");
     gitSync(dir, "commit", "-q", "-am", "board moved on");
-    expect(await canMerge(dir, "main", sha)).toBe(true);
-    const out = await mergeBatch(dir, [{ task: "T1", branch: "T1", sha, title: "x" }], GIT_ENV, [
-      "TODO.md",
-      "REVIEW.md",
-    ]);
+    expect(await canMerge(dir, "main", sha, repo.gitEnv)).toBe(true);
+    const out = await mergeBatch(
+      dir,
+      [{ task: "T1", branch: "T1", sha, title: "x" }],
+      repo.gitEnv,
+      ["TODO.md", "REVIEW.md"],
+    );
     expect(out).toEqual({ merged: ["T1"] });
     expect(gitSync(dir, "show", "main:TODO.md")).toBe("# TODO\n\n_No tasks._");
     expect(gitSync(dir, "show", "main:a.txt")).toBe("A");

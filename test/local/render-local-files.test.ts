@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type Board, emptyMemory, emptyRepoMemory } from "../../src/core/board.js";
-import { renderLocalFiles } from "../../src/local/render-local-files.js";
+import { keptLines, renderLocalFiles } from "../../src/local/render-local-files.js";
 
 const board: Board = {
   repo: "/repo",
@@ -36,7 +36,7 @@ const board: Board = {
 
 describe("the tracking files of local mode", () => {
   it("show a local task's branch (no PR number) with its retry and feedback", () => {
-    const files = renderLocalFiles(board, "", {}, []);
+    const files = renderLocalFiles(board, "", {});
     expect(files["IN_PROGRESS.md"]!.split("\n").slice(7).join("\n")).toMatchInlineSnapshot(`
       "- [RETRY] **T3** [medium] Add truncate()
         - Location: \`src/truncate.js\`
@@ -47,11 +47,10 @@ describe("the tracking files of local mode", () => {
   });
 
   it("keep the lines they could not read, verbatim, at the end of the file", () => {
-    const current = { "TODO.md": "# TODO\n\n- [urgent] Bad\n  - Location: x.ts\n" };
-    const problems = [
-      { file: "TODO.md", line: 3, text: "- [urgent] Bad", message: "unknown priority" },
-    ];
-    const files = renderLocalFiles(board, "", current, problems);
+    const current = "# TODO\n\n- [urgent] Bad\n  - Location: x.ts\nfine?\n";
+    const problems = [{ file: "TODO.md", line: 3, end: 4 }];
+    const kept = { "TODO.md": keptLines(current, "TODO.md", problems) };
+    const files = renderLocalFiles(board, "", kept);
     expect(
       files["TODO.md"]!.endsWith(
         "_No tasks._\n\n<!-- Conveyor could not read the lines below (see `conveyor status`); they are kept as written. -->\n- [urgent] Bad\n  - Location: x.ts\n",

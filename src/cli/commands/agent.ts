@@ -1,4 +1,4 @@
-import { runAgentJob } from "../../local/agent-job.js";
+import { readSealKey, runAgentJob } from "../../local/agent-job.js";
 import { interruptSignal } from "../../local/interrupt-signal.js";
 import { defineCommand, UsageError } from "../io.js";
 
@@ -13,7 +13,13 @@ export const agentCommand = defineCommand({
     if (!values.job) throw new UsageError("--job is required");
     const { signal, dispose } = interruptSignal(io.signal);
     try {
-      return await runAgentJob(values.job, io.env, (line) => io.stdout.write(`${line}\n`), signal);
+      return await runAgentJob(
+        values.job,
+        io.env,
+        (line) => io.stdout.write(`${line}\n`),
+        signal,
+        readSealKey(),
+      );
     } finally {
       dispose();
     }

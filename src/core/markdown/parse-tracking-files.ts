@@ -51,6 +51,7 @@ export function parseTrackingFiles(files: Record<string, string>): ParsedTrackin
           errors.push({
             file: path,
             line: task.line,
+            end: task.end,
             text: lineText,
             message: `task ${task.id} is already listed in ${first}`,
           });

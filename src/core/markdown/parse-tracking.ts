@@ -35,6 +35,8 @@ export interface ParsedTask {
   retry: boolean;
   /** 1-based line of the item's head. */
   line: number;
+  /** 1-based last line of the item (its head, or its last nested line). */
+  end: number;
   /** Stage of the list the item is in (`merge-queue` under TESTING.md's subsection). */
   stage: Stage;
 }
@@ -43,6 +45,11 @@ export interface ParseError {
   line: number;
   text: string;
   message: string;
+  /**
+   * 1-based last line that goes with the error: the last nested line of an item that could
+   * not be read (left out with it), else `line`.
+   */
+  end: number;
 }
 
 export interface ParsedTrackingFile {
@@ -54,7 +61,7 @@ const LIST_ITEM = /^([-*+]|\d{1,9}[.)])(?:[ \t]+(.*))?$/s;
 const ESCALATED_UNKNOWN = "(no reason given)";
 
 type HeadResult =
-  | { kind: "task"; task: Omit<ParsedTask, "line" | "stage"> }
+  | { kind: "task"; task: Omit<ParsedTask, "line" | "end" | "stage"> }
   | { kind: "done" }
   | { kind: "error"; message: string };
 
@@ -104,7 +111,7 @@ function readHead(text: string): HeadResult {
   // Rendered titles are verbatim after the head; hand-written ones lose outer spaces.
   const title = rest.trim();
   if (title === "") return { kind: "error", message: "task has no title" };
-  const task: Omit<ParsedTask, "line" | "stage"> = { title, locations: [], retry };
+  const task: Omit<ParsedTask, "line" | "end" | "stage"> = { title, locations: [], retry };
   if (id !== undefined) task.id = id;
   if (priority !== undefined) task.priority = priority;
   if (escalated !== undefined) task.escalated = escalated;
@@ -218,12 +225,17 @@ export function parseTrackingFile(text: string, stage: Stage): ParsedTrackingFil
   let item: OpenItem | undefined;
   /** True while skipping the nested lines of a done or unreadable item. */
   let skipping = false;
+  /** The error of the unreadable item being skipped: its nested lines go with it. */
+  let skipped: ParseError | undefined;
   let inComment = false;
   /** Indentation of the text of the open (or skipped) item: lines indented this far nest. */
   let ownerIndent = 4;
 
-  const fail = (index: number, message: string) =>
-    errors.push({ line: index + 1, text: lines[index]!, message });
+  const fail = (index: number, message: string): ParseError => {
+    const error = { line: index + 1, text: lines[index]!, message, end: index + 1 };
+    errors.push(error);
+    return error;
+  };
 
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
@@ -243,8 +255,12 @@ export function parseTrackingFile(text: string, stage: Stage): ParsedTrackingFil
     const sibling = lead > 0 && lead < ownerIndent && LIST_ITEM.test(line.slice(lead));
     const indented = /^[ \t]/.test(line) && !sibling;
     if (indented && (item || skipping)) {
-      if (skipping) continue;
+      if (skipping) {
+        if (skipped) skipped.end = i + 1;
+        continue;
+      }
       const open = item!;
+      open.task.end = i + 1;
       const content = dedent(line, open.indent);
       const quote = /^[ \t]*>/.exec(content);
       if (!quote && content.trimStart().startsWith("<!--")) {
@@ -270,6 +286,7 @@ export function parseTrackingFile(text: string, stage: Stage): ParsedTrackingFil
     close(item, tasks);
     item = undefined;
     skipping = false;
+    skipped = undefined;
     ownerIndent = 4;
 
     if (trimmed.startsWith("<!--")) {
@@ -302,19 +319,19 @@ export function parseTrackingFile(text: string, stage: Stage): ParsedTrackingFil
       continue;
     }
     if (head.kind === "error") {
-      fail(i, head.message);
+      skipped = fail(i, head.message);
       skipping = true;
       continue;
     }
     const id = head.task.id;
     if (id !== undefined && seen.has(id)) {
-      fail(i, `duplicate task id ${id} (first on line ${seen.get(id)})`);
+      skipped = fail(i, `duplicate task id ${id} (first on line ${seen.get(id)})`);
       skipping = true;
       continue;
     }
     if (id !== undefined) seen.set(id, i + 1);
     item = {
-      task: { ...head.task, line: i + 1, stage: listStage },
+      task: { ...head.task, line: i + 1, end: i + 1, stage: listStage },
       indent: ownerIndent,
       body: [],
       blanks: 0,

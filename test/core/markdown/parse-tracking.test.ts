@@ -7,7 +7,7 @@ import {
 
 /** The fields a case cares about (line, stage, empty locations and retry=false are noise). */
 function brief(t: ParsedTask): Partial<ParsedTask> {
-  const { line: _line, stage: _stage, ...rest } = t;
+  const { line: _line, end: _end, stage: _stage, ...rest } = t;
   const out: Partial<ParsedTask> = { ...rest };
   if (out.locations?.length === 0) delete out.locations;
   if (out.retry === false) delete out.retry;
@@ -118,7 +118,9 @@ describe("parseTrackingFile: hand-written TODO.md", () => {
 });
 
 describe("parseTrackingFile: errors", () => {
-  it.each<[string, string, { line: number; text: string; message: RegExp }[], string[]]>([
+  it.each<
+    [string, string, { line: number; end?: number; text: string; message: RegExp }[], string[]]
+  >([
     [
       "an unindented text line",
       "# TODO\n- A\nJust some prose\n- B",
@@ -127,8 +129,8 @@ describe("parseTrackingFile: errors", () => {
     ],
     [
       "an unknown priority (its nested lines go with it)",
-      "- [bogus] Title\n  - Location: a.ts\n- Good",
-      [{ line: 1, text: "- [bogus] Title", message: /unknown priority "bogus"/ }],
+      "- [bogus] Title\n  - Location: a.ts\n\n  more\n- Good",
+      [{ line: 1, end: 4, text: "- [bogus] Title", message: /unknown priority "bogus"/ }],
       ["Good"],
     ],
     [
@@ -172,6 +174,7 @@ describe("parseTrackingFile: errors", () => {
     errors.forEach((e, i) => {
       const want = expectedErrors[i]!;
       expect(e.line).toBe(want.line);
+      expect(e.end).toBe(want.end ?? want.line);
       expect(e.text).toBe(want.text);
       expect(e.message).toMatch(want.message);
     });
@@ -202,6 +205,7 @@ describe("parseTrackingFiles", () => {
       {
         file: "docs/TODO.md",
         line: 3,
+        end: 3,
         text: "prose",
         message: expect.stringMatching(/not a task/),
       },
@@ -219,6 +223,7 @@ describe("parseTrackingFiles", () => {
       {
         file: "TESTING.md",
         line: 4,
+        end: 4,
         text: "- **T3** [high] Moved by hand",
         message: "task T3 is already listed in TODO.md line 1",
       },

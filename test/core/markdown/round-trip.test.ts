@@ -172,7 +172,7 @@ describe("tracking files round-trip", () => {
         expect(errors).toEqual([]);
         const parsed = Object.values(byStage)
           .flat()
-          .map(({ line: _line, ...rest }) => ({
+          .map(({ line: _line, end: _end, ...rest }) => ({
             body: undefined,
             branch: undefined,
             pr: undefined,
