@@ -5,6 +5,7 @@ import { branchName } from "../agent/branch-name.js";
 import { GitHubHost } from "../agent/github-host.js";
 import type { AgentDriver, RoleOutcome, RunRoleOptions } from "../agent/role-types.js";
 import { runRole } from "../agent/run-role.js";
+import { basicAuthHeader } from "../agent/safe-git-env.js";
 import {
   type Config,
   formatConfigErrors,
@@ -137,7 +138,7 @@ export async function runAction(deps: ActionDeps): Promise<ActionResult> {
     deadline,
     // checkout runs with persist-credentials: false; the token is given to fetch and push only.
     remoteGitConfig: {
-      [`http.${gh.serverUrl}/.extraheader`]: `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${inputs.githubToken}`).toString("base64")}`,
+      [`http.${gh.serverUrl}/.extraheader`]: basicAuthHeader(inputs.githubToken),
     },
     log: deps.log,
     ...(deps.now ? { now: deps.now } : {}),

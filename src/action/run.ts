@@ -1,12 +1,13 @@
 import * as core from "@actions/core";
+import { secretForms } from "../agent/safe-git-env.js";
 import { runAction } from "./run-action.js";
 
 /** Connects `runAction` to the runner: inputs, outputs, job summary, step status. */
 export async function run(): Promise<void> {
   try {
     for (const name of ["anthropic-api-key", "github-token"]) {
-      const secret = core.getInput(name);
-      if (secret) core.setSecret(secret);
+      // The token is also masked in its base64 form (the push's basic-auth header).
+      for (const form of secretForms(core.getInput(name))) core.setSecret(form);
     }
     const result = await runAction({
       getInput: (name) => core.getInput(name),

@@ -1,6 +1,7 @@
 import type { AgentReport, CommandRun, LoopStop } from "./role-types.js";
 import { runShell } from "./run-shell.js";
 import { scrubEnv } from "./scrub-env.js";
+import type { ShellSandbox } from "./shell-sandbox.js";
 
 /**
  * The external runner (`agent.runner: command`): pipes the role's prompt to a configured
@@ -13,12 +14,15 @@ export async function runCommandAgent(options: {
   prompt: string;
   cwd: string;
   env?: Record<string, string>;
+  /** The sandbox the command runs in (null: CONVEYOR_SANDBOX=off). */
+  sandbox?: ShellSandbox | null;
   timeoutMs: number;
   signal?: AbortSignal;
 }): Promise<{ stop: LoopStop; report?: AgentReport; run: CommandRun }> {
   const run = await runShell(options.command, {
     cwd: options.cwd,
     env: scrubEnv(process.env, options.env),
+    ...(options.sandbox ? { sandbox: options.sandbox } : {}),
     timeoutMs: Math.max(1000, options.timeoutMs),
     input: options.prompt,
     maxOutput: 20_000,

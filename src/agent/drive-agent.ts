@@ -13,7 +13,7 @@ import type {
   UsageTotals,
 } from "./role-types.js";
 import { scrubEnv } from "./scrub-env.js";
-import { shellSandbox } from "./shell-sandbox.js";
+import { type ShellSandbox, shellSandbox } from "./shell-sandbox.js";
 import type { ToolSpec } from "./tools/tool.js";
 
 export interface DriveResult {
@@ -36,12 +36,43 @@ export async function driveAgent(
   const now = o.now ?? (() => new Date());
   const log = o.log ?? (() => {});
   const workspaceReal = realpathSync(o.workspace);
+  // Every command of the agent runs in the sandbox; where none can be had this throws (the
+  // run fails with what to install) unless CONVEYOR_SANDBOX=off.
+  const sandbox = shellSandbox({
+    workspace: workspaceReal,
+    allowedDomains: o.config.sandbox.allowedDomains,
+    log,
+  });
+  log(
+    sandbox
+      ? `the agent's commands run in ${sandbox.describe}`
+      : "the agent's commands run without a sandbox (CONVEYOR_SANDBOX=off)",
+  );
+  try {
+    return await drive(o, session, { workspaceReal, sandbox, now, log });
+  } finally {
+    sandbox?.close();
+  }
+}
+
+async function drive(
+  o: RunRoleOptions,
+  session: { prompt: string; tools: ToolSpec[]; stopAt: Date },
+  c: {
+    workspaceReal: string;
+    sandbox: ShellSandbox | null;
+    now: () => Date;
+    log: (line: string) => void;
+  },
+): Promise<DriveResult> {
+  const { workspaceReal, sandbox, now, log } = c;
   if (o.driver.kind === "command") {
     const out = await runCommandAgent({
       command: o.driver.command,
       prompt: `${SYSTEM_PROMPT}\n\n${session.prompt}`,
       cwd: workspaceReal,
       ...(o.driver.env ? { env: o.driver.env } : {}),
+      sandbox,
       timeoutMs: session.stopAt.getTime() - now().getTime(),
       ...(o.signal ? { signal: o.signal } : {}),
     });
@@ -64,12 +95,6 @@ export async function driveAgent(
   if (!price) log(`no price for model ${o.model} in agent.prices: cost is counted as 0`);
   const commands: CommandRun[] = [];
   const written = new Set<string>();
-  const sandbox = shellSandbox();
-  log(
-    sandbox
-      ? `shell commands run in ${sandbox.describe}`
-      : "shell commands run without a sandbox (needs Linux with root or passwordless sudo)",
-  );
   const result = await runAgentLoop({
     client,
     model: o.model,

@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { redact, safeGitArgs, safeGitEnv } from "./safe-git-env.js";
 
 export interface GitResult {
   code: number;
@@ -12,31 +13,38 @@ export const CONVEYOR_IDENTITY = {
   email: "conveyor[bot]@users.noreply.github.com",
 };
 
-/** Runs git in the workspace. Never throws: the exit code is in the result. */
-export function git(cwd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<GitResult> {
+export interface GitCallOptions {
+  /** Config for this call only, passed through the environment (credentials for fetch, push). */
+  config?: Record<string, string>;
+  /** Texts to cut out of stdout and stderr (the credentials' forms). */
+  secrets?: readonly string[];
+}
+
+/**
+ * Runs git in the workspace, the safe way (see safe-git-env.ts): no global or system
+ * config, no hooks, no fsmonitor, no textconv in diffs, a minimal environment built from
+ * `env` (default the process's). Never throws: the exit code is in the result.
+ */
+export function git(
+  cwd: string,
+  args: string[],
+  env?: NodeJS.ProcessEnv,
+  options: GitCallOptions = {},
+): Promise<GitResult> {
   return new Promise((resolve) => {
     execFile(
       "git",
-      [
-        // Nothing the agent may have planted in .git runs when Conveyor uses git: no hooks,
-        // no fsmonitor command, no textconv programs in diffs.
-        "-c",
-        "core.hooksPath=/dev/null",
-        "-c",
-        "core.fsmonitor=false",
-        "-c",
-        "diff.noprefix=false",
-        "-c",
-        "commit.gpgsign=false",
-        "-c",
-        "core.quotepath=off",
-        ...args,
-      ],
-      { cwd, env: env ?? process.env, maxBuffer: 64 * 1024 * 1024 },
+      [...safeGitArgs(), "-c", "diff.noprefix=false", "-c", "core.quotepath=off", ...args],
+      {
+        cwd,
+        env: safeGitEnv(env ?? process.env, options.config ? { config: options.config } : {}),
+        maxBuffer: 64 * 1024 * 1024,
+      },
       (error, stdout, stderr) => {
         const code =
           error === null ? 0 : typeof error.code === "number" ? error.code : error.code ? 1 : 1;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+        const clean = (t: unknown) => redact(String(t), options.secrets ?? []);
+        resolve({ code, stdout: clean(stdout), stderr: clean(stderr) });
       },
     );
   });
@@ -47,16 +55,26 @@ export class GitError extends Error {
 }
 
 /** Runs git and returns stdout, or throws a GitError with git's own message. */
-export async function gitOk(cwd: string, args: string[]): Promise<string> {
-  const r = await git(cwd, args);
+export async function gitOk(
+  cwd: string,
+  args: string[],
+  options: GitCallOptions = {},
+): Promise<string> {
+  const r = await git(cwd, args, undefined, options);
   if (r.code !== 0)
     throw new GitError(
-      `git ${args.join(" ")} failed: ${(r.stderr || r.stdout).trim().split("\n").slice(-3).join(" / ")}`,
+      redact(
+        `git ${args.join(" ")} failed: ${(r.stderr || r.stdout).trim().split("\n").slice(-3).join(" / ")}`,
+        options.secrets ?? [],
+      ),
     );
   return r.stdout;
 }
 
-/** `-c user.name/email` arguments when the repository has no identity of its own. */
+/**
+ * `-c user.name/email` arguments when the repository has no identity of its own (global
+ * configuration is never read; `GIT_AUTHOR_*` in the environment still wins).
+ */
 export async function identityArgs(cwd: string): Promise<string[]> {
   const email = await git(cwd, ["config", "user.email"]);
   if (email.code === 0 && email.stdout.trim() !== "") return [];

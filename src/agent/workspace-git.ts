@@ -1,18 +1,31 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { git, gitOk, identityArgs } from "./git.js";
+import { secretsOfConfig } from "./safe-git-env.js";
 
 /**
  * The git steps of a role in its workspace: fetch, check out the task branch, merge the
  * base, commit everything, push. `remote` undefined means local mode without a remote.
  */
 export class WorkspaceGit {
+  /** The credentials' forms, cut out of every error text of fetch and push. */
+  readonly #secrets: string[];
+
   constructor(
     readonly cwd: string,
     readonly remote: string | undefined,
-    /** `-c name=value` options for fetch and push only (credentials the agent never sees). */
-    readonly remoteConfig: string[] = [],
-  ) {}
+    /**
+     * Config for fetch and push only (credentials the agent never sees), given through the
+     * environment (`GIT_CONFIG_COUNT`): never on a command line that an error would quote.
+     */
+    readonly remoteConfig: Record<string, string> = {},
+  ) {
+    this.#secrets = secretsOfConfig(remoteConfig);
+  }
+
+  #remoteCall() {
+    return { config: this.remoteConfig, secrets: this.#secrets };
+  }
 
   /** The remote name if it is configured in the repository, else undefined. */
   static async open(
@@ -23,8 +36,7 @@ export class WorkspaceGit {
     const wanted = remote === null || remote === "" ? undefined : (remote ?? "origin");
     if (wanted === undefined) return new WorkspaceGit(cwd, undefined);
     const remotes = (await git(cwd, ["remote"])).stdout.split("\n").map((s) => s.trim());
-    const config = Object.entries(remoteConfig).flatMap(([k, v]) => ["-c", `${k}=${v}`]);
-    return new WorkspaceGit(cwd, remotes.includes(wanted) ? wanted : undefined, config);
+    return new WorkspaceGit(cwd, remotes.includes(wanted) ? wanted : undefined, remoteConfig);
   }
 
   /** The repository's configuration files and hook directory: the agent's shell could rewrite them. */
@@ -43,7 +55,7 @@ export class WorkspaceGit {
 
   async fetch(): Promise<void> {
     if (this.remote)
-      await gitOk(this.cwd, [...this.remoteConfig, "fetch", "--quiet", "--prune", this.remote]);
+      await gitOk(this.cwd, ["fetch", "--quiet", "--prune", this.remote], this.#remoteCall());
   }
 
   /** The ref of a branch to build on: the remote's copy when there is a remote. */
@@ -190,13 +202,12 @@ export class WorkspaceGit {
   /** Pushes HEAD to `branch` on the remote (no-op without a remote). */
   async push(branch: string): Promise<{ pushed: boolean; error?: string }> {
     if (!this.remote) return { pushed: false };
-    const r = await git(this.cwd, [
-      ...this.remoteConfig,
-      "push",
-      "--quiet",
-      this.remote,
-      `HEAD:refs/heads/${branch}`,
-    ]);
+    const r = await git(
+      this.cwd,
+      ["push", "--quiet", this.remote, `HEAD:refs/heads/${branch}`],
+      undefined,
+      this.#remoteCall(),
+    );
     if (r.code === 0) return { pushed: true };
     return {
       pushed: false,

@@ -1,6 +1,23 @@
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 
+/** Where sandboxed commands may connect by default: the model API and package registries. */
+export const DEFAULT_SANDBOX_DOMAINS = [
+  "api.anthropic.com",
+  "registry.npmjs.org",
+  "registry.yarnpkg.com",
+  "pypi.org",
+  "files.pythonhosted.org",
+  "crates.io",
+  "index.crates.io",
+  "static.crates.io",
+  "proxy.golang.org",
+  "sum.golang.org",
+  "repo.maven.apache.org",
+  "repo1.maven.org",
+  "rubygems.org",
+] as const;
+
 /**
  * The one schema of `.github/conveyor.yml` (also read by local mode). Every default
  * reproduces a rule of the workflow table in ARCHITECTURE.md, so an empty file is a
@@ -227,6 +244,24 @@ export const configSchema = z
           .boolean()
           .default(false)
           .describe("Allow the task agent to run the test suite (the workflow says it does not)."),
+      })
+      .strict()
+      .prefault({}),
+    sandbox: z
+      .object({
+        allowedDomains: z
+          .array(
+            z
+              .string()
+              .regex(
+                /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i,
+                "a host name, or *.domain for every subdomain",
+              ),
+          )
+          .default([...DEFAULT_SANDBOX_DOMAINS])
+          .describe(
+            "Hosts the agent's sandboxed commands may reach (HTTPS through Conveyor's proxy; '*.example.com' for subdomains). The default: the model API and the common package registries. [] = no network.",
+          ),
       })
       .strict()
       .prefault({}),

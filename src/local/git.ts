@@ -8,6 +8,7 @@ import {
   unlinkSync,
 } from "node:fs";
 import { isAbsolute, join } from "node:path";
+import { safeGitArgs, safeGitEnv } from "../agent/safe-git-env.js";
 
 /** The outcome of one git command; a non-zero exit is a value, not an exception. */
 export interface GitResult {
@@ -16,8 +17,13 @@ export interface GitResult {
   stderr: string;
 }
 
-/** Identity and settings every git call of local mode uses (no signing, no pager, no prompts). */
-const GIT_FLAGS = ["-c", "commit.gpgsign=false", "-c", "core.pager=cat", "-c", "color.ui=false"];
+/**
+ * Settings every git call of local mode uses (see safe-git-env.ts): no global or system
+ * config, no attributes or excludes file from outside the repository, no fsmonitor, no
+ * signing, no pager, no prompts, a minimal environment. The repository's own hooks still run
+ * (they are the user's, in the user's repository; the agents' sandbox cannot write them).
+ */
+const GIT_FLAGS = safeGitArgs({ hooks: "repo" });
 
 /** Runs `git args` in `cwd`. Never throws on a non-zero exit: read `code`. */
 export function git(
@@ -31,7 +37,7 @@ export function git(
       [...GIT_FLAGS, ...args],
       {
         cwd,
-        env: { ...env, GIT_TERMINAL_PROMPT: "0", GIT_EDITOR: "true", LC_ALL: "C" },
+        env: { ...safeGitEnv(env), LC_ALL: "C" },
         maxBuffer: 64 * 1024 * 1024,
       },
       (error, stdout, stderr) => {
@@ -126,4 +132,26 @@ function realOr(path: string): string {
   } catch {
     return path;
   }
+}
+
+/**
+ * The user's own git identity (`user.name`, `user.email`, global config included), for
+ * Conveyor's commits: every other git call reads no global config. Reading configuration
+ * runs nothing.
+ */
+export async function userIdentity(
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ name?: string; email?: string }> {
+  const read = (key: string) =>
+    new Promise<string | undefined>((resolve) => {
+      execFile(
+        "git",
+        ["config", "--get", key],
+        { cwd, env: { ...env, GIT_CONFIG_NOSYSTEM: "1" } },
+        (error, stdout) => resolve(error ? undefined : String(stdout).trim() || undefined),
+      );
+    });
+  const [name, email] = await Promise.all([read("user.name"), read("user.email")]);
+  return { ...(name ? { name } : {}), ...(email ? { email } : {}) };
 }

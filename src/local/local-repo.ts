@@ -2,7 +2,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { dirname, isAbsolute, join } from "node:path";
 import { type Config, defaultConfig, formatConfigErrors, parseConfig } from "../core/config.js";
 import { TRACKING_FILES, trackingFilePath } from "../core/markdown/index.js";
-import { git } from "./git.js";
+import { git, userIdentity } from "./git.js";
 import { type RepoLayout, repoLayout } from "./repo-layout.js";
 
 /** A local git repository opened for `conveyor run` and its sibling commands. */
@@ -81,19 +81,20 @@ function readText(path: string): string | undefined {
   }
 }
 
-/** Git needs an author for Conveyor's commits; supply one when none is configured. */
+/**
+ * Git needs an author for Conveyor's commits. Conveyor's git calls read no global config,
+ * so the user's identity (global config included) is read once here and given to every
+ * call through the environment; "Conveyor" when there is none.
+ */
 async function identityEnv(root: string, env: NodeJS.ProcessEnv): Promise<NodeJS.ProcessEnv> {
-  const name = await git(root, ["config", "user.name"], env);
-  const email = await git(root, ["config", "user.email"], env);
+  const who = await userIdentity(root, env);
   const out = { ...env };
-  if (name.code !== 0 && !env.GIT_AUTHOR_NAME) {
-    out.GIT_AUTHOR_NAME = "Conveyor";
-    out.GIT_COMMITTER_NAME = "Conveyor";
-  }
-  if (email.code !== 0 && !env.GIT_AUTHOR_EMAIL) {
-    out.GIT_AUTHOR_EMAIL = "conveyor@localhost";
-    out.GIT_COMMITTER_EMAIL = "conveyor@localhost";
-  }
+  const name = who.name ?? "Conveyor";
+  const email = who.email ?? "conveyor@localhost";
+  out.GIT_AUTHOR_NAME ??= name;
+  out.GIT_COMMITTER_NAME ??= name;
+  out.GIT_AUTHOR_EMAIL ??= email;
+  out.GIT_COMMITTER_EMAIL ??= email;
   return out;
 }
 

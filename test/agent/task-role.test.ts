@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { RunRoleOptions } from "../../src/agent/role-types.js";
 import { runRole } from "../../src/agent/run-role.js";
 import { defaultConfig, validateConfig } from "../../src/core/config.js";
@@ -251,7 +251,33 @@ describe("task role: failures never lose work", () => {
     );
   });
 
+  const PLANT =
+    "git config core.fsmonitor 'touch ../pwned-fsmonitor' && git config alias.x '!true' && printf '#!/bin/sh\\ntouch ../pwned-hook\\n' > .git/hooks/pre-push && chmod +x .git/hooks/pre-push";
+
+  it("in the sandbox the agent's shell cannot plant git config or hooks at all", async () => {
+    server = await startFakeMessagesServer({
+      scripts: {
+        "7/task/0/1": script()
+          .edit("src/math.js", "a - b", "a + b")
+          .bash(PLANT)
+          .finish({ summary: "fixed" })
+          .turns(),
+      },
+    });
+    const { existsSync } = await import("node:fs");
+    const out = await runRole(options());
+    expect(out.commands[0]!.exitCode).not.toBe(0);
+    expect(out.commands[0]!.output).toMatch(/Read-only file system/);
+    expect(out.result.outcome).toBe("ok");
+    expect(out.result.summary).not.toContain("were restored");
+    expect(readFileSync(join(fx.work, ".git/config"), "utf8")).not.toMatch(/fsmonitor|alias/);
+    expect(existsSync(join(fx.work, ".git/hooks/pre-push"))).toBe(false);
+    expect(existsSync(join(fx.root, "pwned-fsmonitor"))).toBe(false);
+  });
+
   it("puts back git config and hooks the agent's shell planted, and never runs them", async () => {
+    // Unconfined (CONVEYOR_SANDBOX=off), the guard is what stands between the agent and git.
+    vi.stubEnv("CONVEYOR_SANDBOX", "off");
     server = await startFakeMessagesServer({
       scripts: {
         "7/task/0/1": script()
@@ -277,6 +303,7 @@ describe("task role: failures never lose work", () => {
     expect(existsSync(join(fx.work, ".git/hooks/pre-push"))).toBe(false);
     expect(existsSync(join(fx.root, "pwned-fsmonitor"))).toBe(false);
     expect(existsSync(join(fx.root, "pwned-hook"))).toBe(false);
+    vi.unstubAllEnvs();
   });
 
   it.each([

@@ -25,8 +25,10 @@ describe("conveyor retry after an escalation", () => {
     gitSync(dir, "add", ".github/conveyor.yml");
     gitSync(dir, "commit", "-q", "-m", "config");
     const repo = await openRepo(dir);
-    const run = () =>
-      runLocal({ repo, env: GIT_ENV, emit: () => {}, untilIdle: true, intervalMs: 100 });
+    // The stand-in agent counts its runs in the main repository's .git, which the sandbox
+    // (rightly) never lets an agent write: this test of retries runs it unconfined.
+    const env = { ...GIT_ENV, CONVEYOR_SANDBOX: "off" };
+    const run = () => runLocal({ repo, env, emit: () => {}, untilIdle: true, intervalMs: 100 });
 
     const first = await run();
     const escalated = first.last!.board.tasks[0]!;

@@ -57,18 +57,28 @@ export async function runTesterRole(s: RoleSession): Promise<RoleOutcome> {
   const runs: CommandRun[] = [];
   const runAll = async () => {
     const batch: CommandRun[] = [];
-    for (const command of commands) {
-      const left = s.stopAt.getTime() - s.now().getTime();
-      const run = await runShell(command, {
-        cwd: s.workspaceReal,
-        env: scrubEnv(process.env, { CI: "true" }),
-        // The tests are the PR's code: they run where the agent's commands run.
-        sandbox: shellSandbox(),
-        timeoutMs: Math.max(1000, Math.min(TEST_TIMEOUT_MS, left)),
-        ...(o.signal ? { signal: o.signal } : {}),
-      });
-      s.log(`test: ${command} → ${run.timedOut ? "timed out" : `exit ${run.exitCode}`}`);
-      batch.push(run);
+    if (commands.length === 0) return batch;
+    // The tests are the PR's code: they run in the sandbox the agent's commands run in.
+    const sandbox = shellSandbox({
+      workspace: s.workspaceReal,
+      allowedDomains: o.config.sandbox.allowedDomains,
+      log: s.log,
+    });
+    try {
+      for (const command of commands) {
+        const left = s.stopAt.getTime() - s.now().getTime();
+        const run = await runShell(command, {
+          cwd: s.workspaceReal,
+          env: scrubEnv(process.env, { CI: "true" }),
+          sandbox,
+          timeoutMs: Math.max(1000, Math.min(TEST_TIMEOUT_MS, left)),
+          ...(o.signal ? { signal: o.signal } : {}),
+        });
+        s.log(`test: ${command} → ${run.timedOut ? "timed out" : `exit ${run.exitCode}`}`);
+        batch.push(run);
+      }
+    } finally {
+      sandbox?.close();
     }
     runs.push(...batch);
     return batch;

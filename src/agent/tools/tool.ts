@@ -7,7 +7,7 @@ export interface ToolContext {
   workspaceReal: string;
   /** Environment for commands, without credentials. */
   env: Record<string, string>;
-  /** Where commands run (a PID namespace of their own when the machine allows it). */
+  /** Where commands run: the bubblewrap sandbox (null only with CONVEYOR_SANDBOX=off). */
   sandbox?: ShellSandbox | null;
   /** Milliseconds left before the loop must wrap up. */
   timeLeftMs: () => number;
