@@ -3,7 +3,14 @@ import type { AgentResult } from "../core/board.js";
 import { ConfigGuard } from "./config-guard.js";
 import { type DriveResult, driveAgent } from "./drive-agent.js";
 import { totalTokens } from "./pricing.js";
-import { DEFAULT_PROMPTS, type PromptVars, renderPrompt } from "./prompts.js";
+import {
+  DEFAULT_PROMPTS,
+  FINISH_JSON,
+  FINISH_TOOL,
+  outputContract,
+  type PromptVars,
+  renderPrompt,
+} from "./prompts.js";
 import { renderResultComment } from "./result-comment.js";
 import type { AgentReport, LoopStop, RoleOutcome, RunRoleOptions } from "./role-types.js";
 import type { ToolSpec } from "./tools/tool.js";
@@ -88,6 +95,7 @@ export function stopSentence(stop: LoopStop): string {
     api_error: "Failed: Anthropic API error",
     aborted: "Stopped: the run was cancelled",
     command_failed: "Failed: the agent command failed",
+    config_error: "Failed: configuration error",
   };
   return why[stop.reason] ? `${why[stop.reason]} (${stop.message}).` : "";
 }
@@ -120,6 +128,9 @@ export function baseVars(o: RunRoleOptions): PromptVars {
     diff: "",
     changedFiles: "",
     failures: "",
+    finishHow: o.driver.kind === "command" ? FINISH_JSON : FINISH_TOOL,
+    qualityBar: o.config.agent.noTechDebt,
+    reviewThreads: "",
   };
 }
 
@@ -127,8 +138,10 @@ function frameTitle(title: string): string {
   return frameUntrusted("title", title).replace(/\n/g, " ");
 }
 
+/** The role's prompt; an agent command also gets the output contract it must follow. */
 export function renderRolePrompt(o: RunRoleOptions, vars: PromptVars): string {
-  return renderPrompt(o.config.roles[o.role].prompt ?? DEFAULT_PROMPTS[o.role], vars);
+  const text = renderPrompt(o.config.roles[o.role].prompt ?? DEFAULT_PROMPTS[o.role], vars);
+  return o.driver.kind === "command" ? `${text}\n${outputContract(o.role)}` : text;
 }
 
 export interface Finalize {
