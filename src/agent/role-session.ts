@@ -158,7 +158,10 @@ export interface Finalize {
   review?: RoleOutcome["review"];
 }
 
-/** Builds the result, publishes it on the issue (a failure to publish is logged, not thrown). */
+/**
+ * Builds the result and publishes it on the issue. A result that could not be published
+ * fails the run (outcome "failed", the reason in the summary); nothing is thrown.
+ */
 export async function finalize(
   s: Pick<RoleSession, "o" | "now" | "startedAt" | "log">,
   f: Finalize,
@@ -172,7 +175,7 @@ export async function finalize(
     cacheReadTokens: 0,
     costUsd: 0,
   };
-  const result: AgentResult = {
+  let result: AgentResult = {
     correlationId: o.correlationId,
     role: o.role,
     outcome: f.outcome,
@@ -189,11 +192,34 @@ export async function finalize(
   };
   const commands = [...(f.drive?.commands ?? []), ...(f.extraCommands ?? [])];
   const durationMs = s.now().getTime() - s.startedAt.getTime();
-  const body = renderResultComment(result, { filesChanged: f.filesChanged, commands, durationMs });
+  const details = { filesChanged: f.filesChanged, commands, durationMs };
   try {
-    await o.host.publishResult({ task: o.task.id, result, body });
+    await o.host.publishResult({
+      task: o.task.id,
+      result,
+      body: renderResultComment(result, details),
+    });
   } catch (e: unknown) {
-    s.log(`could not publish the result: ${e instanceof Error ? e.message : String(e)}`);
+    // A result nobody can read was not delivered: the run failed. Say so once more with a
+    // failed result (it may go through where the first body did not); the run fails anyway.
+    const why = `The result could not be published: ${errorMessage(e)}.`;
+    s.log(why);
+    const { verdict: _v, passed: _p, ...rest } = result;
+    result = {
+      ...rest,
+      outcome: "failed",
+      ...(result.passed !== undefined ? { passed: false } : {}),
+      summary: `${why} ${result.summary}`.trim(),
+    };
+    try {
+      await o.host.publishResult({
+        task: o.task.id,
+        result,
+        body: renderResultComment(result, details),
+      });
+    } catch (again: unknown) {
+      s.log(`could not publish the failed result either: ${errorMessage(again)}`);
+    }
   }
   return {
     result,

@@ -128,18 +128,27 @@ export async function runTesterRole(s: RoleSession): Promise<RoleOutcome> {
   ]
     .filter(Boolean)
     .join(" ");
+  let delivered: { outcome: RoleOutcome["result"]["outcome"]; summary: string; passed: boolean } = {
+    outcome,
+    summary,
+    passed,
+  };
   try {
     await check(s, headSha, passed, summary, runs);
   } catch (e: unknown) {
+    // Without its check the merge queue cannot see the result: the run failed.
     s.log(`could not publish conveyor/test: ${errorMessage(e)}`);
+    delivered = {
+      outcome: "failed",
+      passed: false,
+      summary: `${summary} Could not publish the conveyor/test check: ${errorMessage(e)}.`,
+    };
   }
   return finalize(s, {
-    outcome,
-    summary,
+    ...delivered,
     drive,
     headSha,
     baseSha,
-    passed,
     filesChanged: drive?.written ?? [],
     extraCommands: runs,
     ...prOf(s),
