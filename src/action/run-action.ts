@@ -175,7 +175,10 @@ function driverFor(
     return {
       kind: "command",
       command: config.agent.command!,
-      ...(inputs.anthropicApiKey ? { env: { ANTHROPIC_API_KEY: inputs.anthropicApiKey } } : {}),
+      env: {
+        ...(inputs.anthropicApiKey ? { ANTHROPIC_API_KEY: inputs.anthropicApiKey } : {}),
+        ...inputs.agentEnv,
+      },
     };
   if (!inputs.anthropicApiKey && !inputs.dryRun)
     return new Error("input 'anthropic-api-key' is required with the builtin agent runner");

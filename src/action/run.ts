@@ -8,6 +8,10 @@ export async function run(): Promise<void> {
       const secret = core.getInput(name);
       if (secret) core.setSecret(secret);
     }
+    for (const line of core.getInput("agent-env").split(/\r?\n/)) {
+      const value = line.slice(line.indexOf("=") + 1);
+      if (line.includes("=") && value.trim() !== "") core.setSecret(value);
+    }
     const result = await runAction({
       getInput: (name) => core.getInput(name),
       env: process.env,
