@@ -37,6 +37,19 @@ export const inputsSchema = z.object({
   correlationId: optionalText,
   githubToken: z.string().min(1, "is required"),
   anthropicApiKey: optionalText,
+  agentEnv: z.string().transform((s, ctx) => {
+    const env: Record<string, string> = {};
+    for (const line of s.split(/\r?\n/)) {
+      if (line.trim() === "") continue;
+      const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
+      if (!m) {
+        ctx.addIssue({ code: "custom", message: "each line must be NAME=value" });
+        return z.NEVER;
+      }
+      env[m[1]!] = m[2]!;
+    }
+    return env;
+  }),
   model: optionalText,
   configPath: z
     .string()
@@ -63,6 +76,7 @@ export const INPUT_NAMES: Record<keyof Inputs, string> = {
   correlationId: "correlation-id",
   githubToken: "github-token",
   anthropicApiKey: "anthropic-api-key",
+  agentEnv: "agent-env",
   model: "model",
   configPath: "config-path",
   dryRun: "dry-run",

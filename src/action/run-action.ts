@@ -177,7 +177,10 @@ function driverFor(
     return {
       kind: "command",
       command: config.agent.command!,
-      ...(inputs.anthropicApiKey ? { env: { ANTHROPIC_API_KEY: inputs.anthropicApiKey } } : {}),
+      env: {
+        ...(inputs.anthropicApiKey ? { ANTHROPIC_API_KEY: inputs.anthropicApiKey } : {}),
+        ...inputs.agentEnv,
+      },
     };
   // A dry run checks what the real run needs: without the key it would fail, so does this.
   if (!inputs.anthropicApiKey)

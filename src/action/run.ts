@@ -9,6 +9,10 @@ export async function run(): Promise<void> {
       // The token is also masked in its base64 form (the push's basic-auth header).
       for (const form of secretForms(core.getInput(name))) core.setSecret(form);
     }
+    for (const line of core.getInput("agent-env").split(/\r?\n/)) {
+      const value = line.slice(line.indexOf("=") + 1);
+      if (line.includes("=") && value.trim() !== "") core.setSecret(value);
+    }
     const result = await runAction({
       getInput: (name) => core.getInput(name),
       env: process.env,

@@ -1,13 +1,24 @@
-import type { AgentReport, CommandRun, LoopStop } from "./role-types.js";
+import { type OutputFormat, parseAgentOutput } from "./agent-output.js";
+import { emptyUsage } from "./pricing.js";
+import type { AgentReport, CommandRun, LoopStop, UsageTotals } from "./role-types.js";
 import { runShell } from "./run-shell.js";
 import { scrubEnv } from "./scrub-env.js";
+<<<<<<< HEAD
 import type { ShellSandbox } from "./shell-sandbox.js";
+=======
+import { truncateHeadTail } from "./truncate-output.js";
+
+/** Output kept of an agent command: enough for a whole `--output-format json` result. */
+const MAX_AGENT_OUTPUT = 2_000_000;
+>>>>>>> agents
 
 /**
  * The external runner (`agent.runner: command`): pipes the role's prompt to a configured
- * command (e.g. a coding-agent CLI) in the workspace. The command may end its output with a
- * JSON object (the `finish` report: summary, outcome, verdict, comments); otherwise the
- * tail of its output is the summary. Conveyor still does git, PR, review and report.
+ * command (a coding-agent CLI, or a preset's) in the workspace, then reads its output with
+ * the format's parser (see `parseAgentOutput`): the JSON report (summary, outcome, verdict,
+ * comments) and the tokens and cost the tool reports. Without a report, the tail of the
+ * output (or the tool's final message) is the summary. Conveyor still does git, PR, review
+ * and report.
  */
 export async function runCommandAgent(options: {
   command: string;
@@ -17,61 +28,58 @@ export async function runCommandAgent(options: {
   /** The sandbox the command runs in (null: CONVEYOR_SANDBOX=off). */
   sandbox?: ShellSandbox | null;
   timeoutMs: number;
+  output?: OutputFormat;
   signal?: AbortSignal;
-}): Promise<{ stop: LoopStop; report?: AgentReport; run: CommandRun }> {
-  const run = await runShell(options.command, {
+}): Promise<{ stop: LoopStop; report?: AgentReport; run: CommandRun; usage: UsageTotals }> {
+  const full = await spawnAgentCommand(options);
+  const parsed = parseAgentOutput(full.output, options.output ?? "report");
+  const run = { ...full, output: truncateHeadTail(full.output, 20_000) };
+  const usage = { ...emptyUsage(), ...parsed.usage };
+  if (run.timedOut)
+    return {
+      stop: { reason: "deadline", message: "the agent command ran out of time" },
+      run,
+      usage,
+    };
+  if (run.exitCode !== 0 || parsed.toolError)
+    return {
+      stop: {
+        reason: "command_failed",
+        message:
+          run.exitCode !== 0
+            ? `the agent command exited with ${run.exitCode ?? "a signal"}: ${tail(parsed.toolError ?? run.output)}`
+            : parsed.toolError!,
+      },
+      run,
+      usage,
+    };
+  const report: AgentReport = parsed.report ?? {
+    outcome: "done",
+    summary: tail(parsed.finalText ?? run.output) || "(no output)",
+  };
+  return { stop: { reason: "finished", message: report.summary }, report, run, usage };
+}
+
+/** The one place the agent command is started (the sandbox wraps it here). */
+function spawnAgentCommand(options: {
+  command: string;
+  prompt: string;
+  cwd: string;
+  env?: Record<string, string>;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}): Promise<CommandRun> {
+  return runShell(options.command, {
     cwd: options.cwd,
     env: scrubEnv(process.env, options.env),
     ...(options.sandbox ? { sandbox: options.sandbox } : {}),
     timeoutMs: Math.max(1000, options.timeoutMs),
     input: options.prompt,
-    maxOutput: 20_000,
+    maxOutput: MAX_AGENT_OUTPUT,
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  if (run.timedOut)
-    return { stop: { reason: "deadline", message: "the agent command ran out of time" }, run };
-  const parsed = lastJsonReport(run.output);
-  if (run.exitCode !== 0)
-    return {
-      stop: {
-        reason: "command_failed",
-        message: `the agent command exited with ${run.exitCode ?? "a signal"}: ${tail(run.output)}`,
-      },
-      run,
-    };
-  const report: AgentReport = parsed ?? {
-    outcome: "done",
-    summary: tail(run.output) || "(no output)",
-  };
-  return { stop: { reason: "finished", message: report.summary }, report, run };
 }
 
 function tail(text: string): string {
   return text.trim().split("\n").slice(-15).join("\n").slice(-2000);
-}
-
-function lastJsonReport(output: string): AgentReport | undefined {
-  const end = output.lastIndexOf("}");
-  if (end < 0) return undefined;
-  for (
-    let start = output.lastIndexOf("{", end);
-    start >= 0;
-    start = output.lastIndexOf("{", start - 1)
-  ) {
-    try {
-      const value = JSON.parse(output.slice(start, end + 1)) as Partial<AgentReport>;
-      if (typeof value.summary === "string")
-        return {
-          outcome: value.outcome ?? "done",
-          summary: value.summary,
-          ...(value.found ? { found: value.found } : {}),
-          ...(value.fixed ? { fixed: value.fixed } : {}),
-          ...(value.verdict ? { verdict: value.verdict } : {}),
-          ...(Array.isArray(value.comments) ? { comments: value.comments } : {}),
-        };
-    } catch {
-      // not JSON from here: try an earlier brace
-    }
-  }
-  return undefined;
 }

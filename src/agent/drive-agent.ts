@@ -1,10 +1,11 @@
 import { realpathSync } from "node:fs";
 import Anthropic from "@anthropic-ai/sdk";
+import { PRESET_SPECS } from "../core/agent-presets.js";
 import { conveyorTag } from "../replay/fake-messages-server.js";
 import { runAgentLoop } from "./agent-loop.js";
 import { runCommandAgent } from "./command-agent.js";
-import { emptyUsage, priceFor } from "./pricing.js";
-import { SYSTEM_PROMPT } from "./prompts.js";
+import { costOf, emptyUsage, priceFor } from "./pricing.js";
+import { COMMAND_SYSTEM_PROMPT, SYSTEM_PROMPT } from "./prompts.js";
 import type {
   AgentReport,
   CommandRun,
@@ -67,19 +68,44 @@ async function drive(
 ): Promise<DriveResult> {
   const { workspaceReal, sandbox, now, log } = c;
   if (o.driver.kind === "command") {
+    const agent = o.config.agent;
+    const spec = agent.preset ? PRESET_SPECS[agent.preset] : undefined;
+    const turnsFlag =
+      spec?.maxTurnsFlag && agent.command === o.driver.command
+        ? ` ${spec.maxTurnsFlag} ${o.config.roles[o.role].maxTurns}`
+        : "";
     const out = await runCommandAgent({
-      command: o.driver.command,
-      prompt: `${SYSTEM_PROMPT}\n\n${session.prompt}`,
+      command: `${o.driver.command}${turnsFlag}`,
+      prompt: `${COMMAND_SYSTEM_PROMPT}\n\n${session.prompt}`,
       cwd: workspaceReal,
+<<<<<<< HEAD
       ...(o.driver.env ? { env: o.driver.env } : {}),
       sandbox,
+=======
+      env: { ...passThrough(agent.env, process.env), ...o.driver.env },
+      output: agent.output,
+>>>>>>> agents
       timeoutMs: session.stopAt.getTime() - now().getTime(),
       ...(o.signal ? { signal: o.signal } : {}),
     });
+    if (out.usage.costUsd === 0 && out.usage.inputTokens > 0) {
+      // The tool reported tokens but no cost: price them when the model has a price.
+      const price = priceFor(agent.prices, o.model);
+      if (price)
+        out.usage.costUsd = costOf(
+          {
+            input_tokens: out.usage.inputTokens,
+            output_tokens: out.usage.outputTokens,
+            cache_creation_input_tokens: out.usage.cacheWriteTokens,
+            cache_read_input_tokens: out.usage.cacheReadTokens,
+          },
+          price,
+        );
+    }
     return {
       stop: out.stop,
       ...(out.report ? { report: out.report } : {}),
-      usage: emptyUsage(),
+      usage: out.usage,
       turns: 1,
       commands: [out.run],
       written: [],
@@ -92,7 +118,19 @@ async function drive(
     maxRetries: 0,
   });
   const price = priceFor(o.config.agent.prices, o.model);
-  if (!price) log(`no price for model ${o.model} in agent.prices: cost is counted as 0`);
+  if (!price)
+    // Without a price every call would cost $0 and no budget would stop the run.
+    return {
+      stop: {
+        reason: "config_error",
+        message: `no price for model ${o.model}: add it to agent.prices (USD per million tokens) so the cost budgets apply`,
+      },
+      usage: emptyUsage(),
+      turns: 0,
+      commands: [],
+      written: [],
+      notes: [],
+    };
   const commands: CommandRun[] = [];
   const written = new Set<string>();
   const result = await runAgentLoop({
@@ -129,4 +167,17 @@ async function drive(
     written: [...written].sort(),
     notes: [],
   };
+}
+
+/** The named variables of the runner's environment that are set (`agent.env`). */
+function passThrough(
+  names: readonly string[],
+  env: Record<string, string | undefined>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const v = env[name];
+    if (v !== undefined && v !== "") out[name] = v;
+  }
+  return out;
 }

@@ -1,18 +1,11 @@
-import type { Config } from "../core/config.js";
+import { type Config, priceOf } from "../core/config.js";
 import type { UsageTotals } from "./role-types.js";
 
 export type Price = Config["agent"]["prices"][string];
 
-/**
- * The price of a model from the config's table: the exact id, else the longest entry that
- * prefixes it (a dated id like `claude-sonnet-4-5-20250929` uses `claude-sonnet-4-5`).
- */
+/** The price of a model from the config's table (exact id, else the longest prefix). */
 export function priceFor(prices: Config["agent"]["prices"], model: string): Price | undefined {
-  if (prices[model]) return prices[model];
-  const keys = Object.keys(prices)
-    .filter((k) => model.startsWith(k))
-    .sort((a, b) => b.length - a.length);
-  return keys[0] === undefined ? undefined : prices[keys[0]];
+  return priceOf(prices, model);
 }
 
 export interface CallUsage {

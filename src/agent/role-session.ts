@@ -3,7 +3,14 @@ import type { AgentResult } from "../core/board.js";
 import { ConfigGuard } from "./config-guard.js";
 import { type DriveResult, driveAgent } from "./drive-agent.js";
 import { totalTokens } from "./pricing.js";
-import { DEFAULT_PROMPTS, type PromptVars, renderPrompt } from "./prompts.js";
+import {
+  DEFAULT_PROMPTS,
+  FINISH_JSON,
+  FINISH_TOOL,
+  outputContract,
+  type PromptVars,
+  renderPrompt,
+} from "./prompts.js";
 import { renderResultComment } from "./result-comment.js";
 import type { AgentReport, LoopStop, RoleOutcome, RunRoleOptions } from "./role-types.js";
 import type { ToolSpec } from "./tools/tool.js";
@@ -88,6 +95,7 @@ export function stopSentence(stop: LoopStop): string {
     api_error: "Failed: Anthropic API error",
     aborted: "Stopped: the run was cancelled",
     command_failed: "Failed: the agent command failed",
+    config_error: "Failed: configuration error",
   };
   return why[stop.reason] ? `${why[stop.reason]} (${stop.message}).` : "";
 }
@@ -120,6 +128,9 @@ export function baseVars(o: RunRoleOptions): PromptVars {
     diff: "",
     changedFiles: "",
     failures: "",
+    finishHow: o.driver.kind === "command" ? FINISH_JSON : FINISH_TOOL,
+    qualityBar: o.config.agent.noTechDebt,
+    reviewThreads: "",
   };
 }
 
@@ -127,8 +138,10 @@ function frameTitle(title: string): string {
   return frameUntrusted("title", title).replace(/\n/g, " ");
 }
 
+/** The role's prompt; an agent command also gets the output contract it must follow. */
 export function renderRolePrompt(o: RunRoleOptions, vars: PromptVars): string {
-  return renderPrompt(o.config.roles[o.role].prompt ?? DEFAULT_PROMPTS[o.role], vars);
+  const text = renderPrompt(o.config.roles[o.role].prompt ?? DEFAULT_PROMPTS[o.role], vars);
+  return o.driver.kind === "command" ? `${text}\n${outputContract(o.role)}` : text;
 }
 
 export interface Finalize {
@@ -145,7 +158,10 @@ export interface Finalize {
   review?: RoleOutcome["review"];
 }
 
-/** Builds the result, publishes it on the issue (a failure to publish is logged, not thrown). */
+/**
+ * Builds the result and publishes it on the issue. A result that could not be published
+ * fails the run (outcome "failed", the reason in the summary); nothing is thrown.
+ */
 export async function finalize(
   s: Pick<RoleSession, "o" | "now" | "startedAt" | "log">,
   f: Finalize,
@@ -159,7 +175,7 @@ export async function finalize(
     cacheReadTokens: 0,
     costUsd: 0,
   };
-  const result: AgentResult = {
+  let result: AgentResult = {
     correlationId: o.correlationId,
     role: o.role,
     outcome: f.outcome,
@@ -176,11 +192,34 @@ export async function finalize(
   };
   const commands = [...(f.drive?.commands ?? []), ...(f.extraCommands ?? [])];
   const durationMs = s.now().getTime() - s.startedAt.getTime();
-  const body = renderResultComment(result, { filesChanged: f.filesChanged, commands, durationMs });
+  const details = { filesChanged: f.filesChanged, commands, durationMs };
   try {
-    await o.host.publishResult({ task: o.task.id, result, body });
+    await o.host.publishResult({
+      task: o.task.id,
+      result,
+      body: renderResultComment(result, details),
+    });
   } catch (e: unknown) {
-    s.log(`could not publish the result: ${e instanceof Error ? e.message : String(e)}`);
+    // A result nobody can read was not delivered: the run failed. Say so once more with a
+    // failed result (it may go through where the first body did not); the run fails anyway.
+    const why = `The result could not be published: ${errorMessage(e)}.`;
+    s.log(why);
+    const { verdict: _v, passed: _p, ...rest } = result;
+    result = {
+      ...rest,
+      outcome: "failed",
+      ...(result.passed !== undefined ? { passed: false } : {}),
+      summary: `${why} ${result.summary}`.trim(),
+    };
+    try {
+      await o.host.publishResult({
+        task: o.task.id,
+        result,
+        body: renderResultComment(result, details),
+      });
+    } catch (again: unknown) {
+      s.log(`could not publish the failed result either: ${errorMessage(again)}`);
+    }
   }
   return {
     result,

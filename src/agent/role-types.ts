@@ -105,7 +105,8 @@ export type LoopStopReason =
   | "context_exhausted"
   | "api_error"
   | "aborted"
-  | "command_failed";
+  | "command_failed"
+  | "config_error";
 
 export interface LoopStop {
   reason: LoopStopReason;

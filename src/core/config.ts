@@ -1,5 +1,6 @@
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { AGENT_PRESETS, OUTPUT_FORMATS, PRESET_SPECS, presetCommand } from "./agent-presets.js";
 
 /** Where sandboxed commands may connect by default: the model API and package registries. */
 export const DEFAULT_SANDBOX_DOMAINS = [
@@ -54,6 +55,22 @@ const roleSchema = (timeoutMinutes: number, maxTurns: number) =>
         .optional()
         .describe("Optional cheaper (or stronger) model used for the retry attempt."),
       maxTurns: z.number().int().positive().max(1000).default(maxTurns),
+      maxTokens: z
+        .number()
+        .int()
+        .min(256)
+        .max(128_000)
+        .default(16_000)
+        .describe("Output tokens per model call (max_tokens); large values are streamed."),
+      contextBudgetTokens: z
+        .number()
+        .int()
+        .min(10_000)
+        .max(1_000_000)
+        .default(120_000)
+        .describe(
+          "Input tokens the built-in loop keeps the conversation under: past it, old tool results are cleared.",
+        ),
       prompt: z
         .string()
         .optional()
@@ -73,11 +90,17 @@ const priceSchema = z
 
 export const DEFAULT_MODEL = "claude-sonnet-5-5";
 
-/** Prices in USD per million tokens. Kept in config so a price change needs no release. */
+export const NO_TECH_DEBT =
+  "Leave no tech debt: no TODOs, no dead code, no workarounds you would not merge; fix the cause, not the symptom.";
+
+/**
+ * Prices in USD per million tokens. Kept in config so a price change needs no release;
+ * `agent.prices` entries merge over these. Models past their end of life (the SDK's
+ * deprecation list: claude-sonnet-4-5 on 2026-11-30) have no default.
+ */
 export const DEFAULT_PRICES: Record<string, z.infer<typeof priceSchema>> = {
   "claude-sonnet-5-5": { input: 3, output: 15, cacheWrite: 3.75, cacheRead: 0.3 },
   "claude-sonnet-4-6": { input: 3, output: 15, cacheWrite: 3.75, cacheRead: 0.3 },
-  "claude-sonnet-4-5": { input: 3, output: 15, cacheWrite: 3.75, cacheRead: 0.3 },
   "claude-haiku-5-5": { input: 1, output: 5, cacheWrite: 1.25, cacheRead: 0.1 },
   "claude-haiku-4-5": { input: 1, output: 5, cacheWrite: 1.25, cacheRead: 0.1 },
   "claude-opus-5-5": { input: 5, output: 25, cacheWrite: 6.25, cacheRead: 0.5 },
@@ -244,6 +267,13 @@ export const configSchema = z
           .boolean()
           .default(false)
           .describe("Allow the task agent to run the test suite (the workflow says it does not)."),
+        fallback: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            "Test command the tester runs when no rule, convention or related test matches the changed files; default: the project's own (package.json test, pytest, go test ./..., cargo test).",
+          ),
       })
       .strict()
       .prefault({}),
@@ -299,13 +329,44 @@ export const configSchema = z
       .prefault({}),
     agent: z
       .object({
-        runner: z.enum(["builtin", "command"]).default("builtin"),
+        runner: z
+          .enum(["builtin", "command"])
+          .optional()
+          .describe(
+            "builtin: Conveyor's own loop over the Messages API; command: an agent CLI (agent.command or agent.preset). Default: command with a preset, else builtin.",
+          ),
+        preset: z
+          .enum(AGENT_PRESETS)
+          .optional()
+          .describe(
+            "A known agent CLI: its non-interactive command, the API keys it needs passed through, and its output parser.",
+          ),
         command: z
           .string()
           .min(1)
           .optional()
-          .describe("With runner: command, the prompt is piped to this command's stdin."),
+          .describe(
+            "With runner: command, the prompt is piped to this command's stdin (overrides the preset's command).",
+          ),
+        args: z
+          .array(z.string())
+          .default([])
+          .describe("Extra arguments appended to the preset's command (e.g. --model …)."),
+        output: z
+          .enum(OUTPUT_FORMATS)
+          .optional()
+          .describe("How to read the command's output; default: the preset's, else report."),
+        env: z
+          .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a variable name"))
+          .default([])
+          .describe(
+            "Environment variables passed through to the agent command (e.g. OPENAI_API_KEY); every other credential is scrubbed.",
+          ),
         model: z.string().min(1).default(DEFAULT_MODEL),
+        noTechDebt: z
+          .string()
+          .default(NO_TECH_DEBT)
+          .describe("The quality line every role prompt carries; '' leaves it out."),
         costBudgetUsd: z
           .number()
           .positive()
@@ -316,7 +377,10 @@ export const configSchema = z
           .positive()
           .default(20)
           .describe("Cost budget of one task over all its runs; reaching it escalates."),
-        prices: z.record(z.string(), priceSchema).default(DEFAULT_PRICES),
+        prices: z
+          .record(z.string(), priceSchema)
+          .default({})
+          .describe("Prices per model (USD per million tokens), merged over the defaults."),
         resultAuthors: z
           .array(z.string().regex(/^[A-Za-z0-9][\w.-]*(\[bot\])?$/, "must be a GitHub login"))
           .min(1)
@@ -327,13 +391,47 @@ export const configSchema = z
       })
       .strict()
       .prefault({})
-      .refine((a) => a.runner !== "command" || a.command !== undefined, {
-        message: "agent.command is required when agent.runner is 'command'",
+      .refine((a) => a.runner !== "command" || a.command !== undefined || a.preset !== undefined, {
+        message: "agent.command or agent.preset is required when agent.runner is 'command'",
         path: ["command"],
+      })
+      .refine((a) => a.runner !== "builtin" || a.preset === undefined, {
+        message: "agent.preset needs agent.runner: command (or no runner)",
+        path: ["preset"],
+      })
+      .transform((a) => {
+        const runner: "builtin" | "command" = a.runner ?? (a.preset ? "command" : "builtin");
+        const command = a.command ?? (a.preset ? presetCommand(a.preset, a.args) : undefined);
+        return {
+          ...a,
+          runner,
+          ...(command !== undefined ? { command } : {}),
+          output: a.output ?? (a.preset ? PRESET_SPECS[a.preset].output : "report"),
+          env: [...new Set([...(a.preset ? PRESET_SPECS[a.preset].env : []), ...a.env])],
+          prices: { ...DEFAULT_PRICES, ...a.prices },
+        };
       }),
     sweepMinutes: z.number().positive().max(1440).default(5),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    // The built-in loop counts cost from these prices: a model without one would cost $0
+    // and no budget would ever stop it.
+    if (c.agent.runner !== "builtin") return;
+    const used: [string, (string | number)[]][] = [[c.agent.model, ["agent", "model"]]];
+    for (const role of ROLES) {
+      const r = c.roles[role];
+      if (r.model) used.push([r.model, ["roles", role, "model"]]);
+      if (r.retryModel) used.push([r.retryModel, ["roles", role, "retryModel"]]);
+    }
+    for (const [model, path] of used)
+      if (!priceOf(c.agent.prices, model))
+        ctx.addIssue({
+          code: "custom",
+          path,
+          message: `no price for model '${model}': add it to agent.prices (USD per million tokens: input, output, cacheWrite, cacheRead) so budgets apply`,
+        });
+  });
 
 /** The configuration as written (keys with defaults optional). */
 export type ConfigInput = z.input<typeof configSchema>;
@@ -420,6 +518,20 @@ export function formatConfigErrors(errors: ConfigError[]): string {
   return errors
     .map((e) => `- ${e.path === "" ? "(file)" : `\`${e.path}\``}: ${e.message}`)
     .join("\n");
+}
+
+type Prices = Record<string, z.infer<typeof priceSchema>>;
+
+/**
+ * The price of a model: the exact id, else the longest entry that prefixes it (a dated id
+ * like `claude-haiku-4-5-20251001` uses `claude-haiku-4-5`).
+ */
+export function priceOf(prices: Prices, model: string): z.infer<typeof priceSchema> | undefined {
+  if (Object.hasOwn(prices, model)) return prices[model];
+  const keys = Object.keys(prices)
+    .filter((k) => model.startsWith(k))
+    .sort((a, b) => b.length - a.length);
+  return keys[0] === undefined ? undefined : prices[keys[0]];
 }
 
 /** The model a role runs with on a given attempt (0 = first try). */

@@ -23,6 +23,7 @@ describe("action inputs", () => {
         correlationId: undefined,
         githubToken: "ghs_x",
         anthropicApiKey: "sk",
+        agentEnv: {},
         model: undefined,
         configPath: ".github/conveyor.yml",
         dryRun: false,
@@ -39,6 +40,7 @@ describe("action inputs", () => {
     [{ "dry-run": "yes" }, "input 'dry-run': must be true or false"],
     [{ "github-token": "" }, "input 'github-token': is required"],
     [{ "config-path": "../secrets.yml" }, "input 'config-path': must stay inside the repository"],
+    [{ "agent-env": "OPENAI_API_KEY sk-1" }, "input 'agent-env': each line must be NAME=value"],
   ])("%j → %s", (over, message) => {
     const r = read(over);
     expect(r.ok).toBe(false);
@@ -49,6 +51,10 @@ describe("action inputs", () => {
     [
       { issue: "#12", "dry-run": "TRUE", attempt: "2" },
       { issue: 12, dryRun: true, attempt: 2 },
+    ],
+    [
+      { "agent-env": "OPENAI_API_KEY=sk-1=2\n\n  LLM_API_KEY=x\n" },
+      { agentEnv: { OPENAI_API_KEY: "sk-1=2", LLM_API_KEY: "x" } },
     ],
     [
       { mode: "test", pr: "5" },

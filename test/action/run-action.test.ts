@@ -84,6 +84,39 @@ describe("runAction", () => {
     expect(r.summary).not.toContain("Inputs and configuration are valid");
   });
 
+  it("hands the agent-env secrets to an agent command (preset) as its environment", async () => {
+    const { writeFileSync, mkdirSync } = await import("node:fs");
+    mkdirSync(`${fx.work}/.github`);
+    writeFileSync(`${fx.work}/.github/conveyor.yml`, "agent:\n  preset: codex\n");
+    nock(API)
+      .get(`${R}/issues/7`)
+      .reply(200, { number: 7, title: "Fix add", body: "x" })
+      .get(`${R}/issues/7/comments`)
+      .query(true)
+      .reply(200, [])
+      .get(R)
+      .reply(200, { default_branch: "main" });
+    let driver: unknown;
+    const run = runAction({
+      ...deps({
+        mode: "task",
+        issue: "7",
+        "anthropic-api-key": "",
+        "agent-env": "OPENAI_API_KEY=sk-openai\n",
+      }),
+      runRole: async (o) => {
+        driver = o.driver;
+        throw new Error("stop here");
+      },
+    });
+    await expect(run).rejects.toThrow("stop here");
+    expect(driver).toEqual({
+      kind: "command",
+      command: "codex exec --json --full-auto --skip-git-repo-check -",
+      env: { OPENAI_API_KEY: "sk-openai" },
+    });
+  });
+
   it("routes mode orchestrate to runOrchestrate", async () => {
     const seen: unknown[] = [];
     const r = await runAction({

@@ -51,9 +51,16 @@ describe("selectTestCommands", () => {
         p !== "tests/unit/test_none.py" &&
         p !== "tests/test_none.py" &&
         p !== "tests/test_shapes.py",
-      expected: ["python -m pytest -q tests/unit/test_other.py tests/unit/test_shapes.py"],
+      expected: ["python3 -m pytest -q tests/unit/test_other.py tests/unit/test_shapes.py"],
     },
-    { name: "nothing to run", changed: ["README.md"], rules: [], pkg: undefined, expected: [] },
+    {
+      name: "nothing to run",
+      changed: ["README.md"],
+      rules: [],
+      pkg: undefined,
+      exists: (p: string) => p === "README.md",
+      expected: [],
+    },
   ])("$name", ({ changed, rules, pkg, exists, expected }) => {
     expect(
       selectTestCommands(changed, rules, {

@@ -118,7 +118,7 @@ describe("tester role end to end", () => {
     const out = await runRole(tester());
     // The tester did its job: it reports the failure (passed: false) for the orchestrator.
     expect(out.result).toMatchObject({ outcome: "ok", passed: false });
-    expect(out.result.summary).toContain("Targeted tests failed: `node check.mjs src/math.mjs`.");
+    expect(out.result.summary).toContain("Targeted tests failed: `node check.mjs src/math.mjs` (");
     expect(host.checks[0]).toMatchObject({ name: "conveyor/test", conclusion: "failure" });
     expect(host.checks[0]!.summary).toContain("add(2, 3) = 6");
   });

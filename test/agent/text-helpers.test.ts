@@ -82,7 +82,8 @@ describe("commentable lines", () => {
 describe("pricing", () => {
   it.each([
     ["claude-sonnet-5-5", 3],
-    ["claude-sonnet-4-5-20250929", 3],
+    ["claude-haiku-4-5-20251001", 1],
+    ["claude-sonnet-4-5-20250929", undefined], // past its end of life: no default
     ["claude-opus-4-6", 5],
     ["unknown-model", undefined],
   ])("%s", (model, input) => {

@@ -44,7 +44,7 @@ describe("parseConfig", () => {
     ["capacity:\n  agents: six\n", "capacity.agents", "expected number"],
     ["merge:\n  method: octopus\n", "merge.method", '"merge"'],
     ["agent:\n  runner: command\n", "agent.command", "required"],
-    ["agent:\n  modle: x\n", "agent.modle", "allowed: runner, command, model"],
+    ["agent:\n  modle: x\n", "agent.modle", "allowed: runner, preset, command, args"],
     ["preflight:\n  http:\n    - url: not a url\n", "preflight.http.0.url", "URL"],
     ["tests:\n  rules:\n    - glob: '*.ts'\n", "tests.rules.0.command", ""],
   ])("reports the path of a bad key: %j", (text, path, message) => {

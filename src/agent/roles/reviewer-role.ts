@@ -48,7 +48,11 @@ export async function runReviewerRole(s: RoleSession): Promise<RoleOutcome> {
   const headSha = await s.git.head();
   const fixedFiles = commit ? (await s.git.changedSince(before)).filter(Boolean) : [];
   const problems: string[] = [];
-  if (push.error) problems.push(`Push of the review fixes failed: ${push.error}.`);
+  if (push.error) {
+    // A review of fixes that are not on the remote would describe code nobody can see.
+    outcome = "failed";
+    problems.push(`Push of the review fixes failed: ${push.error}.`);
+  }
 
   let review: ReviewOutcome | undefined;
   if (outcome === "ok" && verdict && o.pr !== undefined) {

@@ -46,7 +46,11 @@ export async function runTaskRole(s: RoleSession): Promise<RoleOutcome> {
   const push = commit ? await s.git.push(o.branch) : { pushed: false };
   const headSha = await s.git.head();
   const problems: string[] = [];
-  if (push.error) problems.push(`Push failed: ${push.error}.`);
+  if (push.error) {
+    // Work that did not reach the remote was not delivered: no PR, a failed run.
+    outcome = "failed";
+    problems.push(`Push failed: ${push.error}.`);
+  }
 
   let pr = o.pr;
   if (outcome === "ok" && filesChanged.length > 0 && !push.error) {
@@ -70,7 +74,7 @@ export async function runTaskRole(s: RoleSession): Promise<RoleOutcome> {
     ...problems,
     drive.report?.summary ?? (drive.stop.reason === "end_turn" ? drive.stop.message : ""),
     commit && outcome !== "ok"
-      ? `Work in progress was committed as ${commit.slice(0, 7)}${push.pushed ? " and pushed" : ""}.`
+      ? `${push.error ? "The work" : "Work in progress"} was committed as ${commit.slice(0, 7)}${push.pushed ? " and pushed" : " (not pushed)"}.`
       : "",
   ]
     .filter(Boolean)

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { mergeUnreleased } from "../../core/markdown/changelog.js";
 import type { DriveResult } from "../drive-agent.js";
@@ -17,7 +17,7 @@ import type { CommandRun, RoleOutcome } from "../role-types.js";
 import { runShell } from "../run-shell.js";
 import { scrubEnv } from "../scrub-env.js";
 import { shellSandbox } from "../shell-sandbox.js";
-import { type RepoFacts, selectTestCommands } from "../targeted-tests.js";
+import { type RepoFacts, ranNoTests, selectTests } from "../targeted-tests.js";
 import { toolsFor } from "../tools/toolset.js";
 import { frameUntrusted } from "../untrusted-text.js";
 
@@ -53,7 +53,9 @@ export async function runTesterRole(s: RoleSession): Promise<RoleOutcome> {
     });
   }
   const changed = await s.git.changedSince(baseRef);
-  const commands = selectTestCommands(changed, o.config.tests.rules, repoFacts(s.workspaceReal));
+  const selection = selectTests(changed, o.config.tests, await repoFacts(s.workspaceReal));
+  const commands = selection.commands;
+  s.log(`tests: ${selection.note}${commands.length ? `: ${commands.join("; ")}` : ""}`);
   const runs: CommandRun[] = [];
   const runAll = async () => {
     const batch: CommandRun[] = [];
@@ -85,11 +87,13 @@ export async function runTesterRole(s: RoleSession): Promise<RoleOutcome> {
   };
   let last = await runAll();
   let drive: DriveResult | undefined;
-  const failing = () => last.filter((r) => r.exitCode !== 0 || r.timedOut);
+  // A command that exits 0 but ran no test proves nothing: it counts as failing.
+  const failing = () => last.filter((r) => r.exitCode !== 0 || r.timedOut || ranNoTests(r.output));
   if (failing().length > 0 && s.now() < s.stopAt) {
     const failures = failing()
       .map(
-        (r) => `$ ${r.command}\n${r.timedOut ? "(timed out)" : `exit ${r.exitCode}`}\n${r.output}`,
+        (r) =>
+          `$ ${r.command}\n${r.timedOut ? "(timed out)" : r.exitCode === 0 ? "exit 0 but no test ran" : `exit ${r.exitCode}`}\n${r.output}`,
       )
       .join("\n\n");
     drive = await driveGuarded(s, {
@@ -102,45 +106,59 @@ export async function runTesterRole(s: RoleSession): Promise<RoleOutcome> {
     });
     if (drive.stop.reason !== "api_error" && drive.stop.reason !== "aborted") last = await runAll();
   }
-  const passed = failing().length === 0;
+  // "Passed" means: at least one test command ran, every one of them passed, and the
+  // result is on the remote.
+  const testsPassed = commands.length > 0 && failing().length === 0;
   const commit = await s.git.commitAll(`Fix targeted tests\n\nConveyor run ${o.correlationId}`);
   const push = await s.git.push(o.branch);
+  const passed = testsPassed && !push.error;
   const headSha = await s.git.head();
   const agentOutcome = drive ? outcomeOf(drive.stop, drive.report) : "ok";
   const outcome = push.error
     ? "failed"
-    : passed
+    : testsPassed
       ? "ok"
       : agentOutcome === "incomplete"
         ? "incomplete"
         : "ok";
   const summary = [
     commands.length === 0
-      ? "No targeted tests: no test rule or runner convention matched the changed files."
-      : passed
-        ? `Targeted tests passed (${commands.length} command${commands.length > 1 ? "s" : ""}${drive ? ", after fixes" : ""}).`
+      ? `No tests ran, so the change is not reported as passing: ${selection.note}.`
+      : testsPassed
+        ? `Targeted tests passed (${commands.length} command${commands.length > 1 ? "s" : ""}${drive ? ", after fixes" : ""}; ${selection.note}).`
         : `Targeted tests failed: ${failing()
-            .map((r) => `\`${r.command}\``)
-            .join(", ")}.`,
+            .map(
+              (r) => `\`${r.command}\`${r.exitCode === 0 && !r.timedOut ? " (no test ran)" : ""}`,
+            )
+            .join(", ")} (${selection.note}).`,
     drive ? stopSentence(drive.stop) : "",
     drive?.report?.summary ?? "",
     push.error ? `Push failed: ${push.error}.` : "",
-    commit ? `Fixes committed as ${commit.slice(0, 7)}.` : "",
+    commit ? `Fixes committed as ${commit.slice(0, 7)}${push.pushed ? " and pushed" : ""}.` : "",
   ]
     .filter(Boolean)
     .join(" ");
+  let delivered: { outcome: RoleOutcome["result"]["outcome"]; summary: string; passed: boolean } = {
+    outcome,
+    summary,
+    passed,
+  };
   try {
     await check(s, headSha, passed, summary, runs);
   } catch (e: unknown) {
+    // Without its check the merge queue cannot see the result: the run failed.
     s.log(`could not publish conveyor/test: ${errorMessage(e)}`);
+    delivered = {
+      outcome: "failed",
+      passed: false,
+      summary: `${summary} Could not publish the conveyor/test check: ${errorMessage(e)}.`,
+    };
   }
   return finalize(s, {
-    outcome,
-    summary,
+    ...delivered,
     drive,
     headSha,
     baseSha,
-    passed,
     filesChanged: drive?.written ?? [],
     extraCommands: runs,
     ...prOf(s),
@@ -173,7 +191,7 @@ async function check(
   });
 }
 
-function repoFacts(root: string): RepoFacts {
+async function repoFacts(root: string): Promise<RepoFacts> {
   let packageJson: RepoFacts["packageJson"];
   try {
     packageJson = JSON.parse(
@@ -182,7 +200,21 @@ function repoFacts(root: string): RepoFacts {
   } catch {
     packageJson = undefined;
   }
-  return { ...(packageJson ? { packageJson } : {}), exists: (p) => existsSync(join(root, p)) };
+  const listed = await git(root, ["ls-files", "-z", "--cached", "--others", "--exclude-standard"]);
+  const files = listed.stdout.split("\0").filter(Boolean);
+  return {
+    ...(packageJson ? { packageJson } : {}),
+    exists: (p) => existsSync(join(root, p)),
+    files,
+    read: (p) => {
+      try {
+        const abs = join(root, p);
+        return statSync(abs).size > 500_000 ? undefined : readFileSync(abs, "utf8");
+      } catch {
+        return undefined;
+      }
+    },
+  };
 }
 
 /**
