@@ -3,14 +3,11 @@ import { emptyUsage } from "./pricing.js";
 import type { AgentReport, CommandRun, LoopStop, UsageTotals } from "./role-types.js";
 import { runShell } from "./run-shell.js";
 import { scrubEnv } from "./scrub-env.js";
-<<<<<<< HEAD
 import type { ShellSandbox } from "./shell-sandbox.js";
-=======
 import { truncateHeadTail } from "./truncate-output.js";
 
 /** Output kept of an agent command: enough for a whole `--output-format json` result. */
 const MAX_AGENT_OUTPUT = 2_000_000;
->>>>>>> agents
 
 /**
  * The external runner (`agent.runner: command`): pipes the role's prompt to a configured
@@ -66,6 +63,7 @@ function spawnAgentCommand(options: {
   prompt: string;
   cwd: string;
   env?: Record<string, string>;
+  sandbox?: ShellSandbox | null;
   timeoutMs: number;
   signal?: AbortSignal;
 }): Promise<CommandRun> {

@@ -78,13 +78,9 @@ async function drive(
       command: `${o.driver.command}${turnsFlag}`,
       prompt: `${COMMAND_SYSTEM_PROMPT}\n\n${session.prompt}`,
       cwd: workspaceReal,
-<<<<<<< HEAD
-      ...(o.driver.env ? { env: o.driver.env } : {}),
-      sandbox,
-=======
       env: { ...passThrough(agent.env, process.env), ...o.driver.env },
       output: agent.output,
->>>>>>> agents
+      sandbox,
       timeoutMs: session.stopAt.getTime() - now().getTime(),
       ...(o.signal ? { signal: o.signal } : {}),
     });
