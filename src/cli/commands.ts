@@ -1,6 +1,7 @@
 import { abandonCommand } from "./commands/abandon.js";
 import { agentCommand } from "./commands/agent.js";
 import { demoCommand } from "./commands/demo.js";
+import { deprioritizeCommand } from "./commands/deprioritize.js";
 import { initCommand } from "./commands/init.js";
 import { planCommand } from "./commands/plan.js";
 import { retryCommand } from "./commands/retry.js";
@@ -16,6 +17,7 @@ export const commands: readonly Command[] = [
   statusCommand,
   retryCommand,
   abandonCommand,
+  deprioritizeCommand,
   demoCommand,
   agentCommand,
 ];

@@ -8,9 +8,13 @@ import type { Command } from "../io.js";
 export const statusCommand: Command = {
   name: "status",
   summary: "show the local board: tasks, agent slots, merge queue, escalations, tokens and cost",
-  usage: "conveyor status",
+  usage: "conveyor status [--all]",
   async run(args, io) {
-    parseArgs({ args, options: {}, strict: true });
+    const { values } = parseArgs({
+      args,
+      options: { all: { type: "boolean", default: false } },
+      strict: true,
+    });
     const repo = await openLocalRepo(io.cwd, io.env);
     if (repo instanceof Error) {
       io.stderr.write(`conveyor status: ${repo.message}\n`);
@@ -23,7 +27,7 @@ export const statusCommand: Command = {
       io.stderr.write(`conveyor status: ${loaded.message}\n`);
       return 1;
     }
-    io.stdout.write(formatStatus(repo, loaded, now));
+    io.stdout.write(formatStatus(repo, loaded, now, { all: values.all === true }));
     return 0;
   },
 };
