@@ -143,7 +143,7 @@ describe("local wording", () => {
           to: "review",
           reason: "PR #0 was merged",
         },
-        { type: "escalate", task: "T8", reason: "PR #0 was closed without merging" },
+        { type: "escalate", task: "T8", reason: "PR #0 was closed without merging", choices: [] },
       ],
       { repo, supervisor, emit: (e) => events.push(e), now: new Date() },
     );
