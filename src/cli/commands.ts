@@ -1,6 +1,7 @@
 import { abandonCommand } from "./commands/abandon.js";
 import { agentCommand } from "./commands/agent.js";
 import { demoCommand } from "./commands/demo.js";
+import { deprioritizeCommand } from "./commands/deprioritize.js";
 import { doctorCommand } from "./commands/doctor.js";
 import { initCommand } from "./commands/init.js";
 import { planCommand } from "./commands/plan.js";
@@ -17,6 +18,7 @@ export const commands: readonly Command[] = [
   statusCommand,
   retryCommand,
   abandonCommand,
+  deprioritizeCommand,
   demoCommand,
   doctorCommand,
   agentCommand,

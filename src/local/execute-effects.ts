@@ -10,6 +10,7 @@ import { writeTextAtomic } from "./json-file.js";
 import type { LoadedBoard } from "./load-board.js";
 import type { EventSink } from "./local-events.js";
 import type { LocalRepo } from "./local-repo.js";
+import { localWording } from "./local-wording.js";
 import { gitFailure, mergeBatch } from "./merge-batch.js";
 import { appendMergeLog, mergeJournalPath } from "./merge-log.js";
 import { type PendingWrite, pendingWrite } from "./pending-writes.js";
@@ -17,6 +18,7 @@ import { renderLocalFiles } from "./render-local-files.js";
 import { taskReportsDir } from "./repo-layout.js";
 import type { LocalState } from "./state-store.js";
 import { writeState } from "./state-store.js";
+import { escalationChoices } from "./status-text.js";
 import type { Supervisor } from "./supervisor.js";
 import { ensureWorktree, removeWorktree } from "./worktrees.js";
 
@@ -52,8 +54,9 @@ export async function executeEffects(
 ): Promise<PassOutcome> {
   const w = new Working(loaded, ctx);
   const outcome: PassOutcome = { dispatched: [], merged: [] };
-  for (const [i, effect] of effects.entries()) {
-    w.rest = effects.slice(i + 1);
+  const worded = localWording(effects);
+  for (const [i, effect] of worded.entries()) {
+    w.rest = worded.slice(i + 1);
     const failed = await w.apply(effect, outcome);
     if (failed !== undefined) {
       outcome.stopped = failed;
@@ -307,11 +310,7 @@ class Working {
   #writeEscalation(task: string, reason: string): void {
     const dir = taskReportsDir(this.#ctx.repo.layout, task);
     mkdirSync(dir, { recursive: true });
-    const local = [
-      `manual fix: commit to branch \`${task}\` yourself (in .worktrees/${task}), then \`conveyor retry ${task}\``,
-      `re-scope: edit the task in the tracking files, then \`conveyor retry ${task}\``,
-      `abandon: \`conveyor abandon ${task} --reason "…"\` (recorded in CHANGELOG.md)`,
-    ];
+    const local = escalationChoices(task);
     writeFileSync(
       join(dir, "escalation.md"),
       [

@@ -4,6 +4,7 @@ import { executeEffects } from "./execute-effects.js";
 import { loadBoard } from "./load-board.js";
 import type { EventSink } from "./local-events.js";
 import type { LocalRepo } from "./local-repo.js";
+import { localText } from "./local-wording.js";
 import { takeRunLock } from "./run-lock.js";
 import { Supervisor } from "./supervisor.js";
 
@@ -35,7 +36,7 @@ export async function applyMaintainerCommand(
     const loaded = await loadBoard(repo, { now, preflight: [] });
     if (loaded instanceof Error) return { accepted: false, reply: loaded.message };
     const outcome = planCommand(loaded.board, taskId, command, repo.config, now);
-    if (!outcome.accepted) return { accepted: false, reply: outcome.reply };
+    if (!outcome.accepted) return { accepted: false, reply: localText(outcome.reply) };
     const supervisor = new Supervisor({
       layout: repo.layout,
       launcher: defaultLauncher(),
@@ -43,7 +44,7 @@ export async function applyMaintainerCommand(
     });
     const pass = await executeEffects(loaded, outcome.effects, { repo, supervisor, emit, now });
     if (pass.stopped) return { accepted: false, reply: pass.stopped };
-    return { accepted: true, reply: outcome.reply };
+    return { accepted: true, reply: localText(outcome.reply) };
   } finally {
     lock.release();
   }

@@ -7,9 +7,11 @@ import { defineCommand } from "../io.js";
 export const statusCommand = defineCommand({
   name: "status",
   summary: "show the local board: tasks, agent slots, merge queue, escalations, tokens and cost",
-  usage: "conveyor status",
-  options: {},
-  async run(_args, io) {
+  usage: "conveyor status [--all]",
+  options: {
+    all: { type: "boolean", description: "list every done task, not only the last few" },
+  },
+  async run({ values }, io) {
     const repo = await openLocalRepo(io.cwd, io.env);
     if (repo instanceof Error) {
       io.stderr.write(`conveyor status: ${repo.message}\n`);
@@ -22,7 +24,7 @@ export const statusCommand = defineCommand({
       io.stderr.write(`conveyor status: ${loaded.message}\n`);
       return 1;
     }
-    io.stdout.write(formatStatus(repo, loaded, now));
+    io.stdout.write(formatStatus(repo, loaded, now, { all: values.all === true }));
     return 0;
   },
 });
