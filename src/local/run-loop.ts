@@ -275,12 +275,20 @@ export function holdForBatch(
   now: Date,
 ): { board: Board; reason: string } | undefined {
   if (windowSeconds <= 0) return undefined;
-  const inFlight = board.tasks.filter(
-    (t) => IN_FLIGHT_STAGES.includes(t.stage) && t.memory.escalation === undefined,
-  );
+  // Still at work (an agent to run or running): the tasks the queue waits for. A tested task
+  // whose verdict is in reaches the queue in this very pass: it is not waited for, it waits.
+  const working = (t: Board["tasks"][number]) => {
+    if (!IN_FLIGHT_STAGES.includes(t.stage) || t.memory.escalation !== undefined) return false;
+    if (t.stage !== "testing") return true;
+    const run = t.memory.run;
+    return run !== undefined && board.results[run.correlationId] === undefined;
+  };
+  const inFlight = board.tasks.filter(working);
   if (inFlight.length === 0) return undefined;
   const held = (t: Board["tasks"][number]) => {
-    if (t.stage !== "merge-queue" || !t.pr || t.pr.merged || t.pr.mergeable !== true) return false;
+    if (!t.pr || t.pr.merged || t.pr.mergeable !== true || working(t)) return false;
+    if (t.stage === "testing") return true;
+    if (t.stage !== "merge-queue") return false;
     const since = Date.parse(t.memory.stageSince ?? "");
     return Number.isFinite(since) && now.getTime() - since < windowSeconds * 1000;
   };
