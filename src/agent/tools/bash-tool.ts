@@ -14,7 +14,7 @@ const input = z.object({
 
 export const bashTool: ToolSpec = {
   name: "bash",
-  description: `Run a shell command (sh -c) in the repository root, without network credentials in its environment. Default timeout ${DEFAULT_TIMEOUT_S} s (max ${MAX_TIMEOUT_S}); long output keeps its head and tail. Not interactive: stdin is empty.`,
+  description: `Run a shell command (sh -c) in the repository root, in a sandbox: it may write only inside the repository (not .git) and /tmp, reach only the allowed hosts (package registries), and has no credentials. Default timeout ${DEFAULT_TIMEOUT_S} s (max ${MAX_TIMEOUT_S}); long output keeps its head and tail. Not interactive: stdin is empty.`,
   input_schema: {
     type: "object",
     properties: {

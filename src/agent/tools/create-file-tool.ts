@@ -1,7 +1,6 @@
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { existsSync } from "node:fs";
 import { z } from "zod";
-import { resolveWorkspacePath } from "../workspace-path.js";
+import { resolveWorkspacePath, writeWorkspaceFile } from "../workspace-path.js";
 import { parseInput } from "./parse-input.js";
 import { type ToolSpec, toolError } from "./tool.js";
 
@@ -25,8 +24,7 @@ export const createFileTool: ToolSpec = {
     const where = resolveWorkspacePath(ctx.workspaceReal, parsed.value.path, "write");
     if (!where.ok) return toolError(where.error);
     const existed = existsSync(where.absolute);
-    mkdirSync(dirname(where.absolute), { recursive: true });
-    writeFileSync(where.absolute, parsed.value.content);
+    writeWorkspaceFile(where.absolute, parsed.value.content);
     ctx.written.add(where.relative);
     const lines = parsed.value.content.split("\n").length;
     return { content: `${existed ? "overwrote" : "created"} ${where.relative} (${lines} lines)` };

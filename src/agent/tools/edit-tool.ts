@@ -1,7 +1,7 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { numberLines } from "../truncate-output.js";
-import { resolveWorkspacePath } from "../workspace-path.js";
+import { resolveWorkspacePath, writeWorkspaceFile } from "../workspace-path.js";
 import { parseInput } from "./parse-input.js";
 import { type ToolSpec, toolError } from "./tool.js";
 
@@ -41,7 +41,7 @@ export const editTool: ToolSpec = {
         `${path}: old_string occurs ${count} times; include more context to make it unique`,
       );
     const updated = text.slice(0, first) + new_string + text.slice(first + old_string.length);
-    writeFileSync(where.absolute, updated);
+    writeWorkspaceFile(where.absolute, updated);
     ctx.written.add(where.relative);
     const lines = updated.split("\n");
     if (lines.length > 1 && lines[lines.length - 1] === "") lines.pop();
