@@ -16,6 +16,7 @@ import {
 import { parseLocations } from "../core/locations.js";
 import { makeOctokit as throttledOctokit } from "../github/make-octokit.js";
 import { type OrchestrateOptions, runOrchestrate } from "../github/orchestrate.js";
+import { readCommentCommand } from "./comment-event.js";
 import { type GitHubContext, readGitHubContext } from "./github-context.js";
 import { type Inputs, readInputs } from "./inputs.js";
 import { agentJobSummary } from "./job-summary.js";
@@ -72,6 +73,7 @@ export async function runAction(deps: ActionDeps): Promise<ActionResult> {
     ((token: string, baseUrl: string) => throttledOctokit(token, baseUrl, deps.log));
 
   if (inputs.mode === "orchestrate") {
+    const command = readCommentCommand(deps.env);
     const out = await (deps.runOrchestrate ?? runOrchestrate)({
       octokit: makeOctokit(inputs.githubToken, gh.apiUrl),
       owner: gh.owner,
@@ -79,6 +81,7 @@ export async function runAction(deps: ActionDeps): Promise<ActionResult> {
       configPath: inputs.configPath,
       dryRun: inputs.dryRun,
       log: deps.log,
+      ...(command ? { command } : {}),
     });
     return { outputs: emptyOutputs(), summary: out.summary };
   }

@@ -62,6 +62,8 @@ const prSchema = z.object({
   closed: z.boolean().optional(),
   mergeable: z.boolean().nullable().default(true),
   baseDrift: z.array(z.string()).optional(),
+  touchesProtectedPaths: z.boolean().optional(),
+  maintainerApproved: z.boolean().optional(),
 });
 
 const taskSchema = z.object({

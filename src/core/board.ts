@@ -85,6 +85,10 @@ export interface PullRequest {
    * computes it from `memory.verdict.baseSha`); undefined when unknown or not tested.
    */
   baseDrift?: string[];
+  /** The PR changes `.github/**` (workflows, conveyor.yml): see `security`. Set by the loader. */
+  touchesProtectedPaths?: boolean;
+  /** An approving review of its current head by someone allowed to schedule work. */
+  maintainerApproved?: boolean;
 }
 
 /** The run Conveyor dispatched and is waiting for. */

@@ -411,6 +411,17 @@ export const configSchema = z
           prices: { ...DEFAULT_PRICES, ...a.prices },
         };
       }),
+    security: z
+      .object({
+        allowWorkflowChanges: z
+          .boolean()
+          .default(false)
+          .describe(
+            "Let agent PRs that change .github/** (workflows, conveyor.yml) merge; each still needs an approving review of its head by a maintainer. false: such a PR is escalated, never merged by Conveyor.",
+          ),
+      })
+      .strict()
+      .prefault({}),
     sweepMinutes: z.number().positive().max(1440).default(5),
   })
   .strict()

@@ -4,6 +4,7 @@ import {
   cloneMemory,
   correlationId,
   IN_FLIGHT_STAGES,
+  type PullRequest,
   STAGE_OF_ROLE,
   type Stage,
   type Task,
@@ -430,7 +431,41 @@ function checkQueued(
     d.need = needFor(d, "task");
     return;
   }
+  if (protectedChangeHeld(d, pr, config, nowIso, wait)) return;
   if (pr.mergeable === null) wait(d.id, "GitHub is still computing whether the PR can merge");
+}
+
+// --- Security (issue 11): PRs that change `.github/**` -----------------------------------
+// Self-contained: the loader sets `touchesProtectedPaths` / `maintainerApproved` on the PR;
+// `checkQueued` holds such a PR here and `planMerges` never merges it (`mayMergeProtected`).
+
+/** A PR changing `.github/**` merges only when the config allows it and a maintainer approved. */
+export function mayMergeProtected(pr: PullRequest, config: Config): boolean {
+  if (!pr.touchesProtectedPaths) return true;
+  return config.security.allowWorkflowChanges && pr.maintainerApproved === true;
+}
+
+function protectedChangeHeld(
+  d: Draft,
+  pr: PullRequest,
+  config: Config,
+  nowIso: string,
+  wait: (t: string, r: string) => void,
+): boolean {
+  if (mayMergeProtected(pr, config)) return false;
+  if (!config.security.allowWorkflowChanges) {
+    escalate(
+      d,
+      `PR #${pr.number} changes .github/** (workflows or the Conveyor config), which agents may not change (security.allowWorkflowChanges is false): review and merge it by hand, or abandon it`,
+      nowIso,
+    );
+    return true;
+  }
+  wait(
+    d.id,
+    `PR #${pr.number} changes .github/**: waiting for a maintainer's approving review of its head`,
+  );
+  return true;
 }
 
 /** Folds an agent's published result into the task: the transitions of the workflow. */
@@ -626,7 +661,9 @@ function planMerges(
     )
     .sort(byQueueOrder);
   const queue = queued.map((d) => d.id);
-  const ready = queued.filter((d) => d.task.pr?.mergeable === true);
+  const ready = queued.filter(
+    (d) => d.task.pr?.mergeable === true && mayMergeProtected(d.task.pr, config),
+  );
   if (board.configErrors && board.configErrors.length > 0) {
     for (const d of ready) wait(d.id, "merge held: the configuration is invalid");
     return { queue, mergeEffects: [] };

@@ -10,6 +10,7 @@ import {
   type GhIssue,
   type GhPull,
   type GhPullDetail,
+  type GhReview,
   type GhRun,
   GitHubError,
   type GitHubPort,
@@ -56,6 +57,8 @@ interface FakePull {
   mergeable: boolean | null;
   /** The PR conflicts with its base whatever happens (tests set it). */
   conflicts: boolean;
+  /** Opened from a fork (tests set it). */
+  fromFork?: boolean;
 }
 
 interface FakeCommit {
@@ -147,6 +150,7 @@ export class FakeGitHub implements GitHubPort {
   readonly checkRuns: (GhCheckRun & CheckRunInput)[] = [];
   readonly permissions = new Map<string, Permission>();
   readonly reactions: string[] = [];
+  readonly reviews = new Map<number, GhReview[]>();
   /**
    * Combined status of refs (default `success`): by commit sha, or by branch name for the
    * commits of that branch that CI ran on (not `[skip ci]` ones).
@@ -711,6 +715,22 @@ export class FakeGitHub implements GitHubPort {
     return [...p.files];
   }
 
+  async listReviews(pr: number): Promise<GhReview[]> {
+    this.mustPull(pr);
+    const reviews = this.reviews.get(pr) ?? [];
+    this.call("listReviews", `GET pull #${pr} reviews`, listed(reviews));
+    return reviews.map((r) => ({ ...r }));
+  }
+
+  /** `who` reviews the PR's current head (`APPROVED` by default). */
+  review(pr: number, who: string, state = "APPROVED"): void {
+    const p = this.mustPull(pr);
+    this.reviews.set(pr, [
+      ...(this.reviews.get(pr) ?? []),
+      { author: who, state, commitId: p.headSha },
+    ]);
+  }
+
   async mergePull(pr: number, sha: string, method: MergeMethod, title?: string): Promise<string> {
     this.mergesInFlight++;
     this.maxConcurrentMerges = Math.max(this.maxConcurrentMerges, this.mergesInFlight);
@@ -928,6 +948,7 @@ export class FakeGitHub implements GitHubPort {
       merged: p.merged,
       mergeable: withMergeable ? (p.state === "open" ? p.mergeable : null) : null,
       labels: [...(this.issues.get(p.number)?.labels ?? [])],
+      ...(p.fromFork ? { fromFork: true } : {}),
     };
   }
 

@@ -1,3 +1,4 @@
+import { decideActor, isBot } from "../core/actor-permission.js";
 import {
   type AgentResult,
   type Board,
@@ -24,6 +25,7 @@ import {
   type GhComment,
   type GhIssue,
   type GhPull,
+  type GhReview,
   type GitHubPort,
   type RefState,
   type TrackedIssues,
@@ -252,13 +254,20 @@ export async function loadSnapshot(
     !(i.linkedPulls ?? []).some((p) => isTaskBranch(p.headRef, String(i.number)));
   const needList = underWay.some((i) => !linksServe || i.linkedPulls === undefined || lost(i));
   const openPulls = needList ? await port.listOpenPulls() : [];
+  // A PR from a fork is never a task's PR, whatever its branch is called or links to: its
+  // head is not ours to push to, test or merge on an outsider's word.
   const candidatesOf = (issue: GhIssue): GhPull[] => {
     const id = String(issue.number);
     const hinted = hintOf(id)?.pr;
     const linked = (issue.linkedPulls ?? []).filter(
-      (p) => p.number === hinted || isTaskBranch(p.headRef, id) || issue.state === "closed",
+      (p) =>
+        !p.fromFork &&
+        (p.number === hinted || isTaskBranch(p.headRef, id) || issue.state === "closed"),
     );
-    return [...linked, ...openPulls.filter((p) => !linked.some((l) => l.number === p.number))];
+    return [
+      ...linked,
+      ...openPulls.filter((p) => !p.fromFork && !linked.some((l) => l.number === p.number)),
+    ];
   };
   // Named by a result but neither linked nor listed (the link was edited away, or it merged
   // or closed and left the open list): all of them in one read.
@@ -273,9 +282,10 @@ export async function loadSnapshot(
   for (const issue of tracked) {
     const id = String(issue.number);
     const hinted = hintOf(id)?.pr;
+    const hintedPull = hinted !== undefined ? fetched.get(hinted) : undefined;
     const candidates = [
       ...candidatesOf(issue),
-      ...(hinted && fetched.has(hinted) ? [fetched.get(hinted)!] : []),
+      ...(hintedPull && !hintedPull.fromFork ? [hintedPull] : []),
     ];
     const pull =
       candidates.find((p) => hinted !== undefined && p.number === hinted) ??
@@ -400,6 +410,12 @@ export async function loadSnapshot(
       pr.changedFiles = await memo(facts, filesKey(pr.number, pr.headSha), () =>
         port.listPullFiles(pr.number),
       );
+      // Security: a PR changing `.github/**` merges only with a maintainer's approval of
+      // its current head (and only when the config allows such changes at all).
+      if (pr.changedFiles.some(isProtectedPath)) {
+        pr.touchesProtectedPaths = true;
+        pr.maintainerApproved = await approvedByMaintainer(port, pr, config);
+      }
       const baseSha = testedBaseOf.get(task.id);
       if (baseSha)
         pr.baseDrift = await baseDriftOf(port, baseSha, baseHead ?? baseBranch, facts, {
@@ -420,6 +436,31 @@ export async function loadSnapshot(
   if (options.configErrors && options.configErrors.length > 0)
     board.configErrors = [...options.configErrors];
   return { board, github };
+}
+
+/** Paths an agent PR may change only with the config's leave and a maintainer's approval. */
+export const isProtectedPath = (path: string): boolean => path.startsWith(".github/");
+
+/**
+ * Whether someone allowed to schedule work approved the PR's current head: each reviewer's
+ * last review that is not a comment counts (a later "changes requested" or a dismissal
+ * takes the approval back); an approval of an older head does not count.
+ */
+async function approvedByMaintainer(
+  port: GitHubPort,
+  pr: { number: number; headSha: string },
+  config: Config,
+): Promise<boolean> {
+  const last = new Map<string, GhReview>();
+  for (const r of await port.listReviews(pr.number))
+    if (r.state !== "COMMENTED" && r.state !== "PENDING") last.set(r.author, r);
+  for (const r of last.values()) {
+    if (r.state !== "APPROVED" || r.commitId !== pr.headSha || !r.author) continue;
+    const actor = { login: r.author };
+    const level = isBot(actor) ? undefined : await port.getPermission(r.author);
+    if (decideActor(actor, level, config).allowed) return true;
+  }
+  return false;
 }
 
 /** Issues older than this get their comments one issue at a time. */

@@ -7,6 +7,7 @@ import {
   type GhIssue,
   type GhPull,
   type GhPullDetail,
+  type GhReview,
   type GhRun,
   GitHubError,
   type GitHubPort,
@@ -374,6 +375,17 @@ export class OctokitPort implements GitHubPort {
     return items.map((f) => String(f.filename));
   }
 
+  async listReviews(pr: number): Promise<GhReview[]> {
+    const items = await this.list("GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews", {
+      pull_number: pr,
+    });
+    return items.map((r) => ({
+      author: String((r.user as Json | null)?.login ?? ""),
+      state: String(r.state ?? ""),
+      commitId: String(r.commit_id ?? ""),
+    }));
+  }
+
   async mergePull(pr: number, sha: string, method: MergeMethod, title?: string): Promise<string> {
     const data = await this.call<Json>("PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge", {
       pull_number: pr,
@@ -680,7 +692,7 @@ function trackedFields(
 
 /** The PRs that close an issue when they merge ("Closes #N"), open or not. */
 const LINKED_PULLS = `closedByPullRequestsReferences(first: 5, includeClosedPrs: true) {
-          nodes { number title headRefOid headRefName baseRefName state merged mergeable labels(first: 20) { nodes { name } } }
+          nodes { number title headRefOid headRefName baseRefName isCrossRepository state merged mergeable labels(first: 20) { nodes { name } } }
         }`;
 
 const DEFAULT_BRANCH_QUERY = `query DefaultBranch($owner: String!, $repo: String!, $file: String!, $depth: Int!, $labels: [String!], $board: [String!], $active: [String!], $withTracked: Boolean!, $withClosed: Boolean!) {
@@ -799,6 +811,7 @@ interface GqlPull {
   headRefOid: string;
   headRefName: string;
   baseRefName: string;
+  isCrossRepository?: boolean;
   state: "OPEN" | "CLOSED" | "MERGED";
   merged: boolean;
   mergeable: "MERGEABLE" | "CONFLICTING" | "UNKNOWN";
@@ -813,7 +826,7 @@ function pullsQuery(
   numbers: number[],
   files: boolean,
 ): { query: string; variables: Json } {
-  const fields = `number title headRefOid headRefName baseRefName state merged mergeable
+  const fields = `number title headRefOid headRefName baseRefName isCrossRepository state merged mergeable
       labels(first: 100) { nodes { name } }${files ? "\n      files(first: 100) { nodes { path } pageInfo { hasNextPage } }" : ""}`;
   const params = numbers.map((_, i) => `$n${i}: Int!`).join(", ");
   const aliases = numbers
@@ -840,6 +853,7 @@ function fromGqlPull(p: GqlPull): GhPullDetail {
     merged: p.merged,
     mergeable: p.mergeable === "MERGEABLE" ? true : p.mergeable === "CONFLICTING" ? false : null,
     labels: (p.labels?.nodes ?? []).map((l) => l.name),
+    ...(p.isCrossRepository ? { fromFork: true } : {}),
   };
 }
 
@@ -897,7 +911,17 @@ function toPull(p: Json, withMergeable = false): GhPull {
     merged: p.merged === true || (p.merged_at !== null && p.merged_at !== undefined),
     mergeable: withMergeable ? ((p.mergeable as boolean | null | undefined) ?? null) : null,
     labels: ((p.labels as Json[] | undefined) ?? []).map((l) => String(l.name)),
+    ...(isFork(head, base) ? { fromFork: true } : {}),
   };
+}
+
+/** A head in another repository than the base (or in a deleted fork: `repo` null). */
+function isFork(head: Json, base: Json): boolean {
+  const headRepo = head.repo as Json | null | undefined;
+  const baseRepo = base.repo as Json | null | undefined;
+  if (headRepo === undefined || baseRepo === undefined) return false; // not in the answer
+  if (headRepo === null) return true;
+  return String(headRepo.full_name) !== String(baseRepo?.full_name);
 }
 
 function toRun(r: Json): GhRun {

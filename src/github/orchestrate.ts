@@ -1,7 +1,21 @@
+import { type Actor, isBot, permissionLevel } from "../app/actor-permission.js";
+import { type CommandOutcome, runCommand } from "../app/comment-command.js";
+import { createGitHubRuntime } from "../app/github-runtime.js";
+import { httpStatus } from "../app/http-status.js";
+import type { StepContext } from "../app/step-context.js";
 import { ACTIONS_BOT } from "./load-board.js";
-import { ConfigCache } from "./load-repo-config.js";
+import { ConfigCache, loadRepoConfig } from "./load-repo-config.js";
 import { type OctokitLike, OctokitPort } from "./octokit-port.js";
+import type { GitHubPort } from "./port.js";
 import { type ReconcileReport, reconcileRepo } from "./reconcile.js";
+
+/** A `/conveyor` comment the workflow run was started for (`issue_comment.created`). */
+export interface CommentCommand {
+  issue: number;
+  commentId: number;
+  body: string;
+  actor: Actor;
+}
 
 /**
  * `mode: orchestrate` of the Action: one reconcile pass per workflow event. The workflow's
@@ -18,24 +32,84 @@ export interface OrchestrateOptions {
   /** Login the orchestrator writes as; default `github-actions[bot]` (the workflow token). */
   botLogin?: string;
   now?: () => Date;
+  /** The command of the comment that started this run, run before the pass (as the app does). */
+  command?: CommentCommand;
+  /** The port to GitHub (default: over `octokit`); tests pass the fake GitHub. */
+  port?: GitHubPort;
 }
 
-export async function runOrchestrate(options: OrchestrateOptions): Promise<{ summary: string }> {
+export async function runOrchestrate(
+  options: OrchestrateOptions,
+): Promise<{ summary: string; command?: CommandOutcome }> {
   const octokit = options.octokit as Partial<OctokitLike> | null;
   if (!octokit || typeof octokit.request !== "function")
     throw new Error("runOrchestrate needs an authenticated Octokit (with a request method)");
-  const port = new OctokitPort(octokit as OctokitLike, options.owner, options.repo);
+  const port = options.port ?? new OctokitPort(octokit as OctokitLike, options.owner, options.repo);
+  const botLogin = options.botLogin ?? ACTIONS_BOT;
+  const now = options.now ?? (() => new Date());
+  const configCache = new ConfigCache(options.configPath || undefined);
+  // The escalation comments offer `/conveyor` commands: run the one that started this run,
+  // with the same permission check as the app, before the pass (which then sees its effect).
+  let command: CommandOutcome | undefined;
+  if (options.command && options.command.actor.login !== botLogin) {
+    const ctx = actionStepContext(octokit as OctokitLike, port, configCache, {
+      ...options,
+      botLogin,
+      now,
+    });
+    const runtime = createGitHubRuntime({ portFor: () => port });
+    command = await runCommand(ctx, { kind: "command", ...options.command }, runtime.commands);
+  }
   const report = await reconcileRepo({
     port,
     owner: options.owner,
     repo: options.repo,
-    botLogin: options.botLogin ?? ACTIONS_BOT,
-    now: options.now ?? (() => new Date()),
+    botLogin,
+    now,
     dryRun: options.dryRun,
     log: options.log,
-    configCache: new ConfigCache(options.configPath || undefined),
+    configCache,
   });
-  return { summary: summarize(report, options.dryRun) };
+  const summary = summarize(report, options.dryRun);
+  return command
+    ? {
+        summary: `${summary}\n\nCommand of comment ${options.command!.commentId}: ${command}`,
+        command,
+      }
+    : { summary };
+}
+
+/** What a command needs, over the Action's Octokit (the app builds the same per pass). */
+function actionStepContext(
+  octokit: OctokitLike,
+  port: GitHubPort,
+  configCache: ConfigCache,
+  options: OrchestrateOptions & { botLogin: string; now: () => Date },
+): StepContext {
+  const { owner, repo } = options;
+  return {
+    octokit: octokit as unknown as StepContext["octokit"],
+    owner,
+    repo,
+    dryRun: options.dryRun,
+    botLogin: async () => options.botLogin,
+    now: options.now,
+    log: options.log,
+    config: async () => (await loadRepoConfig(port, configCache)).config,
+    permissionOf: async (login) => {
+      if (isBot({ login })) return "none";
+      try {
+        const res = await octokit.request(
+          "GET /repos/{owner}/{repo}/collaborators/{username}/permission",
+          { owner, repo, username: login },
+        );
+        return permissionLevel(res.data as { permission?: string; role_name?: string });
+      } catch (e: unknown) {
+        if (httpStatus(e) === 404) return "none";
+        throw e;
+      }
+    },
+  };
 }
 
 /** The job summary of one pass (markdown). */

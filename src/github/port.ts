@@ -67,6 +67,16 @@ export interface GhPull {
   /** Only filled by `getPull` (lists do not compute it); `null` = still computing. */
   mergeable: boolean | null;
   labels: string[];
+  /** The head branch lives in another repository (a fork): never a task's PR. */
+  fromFork?: boolean;
+}
+
+/** A review of a PR (`APPROVED`, `CHANGES_REQUESTED`, `COMMENTED`, `DISMISSED`, …). */
+export interface GhReview {
+  author: string;
+  state: string;
+  /** The head commit the review was given on. */
+  commitId: string;
 }
 
 /** A PR as the merge needs it. */
@@ -222,6 +232,8 @@ export interface GitHubPort {
   /** One PR with `mergeable` computed (or `null` while GitHub computes it). */
   getPull(pr: number): Promise<GhPull>;
   listPullFiles(pr: number): Promise<string[]>;
+  /** The reviews of a PR, oldest first: who, what state, on which commit. */
+  listReviews(pr: number): Promise<GhReview[]>;
   /**
    * Several PRs in ONE request (GraphQL), each with `mergeable` (null while GitHub computes
    * it; asking starts the computation) and, with `files`, the paths it changes. PRs that do
