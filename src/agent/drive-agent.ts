@@ -120,6 +120,8 @@ export async function driveAgent(
       written,
     },
     maxTurns: o.config.roles[o.role].maxTurns,
+    maxTokens: o.config.roles[o.role].maxTokens,
+    contextBudgetTokens: o.config.roles[o.role].contextBudgetTokens,
     stopAt: session.stopAt,
     costBudgetUsd: o.config.agent.costBudgetUsd,
     price,
