@@ -23,9 +23,18 @@ export interface LoopOptions {
   costBudgetUsd: number;
   price: Price | undefined;
   maxTokens?: number;
+  /**
+   * Input tokens the conversation is kept under: past it, old tool results are cleared
+   * (the last `keepToolResults` stay). Default 120k.
+   */
+  contextBudgetTokens?: number;
+  /** Tool results kept whole when old ones are cleared; default 6. */
+  keepToolResults?: number;
   maxRetries?: number;
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
+  /** Jitter source of the retry backoff (tests). */
+  random?: () => number;
   log?: (line: string) => void;
   signal?: AbortSignal;
 }
@@ -41,6 +50,14 @@ export interface LoopResult {
 }
 
 const MAX_TOKENS_IN_A_ROW = 3;
+const DEFAULT_CONTEXT_BUDGET = 120_000;
+const DEFAULT_KEEP_TOOL_RESULTS = 6;
+/** Clearing starts at this share of the budget, so one clearing lasts many turns. */
+const CLEAR_AT = 0.8;
+export const CLEARED_PLACEHOLDER =
+  "[older tool result cleared to keep the context small; run the tool again if you need it]";
+const REMINDER =
+  "You ended your turn without calling the finish tool. If your work is done or you cannot go on, call finish now with your report; otherwise continue with your tools.";
 const EPHEMERAL = { type: "ephemeral" } as const;
 
 /**
@@ -66,6 +83,12 @@ export async function runAgentLoop(o: LoopOptions): Promise<LoopResult> {
   let turns = 0;
   let lastText = "";
   let maxTokensInARow = 0;
+  let reminded = false;
+  /** Input tokens of the last request (all of it: uncached, cache write and cache read). */
+  let lastInput = 0;
+  let lastOutput = 0;
+  let charsSinceLast = 0;
+  const budget = o.contextBudgetTokens ?? DEFAULT_CONTEXT_BUDGET;
   const done = (stop: LoopStop, report?: AgentReport): LoopResult => {
     log(`loop stopped: ${stop.reason}: ${stop.message}`);
     return { stop, ...(report ? { report } : {}), usage, turns, lastText, messages };
@@ -87,6 +110,17 @@ export async function runAgentLoop(o: LoopOptions): Promise<LoopResult> {
         message: `cost budget of $${o.costBudgetUsd.toFixed(2)} spent ($${usage.costUsd.toFixed(4)})`,
       });
 
+    // Keep the context under budget: the next request is about the last one, plus its
+    // answer, plus what was added since (≈ 4 characters a token).
+    const projected = lastInput + lastOutput + Math.ceil(charsSinceLast / 4);
+    if (projected > budget * CLEAR_AT) {
+      const cleared = clearOldToolResults(messages, o.keepToolResults ?? DEFAULT_KEEP_TOOL_RESULTS);
+      if (cleared > 0)
+        log(
+          `context: about ${projected} input tokens (budget ${budget}); cleared ${cleared} old tool results`,
+        );
+    }
+    charsSinceLast = 0;
     const outcome = await callMessages(
       o.client,
       {
@@ -101,6 +135,7 @@ export async function runAgentLoop(o: LoopOptions): Promise<LoopResult> {
         sleep,
         timeLeftMs,
         log,
+        ...(o.random ? { random: o.random } : {}),
         ...(o.signal ? { signal: o.signal } : {}),
       },
     );
@@ -115,6 +150,11 @@ export async function runAgentLoop(o: LoopOptions): Promise<LoopResult> {
     const message = outcome.message;
     turns += 1;
     addUsage(usage, message.usage, o.price);
+    lastInput =
+      message.usage.input_tokens +
+      (message.usage.cache_creation_input_tokens ?? 0) +
+      (message.usage.cache_read_input_tokens ?? 0);
+    lastOutput = message.usage.output_tokens;
     const content = toParams(message.content);
     const text = message.content
       .filter((b): b is Anthropic.Messages.TextBlock => b.type === "text")
@@ -137,6 +177,7 @@ export async function runAgentLoop(o: LoopOptions): Promise<LoopResult> {
           return done({ reason: "end_turn", message: lastText || "the model asked for no tool" });
         const { results, report } = await runTools(toolUses, o.tools, o.context, log);
         messages.push({ role: "user", content: results });
+        charsSinceLast += JSON.stringify(results).length;
         if (report) return done({ reason: "finished", message: report.summary }, report);
         break;
       }
@@ -190,7 +231,17 @@ export async function runAgentLoop(o: LoopOptions): Promise<LoopResult> {
         if (toolUses.length > 0) {
           const { results, report } = await runTools(toolUses, o.tools, o.context, log);
           messages.push({ role: "user", content: results });
+          charsSinceLast += JSON.stringify(results).length;
           if (report) return done({ reason: "finished", message: report.summary }, report);
+          break;
+        }
+        if (!reminded && o.tools.some((t) => t.name === "finish")) {
+          // One reminder: a model that stops without its report usually just forgot it.
+          reminded = true;
+          if (content.length === 0)
+            messages.push({ role: "assistant", content: [{ type: "text", text: "…" }] });
+          messages.push({ role: "user", content: [{ type: "text", text: REMINDER }] });
+          log("turn ended without finish: reminded once");
           break;
         }
         return done({
@@ -213,7 +264,10 @@ async function runTools(
   for (const call of calls) {
     const tool = tools.find((t) => t.name === call.name);
     let out: ToolOutput;
-    if (!tool)
+    if (report)
+      // `finish` ends the run: nothing after it in the same turn runs.
+      out = { content: "not run: finish was called before this call", isError: true };
+    else if (!tool)
       out = {
         content: `unknown tool '${call.name}' (available: ${tools.map((t) => t.name).join(", ")})`,
         isError: true,
@@ -228,7 +282,7 @@ async function runTools(
         };
       }
     if (out.isError) log(`  ${call.name}: ${out.content.split("\n")[0]}`);
-    if (out.finish) report = out.finish;
+    if (out.finish && !report) report = out.finish;
     results.push({
       type: "tool_result",
       tool_use_id: call.id,
@@ -262,4 +316,34 @@ function withBreakpoints(messages: MessageParam[]): MessageParam[] {
     content[content.length - 1] = { ...last, cache_control: EPHEMERAL } as ContentBlockParam;
     return { ...m, content } as MessageParam;
   });
+}
+
+/**
+ * Replaces the content of every tool result but the last `keep` by a short placeholder
+ * (results already cleared stay as they are). Clearing everything old at once, rather than
+ * one result a turn, changes the cached prefix once per clearing instead of every turn.
+ * Returns how many results were cleared.
+ */
+export function clearOldToolResults(messages: MessageParam[], keep: number): number {
+  const places: { m: number; b: number }[] = [];
+  messages.forEach((msg, m) => {
+    if (msg.role !== "user" || typeof msg.content === "string") return;
+    msg.content.forEach((block, b) => {
+      if (block.type === "tool_result") places.push({ m, b });
+    });
+  });
+  let cleared = 0;
+  for (const { m, b } of places.slice(0, Math.max(0, places.length - keep))) {
+    const content = messages[m]!.content as ContentBlockParam[];
+    const block = content[b] as ToolResultBlockParam;
+    if (block.content === CLEARED_PLACEHOLDER) continue;
+    const size =
+      typeof block.content === "string"
+        ? block.content.length
+        : JSON.stringify(block.content ?? "").length;
+    if (size <= CLEARED_PLACEHOLDER.length) continue;
+    content[b] = { ...block, content: CLEARED_PLACEHOLDER };
+    cleared += 1;
+  }
+  return cleared;
 }

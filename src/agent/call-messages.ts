@@ -16,12 +16,16 @@ export interface CallPolicy {
   timeLeftMs: () => number;
   log: (line: string) => void;
   signal?: AbortSignal;
+  /** Random number in [0, 1) for the backoff's jitter (tests pass a fixed one). */
+  random?: () => number;
 }
 
 /**
  * One `messages.create` with Conveyor's retry policy (the SDK's own retries are off):
  * 429 with `retry-after` waits that long; 529 / 5xx / 408 / connection errors back off
- * exponentially; a 429 without `retry-after` (spend cap), a bad key and a 400 stop at once.
+ * exponentially with full jitter (so agents that failed together do not retry together);
+ * a 429 without `retry-after` (spend cap), a bad key and a 400 stop at once. Errors are told
+ * apart by the SDK's error classes and the API's error `type`, not by message text.
  * Never waits past the deadline.
  */
 export async function callMessages(
@@ -50,7 +54,11 @@ export async function callMessages(
           message: `gave up after ${retries + 1} attempts: ${decision.message}`,
           retries,
         };
-      const wait = decision.afterMs ?? Math.min(60_000, 1000 * 2 ** retries);
+      const random = policy.random ?? Math.random;
+      // Full jitter: anywhere between half and all of the exponential step.
+      const wait =
+        decision.afterMs ??
+        Math.round(Math.min(60_000, 1000 * 2 ** retries) * (0.5 + random() / 2));
       if (wait >= policy.timeLeftMs())
         return {
           ok: false,
@@ -70,6 +78,8 @@ type Decision =
 
 function classify(e: unknown): Decision {
   if (e instanceof Anthropic.APIUserAbortError) return { kind: "aborted", message: "aborted" };
+  if (e instanceof Anthropic.APIConnectionTimeoutError)
+    return { kind: "retry", message: `request timed out: ${e.message}` };
   if (e instanceof Anthropic.APIConnectionError)
     return { kind: "retry", message: `connection error: ${e.message}` };
   if (!(e instanceof Anthropic.APIError) || e.status === undefined)
@@ -78,33 +88,63 @@ function classify(e: unknown): Decision {
       message: `unexpected error: ${e instanceof Error ? e.message : String(e)}`,
     };
   const status = e.status;
+  const type = errorType(e);
   const detail = apiMessage(e);
-  if (status === 429) {
-    const after = retryAfterMs(e.headers);
-    if (after === undefined || /spend|credit|billing|quota|limit.*month/i.test(detail))
+  const after = retryAfterMs(e.headers);
+  if (type === "billing_error")
+    return { kind: "spend_cap", message: `Anthropic API billing error: ${detail}` };
+  if (e instanceof Anthropic.RateLimitError || type === "rate_limit_error") {
+    if (after === undefined)
       return {
         kind: "spend_cap",
         message: `Anthropic API 429 without retry-after (spend cap or quota reached): ${detail}`,
       };
     return { kind: "retry", message: `rate limited (429): ${detail}`, afterMs: after };
   }
-  if (status === 401 || status === 403)
+  if (
+    e instanceof Anthropic.AuthenticationError ||
+    e instanceof Anthropic.PermissionDeniedError ||
+    type === "authentication_error" ||
+    type === "permission_error"
+  )
     return {
       kind: "auth",
       message: `Anthropic API ${status}: the API key was refused (${detail})`,
     };
-  if (status === 413 || (status === 400 && /too long|context|too many tokens/i.test(detail)))
+  if (status === 413 || type === "request_too_large")
     return {
       kind: "context",
       message: `the conversation no longer fits the context window: ${detail}`,
     };
-  if (status === 408 || status === 409 || status >= 500)
+  // A too-long prompt has no error type of its own (invalid_request_error): its message is
+  // the API's only signal.
+  if (
+    e instanceof Anthropic.BadRequestError &&
+    /prompt is too long|context window|too many tokens/i.test(detail)
+  )
+    return {
+      kind: "context",
+      message: `the conversation no longer fits the context window: ${detail}`,
+    };
+  if (
+    e instanceof Anthropic.InternalServerError ||
+    e instanceof Anthropic.ConflictError ||
+    type === "overloaded_error" ||
+    type === "api_error" ||
+    type === "timeout_error" ||
+    status === 408
+  )
     return {
       kind: "retry",
-      message: `Anthropic API ${status}${status === 529 ? " (overloaded)" : ""}: ${detail}`,
-      ...(retryAfterMs(e.headers) !== undefined ? { afterMs: retryAfterMs(e.headers)! } : {}),
+      message: `Anthropic API ${status}${type === "overloaded_error" || status === 529 ? " (overloaded)" : ""}: ${detail}`,
+      ...(after !== undefined ? { afterMs: after } : {}),
     };
   return { kind: "bad_request", message: `Anthropic API ${status}: ${detail}` };
+}
+
+function errorType(e: InstanceType<typeof Anthropic.APIError>): string | undefined {
+  const body = e.error as { error?: { type?: unknown } } | undefined;
+  return typeof body?.error?.type === "string" ? body.error.type : undefined;
 }
 
 function apiMessage(e: InstanceType<typeof Anthropic.APIError>): string {

@@ -145,6 +145,8 @@ async function drive(
       written,
     },
     maxTurns: o.config.roles[o.role].maxTurns,
+    maxTokens: o.config.roles[o.role].maxTokens,
+    contextBudgetTokens: o.config.roles[o.role].contextBudgetTokens,
     stopAt: session.stopAt,
     costBudgetUsd: o.config.agent.costBudgetUsd,
     price,

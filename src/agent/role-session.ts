@@ -68,7 +68,6 @@ export function outcomeOf(stop: LoopStop, report: AgentReport | undefined): Agen
   if (report) return report.outcome === "done" ? "ok" : report.outcome;
   switch (stop.reason) {
     case "finished":
-    case "end_turn":
       return "ok";
     case "deadline":
     case "max_turns":
@@ -85,7 +84,7 @@ export function outcomeOf(stop: LoopStop, report: AgentReport | undefined): Agen
 export function stopSentence(stop: LoopStop): string {
   const why: Record<LoopStop["reason"], string> = {
     finished: "",
-    end_turn: "",
+    end_turn: "Failed: the agent ended without its report, even after a reminder",
     max_turns: "Stopped: turn limit reached",
     deadline: "Stopped: time budget reached",
     cost_budget: "Stopped: cost budget reached",

@@ -1,7 +1,7 @@
-import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { script } from "../../src/replay/script.js";
+import { call, script } from "../../src/replay/script.js";
 import { type Harness, loopHarness, toolResults } from "./support/loop-harness.js";
 
 let h: Harness | undefined;
@@ -149,10 +149,74 @@ describe("agent loop: stop reasons and API errors", () => {
     expect((await h.run()).stop.reason).toBe("context_exhausted");
   });
 
-  it("ends on end_turn without finish, keeping the last text", async () => {
-    h = await loopHarness(script().text("All done here.").turns());
+  it("reminds once when a turn ends without finish, then ends keeping the last text", async () => {
+    h = await loopHarness(script().text("All done here.").text("Really done.").turns());
     const r = await h.run();
-    expect(r.stop).toEqual({ reason: "end_turn", message: "All done here." });
+    expect(r.stop).toEqual({ reason: "end_turn", message: "Really done." });
+    expect(h.server.requests).toHaveLength(2);
+    expect(JSON.stringify(h.server.requests[1]!.body)).toContain(
+      "You ended your turn without calling the finish tool",
+    );
+  });
+
+  it("finishes after the reminder when the model then calls finish", async () => {
+    h = await loopHarness(script().text("Done, I think.").finish({ summary: "fixed" }).turns());
+    const r = await h.run();
+    expect(r.stop.reason).toBe("finished");
+    expect(r.report?.summary).toBe("fixed");
+  });
+
+  it("runs nothing after finish in the same turn", async () => {
+    h = await loopHarness(
+      script()
+        .together(call.finish({ summary: "done" }), call.create("after.txt", "x"))
+        .turns(),
+    );
+    const r = await h.run();
+    expect(r.stop.reason).toBe("finished");
+    expect(existsSync(join(h.workspace, "after.txt"))).toBe(false);
+  });
+
+  it("backs off with jitter, so agents failing together do not retry together", async () => {
+    const waits = async (random: number) => {
+      h = await loopHarness(script().error(529).error(529).finish({ summary: "ok" }).turns());
+      const slept: number[] = [];
+      await h.run({ random: () => random, sleep: async (ms) => void slept.push(ms) });
+      await h.close();
+      return slept;
+    };
+    const low = await waits(0);
+    const high = await waits(0.999);
+    expect(low).toEqual([500, 1000]);
+    expect(high[0]).toBeGreaterThan(990);
+    expect(high[1]).toBeGreaterThan(1990);
+    h = await loopHarness([]);
+  });
+
+  it("keeps the context under its budget by clearing old tool results", async () => {
+    const big = Array.from(
+      { length: 3000 },
+      (_, i) => `const line${i} = ${i}; // ${"x".repeat(40)}`,
+    ).join("\n");
+    h = await loopHarness(
+      script()
+        .repeat(30, (b) => b.view("big.ts", 1, 2000))
+        .finish({ summary: "read it all" })
+        .turns(),
+    );
+    writeFileSync(join(h.workspace, "big.ts"), big);
+    const budget = 60_000;
+    const r = await h.run({ maxTurns: 40, contextBudgetTokens: budget, keepToolResults: 3 });
+    expect(r.stop.reason).toBe("finished");
+    const inputs = h.server.requests.map((q) => {
+      const u = q.response!.usage!;
+      return (
+        u.input_tokens + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0)
+      );
+    });
+    expect(Math.max(...inputs)).toBeLessThan(budget);
+    const last = JSON.stringify(h.server.requests.at(-1)!.body);
+    expect(last).toContain("older tool result cleared");
   });
 
   it("stops at max turns and at the cost budget", async () => {

@@ -83,6 +83,7 @@ describe("the tester fails closed", () => {
       );
       expect(host.checks[0]).toMatchObject({ name: "conveyor/test", conclusion: "failure" });
     },
+    120_000, // pytest starts slowly on a busy machine
   );
 
   it("runs a node:test repository's related tests (and passes only when they pass)", async () => {

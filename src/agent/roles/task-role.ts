@@ -72,7 +72,7 @@ export async function runTaskRole(s: RoleSession): Promise<RoleOutcome> {
     filesChanged.length === 0 ? "No files were changed." : "",
     stopSentence(drive.stop),
     ...problems,
-    drive.report?.summary ?? (drive.stop.reason === "end_turn" ? drive.stop.message : ""),
+    drive.report?.summary ?? "",
     commit && outcome !== "ok"
       ? `${push.error ? "The work" : "Work in progress"} was committed as ${commit.slice(0, 7)}${push.pushed ? " and pushed" : " (not pushed)"}.`
       : "",
