@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { accessSync, constants, existsSync, readFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
-import type { Octokit } from "@octokit/rest";
+import { Octokit } from "@octokit/rest";
 import { type Config, defaultConfig, formatConfigErrors, parseConfig } from "../core/config.js";
 import { git } from "../local/git.js";
 
@@ -30,6 +30,16 @@ const problem = (
   fix: string,
   status: "warn" | "problem" = "problem",
 ): Finding => ({ area, check, status, detail, fix });
+
+/** A client for the few requests of `doctor`; quiet, since a 404 is an answer here. */
+export function doctorOctokit(token: string, baseUrl = "https://api.github.com"): Octokit {
+  const quiet = () => undefined;
+  return new Octokit({
+    auth: token,
+    baseUrl,
+    log: { debug: quiet, info: quiet, warn: quiet, error: quiet },
+  });
+}
 
 /** The executable `name` on `PATH`, or undefined. */
 export function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {

@@ -6,9 +6,8 @@ import { PassThrough } from "node:stream";
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { repoOfRemote } from "../../src/cli/commands/doctor.js";
-import { type Finding, githubChecks, localChecks } from "../../src/cli/doctor.js";
+import { doctorOctokit, type Finding, githubChecks, localChecks } from "../../src/cli/doctor.js";
 import { runCli } from "../../src/cli/run-cli.js";
-import { makeOctokit } from "../../src/github/make-octokit.js";
 import { loadGitHubSpec, OpenApiRecorder } from "../github/openapi-check.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "conveyor-doctor-"));
@@ -175,7 +174,7 @@ const ALL_LABELS = [
   "priority:medium",
   "priority:low",
 ];
-const octokit = () => makeOctokit("ghs_test", API);
+const octokit = () => doctorOctokit("ghs_test", API);
 
 describe("conveyor doctor: the repository on GitHub (nock, OpenAPI-checked)", () => {
   it("a complete setup: nothing to fix", async () => {

@@ -120,7 +120,8 @@ describe("the orchestrator's job-level filter", () => {
     ["an unrelated issue opened", issue([]), false],
     ["a /conveyor command", comment("/conveyor retry"), true],
     ["a chat comment", comment("looks good to me"), false],
-    ["a bot's result comment offering commands", comment("reply /conveyor retry", "Bot"), false],
+    // Who may give a command is the pass's check (permissions.allowBots for bots).
+    ["a bot's command", comment("/conveyor retry", "Bot"), true],
     ["a Conveyor PR pushed", pr("conveyor/12-fix-cart"), true],
     ["a review on a Conveyor PR", pr("conveyor/12-fix-cart", "o/r", "pull_request_review"), true],
     ["another PR", pr("feature/x"), false],

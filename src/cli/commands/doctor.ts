@@ -1,6 +1,11 @@
-import { makeOctokit } from "../../github/make-octokit.js";
 import { git } from "../../local/git.js";
-import { type Finding, formatFindings, githubChecks, localChecks } from "../doctor.js";
+import {
+  doctorOctokit,
+  type Finding,
+  formatFindings,
+  githubChecks,
+  localChecks,
+} from "../doctor.js";
 import { defineCommand, UsageError } from "../io.js";
 import { painter } from "../style.js";
 
@@ -59,7 +64,7 @@ export const doctorCommand = defineCommand({
       else
         findings.push(
           ...(await githubChecks(
-            makeOctokit(token, io.env.GITHUB_API_URL || "https://api.github.com"),
+            doctorOctokit(token, io.env.GITHUB_API_URL || "https://api.github.com"),
             owner,
             name,
             { fix: values.fix, localConfig: local.config },
