@@ -1,3 +1,4 @@
+import { waitingText } from "./format-dashboard.js";
 import { ACTIONS_BOT } from "./load-board.js";
 import { ConfigCache } from "./load-repo-config.js";
 import { type OctokitLike, OctokitPort } from "./octokit-port.js";
@@ -60,6 +61,6 @@ export function summarize(report: ReconcileReport, dryRun: boolean): string {
       `**Stopped at** ${report.failed.effect}: ${report.failed.error} (the next pass plans again)`,
     );
   if (p.waiting.length > 0)
-    lines.push("", "Waiting:", ...p.waiting.map((w) => `- #${w.task}: ${w.reason}`));
+    lines.push("", "Waiting:", ...p.waiting.map((w) => `- #${w.task}: ${waitingText(w)}`));
   return lines.join("\n");
 }

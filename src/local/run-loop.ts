@@ -94,14 +94,14 @@ export async function runLoop(o: RunLoopOptions): Promise<LoopResult> {
     }
     const held = o.holdMergesUntilQueued ? holdMerges(loaded.board) : undefined;
     const planned = plan(held ?? loaded.board, o.repo.config, now);
-    if (held)
-      for (const w of planned.waiting)
-        if (w.reason.startsWith("GitHub is still computing")) w.reason = HELD;
+    if (held) for (const w of planned.waiting) if (w.code === "mergeability-unknown") w.text = HELD;
     const outcome = await executeEffects(loaded, planned.effects, ctx(o, emit, now));
     for (const w of planned.waiting) {
-      if (waiting.get(w.task) === w.reason) continue;
-      waiting.set(w.task, w.reason);
-      o.emit({ kind: "info", task: w.task, text: `${w.task}: waiting — ${w.reason}` });
+      // Said once per change; a running agent's minutes tick on without a new line.
+      const key = w.code === "running" ? w.code : w.text;
+      if (waiting.get(w.task) === key) continue;
+      waiting.set(w.task, key);
+      o.emit({ kind: "info", task: w.task, text: `${w.task}: waiting — ${w.text}` });
     }
     const board = outcome.stopped ? loaded.board : applyEffects(loaded.board, planned.effects, now);
     last = {

@@ -29,10 +29,10 @@ export function formatStatus(repo: LocalRepo, loaded: LoadedBoard, now: Date): s
         `      conveyor retry ${t.id}   |   conveyor abandon ${t.id} --reason "…"   |   fix on branch ${t.id}, then retry`,
       );
   }
-  const waiting = p.waiting.filter((w) => !w.reason.startsWith("escalated"));
+  const waiting = p.waiting.filter((w) => w.code !== "escalated");
   if (waiting.length > 0) {
     out.push("", "Waiting:");
-    for (const w of waiting) out.push(`  ${w.task}: ${w.reason}`);
+    for (const w of waiting) out.push(`  ${w.task}: ${w.text}`);
   }
   const failed = board.preflight.filter((c) => !c.ok);
   if (failed.length > 0) {
