@@ -148,6 +148,8 @@ export interface Finalize {
   summary: string;
   drive: DriveResult | undefined;
   headSha?: string;
+  /** Head the run checked out at its start (tester). */
+  startSha?: string;
   baseSha?: string;
   pr?: number;
   verdict?: AgentResult["verdict"];
@@ -181,6 +183,7 @@ export async function finalize(
     ...(f.verdict ? { verdict: f.verdict } : {}),
     ...(f.passed !== undefined ? { passed: f.passed } : {}),
     ...(f.headSha ? { headSha: f.headSha } : {}),
+    ...(f.startSha ? { startSha: f.startSha } : {}),
     ...(f.baseSha ? { baseSha: f.baseSha } : {}),
     ...(f.pr !== undefined ? { pr: f.pr } : {}),
     branch: o.branch,

@@ -47,6 +47,12 @@ export interface AgentResult {
   passed?: boolean;
   /** Head of the PR branch after the run's own pushes: the commit this result judged. */
   headSha?: string;
+  /**
+   * Head of the PR branch the run checked out when it started (the tester records it): the
+   * run's own commits are those between `startSha` and `headSha`. A tester's pass covers
+   * only those; what was there at the start must be the reviewed head.
+   */
+  startSha?: string;
   /** Base branch commit the tester merged in (tester only). */
   baseSha?: string;
   /** PR opened or updated by the task role. */
@@ -122,6 +128,8 @@ export interface BoundVerdict {
   /** Reviewer: approve / request_changes / approach_wrong. Tester: pass / fail. */
   value: Verdict | "pass" | "fail";
   sha: string;
+  /** Tester: the head it started from (the reviewed head); it pushed `startSha..sha` itself. */
+  startSha?: string;
   /** Tester: the base commit it merged in. */
   baseSha?: string;
   at: string;

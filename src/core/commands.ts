@@ -268,7 +268,7 @@ export function statusReply(board: Board, task: Task, config: Config, now: Date)
   );
   lines.push(`- tokens ${m.tokens.toLocaleString("en-US")}, cost $${m.costUsd.toFixed(2)}`);
   if (m.lastFailure) lines.push(`- last failure: ${inline(m.lastFailure)}`);
-  const why = p.waiting.filter((w) => w.task === task.id).map((w) => w.reason);
+  const why = p.waiting.filter((w) => w.task === task.id).map((w) => w.text);
   const next = p.effects.filter((e) => "task" in e && e.task === task.id && e.type === "dispatch");
   if (why.length > 0) lines.push(`- waiting: ${inline(why.join("; "))}`);
   else if (next.length > 0) lines.push("- next: an agent is about to be dispatched");

@@ -205,8 +205,10 @@ export const configSchema = z
           .int()
           .min(1)
           .max(100)
-          .default(6)
-          .describe("Agent runs per task in total, all roles; reaching it escalates."),
+          .optional()
+          .describe(
+            "Agent runs per task since the last /conveyor retry, all roles; reaching it escalates. Default: 7 + 8 × retries (every path the retry rules allow, plus two review rounds).",
+          ),
         maxDispatchesPerHour: z
           .number()
           .int()
@@ -442,7 +444,23 @@ export const configSchema = z
           path,
           message: `no price for model '${model}': add it to agent.prices (USD per million tokens: input, output, cacheWrite, cacheRead) so budgets apply`,
         });
-  });
+  })
+  .transform((c) => ({
+    ...c,
+    guards: {
+      ...c.guards,
+      maxRunsPerTask: c.guards.maxRunsPerTask ?? defaultMaxRunsPerTask(c.retries),
+    },
+  }));
+
+/**
+ * The default loop guard: room for every path the retry rules allow. The pipeline takes 3
+ * runs (task agent, reviewer, tester); each allowed failure adds at most: a task agent's
+ * (or "approach wrong", which counts as one) 2, a reviewer's 1, a tester's (or failed tests)
+ * 2, a merge conflict 3 (task agent, reviewer, tester again); plus 4 for two more review
+ * rounds (changes requested, a push, a re-test after another PR merged first).
+ */
+export const defaultMaxRunsPerTask = (retries: number): number => 3 + 8 * retries + 4;
 
 /** The configuration as written (keys with defaults optional). */
 export type ConfigInput = z.input<typeof configSchema>;

@@ -58,10 +58,37 @@ export type Effect =
 
 export type EffectType = Effect["type"];
 
-/** Why a task is not moving right now: the answer to "why is nothing happening?" */
+/**
+ * What a waiting reason is about, for backends that render it in their own words (the
+ * GitHub backend says "GitHub is still computing…" for `mergeability-unknown`). Never
+ * match `text`: match `code`.
+ */
+export type WaitCode =
+  | "escalated"
+  | "config-invalid"
+  | "paused"
+  | "preflight-failed"
+  | "dispatch-limit"
+  | "slots-full"
+  | "in-flight-full"
+  | "slots-and-in-flight-full"
+  | "location-clash"
+  | "cancelling"
+  | "running"
+  | "not-started"
+  | "merge-queue"
+  | "merge-held"
+  | "approval-needed"
+  | "mergeability-unknown";
+
+/**
+ * Why a task is not moving right now: the answer to "why is nothing happening?". One per
+ * task the pass leaves as it is (running tasks included); `text` is platform-neutral.
+ */
 export interface Waiting {
   task: string;
-  reason: string;
+  code: WaitCode;
+  text: string;
 }
 
 export interface Plan {

@@ -4,9 +4,17 @@
  * reaches into.
  */
 
-/** `./src/a.ts` -> `src/a.ts`; `src/` -> `src`; backslashes -> slashes. */
+/**
+ * `./src/a.ts` -> `src/a.ts`; `src/` -> `src`; backslashes -> slashes; line numbers as the
+ * task template writes them (`src/db.ts:42`, `src/db.ts:120-130`, `src/db.ts#L12-L30`)
+ * dropped: a location is a file.
+ */
 export function normalizePath(path: string): string {
-  let p = path.trim().replace(/\\/g, "/").replace(/^`|`$/g, "");
+  let p = path
+    .trim()
+    .replace(/\\/g, "/")
+    .replace(/^`|`$/g, "")
+    .replace(/(?::\d+(?:-\d+)?|#L\d+(?:-L?\d+)?)$/, "");
   while (p.startsWith("./")) p = p.slice(2);
   p = p.replace(/\/+/g, "/").replace(/\/$/, "");
   return p;
@@ -63,7 +71,7 @@ function pathsIn(text: string): string[] {
     .map((c) =>
       c
         .trim()
-        .replace(/:\d+(?:-\d+)?$/, "")
+        .replace(/(?::\d+(?:-\d+)?|#L\d+(?:-L?\d+)?)$/, "")
         .replace(/\s*\(.*\)$/, ""),
     )
     .filter((c) => /^[\w.@/-][\w.@/*-]*$/.test(c) && /[./]/.test(c));

@@ -11,7 +11,13 @@ import {
   type TaskMemory,
 } from "./board.js";
 import { type Config, modelFor, PRIORITIES, type Role } from "./config.js";
-import { type Effect, ESCALATION_CHOICES, type Plan, type Waiting } from "./effects.js";
+import {
+  type Effect,
+  ESCALATION_CHOICES,
+  type Plan,
+  type WaitCode,
+  type Waiting,
+} from "./effects.js";
 import { canonicalJson, cloneJson } from "./json.js";
 import { overlappingLocations } from "./locations.js";
 import { compareIds } from "./markdown/task-order.js";
@@ -32,8 +38,9 @@ export function plan(board: Board, config: Config, now: Date): Plan {
   const drafts = board.tasks.map((task) => new Draft(task)).sort(byPriorityThenAge);
   const waiting: Waiting[] = [];
   const waitingIds = new Set<string>();
-  const wait = (task: string, reason: string) => {
-    waiting.push({ task, reason });
+  const wait: WaitFn = (task, code, text) => {
+    if (waitingIds.has(task)) return;
+    waiting.push({ task, code, text });
     waitingIds.add(task);
   };
 
@@ -56,8 +63,7 @@ export function plan(board: Board, config: Config, now: Date): Plan {
   let inFlightUsed = drafts.filter(
     (d) => IN_FLIGHT_STAGES.includes(d.stage) && d.view.escalation === undefined,
   ).length;
-  const blocker = globalBlocker(board, config);
-  const holders = drafts.filter((d) => d.view.run?.role === "task");
+  const blocker = globalBlocker(board);
 
   // Loop guards first: a task they stop waits for a person and gives its in-flight slot
   // back, which a task further down the order may take in this same plan.
@@ -75,32 +81,70 @@ export function plan(board: Board, config: Config, now: Date): Plan {
     if (IN_FLIGHT_STAGES.includes(d.stage)) inFlightUsed--;
   }
 
+  // Task agents at work hold their locations; so does, for a new task, every task already
+  // in progress (its branch holds changes to those files even while it waits for a retry).
+  const holders = drafts.filter((d) => d.view.run?.role === "task");
+  const halfDone = drafts.filter(
+    (d) => d.stage === "in-progress" && !d.view.escalation && !holders.includes(d),
+  );
+
   for (const d of drafts.filter((x) => x.need !== undefined).sort(byDispatchOrder)) {
     if (stopped.has(d)) continue;
     const need = d.need!;
-    if (blocker) {
-      wait(d.id, blocker);
-      continue;
-    }
-    if (repoMemory.dispatches.length >= config.guards.maxDispatchesPerHour) {
+    const ending = d.view.cancelling?.[0];
+    if (ending) {
+      // Two agents never write one branch at once: the retry waits for the cancelled run.
+      const left = Math.max(
+        0,
+        Math.ceil(
+          (Date.parse(ending.at) + config.guards.cancelGraceMinutes * 60_000 - nowMs) / 60_000,
+        ),
+      );
       wait(
         d.id,
-        `dispatch limit: ${repoMemory.dispatches.length} agents started in the last hour (cap ${config.guards.maxDispatchesPerHour}); paused until the window frees`,
+        "cancelling",
+        `waits for the cancelled ${roleName(roleOfCid(ending.correlationId) ?? need.role)} run to end (force-cancelled in ${left} min if it does not)`,
       );
       continue;
     }
-    if (slotsUsed >= config.capacity.agents) {
-      wait(d.id, `slots full: ${slotsUsed}/${config.capacity.agents}`);
+    if (blocker) {
+      wait(d.id, blocker.code, blocker.text);
       continue;
     }
-    if (d.stage === "todo" && inFlightUsed >= config.capacity.inFlight) {
-      wait(d.id, `in-flight tasks full: ${inFlightUsed}/${config.capacity.inFlight}`);
+    if (repoMemory.dispatches.length >= config.guards.maxDispatchesPerHour) {
+      const oldest = Math.min(...repoMemory.dispatches.map((at) => Date.parse(at)));
+      const left = Math.max(1, Math.ceil((oldest + 3_600_000 - nowMs) / 60_000));
+      wait(
+        d.id,
+        "dispatch-limit",
+        `dispatch limit: ${repoMemory.dispatches.length} agents started in the last hour (cap ${config.guards.maxDispatchesPerHour}); the next can start in ${left} min`,
+      );
+      continue;
+    }
+    const slotsFull = slotsUsed >= config.capacity.agents;
+    const inFlightFull = d.stage === "todo" && inFlightUsed >= config.capacity.inFlight;
+    const slotsText = `slots full: ${slotsUsed}/${config.capacity.agents}`;
+    const inFlightText = `in-flight tasks full: ${inFlightUsed}/${config.capacity.inFlight}`;
+    if (slotsFull && inFlightFull) {
+      wait(d.id, "slots-and-in-flight-full", `${slotsText}; ${inFlightText}`);
+      continue;
+    }
+    if (slotsFull) {
+      wait(d.id, "slots-full", slotsText);
+      continue;
+    }
+    if (inFlightFull) {
+      wait(d.id, "in-flight-full", inFlightText);
       continue;
     }
     if (need.role === "task" && config.guards.exclusiveLocations) {
-      const clash = firstClash(d, holders);
+      const clash = firstClash(d, d.stage === "todo" ? [...holders, ...halfDone] : holders);
       if (clash) {
-        wait(d.id, `waits for ${ref(clash.holder.id)}: both touch ${clash.paths.join(", ")}`);
+        wait(
+          d.id,
+          "location-clash",
+          `waits for ${ref(clash.holder.id)}: both touch ${clash.paths.join(", ")}`,
+        );
         continue;
       }
     }
@@ -138,17 +182,55 @@ export function plan(board: Board, config: Config, now: Date): Plan {
 
   // Assemble, task by task, in an order that keeps every rule of the executor true:
   // cancel before anything, the stage label before the memory, both before the dispatch.
-  // Tasks the merge sends back to testing follow the merge: if it fails, they stay queued.
+  // The executor stops at the first failure, so what finishes work comes first: the tasks
+  // that dispatch nothing, then the merge (tasks it sends back to testing follow it: if it
+  // fails, they stay queued), then the dispatches in dispatch order.
   const effects: Effect[] = [];
-  for (const d of drafts) if (!d.afterMerge) effects.push(...d.effects());
+  const late = (d: Draft) => d.dispatch !== undefined || d.afterMerge;
+  for (const d of drafts) if (!late(d)) effects.push(...d.effects());
   effects.push(...mergeEffects);
-  for (const d of drafts) if (d.afterMerge) effects.push(...d.effects());
+  for (const d of drafts.filter(late).sort(byEmitOrder)) effects.push(...d.effects());
   if (canonicalJson(repoMemory) !== canonicalJson(board.repoMemory))
     effects.push({ type: "save-repo-memory", memory: repoMemory });
 
+  // Every task the pass leaves as it is gets a reason, the running ones included.
   for (const d of drafts) {
-    if (d.view.escalation && !waitingIds.has(d.id))
-      wait(d.id, `escalated: ${d.view.escalation.reason} — waiting for a maintainer's choice`);
+    if (waitingIds.has(d.id) || d.dispatch || d.stage === "done" || d.stage === "abandoned")
+      continue;
+    if (d.view.escalation) {
+      wait(
+        d.id,
+        "escalated",
+        `escalated: ${d.view.escalation.reason} — waiting for a maintainer's choice`,
+      );
+      continue;
+    }
+    const run = d.view.run;
+    if (run) {
+      const observed = board.runs[run.correlationId];
+      const name = roleName(run.role);
+      if (observed?.status === "in_progress") {
+        const since = Date.parse(observed.startedAt ?? run.dispatchedAt);
+        wait(
+          d.id,
+          "running",
+          `${name} running: ${minutes(nowMs - since)} of ${config.roles[run.role].timeoutMinutes} min`,
+        );
+      } else
+        wait(
+          d.id,
+          "not-started",
+          `${name} dispatched ${minutes(nowMs - Date.parse(run.dispatchedAt))} min ago, not started yet`,
+        );
+      continue;
+    }
+    const ending = d.view.cancelling?.[0];
+    if (ending)
+      wait(
+        d.id,
+        "cancelling",
+        `waits for the cancelled ${roleName(roleOfCid(ending.correlationId) ?? "task")} run to end`,
+      );
   }
 
   return {
@@ -159,6 +241,20 @@ export function plan(board: Board, config: Config, now: Date): Plan {
     mergeQueue: queue,
   };
 }
+
+type WaitFn = (task: string, code: WaitCode, text: string) => void;
+
+const ROLE_NAMES: Record<Role, string> = {
+  task: "task agent",
+  reviewer: "reviewer",
+  tester: "tester",
+};
+const roleName = (role: Role): string => ROLE_NAMES[role];
+const roleOfCid = (cid: string): Role | undefined => {
+  const role = cid.split("/")[1];
+  return role === "task" || role === "reviewer" || role === "tester" ? role : undefined;
+};
+const minutes = (ms: number): number => Math.max(0, Math.floor(ms / 60_000));
 
 /** What a task needs next: an agent of this role, on this attempt, with these notes. */
 interface Need {
@@ -257,7 +353,7 @@ function observe(
   config: Config,
   nowMs: number,
   nowIso: string,
-  wait: (task: string, reason: string) => void,
+  wait: WaitFn,
 ): void {
   settleCancels(d, board, config, nowMs);
   if (d.stage === "done" || d.stage === "abandoned") return;
@@ -343,6 +439,10 @@ function observe(
       d.need = needFor(d, "task");
       return;
     case "review":
+      if (!hasPr(d)) {
+        backToTaskAgent(d, "no pull request to review: back to a task agent", nowIso);
+        return;
+      }
       d.need = needFor(d, "reviewer");
       return;
     case "testing":
@@ -369,7 +469,17 @@ function needFor(d: Draft, role: Role): Need {
 function checkTesting(d: Draft, nowIso: string): void {
   const pr = d.task.pr;
   const review = d.view.verdicts.review;
-  if (pr && review?.value === "approve" && review.sha !== pr.headSha) {
+  if (!pr || !hasPr(d)) {
+    backToTaskAgent(d, "no pull request to test: back to a task agent", nowIso);
+    return;
+  }
+  if (review?.value !== "approve") {
+    d.mem.verdicts = {};
+    d.moveTo("review", "no approving review verdict", nowIso);
+    d.need = needFor(d, "reviewer");
+    return;
+  }
+  if (review.sha !== pr.headSha) {
     d.mem.verdicts.review = undefined;
     d.moveTo(
       "review",
@@ -383,16 +493,30 @@ function checkTesting(d: Draft, nowIso: string): void {
 }
 
 /** Checks a merge-queue task; sends it back when its test verdict no longer holds. */
-function checkQueued(
-  d: Draft,
-  config: Config,
-  nowIso: string,
-  wait: (t: string, r: string) => void,
-) {
+function checkQueued(d: Draft, config: Config, nowIso: string, wait: WaitFn) {
   const pr = d.task.pr;
   const test = d.view.verdicts.test;
+  const review = d.view.verdicts.review;
   if (!pr) {
     escalate(d, "in the merge queue without a pull request", nowIso);
+    return;
+  }
+  // The merge takes only commits someone judged: the reviewer up to the head the tester
+  // started from, the tester its own pushes on top.
+  if (
+    test?.value === "pass" &&
+    test.sha === pr.headSha &&
+    (review?.value !== "approve" || review.sha !== (test.startSha ?? test.sha))
+  ) {
+    d.mem.verdicts = {};
+    d.moveTo(
+      "review",
+      review?.value !== "approve"
+        ? "no approving review verdict"
+        : `the tests ran on ${short(test.startSha ?? test.sha)}, not on the reviewed ${short(review.sha)}`,
+      nowIso,
+    );
+    d.need = needFor(d, "reviewer");
     return;
   }
   if (test?.value !== "pass" || test.sha !== pr.headSha) {
@@ -432,7 +556,8 @@ function checkQueued(
     return;
   }
   if (protectedChangeHeld(d, pr, config, nowIso, wait)) return;
-  if (pr.mergeable === null) wait(d.id, "GitHub is still computing whether the PR can merge");
+  if (pr.mergeable === null)
+    wait(d.id, "mergeability-unknown", "waits to learn whether the PR can merge");
 }
 
 // --- Security (issue 11): PRs that change `.github/**` -----------------------------------
@@ -450,7 +575,7 @@ function protectedChangeHeld(
   pr: PullRequest,
   config: Config,
   nowIso: string,
-  wait: (t: string, r: string) => void,
+  wait: (t: string, code: WaitCode, text: string) => void,
 ): boolean {
   if (mayMergeProtected(pr, config)) return false;
   if (!config.security.allowWorkflowChanges) {
@@ -463,6 +588,7 @@ function protectedChangeHeld(
   }
   wait(
     d.id,
+    "approval-needed",
     `PR #${pr.number} changes .github/**: waiting for a maintainer's approving review of its head`,
   );
   return true;
@@ -471,6 +597,7 @@ function protectedChangeHeld(
 /** Folds an agent's published result into the task: the transitions of the workflow. */
 function foldResult(d: Draft, result: AgentResult, config: Config, nowIso: string): void {
   const cid = result.correlationId;
+  const run = d.view.run;
   d.mem.run = undefined;
   d.mem.handled = [...d.mem.handled, cid].slice(-20);
   d.mem.tokens += result.tokens ?? 0;
@@ -490,12 +617,38 @@ function foldResult(d: Draft, result: AgentResult, config: Config, nowIso: strin
   d.mem.lastFailure = undefined;
   switch (role) {
     case "task":
+      if (!hasPr(d)) {
+        fail(
+          d,
+          "task",
+          "the task agent reported success, but the task has no open pull request (no branch with commits)",
+          config,
+          nowIso,
+        );
+        return;
+      }
       d.mem.feedback = undefined;
       d.moveTo("review", "the task agent opened the PR", nowIso);
       d.need = needFor(d, "reviewer");
       return;
     case "reviewer": {
-      const sha = result.headSha ?? d.task.pr?.headSha ?? "";
+      const pr = d.task.pr;
+      if (!pr || !hasPr(d)) {
+        backToTaskAgent(d, "the pull request is gone: back to a task agent", nowIso);
+        return;
+      }
+      const sha = result.headSha ?? run?.headSha ?? pr.headSha;
+      if (result.verdict === "approve" && sha !== pr.headSha) {
+        // An approval counts only for the head it judged: what came after is unreviewed.
+        d.mem.verdicts = {};
+        d.moveTo(
+          "review",
+          `the head moved to ${short(pr.headSha)} while the reviewer judged ${short(sha)}`,
+          nowIso,
+        );
+        d.need = needFor(d, "reviewer");
+        return;
+      }
       if (result.verdict === "approve") {
         d.mem.verdicts.review = { role: "reviewer", value: "approve", sha, at: nowIso };
         d.mem.feedback = undefined;
@@ -528,12 +681,36 @@ function foldResult(d: Draft, result: AgentResult, config: Config, nowIso: strin
       return;
     }
     case "tester": {
-      const sha = result.headSha ?? d.task.pr?.headSha ?? "";
+      const pr = d.task.pr;
+      if (!pr || !hasPr(d)) {
+        backToTaskAgent(d, "the pull request is gone: back to a task agent", nowIso);
+        return;
+      }
+      const review = d.view.verdicts.review;
+      // What the tester started from must be the reviewed head; its own pushes on top are
+      // what its pass covers; any other commit on the branch goes back to review.
+      const start = result.startSha ?? run?.headSha;
+      const sha = result.headSha ?? start ?? pr.headSha;
+      const unjudged =
+        review?.value !== "approve"
+          ? "no approving review verdict"
+          : start !== review.sha
+            ? `the tester started from ${short(start ?? "unknown")}, not the reviewed ${short(review.sha)}`
+            : sha !== pr.headSha
+              ? `the head moved to ${short(pr.headSha)} after the tester pushed ${short(sha)}`
+              : undefined;
+      if (result.passed === true && unjudged) {
+        d.mem.verdicts = {};
+        d.moveTo("review", `${unjudged}: review again`, nowIso);
+        d.need = needFor(d, "reviewer");
+        return;
+      }
       if (result.passed === true) {
         d.mem.verdicts.test = {
           role: "tester",
           value: "pass",
           sha,
+          ...(start ? { startSha: start } : {}),
           at: nowIso,
           ...(result.baseSha ? { baseSha: result.baseSha } : {}),
         };
@@ -628,15 +805,34 @@ function settleCancels(d: Draft, board: Board, config: Config, nowMs: number): v
 }
 
 /** Why nothing may be dispatched right now, if anything blocks every dispatch. */
-function globalBlocker(board: Board, config: Config): string | undefined {
+function globalBlocker(board: Board): { code: WaitCode; text: string } | undefined {
   if (board.configErrors && board.configErrors.length > 0)
-    return `configuration invalid: ${board.configErrors[0]}${board.configErrors.length > 1 ? ` (+${board.configErrors.length - 1} more)` : ""}`;
+    return {
+      code: "config-invalid",
+      text: `configuration invalid: ${board.configErrors[0]}${board.configErrors.length > 1 ? ` (+${board.configErrors.length - 1} more)` : ""}`,
+    };
   if (board.repoMemory.paused)
-    return `dispatching paused${board.repoMemory.pausedReason ? `: ${board.repoMemory.pausedReason}` : ""} (/conveyor resume)`;
+    return {
+      code: "paused",
+      text: `dispatching paused${board.repoMemory.pausedReason ? `: ${board.repoMemory.pausedReason}` : ""} (/conveyor resume)`,
+    };
   const failed = board.preflight.filter((p) => !p.ok);
-  if (failed.length > 0) return `pre-flight failed: ${failed.map((p) => p.detail).join("; ")}`;
-  void config;
+  if (failed.length > 0)
+    return {
+      code: "preflight-failed",
+      text: `pre-flight failed: ${failed.map((p) => p.detail).join("; ")}`,
+    };
   return undefined;
+}
+
+/** The task has a PR that can still be reviewed, tested and merged. */
+const hasPr = (d: Draft): boolean => d.task.pr !== undefined && d.task.pr.closed !== true;
+
+/** No PR to work on: a task agent opens one (not a failure of anyone's). */
+function backToTaskAgent(d: Draft, reason: string, nowIso: string): void {
+  d.mem.verdicts = {};
+  d.moveTo("in-progress", reason, nowIso);
+  d.need = needFor(d, "task");
 }
 
 function firstClash(d: Draft, holders: Draft[]): { holder: Draft; paths: string[] } | undefined {
@@ -653,7 +849,7 @@ function planMerges(
   board: Board,
   config: Config,
   nowIso: string,
-  wait: (task: string, reason: string) => void,
+  wait: WaitFn,
 ): { queue: string[]; mergeEffects: Effect[] } {
   const queued = drafts
     .filter(
@@ -665,7 +861,7 @@ function planMerges(
     (d) => d.task.pr?.mergeable === true && mayMergeProtected(d.task.pr, config),
   );
   if (board.configErrors && board.configErrors.length > 0) {
-    for (const d of ready) wait(d.id, "merge held: the configuration is invalid");
+    for (const d of ready) wait(d.id, "merge-held", "merge held: the configuration is invalid");
     return { queue, mergeEffects: [] };
   }
   const head = ready[0];
@@ -704,7 +900,8 @@ function planMerges(
   }
   // The merge moves the base under every queued PR that touches the same files: they are
   // re-tested on the new base (the batch itself is pairwise disjoint).
-  let ahead = batch.length;
+  // What is still ahead after this pass's merge: the queued PRs that stay queued.
+  let ahead = 0;
   for (const d of queued) {
     if (batch.includes(d)) continue;
     const files = ownFiles(d.task.pr!.changedFiles, config);
@@ -719,10 +916,20 @@ function planMerges(
         `PR #${first.task.pr!.number} merged first and touches ${overlap.join(", ")}: re-test on the new base`,
         nowIso,
       );
-      d.need = needFor(d, "tester");
+      // Review again first when the last tester pushed on top of the reviewed head.
+      checkTesting(d, nowIso);
       continue;
     }
-    if (d.task.pr?.mergeable === true) wait(d.id, `merge queue: ${ahead} ahead`);
+    if (d.task.pr?.mergeable === true)
+      wait(
+        d.id,
+        "merge-queue",
+        ahead > 0
+          ? `merge queue: ${ahead} ahead`
+          : config.merge.batchDisjoint
+            ? `merge queue: next, after this pass's batch of ${batch.length} (the most one batch holds)`
+            : "merge queue: next, after this pass's merge (one PR per merge)",
+      );
     ahead++;
   }
   return {
@@ -742,8 +949,21 @@ function byPriorityThenAge(a: Draft, b: Draft): number {
   );
 }
 
+/**
+ * Finish work before starting work: tester, reviewer, a task agent for a task already in
+ * flight (a retry, a conflict), a new task; then priority, then age.
+ */
+const dispatchRank = (d: Draft): number =>
+  ROLE_RANK[d.need!.role] + (d.need!.role === "task" && d.task.stage === "todo" ? 1 : 0);
+
 function byDispatchOrder(a: Draft, b: Draft): number {
-  return ROLE_RANK[a.need!.role] - ROLE_RANK[b.need!.role] || byPriorityThenAge(a, b);
+  return dispatchRank(a) - dispatchRank(b) || byPriorityThenAge(a, b);
+}
+
+/** Effects after the merge: re-queued tasks that dispatch nothing, then dispatch order. */
+function byEmitOrder(a: Draft, b: Draft): number {
+  const rank = (d: Draft) => (d.dispatch ? dispatchRank(d) : -1);
+  return rank(a) - rank(b) || byPriorityThenAge(a, b);
 }
 
 function byQueueOrder(a: Draft, b: Draft): number {

@@ -1,6 +1,6 @@
 import type { Board, Stage, Task } from "../core/board.js";
-import { ESCALATION_CHOICES, type Plan } from "../core/effects.js";
-import { encodeMarker, fitWithMarker } from "../core/markers.js";
+import { ESCALATION_CHOICES, type Plan, type Waiting } from "../core/effects.js";
+import { encodeMarker, fitWithMarker, upsertMarker } from "../core/markers.js";
 import { cell } from "./format-status-comment.js";
 import type { DashboardState } from "./load-board.js";
 
@@ -10,6 +10,13 @@ export interface DashboardInput {
   /** One line per bad key of `.github/conveyor.yml`. */
   configErrors: string[];
   state: DashboardState;
+}
+
+/** A waiting reason in the GitHub backend's words (by code, never by matching the text). */
+export function waitingText(w: Waiting): string {
+  if (w.code === "mergeability-unknown")
+    return "GitHub is still computing whether the PR can merge";
+  return w.text;
 }
 
 const SHOWN: { stage: Stage; title: string }[] = [
@@ -48,7 +55,10 @@ export function formatDashboard(input: DashboardInput): string {
   );
 
   const waiting = new Map<string, string>();
-  for (const w of plan.waiting) if (!waiting.has(w.task)) waiting.set(w.task, w.reason);
+  // A running agent shows in its own column; its minutes would rewrite the body every pass.
+  for (const w of plan.waiting)
+    if (!waiting.has(w.task) && w.code !== "running" && w.code !== "not-started")
+      waiting.set(w.task, waitingText(w));
   for (const { stage, title } of SHOWN) {
     const tasks = board.tasks.filter((t) => t.stage === stage);
     const ordered =

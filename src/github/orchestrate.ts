@@ -3,6 +3,7 @@ import { type CommandOutcome, runCommand } from "../app/comment-command.js";
 import { createGitHubRuntime } from "../app/github-runtime.js";
 import { httpStatus } from "../app/http-status.js";
 import type { StepContext } from "../app/step-context.js";
+import { waitingText } from "./format-dashboard.js";
 import { ACTIONS_BOT } from "./load-board.js";
 import { ConfigCache, loadRepoConfig } from "./load-repo-config.js";
 import { type OctokitLike, OctokitPort } from "./octokit-port.js";
@@ -134,6 +135,6 @@ export function summarize(report: ReconcileReport, dryRun: boolean): string {
       `**Stopped at** ${report.failed.effect}: ${report.failed.error} (the next pass plans again)`,
     );
   if (p.waiting.length > 0)
-    lines.push("", "Waiting:", ...p.waiting.map((w) => `- #${w.task}: ${w.reason}`));
+    lines.push("", "Waiting:", ...p.waiting.map((w) => `- #${w.task}: ${waitingText(w)}`));
   return lines.join("\n");
 }

@@ -129,14 +129,15 @@ export async function runLoop(o: RunLoopOptions): Promise<LoopResult> {
     const hold = holdForBatch(loaded.board, o.repo.config.merge.batchWindowSeconds, now);
     const planned = plan(hold?.board ?? loaded.board, o.repo.config, now);
     if (hold)
-      for (const w of planned.waiting)
-        if (w.reason.startsWith("GitHub is still computing")) w.reason = hold.reason;
+      for (const w of planned.waiting) if (w.code === "mergeability-unknown") w.text = hold.reason;
     const outcome = await executeEffects(loaded, planned.effects, ctx(o, emit, now));
     if (outcome.fatal !== undefined) return { stop: await fatal(outcome.fatal) };
     for (const w of planned.waiting) {
-      if (waiting.get(w.task) === w.reason) continue;
-      waiting.set(w.task, w.reason);
-      o.emit({ kind: "info", task: w.task, text: `${w.task}: waiting — ${w.reason}` });
+      // Said once per change; a running agent's minutes tick on without a new line.
+      const key = w.code === "running" ? w.code : w.text;
+      if (waiting.get(w.task) === key) continue;
+      waiting.set(w.task, key);
+      o.emit({ kind: "info", task: w.task, text: `${w.task}: waiting — ${w.text}` });
     }
     const board = outcome.stopped ? loaded.board : applyEffects(loaded.board, planned.effects, now);
     last = {
@@ -241,8 +242,8 @@ function blockedBy(board: Board, planned: Plan, preflight: string | undefined): 
   const parts: string[] = [];
   const escalated = open.filter((t) => t.memory.escalation);
   const rest = open.filter((t) => !t.memory.escalation);
-  const limit = planned.waiting.find((w) => w.reason.startsWith("dispatch limit"));
-  if (limit) parts.push(limit.reason);
+  const limit = planned.waiting.find((w) => w.code === "dispatch-limit");
+  if (limit) parts.push(limit.text);
   if (preflight && rest.some((t) => t.stage === "todo")) parts.push(preflight);
   if (escalated.length > 0)
     parts.push(
@@ -256,7 +257,7 @@ function blockedBy(board: Board, planned: Plan, preflight: string | undefined): 
     const why = planned.waiting.filter((w) => rest.some((t) => t.id === w.task));
     parts.push(
       why.length > 0
-        ? `waiting: ${why.map((w) => `${w.task}: ${w.reason}`).join("; ")}`
+        ? `waiting: ${why.map((w) => `${w.task}: ${w.text}`).join("; ")}`
         : `${rest.map((t) => t.id).join(", ")} cannot move`,
     );
   }

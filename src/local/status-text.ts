@@ -87,10 +87,10 @@ export function formatStatus(
         ...escalationChoices(t.id).map((c) => `      - ${c}`),
       );
   }
-  const waiting = p.waiting.filter((w) => !w.reason.startsWith("escalated"));
+  const waiting = p.waiting.filter((w) => w.code !== "escalated");
   if (waiting.length > 0) {
     out.push("", "Waiting:");
-    for (const w of waiting) out.push(`  ${w.task}: ${localText(w.reason)}`);
+    for (const w of waiting) out.push(`  ${w.task}: ${w.text}`);
   }
   const failed = board.preflight.filter((c) => !c.ok);
   if (failed.length > 0) {

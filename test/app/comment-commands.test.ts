@@ -292,7 +292,7 @@ describe("comment commands over the real planner and executor (fake GitHub behin
     expect(bodies()).toHaveLength(1);
     expect(bodies()[0]).toMatchInlineSnapshot(`
       "**#1: Add a thing** — todo, priority medium
-      - failures so far: task 0, reviewer 0, tester 0, merge 0; agent runs 0/6
+      - failures so far: task 0, reviewer 0, tester 0, merge 0; agent runs 0/15
       - tokens 0, cost $0.00
       - next: an agent is about to be dispatched
       - slots: 1/6 agents, 1/6 tasks in flight"

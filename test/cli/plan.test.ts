@@ -56,7 +56,7 @@ describe("conveyor plan", () => {
       slots: unknown;
     };
     expect(p.effects.some((e) => e.type === "dispatch")).toBe(true);
-    expect(p.slots).toEqual({ used: 6, capacity: 6 }); // #8: its cancelled run and its retry
+    expect(p.slots).toEqual({ used: 5, capacity: 6 }); // #8: its cancelled run; the retry waits for it
   });
 
   it.each([

@@ -78,8 +78,9 @@ describe("planCommand: the escalation choices", () => {
     expect(after.tasks[0]!.memory.attempts.tester).toBe(0);
     // The run counter goes on (fresh correlation ids); the loop guard counts from the retry.
     expect(after.tasks[0]!.memory).toMatchObject({ runs: 4, runsAtRetry: 4 });
+    // The retry keeps no verdict: the branch goes through review again before any test.
     expect(lines(plan(after, cfg, T0).effects)).toContain(
-      "#7: dispatch tester attempt 0 [7/tester/0/5] model claude-sonnet-5-5",
+      "#7: dispatch reviewer attempt 0 [7/reviewer/0/5] model claude-sonnet-5-5",
     );
   });
 
@@ -126,7 +127,11 @@ describe("planCommand: the escalation choices", () => {
     ]);
     const after = applyEffects(board([t]), out.effects, T0);
     expect(plan(after, cfg, T0).waiting).toEqual([
-      { task: "3", reason: "escalated: needs a design call — waiting for a maintainer's choice" },
+      {
+        task: "3",
+        code: "escalated",
+        text: "escalated: needs a design call — waiting for a maintainer's choice",
+      },
     ]);
   });
 
@@ -171,7 +176,7 @@ describe("planCommand: the escalation choices", () => {
     const out = planCommand(b, "2", { kind: "status" }, cfg, T0);
     expect(out.reply).toMatchInlineSnapshot(`
       "**#2: Task 2** — todo, priority medium
-      - failures so far: task 0, reviewer 0, tester 0, merge 0; agent runs 0/6
+      - failures so far: task 0, reviewer 0, tester 0, merge 0; agent runs 0/15
       - tokens 0, cost $0.00
       - waiting: pre-flight failed: http://db/readyz answered 503
       - slots: 0/6 agents, 0/6 tasks in flight"

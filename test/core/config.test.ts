@@ -18,7 +18,7 @@ describe("parseConfig", () => {
     expect(c.merge.batchDisjoint).toBe(true);
     expect(c.labels.todo).toBe("conveyor:todo");
     expect(c.labels.mergeQueue).toBe("merge-queue");
-    expect(c.guards.maxRunsPerTask).toBe(6);
+    expect(c.guards.maxRunsPerTask).toBe(15);
     expect(c.guards.exclusiveLocations).toBe(true);
     expect(c.agent.runner).toBe("builtin");
     expect(c).toEqual(defaultConfig());

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { applyEffects } from "../../src/core/apply.js";
 import { type AgentResult, type Board, IN_FLIGHT_STAGES } from "../../src/core/board.js";
 import { type Config, PRIORITIES } from "../../src/core/config.js";
-import type { Effect } from "../../src/core/effects.js";
+import type { Plan } from "../../src/core/effects.js";
 import { overlappingLocations } from "../../src/core/locations.js";
 import { plan } from "../../src/core/plan.js";
 import { board, config, minutesAfter, T0, task } from "../support/board-builder.js";
@@ -12,6 +12,8 @@ import { board, config, minutesAfter, T0, task } from "../support/board-builder.
  * plan -> apply -> plan loops over random boards and random agent outcomes: the rules that
  * must hold whatever happens.
  */
+
+const RUNS = Number(process.env.PROPERTY_RUNS ?? 100);
 
 const FILES = ["src/a.ts", "src/b.ts", "src/c.ts", "src/db/", "src/db/pool.ts", "docs/x.md"];
 
@@ -66,23 +68,48 @@ class Dice {
 let shaCounter = 0;
 const newSha = () => `sha${++shaCounter}`.padEnd(40, "0");
 
-/** The outside world for one step: agents start, finish, hang; people push. */
-function worldStep(b: Board, dice: Dice, now: Date): Board {
+/**
+ * What the outside world knows and the planner does not: every commit with its parent and
+ * who wrote it (a person, or an agent run by correlation id), the head each run started
+ * from, the heads reviewers approved and the heads testers' passes named.
+ */
+class World {
+  readonly commits = new Map<string, { parent?: string; by: string }>();
+  readonly startOf = new Map<string, string | undefined>();
+  readonly approved = new Map<string, string[]>();
+  readonly lastPass = new Map<string, { sha: string; cid: string }>();
+
+  commit(parent: string | undefined, by: string): string {
+    const sha = newSha();
+    this.commits.set(sha, { ...(parent ? { parent } : {}), by });
+    return sha;
+  }
+
+  /** The commits of a branch head, newest first. */
+  history(sha: string): { sha: string; by: string }[] {
+    const out: { sha: string; by: string }[] = [];
+    for (let c: string | undefined = sha; c; c = this.commits.get(c)?.parent)
+      out.push({ sha: c, by: this.commits.get(c)?.by ?? "?" });
+    return out;
+  }
+}
+
+/** The outside world for one step: agents start, finish, hang; people push at any moment. */
+function worldStep(b: Board, dice: Dice, now: Date, w: World): Board {
   const next = structuredClone(b);
   for (const t of next.tasks) {
+    // Now and then someone pushes to an open PR, whatever its stage, agent or no agent.
+    if (t.pr && !t.pr.merged && t.stage !== "done" && dice.roll() < 3)
+      t.pr.headSha = w.commit(t.pr.headSha, "person");
     const run = t.memory.run;
-    if (!run) {
-      // Now and then someone pushes to a PR waiting for its tests or merge.
-      if (t.pr && (t.stage === "testing" || t.stage === "merge-queue") && dice.roll() < 3)
-        t.pr.headSha = newSha();
-      continue;
-    }
+    if (!run) continue;
     const observed = next.runs[run.correlationId];
     if (next.results[run.correlationId] || observed?.status === "completed") continue;
     const r = dice.roll();
     if (observed?.status === "queued" && r < 90) {
       observed.status = "in_progress";
       observed.startedAt = now.toISOString();
+      w.startOf.set(run.correlationId, t.pr?.headSha); // the head the run checked out
       continue;
     }
     if (r < 5) continue; // hangs or never starts: the timeout paths
@@ -91,39 +118,79 @@ function worldStep(b: Board, dice: Dice, now: Date): Board {
       continue; // crashed without a result
     }
     if (observed?.status !== "in_progress") continue;
-    next.results[run.correlationId] = outcome(t, run.role, dice);
+    next.results[run.correlationId] = outcome(t, run.role, dice, w);
     if (observed) observed.status = "completed";
   }
   return next;
 }
 
-function outcome(t: Board["tasks"][number], role: AgentResult["role"], dice: Dice): AgentResult {
+function outcome(
+  t: Board["tasks"][number],
+  role: AgentResult["role"],
+  dice: Dice,
+  w: World,
+): AgentResult {
   const cid = t.memory.run!.correlationId;
+  const start = w.startOf.get(cid);
   const r = dice.roll();
   const base = { correlationId: cid, role, summary: `roll ${r}`, tokens: 100, costUsd: 0.01 };
   if (r < 8) return { ...base, outcome: "failed" };
+  // A push on top of what the run checked out; refused when someone pushed meanwhile.
+  const push = (): string | "rejected" => {
+    if (t.pr && t.pr.headSha !== start) return "rejected";
+    const sha = w.commit(start, cid);
+    if (t.pr) t.pr.headSha = sha;
+    return sha;
+  };
   if (role === "task") {
-    const head = newSha();
-    t.pr = {
-      number: 100 + Number(t.id),
-      branch: `conveyor/${t.id}`,
-      headSha: head,
-      changedFiles: t.locations.length > 0 ? t.locations : [`src/t${t.id}.ts`],
-      merged: false,
-      mergeable: dice.roll() < 90,
-    };
+    if (!t.pr && dice.roll() < 3) return { ...base, outcome: "ok" }; // "done", but no PR
+    const head = push();
+    if (head === "rejected") return { ...base, outcome: "failed" };
+    if (!t.pr) {
+      // Agents touch more than the Location section says: PRs often share some files.
+      const extra = FILES[dice.roll() % FILES.length]!;
+      const own = t.locations.length > 0 ? t.locations : [`src/t${t.id}.ts`];
+      t.pr = {
+        number: 100 + Number(t.id),
+        branch: `conveyor/${t.id}`,
+        headSha: head,
+        changedFiles: [...new Set([...own, ...(dice.roll() < 60 ? [extra] : [])])],
+        merged: false,
+        mergeable: true,
+      };
+    }
+    t.pr.mergeable = dice.roll() < 90;
     return { ...base, outcome: "ok", headSha: head, pr: t.pr.number };
   }
-  if (!t.pr) return { ...base, outcome: "failed" };
-  if (dice.roll() < 30) t.pr.headSha = newSha(); // the agent pushed fixes
+  if (!t.pr || start === undefined) return { ...base, outcome: "failed" };
+  let local = start;
+  if (dice.roll() < 30) {
+    const pushed = push(); // the agent pushed fixes
+    if (pushed === "rejected") return { ...base, outcome: "failed", headSha: start };
+    local = pushed;
+  }
   if (role === "reviewer") {
     const verdict = r < 65 ? "approve" : r < 80 ? "request_changes" : "approach_wrong";
-    return { ...base, outcome: "ok", verdict, headSha: t.pr.headSha };
+    if (verdict === "approve") w.approved.set(t.id, [...(w.approved.get(t.id) ?? []), local]);
+    return { ...base, outcome: "ok", verdict, headSha: local };
   }
-  return { ...base, outcome: "ok", passed: r < 75, headSha: t.pr.headSha, baseSha: "base" };
+  const passed = r < 75;
+  if (passed) w.lastPass.set(t.id, { sha: local, cid });
+  return { ...base, outcome: "ok", passed, startSha: start, headSha: local, baseSha: "base" };
 }
 
-function checkPlan(b: Board, effects: Effect[], c: Config) {
+const dispatchKey = (b: Board, taskId: string, role: string) => {
+  const t = b.tasks.find((x) => x.id === taskId)!;
+  const rank = role === "tester" ? 0 : role === "reviewer" ? 1 : t.stage === "todo" ? 3 : 2;
+  return [rank, PRIORITIES.indexOf(t.priority), t.createdAt, Number(t.id)] as const;
+};
+const before = (a: readonly (string | number)[], z: readonly (string | number)[]) => {
+  for (let i = 0; i < a.length; i++) if (a[i] !== z[i]) return a[i]! < z[i]!;
+  return false;
+};
+
+function checkPlan(b: Board, p: Plan, c: Config, w: World) {
+  const effects = p.effects;
   const dispatched = effects.filter((e) => e.type === "dispatch");
   const after = applyEffects(b, effects, T0);
   // Never more agents at once than the shared pool holds.
@@ -150,6 +217,28 @@ function checkPlan(b: Board, effects: Effect[], c: Config) {
     expect(saved).toBe(true);
     const t = after.tasks.find((x) => x.id === e.task)!;
     expect(IN_FLIGHT_STAGES).toContain(t.stage);
+    // Reviewers and testers only ever work on a PR; no agent joins a run being cancelled.
+    if (e.role !== "task") expect(t.pr).toBeDefined();
+    const prior = b.tasks.find((x) => x.id === e.task)!.memory.cancelling ?? [];
+    for (const x of prior)
+      expect(
+        b.runs[x.correlationId]?.status === "completed" ||
+          effects.some(
+            (f) => f.type === "cancel-run" && f.force && f.correlationId === x.correlationId,
+          ),
+      ).toBe(true);
+  }
+  // Finish work before starting work: dispatches come out in dispatch order, and a task
+  // left waiting for a slot ranks after every task that got one.
+  const keys = dispatched.map((e) => (e.type === "dispatch" ? dispatchKey(b, e.task, e.role) : []));
+  for (let i = 1; i < keys.length; i++) expect(before(keys[i]!, keys[i - 1]!)).toBe(false);
+  for (const wt of p.waiting) {
+    if (wt.code !== "slots-full" && wt.code !== "slots-and-in-flight-full") continue;
+    const t = after.tasks.find((x) => x.id === wt.task)!;
+    const role = t.stage === "testing" ? "tester" : t.stage === "review" ? "reviewer" : "task";
+    const mine = dispatchKey(after, wt.task, role);
+    const mineKey = [t.stage === "todo" ? 3 : mine[0], mine[1], mine[2], mine[3]] as const;
+    for (const k of keys) expect(before(mineKey, k)).toBe(false);
   }
   // In flight: never more than the cap after this plan started anything new.
   const inFlight = after.tasks.filter(
@@ -157,68 +246,104 @@ function checkPlan(b: Board, effects: Effect[], c: Config) {
   ).length;
   if (effects.some((e) => e.type === "set-stage" && e.from === "todo"))
     expect(inFlight).toBeLessThanOrEqual(c.capacity.inFlight);
-  // Merges never overlap: one merge effect, pairwise-disjoint files, pinned to the head.
+  // Merges: one merge effect, pairwise-disjoint files; each PR at the SHA its tester's
+  // pass named, and every commit in it judged by a reviewer (or the tester's own).
   const merges = effects.filter((e) => e.type === "merge");
   expect(merges.length).toBeLessThanOrEqual(1);
   for (const m of merges) {
     if (m.type !== "merge") continue;
     const seen = new Set<string>();
+    const merged = new Set<string>();
     for (const item of m.batch) {
       const t = b.tasks.find((x) => x.id === item.task)!;
-      expect(item.sha).toBe(t.pr!.headSha);
+      const pass = w.lastPass.get(item.task);
+      expect(item.sha).toBe(pass?.sha);
+      const reviewed = new Set(
+        (w.approved.get(item.task) ?? []).flatMap((s) => w.history(s).map((h) => h.sha)),
+      );
+      const unjudged = w
+        .history(item.sha)
+        .filter((h) => h.by !== pass?.cid && !reviewed.has(h.sha));
+      expect(unjudged).toEqual([]);
       for (const f of t.pr!.changedFiles) {
         expect(seen.has(f)).toBe(false);
         seen.add(f);
+        merged.add(f);
       }
     }
     if (!c.merge.batchDisjoint) expect(m.batch).toHaveLength(1);
+    // A PR left in the queue never shares a file with what merged (it is re-tested) and,
+    // when batching with room to spare, no ready disjoint PR is left behind.
+    const left = after.tasks.filter(
+      (t) => t.stage === "merge-queue" && !t.memory.escalation && t.pr && !t.pr.merged,
+    );
+    for (const t of left) expect(t.pr!.changedFiles.filter((f) => merged.has(f))).toEqual([]);
+    if (c.merge.batchDisjoint && m.batch.length < c.merge.maxBatch)
+      for (const t of left)
+        expect(t.pr!.mergeable === true && t.memory.verdicts.test?.sha === t.pr!.headSha).toBe(
+          false,
+        );
   }
   // No two task agents hold overlapping locations.
   const holders = active.filter((t) => t.memory.run?.role === "task");
   for (let i = 0; i < holders.length; i++)
     for (let j = i + 1; j < holders.length; j++)
       expect(overlappingLocations(holders[i]!.locations, holders[j]!.locations)).toEqual([]);
+  // Every task the pass leaves as it is says why, once.
+  for (const t of after.tasks) {
+    const lines = p.waiting.filter((x) => x.task === t.id);
+    const moving =
+      t.stage === "done" ||
+      t.stage === "abandoned" ||
+      dispatched.some((e) => e.type === "dispatch" && e.task === t.id);
+    expect(lines.length).toBe(moving ? 0 : 1);
+  }
   return after;
 }
 
 describe("plan over random boards and random agent outcomes", () => {
-  it("keeps every invariant and finishes every task (done or escalated)", () => {
-    fc.assert(
-      fc.property(
-        arbBoard,
-        arbConfig,
-        fc.array(fc.integer({ min: 0, max: 99 }), { minLength: 50, maxLength: 300 }),
-        (start, c, rolls) => {
-          const dice = new Dice(rolls);
-          let b = start;
-          let now = T0;
-          const ids = start.tasks.map((t) => t.id).sort();
-          for (let step = 0; step < 600; step++) {
-            const p = plan(b, c, now);
-            b = checkPlan(b, p.effects, c);
-            // A second plan over the applied board plans nothing new — except the next merge
-            // of the queue when merges are serial (one PR per merge, batching off).
-            const again = plan(b, c, now).effects;
-            const nextSerialMerge =
-              !c.merge.batchDisjoint &&
-              again[0]?.type === "merge" &&
-              p.effects.some((e) => e.type === "merge");
-            if (!nextSerialMerge) expect(again).toEqual([]);
-            // No task lost or duplicated.
-            expect(b.tasks.map((t) => t.id).sort()).toEqual(ids);
-            if (b.tasks.every((t) => t.stage === "done" || t.memory.escalation)) break;
-            b = worldStep(b, dice, now);
-            now = minutesAfter(now, 3);
-          }
-          const stuck = b.tasks.filter((t) => t.stage !== "done" && !t.memory.escalation);
-          expect(stuck.map((t) => `${t.id}:${t.stage}`)).toEqual([]);
-          for (const t of b.tasks)
-            expect(t.memory.runs).toBeLessThanOrEqual(c.guards.maxRunsPerTask);
-        },
-      ),
-      { numRuns: Number(process.env.PROPERTY_RUNS ?? 150) },
-    );
-  });
+  it(
+    "keeps every invariant and finishes every task (done or escalated)",
+    () => {
+      fc.assert(
+        fc.property(
+          arbBoard,
+          arbConfig,
+          fc.array(fc.integer({ min: 0, max: 99 }), { minLength: 50, maxLength: 300 }),
+          (start, c, rolls) => {
+            const dice = new Dice(rolls);
+            const w = new World();
+            let b = start;
+            let now = T0;
+            const ids = start.tasks.map((t) => t.id).sort();
+            for (let step = 0; step < 600; step++) {
+              const p = plan(b, c, now);
+              b = checkPlan(b, p, c, w);
+              // A second plan over the applied board plans nothing new — except the next merge
+              // of the queue when merges are serial (one PR per merge, batching off).
+              const again = plan(b, c, now).effects;
+              const nextSerialMerge =
+                !c.merge.batchDisjoint &&
+                again[0]?.type === "merge" &&
+                p.effects.some((e) => e.type === "merge");
+              if (!nextSerialMerge) expect(again).toEqual([]);
+              // No task lost or duplicated.
+              expect(b.tasks.map((t) => t.id).sort()).toEqual(ids);
+              if (b.tasks.every((t) => t.stage === "done" || t.memory.escalation)) break;
+              b = worldStep(b, dice, now, w);
+              now = minutesAfter(now, 3);
+            }
+            const stuck = b.tasks.filter((t) => t.stage !== "done" && !t.memory.escalation);
+            expect(stuck.map((t) => `${t.id}:${t.stage}`)).toEqual([]);
+            for (const t of b.tasks)
+              expect(t.memory.runs).toBeLessThanOrEqual(c.guards.maxRunsPerTask);
+          },
+        ),
+        { numRuns: RUNS },
+      );
+    },
+    Math.max(120_000, RUNS * 1000),
+  );
 
   it("a plan's waiting reasons name every task that could move but does not", () => {
     fc.assert(

@@ -2,13 +2,24 @@ import { describe, expect, it } from "vitest";
 import { applyEffects } from "../../src/core/apply.js";
 import type { AgentResult, Board, Task } from "../../src/core/board.js";
 import type { Role } from "../../src/core/config.js";
-import type { Effect } from "../../src/core/effects.js";
+import type { Effect, Plan } from "../../src/core/effects.js";
 import { plan } from "../../src/core/plan.js";
 import { board, config, lines, minutesAfter, T0, task } from "../support/board-builder.js";
 
 const cfg = config();
 
 /** A task whose agent of `role` is running (started at T0 unless told). */
+const headOf = (id: string) => `head${id}`.padEnd(40, "0");
+
+/** An approving review of `sha` (the PR head of the builder's PR by default). */
+const reviewedAt = (sha: string) => ({
+  review: { role: "reviewer" as const, value: "approve" as const, sha, at: T0.toISOString() },
+});
+
+/**
+ * A task whose agent of `role` is running (started at T0 unless told). A tester's task was
+ * approved at the PR head, and reviewers and testers were started on that head.
+ */
 function running(id: string, role: Role, extra: Parameters<typeof task>[0] | object = {}): Task {
   const stage = role === "task" ? "in-progress" : role === "reviewer" ? "review" : "testing";
   return task({
@@ -18,7 +29,14 @@ function running(id: string, role: Role, extra: Parameters<typeof task>[0] | obj
     ...(extra as object),
     memory: {
       runs: 1,
-      run: { role, attempt: 0, correlationId: `${id}/${role}/0/1`, dispatchedAt: T0.toISOString() },
+      run: {
+        role,
+        attempt: 0,
+        correlationId: `${id}/${role}/0/1`,
+        dispatchedAt: T0.toISOString(),
+        ...(role === "task" ? {} : { headSha: headOf(id) }),
+      },
+      ...(role === "tester" ? { verdicts: reviewedAt(headOf(id)) } : {}),
       ...((extra as { memory?: object }).memory ?? {}),
     },
   });
@@ -57,6 +75,9 @@ function expectIdempotent(b: Board, now = T0, c = cfg) {
   return first;
 }
 
+/** Waiting reasons as task and text (the code is checked where it matters). */
+const waits = (p: Plan) => p.waiting.map((w) => ({ task: w.task, reason: w.text }));
+
 const dispatches = (effects: Effect[]) =>
   effects.flatMap((e) => (e.type === "dispatch" ? [`${e.task}:${e.role}`] : []));
 
@@ -72,10 +93,12 @@ describe("capacity: one shared pool, and an in-flight cap", () => {
       "5:task",
       "6:task",
     ]);
-    expect(p.waiting).toEqual([
-      { task: "7", reason: "slots full: 6/6" },
-      { task: "8", reason: "slots full: 6/6" },
+    // Both caps are full once six tasks are in progress: both are named.
+    expect(waits(p)).toEqual([
+      { task: "7", reason: "slots full: 6/6; in-flight tasks full: 6/6" },
+      { task: "8", reason: "slots full: 6/6; in-flight tasks full: 6/6" },
     ]);
+    expect(p.waiting[0]?.code).toBe("slots-and-in-flight-full");
     expect(p.slots).toEqual({ used: 6, capacity: 6 });
   });
 
@@ -93,7 +116,10 @@ describe("capacity: one shared pool, and an in-flight cap", () => {
     );
     const p = plan(b, cfg, T0);
     expect(dispatches(p.effects)).toEqual(["6:task"]);
-    expect(p.waiting).toEqual([{ task: "7", reason: "slots full: 6/6" }]);
+    expect(waits(p).find((w) => w.task === "7")).toEqual({
+      task: "7",
+      reason: "slots full: 6/6; in-flight tasks full: 6/6",
+    });
   });
 
   it("caps tasks in flight even when agent slots are free", () => {
@@ -104,7 +130,7 @@ describe("capacity: one shared pool, and an in-flight cap", () => {
     ]);
     const p = plan(b, c, T0);
     expect(dispatches(p.effects)).toEqual(["1:reviewer", "2:task", "3:task"]);
-    expect(p.waiting).toEqual([
+    expect(waits(p)).toEqual([
       { task: "4", reason: "in-flight tasks full: 3/3" },
       { task: "5", reason: "in-flight tasks full: 3/3" },
     ]);
@@ -119,7 +145,13 @@ describe("order: finish work before starting work", () => {
         ...busy,
         task({ id: "6", priority: "critical" }),
         task({ id: "7", stage: "review", pr: true, priority: "low" }),
-        task({ id: "8", stage: "testing", pr: true, priority: "low" }),
+        task({
+          id: "8",
+          stage: "testing",
+          pr: true,
+          priority: "low",
+          memory: { verdicts: reviewedAt(headOf("8")) },
+        }),
       ]),
     );
     expect(dispatches(plan(b, cfg, T0).effects)).toEqual(["8:tester"]);
@@ -254,7 +286,7 @@ describe("transitions on agent results", () => {
   });
 
   it("binds the verdict to the head SHA it judged, and adds tokens and cost", () => {
-    const t = running("1", "reviewer");
+    const t = running("1", "reviewer", { pr: { headSha: "abc" } });
     const b = board([t], {
       results: {
         [t.memory.run!.correlationId]: result(t, {
@@ -305,7 +337,7 @@ describe("failure: retry once in place, then escalate", () => {
     const esc = p2.effects.find((e) => e.type === "escalate");
     expect(esc).toMatchObject({ task: "1", reason: expect.stringContaining("boom again") });
     expect(esc?.type === "escalate" && esc.choices).toHaveLength(4);
-    expect(p2.waiting[0]?.reason).toMatch(/^escalated: /);
+    expect(p2.waiting[0]?.text).toMatch(/^escalated: /);
   });
 
   it("escalates the second failed test run instead of looping review <-> testing", () => {
@@ -331,15 +363,43 @@ describe("failure: retry once in place, then escalate", () => {
 });
 
 describe("timeouts and runs that never start", () => {
-  it("cancels an overdue reviewer (10 min) and retries it", () => {
+  it("cancels an overdue reviewer (10 min) and retries it once the cancelled run ended", () => {
     const b = withRuns(board([running("1", "reviewer")]));
     expect(plan(b, cfg, minutesAfter(T0, 9)).effects).toEqual([]);
-    const p = expectIdempotent(b, minutesAfter(T0, 11));
-    expect(lines(p.effects)).toEqual([
-      "#1: cancel run r-1/reviewer/0/1 (over its 10 min timeout)",
+    const at = minutesAfter(T0, 11);
+    const p = expectIdempotent(b, at);
+    expect(lines(p.effects)).toEqual(["#1: cancel run r-1/reviewer/0/1 (over its 10 min timeout)"]);
+    expect(p.waiting).toEqual([
+      {
+        task: "1",
+        code: "cancelling",
+        text: "waits for the cancelled reviewer run to end (force-cancelled in 5 min if it does not)",
+      },
+    ]);
+    const after = applyEffects(b, p.effects, at);
+    after.runs["1/reviewer/0/1"]!.status = "completed";
+    expect(lines(plan(after, cfg, minutesAfter(at, 1)).effects)).toEqual([
       "#1: dispatch reviewer attempt 1 [1/reviewer/1/2] model claude-sonnet-5-5",
       "repo: save memory (paused false, 1 dispatches in the last hour)",
     ]);
+  });
+
+  it("never lets two agents write one branch: the retry waits for the cancel, or the force-cancel", () => {
+    for (const role of ["task", "reviewer", "tester"] as const) {
+      const b = withRuns(board([running("1", role)]));
+      const at = minutesAfter(T0, 16);
+      const first = plan(b, cfg, at);
+      expect(dispatches(first.effects)).toEqual([]);
+      const after = applyEffects(b, first.effects, at);
+      // Still running 4 min after the cancel: nothing new, the task says why.
+      const mid = plan(after, cfg, minutesAfter(at, 4));
+      expect(mid.effects).toEqual([]);
+      expect(mid.waiting.map((w) => w.code)).toEqual(["cancelling"]);
+      // Past the grace period: force-cancelled, then (and only then) the retry.
+      const late = lines(plan(after, cfg, minutesAfter(at, 6)).effects);
+      expect(late[0]).toMatch(/^#1: force-cancel run /);
+      expect(late[1]).toMatch(new RegExp(`^#1: dispatch ${role} attempt 1 `));
+    }
   });
 
   it("force-cancels a run still going after the grace period", () => {
@@ -359,7 +419,7 @@ describe("timeouts and runs that never start", () => {
     const at = minutesAfter(T0, 11);
     const p = plan(b, cfg, at);
     expect(lines(p.effects)).toEqual(["#1: cancel run r-1/reviewer/0/1 (over its 10 min timeout)"]);
-    expect(p.waiting).toEqual([{ task: "1", reason: "slots full: 6/6" }]);
+    expect(p.slots).toEqual({ used: 6, capacity: 6 });
     const after = applyEffects(b, p.effects, at);
     after.runs["1/reviewer/0/1"]!.status = "completed";
     expect(dispatches(plan(after, cfg, minutesAfter(at, 1)).effects)).toEqual(["1:reviewer"]);
@@ -371,7 +431,7 @@ describe("timeouts and runs that never start", () => {
     const after = applyEffects(b, plan(b, cfg, at).effects, at);
     after.runs["1/task/0/1"]!.status = "completed";
     const p = plan(after, cfg, minutesAfter(at, 1));
-    expect(p.effects.map((e) => e.type)).toEqual(["save-memory"]);
+    expect(p.effects.map((e) => e.type)).toEqual(["save-memory", "dispatch", "save-repo-memory"]);
     expect(p.effects[0]?.type === "save-memory" && p.effects[0].memory.cancelling).toBeUndefined();
   });
 
@@ -409,7 +469,7 @@ describe("pre-flight, pause, bad config, loop guards", () => {
     });
     const p = expectIdempotent(b);
     expect(p.effects).toEqual([]);
-    expect(p.waiting.map((w) => w.reason)).toEqual([
+    expect(p.waiting.map((w) => w.text)).toEqual([
       "pre-flight failed: http://localhost:6333/readyz answered 503",
       "pre-flight failed: http://localhost:6333/readyz answered 503",
     ]);
@@ -423,16 +483,7 @@ describe("pre-flight, pause, bad config, loop guards", () => {
           id: "2",
           stage: "merge-queue",
           pr: true,
-          memory: {
-            verdicts: {
-              test: {
-                role: "tester",
-                value: "pass",
-                sha: "head2".padEnd(40, "0"),
-                at: T0.toISOString(),
-              },
-            },
-          },
+          memory: passOn("2"),
         }),
       ],
       {
@@ -446,7 +497,7 @@ describe("pre-flight, pause, bad config, loop guards", () => {
       "save-memory",
       "close-issue",
     ]);
-    expect(p.waiting).toEqual([
+    expect(waits(p)).toEqual([
       { task: "1", reason: "dispatching paused: release freeze (/conveyor resume)" },
     ]);
   });
@@ -455,12 +506,12 @@ describe("pre-flight, pause, bad config, loop guards", () => {
     const b = board([task({ id: "1" })], { configErrors: ["`capacity.agents`: Too small"] });
     const p = plan(b, cfg, T0);
     expect(p.effects).toEqual([]);
-    expect(p.waiting[0]?.reason).toBe("configuration invalid: `capacity.agents`: Too small");
+    expect(p.waiting[0]?.text).toBe("configuration invalid: `capacity.agents`: Too small");
   });
 
   it("escalates a task that reached the cap of agent runs", () => {
     const b = board([task({ id: "1", stage: "review", pr: true, memory: { runs: 6 } })]);
-    const p = expectIdempotent(b);
+    const p = expectIdempotent(b, T0, config({ guards: { maxRunsPerTask: 6 } }));
     expect(lines(p.effects)).toEqual([
       "#1: escalate (loop guard: 6 agent runs reached the cap of 6)",
     ]);
@@ -470,7 +521,7 @@ describe("pre-flight, pause, bad config, loop guards", () => {
     // Found by the property test (seed -1748148010): a task earlier in the dispatch order
     // waited for "in-flight tasks full" though a later one was escalated in that same plan,
     // so a second plan over the board picked it up.
-    const c = config({ capacity: { agents: 2, inFlight: 1 } });
+    const c = config({ capacity: { agents: 2, inFlight: 1 }, guards: { maxRunsPerTask: 6 } });
     const b = board([
       // Both need a task agent; #2 comes first in the dispatch order (higher priority).
       task({ id: "1", stage: "in-progress", priority: "low", memory: { runs: 6 } }),
@@ -504,7 +555,7 @@ describe("pre-flight, pause, bad config, loop guards", () => {
     });
     const p = plan(b, c, T0);
     expect(p.effects.map((e) => e.type)).toEqual(["save-repo-memory"]);
-    expect(p.waiting[0]?.reason).toMatch(/^dispatch limit: 2 agents started in the last hour/);
+    expect(p.waiting[0]?.text).toMatch(/^dispatch limit: 2 agents started in the last hour/);
     expect(dispatches(plan(b, c, minutesAfter(T0, 11)).effects)).toEqual(["1:task"]);
   });
 });
@@ -521,9 +572,10 @@ describe("overlapping locations", () => {
     );
     const p = plan(b, cfg, T0);
     expect(dispatches(p.effects)).toEqual(["4:task"]);
-    expect(p.waiting).toEqual([
+    expect(waits(p)).toEqual([
       { task: "2", reason: "waits for #1: both touch src/db.ts" },
       { task: "3", reason: "waits for #1: both touch src/api/routes.ts" },
+      { task: "1", reason: "task agent running: 0 of 15 min" },
     ]);
   });
 
@@ -555,6 +607,7 @@ describe("overlapping locations", () => {
 
 const passOn = (id: string, sha = `head${id}`.padEnd(40, "0"), baseSha?: string) => ({
   verdicts: {
+    ...reviewedAt(sha),
     test: {
       role: "tester" as const,
       value: "pass" as const,
@@ -594,7 +647,13 @@ describe("merge queue", () => {
     expect(lines(p.effects)[0]).toBe(
       "merge #1 (PR 101 @ head100) + #2 (PR 102 @ head200) by merge",
     );
-    expect(p.waiting).toEqual([{ task: "3", reason: "merge queue: 2 ahead" }]);
+    // Nothing is ahead of #3 once this pass's batch merged: it is next.
+    expect(waits(p)).toEqual([
+      {
+        task: "3",
+        reason: "merge queue: next, after this pass's batch of 2 (the most one batch holds)",
+      },
+    ]);
   });
 
   it("batches PRs whose changed files are pairwise disjoint", () => {
@@ -627,8 +686,9 @@ describe("merge queue", () => {
   it("waits while GitHub computes mergeability", () => {
     const p = expectIdempotent(board([queued("1", ["a.ts"], { mergeable: null })]));
     expect(p.effects).toEqual([]);
+    // Platform words belong to the backend: the core says what it waits for, by code.
     expect(p.waiting).toEqual([
-      { task: "1", reason: "GitHub is still computing whether the PR can merge" },
+      { task: "1", code: "mergeability-unknown", text: "waits to learn whether the PR can merge" },
     ]);
   });
 
@@ -701,7 +761,7 @@ describe("verdicts are bound to the head SHA they judged", () => {
     expect(dispatches(p.effects)).toEqual(["1:reviewer"]);
   });
 
-  it("a push after the tests sends the task back to testing", () => {
+  it("a push after the tests sends the task back to review (nobody judged the push)", () => {
     const b = board([
       task({
         id: "1",
@@ -712,8 +772,9 @@ describe("verdicts are bound to the head SHA they judged", () => {
     ]);
     const p = expectIdempotent(b);
     expect(lines(p.effects)[0]).toBe(
-      "#1: merge-queue -> testing (the head moved to new0000 after the tests passed on old0000)",
+      "#1: merge-queue -> review (the head moved to new0000 after the tests passed on old0000; then the head moved to new0000 after the review of old0000)",
     );
+    expect(dispatches(p.effects)).toEqual(["1:reviewer"]);
   });
 
   it("a push after the tests, whose tester had pushed after the review: straight to review", () => {
@@ -741,10 +802,27 @@ describe("verdicts are bound to the head SHA they judged", () => {
   });
 
   it("a merge-queue label without a passing test verdict means testing first", () => {
-    const b = board([task({ id: "1", stage: "merge-queue", pr: true })]);
+    const b = board([
+      task({
+        id: "1",
+        stage: "merge-queue",
+        pr: true,
+        memory: { verdicts: reviewedAt(headOf("1")) },
+      }),
+    ]);
     expect(lines(plan(b, cfg, T0).effects)[0]).toBe(
       "#1: merge-queue -> testing (no passing test verdict)",
     );
+  });
+
+  it("a merge-queue or testing label without an approving review means review first", () => {
+    for (const stage of ["merge-queue", "testing"] as const) {
+      const p = expectIdempotent(board([task({ id: "1", stage, pr: true })]));
+      expect(lines(p.effects)[0]).toMatch(
+        new RegExp(`^#1: ${stage} -> review \\(.*no approving review verdict\\)$`),
+      );
+      expect(dispatches(p.effects)).toEqual(["1:reviewer"]);
+    }
   });
 });
 
@@ -763,7 +841,7 @@ describe("escalated and finished tasks", () => {
     ]);
     const p = expectIdempotent(b);
     expect(p.effects).toEqual([]);
-    expect(p.waiting).toEqual([
+    expect(waits(p)).toEqual([
       { task: "1", reason: "escalated: tests failed twice — waiting for a maintainer's choice" },
     ]);
   });

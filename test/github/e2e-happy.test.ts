@@ -18,9 +18,9 @@ describe("end to end over the fake GitHub", () => {
       "3/task/0/1",
       "5/task/0/1",
     ]);
-    expect(r0!.plan.waiting).toEqual([
-      { task: "1", reason: "slots full: 6/6" },
-      { task: "7", reason: "slots full: 6/6" },
+    expect(r0!.plan.waiting.map((w) => [w.task, w.text])).toEqual([
+      ["1", "slots full: 6/6; in-flight tasks full: 6/6"],
+      ["7", "slots full: 6/6; in-flight tasks full: 6/6"],
     ]);
     expect(gh.issue(1).labels).toContain("conveyor:todo");
     expect(gh.fileOn("main", "TODO.md")).toContain("**1** [low] Task 1 (low)");

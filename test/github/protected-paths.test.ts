@@ -38,7 +38,7 @@ describe("PRs that change .github/**", () => {
     await untilQuiet(s);
     const pr = [...s.gh.pulls.values()][0]!;
     expect(pr.merged).toBe(false);
-    expect(s.reports.at(-1)?.plan.waiting.map((w) => w.reason)).toContain(
+    expect(s.reports.at(-1)?.plan.waiting.map((w) => w.text)).toContain(
       `PR #${pr.number} changes .github/**: waiting for a maintainer's approving review of its head`,
     );
     s.gh.review(pr.number, "trish"); // a triager's approval does not count

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { encodeMarker } from "../../src/core/markers.js";
 import { readsPull } from "../../src/github/fake-github.js";
+import { waitingText } from "../../src/github/format-dashboard.js";
 import { duplicateDispatches, inReview, scenario } from "./scenario.js";
 
 /** Every issue closed as completed with a merged PR, each PR merged once. */
@@ -223,9 +224,7 @@ describe("merge races", () => {
     const merged = s.gh.calls.findIndex((c) => c.includes(":merge@"));
     expect(s.gh.calls.findLastIndex((c) => readsPull(c, other.number))).toBeGreaterThan(merged);
     const r = await s.pass();
-    expect(r?.plan.waiting.map((w) => w.reason)).not.toContain(
-      "GitHub is still computing whether the PR can merge",
-    );
+    expect(r?.plan.waiting.map((w) => w.code)).not.toContain("mergeability-unknown");
     expect(s.gh.merges).toHaveLength(2);
     expectAllMerged(s);
   });
@@ -303,10 +302,9 @@ describe("merge races", () => {
     s.gh.advanceBase(["docs/other.md"]);
     const before = s.gh.calls.length;
     const r = await s.pass();
-    expect(r?.plan.waiting).toContainEqual({
-      task: "1",
-      reason: "GitHub is still computing whether the PR can merge",
-    });
+    const w = r?.plan.waiting.find((x) => x.task === "1");
+    expect(w?.code).toBe("mergeability-unknown");
+    expect(w && waitingText(w)).toBe("GitHub is still computing whether the PR can merge");
     expect(s.gh.calls.slice(before).some((c) => c.includes(":merge@"))).toBe(false);
     await s.pass();
     expect(s.gh.merges).toEqual([`#${pr}@${s.gh.pull(pr).headSha.slice(0, 7)}`]);
@@ -464,12 +462,14 @@ describe("runs", () => {
     await s.pass();
     expect(s.gh.calls).toContain(`o/r:cancel run ${id}`);
     expect(s.gh.runs[0]!.status).toBe("in_progress"); // an always() job keeps it running
-    // The retry was dispatched at once (attempt 1).
-    expect(s.gh.runs[1]!.inputs.attempt).toBe("1");
+    // No retry while the cancelled run may still push to the branch.
+    expect(s.gh.runs).toHaveLength(1);
     s.tick(6);
     await s.pass();
     expect(s.gh.calls).toContain(`o/r:force-cancel run ${id}`);
     expect(s.gh.runs[0]!.status).toBe("completed");
+    // Force-cancelled: the retry (attempt 1) goes out in that same pass.
+    expect(s.gh.runs[1]!.inputs.attempt).toBe("1");
   });
 });
 
@@ -493,7 +493,7 @@ describe("pre-flight", () => {
         );
       const r = await s.pass();
       expect(s.gh.runs).toHaveLength(0);
-      expect(r?.plan.waiting[0]?.reason).toBe("pre-flight failed: the checks of main fail");
+      expect(r?.plan.waiting[0]?.text).toBe("pre-flight failed: the checks of main fail");
       // Read with the config in the pass's first request: no separate status read.
       expect(s.gh.calls.filter((c) => c.startsWith("GET status"))).toEqual([]);
       s.gh.refStates.set(red, "success");
@@ -546,7 +546,8 @@ describe("pre-flight", () => {
     expect(r?.plan.waiting).toEqual([
       {
         task: "1",
-        reason: "pre-flight failed: http://localhost:6333/readyz answered 503 (expected 200)",
+        code: "preflight-failed",
+        text: "pre-flight failed: http://localhost:6333/readyz answered 503 (expected 200)",
       },
     ]);
     const board = [...s.gh.issues.values()].find((i) => i.title === "Conveyor board")!;
@@ -556,7 +557,7 @@ describe("pre-flight", () => {
     status = 200;
     s.gh.refStates.set("main", "failure");
     const r2 = await s.pass();
-    expect(r2?.plan.waiting[0]?.reason).toBe("pre-flight failed: the checks of main fail");
+    expect(r2?.plan.waiting[0]?.text).toBe("pre-flight failed: the checks of main fail");
     s.gh.refStates.set("main", "pending");
     await s.pass();
     expect(s.gh.runs).toHaveLength(1);

@@ -31,6 +31,8 @@ const TEST_TIMEOUT_MS = 10 * 60_000;
 export async function runTesterRole(s: RoleSession): Promise<RoleOutcome> {
   const o = s.o;
   await s.git.checkoutTaskBranch(o.branch, o.baseBranch);
+  // The head this run starts from: its pass covers only what it pushes on top of it.
+  const startSha = await s.git.head();
   const baseRef = (await s.git.ref(o.baseBranch))!;
   const baseSha = (await s.git.revParse(baseRef))!;
   await s.git.unionMerge(o.config.merge.sharedFiles);
@@ -46,6 +48,7 @@ export async function runTesterRole(s: RoleSession): Promise<RoleOutcome> {
       summary,
       drive: undefined,
       headSha,
+      startSha,
       baseSha,
       passed: false,
       filesChanged: [],
@@ -158,6 +161,7 @@ export async function runTesterRole(s: RoleSession): Promise<RoleOutcome> {
     ...delivered,
     drive,
     headSha,
+    startSha,
     baseSha,
     filesChanged: drive?.written ?? [],
     extraCommands: runs,

@@ -94,7 +94,7 @@ export function formatPlan(p: Plan, repo: string, now: Date): string {
   else {
     out.push(`Waiting (${p.waiting.length}):`);
     const width = Math.max(...p.waiting.map((w) => ref(w.task).length));
-    for (const w of p.waiting) out.push(`  ${ref(w.task).padEnd(width)}  ${w.reason}`);
+    for (const w of p.waiting) out.push(`  ${ref(w.task).padEnd(width)}  ${w.text}`);
   }
   if (p.mergeQueue.length > 0) out.push("", `Merge queue: ${p.mergeQueue.map(ref).join(", ")}`);
   return `${out.join("\n")}\n`;
