@@ -81,10 +81,11 @@ export function plan(board: Board, config: Config, now: Date): Plan {
       wait(d.id, blocker);
       continue;
     }
-    if (repoMemory.dispatches.length >= config.guards.maxDispatchesPerHour) {
+    const counted = countsTowardHourlyCap(d, need);
+    if (counted && repoMemory.dispatches.length >= config.guards.maxDispatchesPerHour) {
       wait(
         d.id,
-        `dispatch limit: ${repoMemory.dispatches.length} agents started in the last hour (cap ${config.guards.maxDispatchesPerHour}); paused until the window frees`,
+        `dispatch limit: ${repoMemory.dispatches.length} re-dispatches and retries in the last hour (cap ${config.guards.maxDispatchesPerHour}); paused until the window frees`,
       );
       continue;
     }
@@ -130,7 +131,7 @@ export function plan(board: Board, config: Config, now: Date): Plan {
         ? { branch: d.task.branch ?? d.task.pr?.branch }
         : {}),
     };
-    repoMemory.dispatches.push(nowIso);
+    if (counted) repoMemory.dispatches.push(nowIso);
     slotsUsed++;
     if (need.role === "task") holders.push(d);
   }
@@ -590,6 +591,18 @@ function settleCancels(d: Draft, board: Board, config: Config, nowMs: number): v
   });
   if (keep.length === 0) delete d.mem.cancelling;
   else d.mem.cancelling = keep;
+}
+
+/** A task's first runs: its task agent, its reviewer, its tester. */
+const FIRST_RUNS = 3;
+
+/**
+ * Whether a dispatch counts toward `guards.maxDispatchesPerHour`: a retry, or a run beyond
+ * a task's first three. First runs are bounded by the backlog, so counting them would only
+ * cap throughput (more or faster agents); loops show up as re-dispatches.
+ */
+function countsTowardHourlyCap(d: Draft, need: Need): boolean {
+  return need.attempt > 0 || d.view.runs >= FIRST_RUNS;
 }
 
 /** Why nothing may be dispatched right now, if anything blocks every dispatch. */

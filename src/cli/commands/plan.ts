@@ -2,7 +2,12 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { parseBoard } from "../../core/board-schema.js";
-import { defaultConfig, formatConfigErrors, parseConfig } from "../../core/config.js";
+import {
+  defaultConfig,
+  formatConfigErrors,
+  formatConfigWarnings,
+  parseConfig,
+} from "../../core/config.js";
 import { describeEffect, type Plan } from "../../core/effects.js";
 import { plan, ref } from "../../core/plan.js";
 import { type CliIo, type Command, UsageError } from "../io.js";
@@ -41,6 +46,10 @@ export const planCommand: Command = {
         return 2;
       }
       config = parsed.config;
+      if (parsed.warnings.length > 0)
+        io.stderr.write(
+          `conveyor plan: ${values.config}: warning:\n${formatConfigWarnings(parsed.warnings)}\n`,
+        );
     }
     const now = values.now ? new Date(values.now) : new Date();
     if (Number.isNaN(now.getTime()))
