@@ -176,11 +176,14 @@ export const configSchema = z
           .int()
           .min(1)
           .max(100)
-          .default(6)
-          .describe("Tasks between in-progress and testing at once."),
+          .optional()
+          .describe(
+            "Tasks between in-progress and testing at once; defaults to `capacity.agents`.",
+          ),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .transform((c) => ({ agents: c.agents, inFlight: c.inFlight ?? c.agents })),
     labels: labelsSchema,
     priorities: prioritiesSchema,
     roles: z
@@ -215,7 +218,9 @@ export const configSchema = z
           .min(1)
           .max(10000)
           .default(60)
-          .describe("Agent dispatches per repository per rolling hour; reaching it pauses."),
+          .describe(
+            "Re-dispatches and retries (runs beyond a task's first task, review and test runs) per repository per rolling hour; reaching it pauses them.",
+          ),
         startGraceMinutes: z
           .number()
           .positive()
@@ -473,14 +478,20 @@ export interface ConfigError {
   message: string;
 }
 
-export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: ConfigError[] };
+/** A valid setting that works against the user, e.g. a cap that leaves agent slots idle. */
+export type ConfigWarning = ConfigError;
+
+export type ConfigResult =
+  | { ok: true; config: Config; warnings: ConfigWarning[] }
+  | { ok: false; errors: ConfigError[] };
 
 export const defaultConfig = (): Config => configSchema.parse({});
 
 /** Validates an already-parsed object. Never throws. */
 export function validateConfig(value: unknown): ConfigResult {
   const result = configSchema.safeParse(value ?? {});
-  if (result.success) return { ok: true, config: result.data };
+  if (result.success)
+    return { ok: true, config: result.data, warnings: configWarnings(result.data) };
   return {
     ok: false,
     errors: result.error.issues.flatMap((issue): ConfigError[] => {
@@ -493,6 +504,18 @@ export function validateConfig(value: unknown): ConfigResult {
       return [{ path: path.join("."), message: issue.message }];
     }),
   };
+}
+
+/** Valid settings that cost throughput: said where config errors are said, never blocking. */
+export function configWarnings(config: Config): ConfigWarning[] {
+  const warnings: ConfigWarning[] = [];
+  const { agents, inFlight } = config.capacity;
+  if (inFlight < agents)
+    warnings.push({
+      path: "capacity.inFlight",
+      message: `${inFlight} is below capacity.agents (${agents}): at most ${inFlight} tasks are worked at once, so up to ${agents - inFlight} agent slots stay idle (leave it unset to follow capacity.agents)`,
+    });
+  return warnings;
 }
 
 /** Parses `.github/conveyor.yml` text. Never throws: bad input is a list of errors. */
@@ -562,6 +585,10 @@ export function priceOf(prices: Prices, model: string): z.infer<typeof priceSche
     .sort((a, b) => b.length - a.length);
   return keys[0] === undefined ? undefined : prices[keys[0]];
 }
+
+/** Formats config warnings for people: one line per key, like the errors. */
+export const formatConfigWarnings = (warnings: ConfigWarning[]): string =>
+  formatConfigErrors(warnings);
 
 /** The model a role runs with on a given attempt (0 = first try). */
 export function modelFor(config: Config, role: Role, attempt: number): string {

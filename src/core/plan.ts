@@ -111,13 +111,14 @@ export function plan(board: Board, config: Config, now: Date): Plan {
       wait(d.id, blocker.code, blocker.text);
       continue;
     }
-    if (repoMemory.dispatches.length >= config.guards.maxDispatchesPerHour) {
+    const counted = countsTowardHourlyCap(d, need);
+    if (counted && repoMemory.dispatches.length >= config.guards.maxDispatchesPerHour) {
       const oldest = Math.min(...repoMemory.dispatches.map((at) => Date.parse(at)));
       const left = Math.max(1, Math.ceil((oldest + 3_600_000 - nowMs) / 60_000));
       wait(
         d.id,
         "dispatch-limit",
-        `dispatch limit: ${repoMemory.dispatches.length} agents started in the last hour (cap ${config.guards.maxDispatchesPerHour}); the next can start in ${left} min`,
+        `dispatch limit: ${repoMemory.dispatches.length} re-dispatches and retries in the last hour (cap ${config.guards.maxDispatchesPerHour}); the next can start in ${left} min`,
       );
       continue;
     }
@@ -175,7 +176,7 @@ export function plan(board: Board, config: Config, now: Date): Plan {
         ? { branch: d.task.branch ?? d.task.pr?.branch }
         : {}),
     };
-    repoMemory.dispatches.push(nowIso);
+    if (counted) repoMemory.dispatches.push(nowIso);
     slotsUsed++;
     if (need.role === "task") holders.push(d);
   }
@@ -802,6 +803,18 @@ function settleCancels(d: Draft, board: Board, config: Config, nowMs: number): v
   });
   if (keep.length === 0) delete d.mem.cancelling;
   else d.mem.cancelling = keep;
+}
+
+/** A task's first runs: its task agent, its reviewer, its tester. */
+const FIRST_RUNS = 3;
+
+/**
+ * Whether a dispatch counts toward `guards.maxDispatchesPerHour`: a retry, or a run beyond
+ * a task's first three. First runs are bounded by the backlog, so counting them would only
+ * cap throughput (more or faster agents); loops show up as re-dispatches.
+ */
+function countsTowardHourlyCap(d: Draft, need: Need): boolean {
+  return need.attempt > 0 || d.view.runs >= FIRST_RUNS;
 }
 
 /** Why nothing may be dispatched right now, if anything blocks every dispatch. */

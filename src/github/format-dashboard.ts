@@ -50,7 +50,7 @@ export function formatDashboard(input: DashboardInput): string {
       "",
     );
   lines.push(
-    `Agents: **${plan.slots.used}/${plan.slots.capacity}** slots in use · tasks in flight: **${plan.inFlight.used}/${plan.inFlight.capacity}** · dispatches in the last hour: ${state.memory.dispatches.length}`,
+    `Agents: **${plan.slots.used}/${plan.slots.capacity}** slots in use · tasks in flight: **${plan.inFlight.used}/${plan.inFlight.capacity}** · re-dispatches and retries in the last hour: ${state.memory.dispatches.length}`,
     "",
   );
 

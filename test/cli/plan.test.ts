@@ -88,6 +88,15 @@ describe("conveyor plan", () => {
     expect(c.err).toContain("`capacity.agents`");
   });
 
+  it("plans with a config that works against itself, and says why on stderr", async () => {
+    const cfg = join(dir, "low-in-flight.yml");
+    writeFileSync(cfg, "capacity:\n  agents: 8\n  inFlight: 2\n");
+    const r = await cli("plan", "--board", "examples/board.json", "--config", cfg);
+    expect(r.code).toBe(0);
+    expect(r.err).toContain("warning");
+    expect(r.err).toContain("`capacity.inFlight`: 2 is below capacity.agents (8)");
+  });
+
   it("lists the commands and refuses unknown ones", async () => {
     expect((await cli("help")).out).toContain("plan");
     const r = await cli("frobnicate");

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { defaultConfig, formatConfigErrors, modelFor, parseConfig } from "../../src/core/config.js";
+import {
+  defaultConfig,
+  formatConfigErrors,
+  formatConfigWarnings,
+  modelFor,
+  parseConfig,
+} from "../../src/core/config.js";
 
 describe("parseConfig", () => {
   it("an empty file is the workflow table's defaults", () => {
@@ -28,7 +34,7 @@ describe("parseConfig", () => {
     const r = parseConfig(
       "capacity:\n  agents: 3\nroles:\n  reviewer:\n    model: claude-haiku-5-5\n",
     );
-    expect(r.ok && r.config.capacity).toEqual({ agents: 3, inFlight: 6 });
+    expect(r.ok && r.config.capacity).toEqual({ agents: 3, inFlight: 3 });
     expect(r.ok && modelFor(r.config, "reviewer", 0)).toBe("claude-haiku-5-5");
     expect(r.ok && modelFor(r.config, "task", 0)).toBe(defaultConfig().agent.model);
   });
@@ -65,5 +71,31 @@ describe("parseConfig", () => {
     const r = parseConfig(text);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(formatConfigErrors(r.errors)).toContain(message);
+  });
+});
+
+describe("capacity.inFlight follows capacity.agents", () => {
+  it("defaults to the number of agents, so more agents are not held back by tasks in flight", () => {
+    const r = parseConfig("capacity:\n  agents: 12\n");
+    expect(r.ok && r.config.capacity).toEqual({ agents: 12, inFlight: 12 });
+    expect(r.ok && r.warnings).toEqual([]);
+  });
+
+  it("set below the agents, it is kept and warned about (a value, not an error)", () => {
+    const r = parseConfig("capacity:\n  agents: 12\n  inFlight: 6\n");
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.config.capacity).toEqual({ agents: 12, inFlight: 6 });
+    expect(r.warnings.map((w) => w.path)).toEqual(["capacity.inFlight"]);
+    expect(formatConfigWarnings(r.warnings)).toContain(
+      "`capacity.inFlight`: 6 is below capacity.agents (12)",
+    );
+  });
+
+  it("no warning for the defaults or for a cap above the agents", () => {
+    for (const text of ["", "capacity:\n  agents: 4\n  inFlight: 8\n"]) {
+      const r = parseConfig(text);
+      expect(r.ok && r.warnings).toEqual([]);
+    }
   });
 });

@@ -177,19 +177,13 @@ describe("order: finish work before starting work", () => {
 describe("a task moves to in-progress before its agent is dispatched", () => {
   it("emits the move, the memory, then the dispatch", () => {
     const p = expectIdempotent(board([task({ id: "1" })]));
-    expect(p.effects.map((e) => e.type)).toEqual([
-      "set-stage",
-      "save-memory",
-      "dispatch",
-      "save-repo-memory",
-    ]);
+    expect(p.effects.map((e) => e.type)).toEqual(["set-stage", "save-memory", "dispatch"]);
     const mem = p.effects[1]!.type === "save-memory" ? p.effects[1]!.memory : undefined;
     expect(mem?.run).toMatchObject({ role: "task", attempt: 0, correlationId: "1/task/0/1" });
     expect(lines(p.effects)).toMatchInlineSnapshot(`
       [
         "#1: todo -> in-progress (picked up: an agent slot is free)",
         "#1: dispatch task attempt 0 [1/task/0/1] model claude-sonnet-5-5",
-        "repo: save memory (paused false, 1 dispatches in the last hour)",
       ]
     `);
   });
@@ -541,9 +535,10 @@ describe("pre-flight, pause, bad config, loop guards", () => {
     ]);
   });
 
-  it("pauses dispatching at the hourly cap and resumes as the window frees", () => {
+  it("pauses re-dispatches at the hourly cap and resumes as the window frees", () => {
     const c = config({ guards: { maxDispatchesPerHour: 2 } });
-    const b = board([task({ id: "1" })], {
+    // Back from review for changes: its fourth run, a re-dispatch.
+    const b = board([task({ id: "1", stage: "in-progress", pr: true, memory: { runs: 3 } })], {
       repoMemory: {
         paused: false,
         dispatches: [
@@ -555,8 +550,45 @@ describe("pre-flight, pause, bad config, loop guards", () => {
     });
     const p = plan(b, c, T0);
     expect(p.effects.map((e) => e.type)).toEqual(["save-repo-memory"]);
-    expect(p.waiting[0]?.text).toMatch(/^dispatch limit: 2 agents started in the last hour/);
+    expect(p.waiting[0]?.text).toMatch(
+      /^dispatch limit: 2 re-dispatches and retries in the last hour/,
+    );
     expect(dispatches(plan(b, c, minutesAfter(T0, 11)).effects)).toEqual(["1:task"]);
+  });
+
+  it("the hourly cap never holds back a task's first runs: more or faster agents are not capped", () => {
+    const c = config({ capacity: { agents: 12 }, guards: { maxDispatchesPerHour: 2 } });
+    const full = { paused: false, dispatches: [T0, T0].map((t) => t.toISOString()) };
+    const b = board(
+      [
+        task({ id: "1" }),
+        task({ id: "2", stage: "review", pr: true, memory: { runs: 1 } }),
+        task({ id: "3", stage: "testing", pr: true, memory: { runs: 2 } }),
+      ],
+      { repoMemory: full },
+    );
+    const p = plan(b, c, T0);
+    expect(dispatches(p.effects)).toEqual(["1:task", "2:reviewer", "3:tester"]);
+    // First runs leave the window as it was: they are not what the cap counts.
+    expect(p.effects.some((e) => e.type === "save-repo-memory")).toBe(false);
+  });
+
+  it("counts a retry toward the hourly cap, even among a task's first runs", () => {
+    const c = config({ guards: { maxDispatchesPerHour: 2 } });
+    const full = { paused: false, dispatches: [T0, T0].map((t) => t.toISOString()) };
+    const b = board(
+      [
+        task({
+          id: "1",
+          stage: "in-progress",
+          memory: { runs: 1, attempts: { task: 1, reviewer: 0, tester: 0, merge: 0 } },
+        }),
+      ],
+      { repoMemory: full },
+    );
+    const p = plan(b, c, T0);
+    expect(dispatches(p.effects)).toEqual([]);
+    expect(p.waiting[0]?.text).toMatch(/^dispatch limit: /);
   });
 });
 
@@ -636,7 +668,6 @@ describe("merge queue", () => {
       "#1: close (completed)",
       "#2: merge-queue -> testing (PR #101 merged first and touches a.ts: re-test on the new base)",
       "#2: dispatch tester attempt 0 [2/tester/0/1] model claude-sonnet-5-5",
-      "repo: save memory (paused false, 1 dispatches in the last hour)",
     ]);
     expect(p.mergeQueue).toEqual(["1"]);
   });
@@ -698,7 +729,6 @@ describe("merge queue", () => {
     expect(lines(p.effects)).toEqual([
       "#1: merge-queue -> testing (the base branch changed b.ts since the tests ran)",
       "#1: dispatch tester attempt 0 [1/tester/0/1] model claude-sonnet-5-5",
-      "repo: save memory (paused false, 1 dispatches in the last hour)",
     ]);
   });
 

@@ -70,7 +70,7 @@ describe("end to end over the fake GitHub", () => {
     ).toMatchInlineSnapshot(`
         "# Conveyor board
 
-        Agents: **2/6** slots in use · tasks in flight: **2/6** · dispatches in the last hour: 2
+        Agents: **2/6** slots in use · tasks in flight: **2/6** · re-dispatches and retries in the last hour: 0
 
         ## Todo (0)
 

@@ -1,7 +1,12 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseBoard } from "../../core/board-schema.js";
-import { defaultConfig, formatConfigErrors, parseConfig } from "../../core/config.js";
+import {
+  defaultConfig,
+  formatConfigErrors,
+  formatConfigWarnings,
+  parseConfig,
+} from "../../core/config.js";
 import { describeEffect, type Plan } from "../../core/effects.js";
 import { plan, ref } from "../../core/plan.js";
 import { defineCommand, UsageError } from "../io.js";
@@ -50,6 +55,10 @@ export const planCommand = defineCommand({
         return 2;
       }
       config = parsed.config;
+      if (parsed.warnings.length > 0)
+        io.stderr.write(
+          `conveyor plan: ${values.config}: warning:\n${formatConfigWarnings(parsed.warnings)}\n`,
+        );
     }
     const now = values.now ? new Date(values.now) : new Date();
     if (Number.isNaN(now.getTime()))
