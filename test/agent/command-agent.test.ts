@@ -190,6 +190,11 @@ beforeEach(() => {
   bin = mkdtempSync(join(tmpdir(), "conveyor-bin-"));
   savedPath = process.env.PATH;
   process.env.PATH = `${bin}:${process.env.PATH}`;
+  // The stand-ins live in a temporary folder, which the sandbox replaces by an empty /tmp:
+  // these tests are about each preset's argv and output parser; the sandbox that wraps an
+  // agent command is tested in shell-sandbox.test.ts.
+  if (!("CONVEYOR_SANDBOX" in savedEnv)) savedEnv.CONVEYOR_SANDBOX = process.env.CONVEYOR_SANDBOX;
+  process.env.CONVEYOR_SANDBOX = "off";
 });
 afterEach(async () => {
   process.env.PATH = savedPath;

@@ -190,7 +190,7 @@ describe("the effects of a pass come out in dispatch order", () => {
 
 describe("finish work before starting work: retries and next roles outrank new work", () => {
   it("a task in progress waiting for its retry takes the one free slot before a critical todo", () => {
-    const c = config({ capacity: { agents: 1 } });
+    const c = config({ capacity: { agents: 1, inFlight: 6 } });
     const b = board([
       task({ id: "1", priority: "critical" }),
       task({
@@ -437,14 +437,20 @@ describe("a reason for every task the pass leaves as it is", () => {
 
   it("the dispatch limit does not read like /conveyor pause, and says when it frees", () => {
     const c = config({ guards: { maxDispatchesPerHour: 1 } });
-    const b = board([task({ id: "1" })], {
+    // A retry counts toward the hourly cap (a task's first runs do not).
+    const retry = task({
+      id: "1",
+      stage: "in-progress",
+      memory: { runs: 1, attempts: { task: 1, reviewer: 0, tester: 0, merge: 0 } },
+    });
+    const b = board([retry], {
       repoMemory: { paused: false, dispatches: [minutesAfter(T0, -50).toISOString()] },
     });
     const w = plan(b, c, T0).waiting[0]!;
     expect(w.code).toBe("dispatch-limit");
     expect(w.text).not.toMatch(/paus/);
     expect(w.text).toBe(
-      "dispatch limit: 1 agents started in the last hour (cap 1); the next can start in 10 min",
+      "dispatch limit: 1 re-dispatches and retries in the last hour (cap 1); the next can start in 10 min",
     );
   });
 

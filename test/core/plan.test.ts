@@ -563,12 +563,17 @@ describe("pre-flight, pause, bad config, loop guards", () => {
       [
         task({ id: "1" }),
         task({ id: "2", stage: "review", pr: true, memory: { runs: 1 } }),
-        task({ id: "3", stage: "testing", pr: true, memory: { runs: 2 } }),
+        task({
+          id: "3",
+          stage: "testing",
+          pr: true,
+          memory: { runs: 2, verdicts: reviewedAt(headOf("3")) },
+        }),
       ],
       { repoMemory: full },
     );
     const p = plan(b, c, T0);
-    expect(dispatches(p.effects)).toEqual(["1:task", "2:reviewer", "3:tester"]);
+    expect(dispatches(p.effects)).toEqual(["3:tester", "2:reviewer", "1:task"]);
     // First runs leave the window as it was: they are not what the cap counts.
     expect(p.effects.some((e) => e.type === "save-repo-memory")).toBe(false);
   });
