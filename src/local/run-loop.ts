@@ -133,8 +133,13 @@ export async function runLoop(o: RunLoopOptions): Promise<LoopResult> {
         if (w.reason.startsWith("GitHub is still computing")) w.reason = hold.reason;
     const outcome = await executeEffects(loaded, planned.effects, ctx(o, emit, now));
     if (outcome.fatal !== undefined) return { stop: await fatal(outcome.fatal) };
+    // Said once per change. A queue position planned before this pass's merge is already
+    // out of date once it merged: the next pass says the new one.
+    const stillWaiting = new Set(planned.waiting.map((w) => w.task));
+    for (const task of [...waiting.keys()]) if (!stillWaiting.has(task)) waiting.delete(task);
     for (const w of planned.waiting) {
       if (waiting.get(w.task) === w.reason) continue;
+      if (outcome.merged.length > 0 && w.reason.startsWith("merge queue:")) continue;
       waiting.set(w.task, w.reason);
       o.emit({ kind: "info", task: w.task, text: `${w.task}: waiting — ${w.reason}` });
     }
