@@ -146,7 +146,14 @@ export async function runLoop(o: RunLoopOptions): Promise<LoopResult> {
     const board = outcome.stopped ? loaded.board : applyEffects(loaded.board, planned.effects, now);
     last = {
       board,
-      plan: planned,
+      // The queue as it stands after this pass's merge (the plan's was before it).
+      plan:
+        outcome.merged.length > 0
+          ? {
+              ...planned,
+              mergeQueue: planned.mergeQueue.filter((t) => !outcome.merged.includes(t)),
+            }
+          : planned,
       problems: loaded.problems,
       running: o.supervisor.running(),
     };
