@@ -132,17 +132,29 @@ export async function runLoop(o: RunLoopOptions): Promise<LoopResult> {
       for (const w of planned.waiting) if (w.code === "mergeability-unknown") w.text = hold.reason;
     const outcome = await executeEffects(loaded, planned.effects, ctx(o, emit, now));
     if (outcome.fatal !== undefined) return { stop: await fatal(outcome.fatal) };
+    // Said once per change. A queue position planned before this pass's merge is already
+    // out of date once it merged: the next pass says the new one.
+    const stillWaiting = new Set(planned.waiting.map((w) => w.task));
+    for (const task of [...waiting.keys()]) if (!stillWaiting.has(task)) waiting.delete(task);
     for (const w of planned.waiting) {
       // Said once per change; a running agent's minutes tick on without a new line.
       const key = w.code === "running" ? w.code : w.text;
       if (waiting.get(w.task) === key) continue;
+      if (outcome.merged.length > 0 && w.code === "merge-queue") continue;
       waiting.set(w.task, key);
       o.emit({ kind: "info", task: w.task, text: `${w.task}: waiting — ${w.text}` });
     }
     const board = outcome.stopped ? loaded.board : applyEffects(loaded.board, planned.effects, now);
     last = {
       board,
-      plan: planned,
+      // The queue as it stands after this pass's merge (the plan's was before it).
+      plan:
+        outcome.merged.length > 0
+          ? {
+              ...planned,
+              mergeQueue: planned.mergeQueue.filter((t) => !outcome.merged.includes(t)),
+            }
+          : planned,
       problems: loaded.problems,
       running: o.supervisor.running(),
     };

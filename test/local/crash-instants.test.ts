@@ -187,7 +187,7 @@ describe("a crash at any instant of a pass's writes", () => {
     }
     // Every write of the pass was a crash point once (a sanity check on the harness).
     expect(hits).toBeGreaterThanOrEqual(4);
-  });
+  }, 120_000);
 });
 
 /**

@@ -81,14 +81,21 @@ describe("the merge batch window (merge.batchWindowSeconds)", () => {
     });
     const repo = await openRepo(dir);
     const events: LocalEvent[] = [];
+    const staleQueue: string[] = [];
     const result = await runLocal({
       repo,
       env: GIT_ENV,
       emit: (e) => events.push(e),
+      // What the live table shows: never a merged task in the merge queue.
+      onPass: (s) => {
+        for (const id of s.plan.mergeQueue)
+          if (s.board.tasks.find((t) => t.id === id)?.stage === "done") staleQueue.push(id);
+      },
       untilIdle: true,
       intervalMs: 50,
     });
     expect(result.reason).toBe("idle");
+    expect(staleQueue).toEqual([]);
     expect(result.last!.board.tasks.map((t) => t.stage)).toEqual(["done", "done"]);
     expect(readMergeLog(repo.layout).map((m) => m.merged)).toEqual([["T1", "T2"]]);
     expect(events.some((e) => /T1: waiting — batch window: waiting up to 60 s/.test(e.text))).toBe(
