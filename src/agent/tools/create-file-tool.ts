@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import { z } from "zod";
 import { resolveWorkspacePath } from "../workspace-path.js";
 import { parseInput } from "./parse-input.js";
+import { syntaxNote } from "./syntax-check.js";
 import { type ToolSpec, toolError } from "./tool.js";
 
 const input = z.object({ path: z.string(), content: z.string() });
@@ -29,6 +30,9 @@ export const createFileTool: ToolSpec = {
     writeFileSync(where.absolute, parsed.value.content);
     ctx.written.add(where.relative);
     const lines = parsed.value.content.split("\n").length;
-    return { content: `${existed ? "overwrote" : "created"} ${where.relative} (${lines} lines)` };
+    const note = await syntaxNote(where.absolute, where.relative, parsed.value.content);
+    return {
+      content: `${existed ? "overwrote" : "created"} ${where.relative} (${lines} lines)${note}`,
+    };
   },
 };
