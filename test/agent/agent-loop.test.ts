@@ -377,7 +377,7 @@ describe("agent loop: tools", () => {
       3	const three = 3;",
         "a.ts:2: const TWO = 2; // x",
         "a.ts",
-        "unknown tool 'nope' (available: view, list_files, search, create_file, edit, bash, finish)",
+        "unknown tool 'nope' (available: view, list_files, search, find_files, create_file, edit, bash, finish)",
       ]
     `);
   });

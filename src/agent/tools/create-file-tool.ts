@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { z } from "zod";
 import { resolveWorkspacePath, writeWorkspaceFile } from "../workspace-path.js";
 import { parseInput } from "./parse-input.js";
+import { syntaxNote } from "./syntax-check.js";
 import { type ToolSpec, toolError } from "./tool.js";
 
 const input = z.object({ path: z.string(), content: z.string() });
@@ -27,6 +28,9 @@ export const createFileTool: ToolSpec = {
     writeWorkspaceFile(where.absolute, parsed.value.content);
     ctx.written.add(where.relative);
     const lines = parsed.value.content.split("\n").length;
-    return { content: `${existed ? "overwrote" : "created"} ${where.relative} (${lines} lines)` };
+    const note = await syntaxNote(where.absolute, where.relative, parsed.value.content);
+    return {
+      content: `${existed ? "overwrote" : "created"} ${where.relative} (${lines} lines)${note}`,
+    };
   },
 };

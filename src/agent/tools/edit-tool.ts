@@ -3,6 +3,7 @@ import { z } from "zod";
 import { numberLines } from "../truncate-output.js";
 import { resolveWorkspacePath, writeWorkspaceFile } from "../workspace-path.js";
 import { parseInput } from "./parse-input.js";
+import { syntaxNote } from "./syntax-check.js";
 import { type ToolSpec, toolError } from "./tool.js";
 
 const input = z.object({ path: z.string(), old_string: z.string().min(1), new_string: z.string() });
@@ -49,8 +50,9 @@ export const editTool: ToolSpec = {
     const endLine = startLine + new_string.split("\n").length - 1;
     const from = Math.max(1, startLine - 3);
     const to = Math.min(lines.length, endLine + 3);
+    const note = await syntaxNote(where.absolute, where.relative, updated);
     return {
-      content: `edited ${where.relative}:\n${numberLines(lines.slice(from - 1, to), from)}`,
+      content: `edited ${where.relative}:\n${numberLines(lines.slice(from - 1, to), from)}${note}`,
     };
   },
 };
