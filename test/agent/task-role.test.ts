@@ -356,7 +356,7 @@ describe("task role: failures never lose work", () => {
       - \`CHANGELOG.md\`
       - \`src/math.js\`
 
-      Conveyor run \`7/task/0/1\` · model \`claude-sonnet-5-5\` · 3,438 tokens (cache read 1,647) · $0.0081 · 0s"
+      Conveyor run \`7/task/0/1\` · model \`claude-sonnet-5-5\` · 3,490 tokens (cache read 1,673) · $0.0082 · 0s"
     `);
   });
 });

@@ -50,8 +50,8 @@ describe("conveyor init", () => {
       "wrote CHANGELOG.md",
     ]);
     expect(existsSync(join(dir, ".github/workflows"))).toBe(false);
-    expect(r.out).toContain("export ANTHROPIC_API_KEY=…  &&  npx conveyor run");
-    expect(r.out).toContain("npx conveyor init --github writes the workflow templates");
+    expect(r.out).toContain("export ANTHROPIC_API_KEY=…  &&  npx @conveyor-dev/conveyor run");
+    expect(r.out).toContain("npx @conveyor-dev/conveyor init --github writes the workflow templates");
     const gh = await cli(["init", "--github"], dir);
     expect(gh.out.split("\n").filter((l) => l.startsWith("wrote"))).toEqual([
       "wrote .github/workflows/conveyor.yml",
@@ -77,7 +77,7 @@ describe("conveyor init", () => {
     dir = makeRepo({ ".github/conveyor.yml": "agent:\n  runner: command\n  command: my-agent\n" });
     const r = await cli(["init"], dir);
     expect(r.out).toContain("kept  .github/conveyor.yml (already there)");
-    expect(r.out).toContain("npx conveyor run   (the agents run agent.command");
+    expect(r.out).toContain("npx @conveyor-dev/conveyor run   (the agents run agent.command");
     expect(r.out).not.toContain("ANTHROPIC_API_KEY");
   });
 
