@@ -67,3 +67,17 @@ describe("parseConfig", () => {
     if (!r.ok) expect(formatConfigErrors(r.errors)).toContain(message);
   });
 });
+
+describe("mirror.folder stays inside the repository", () => {
+  it.each([["/etc"], ["../outside"], ["docs/../../x"], ["C:\\x"], ["\\\\host\\share"]])(
+    "%s is refused",
+    (folder) => {
+      const r = parseConfig(JSON.stringify({ mirror: { folder } }));
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.errors[0]?.path).toBe("mirror.folder");
+    },
+  );
+  it.each([[""], ["docs/board"], ["tracking"]])("%j is fine", (folder) => {
+    expect(parseConfig(JSON.stringify({ mirror: { folder } })).ok).toBe(true);
+  });
+});
