@@ -264,11 +264,11 @@ export function recordAbandoned(text: string, task: AbandonedTask): string {
  * Text from outsiders (an issue title, a reason) as plain words inside one markdown line:
  * one line, HTML comments removed to a fixed point, and every character that markdown or
  * HTML would act on backslash-escaped, so a title can neither hide the rest of the file
- * (`<!--`), nor add a link, image, raw HTML or a heading.
+ * (`<!--`), nor add a link, image or raw HTML (`#12` stays a reference).
  */
 export function escapeInline(text: string): string {
   const flat = stripHtmlComments(text).replace(/\s+/g, " ").trim();
-  return flat.replace(/[\\`*_[\]<>!|~&#]/g, (c) => `\\${c}`);
+  return flat.replace(/[\\`*_[\]<>!|~&]/g, (c) => `\\${c}`);
 }
 
 /** The Keep a Changelog type a task title reads as: "Fix …" is Fixed, "Add …" is Added, … */
