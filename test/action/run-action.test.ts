@@ -69,7 +69,7 @@ describe("runAction", () => {
     expect(r.failure).toMatchInlineSnapshot(`
       "The configuration .github/conveyor.yml is invalid:
       - \`capacity.agents\`: Too small: expected number to be >=1
-      - \`bogus\`: unknown key (allowed: baseBranch, capacity, labels, priorities, roles, retries, guards, merge, tests, mirror, preflight, permissions, agent, sweepMinutes)"
+      - \`bogus\`: unknown key (allowed: baseBranch, capacity, labels, priorities, roles, retries, guards, merge, tests, mirror, preflight, permissions, agent, security, sweepMinutes)"
     `);
   });
 
