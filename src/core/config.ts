@@ -310,7 +310,18 @@ export const configSchema = z
           .min(1)
           .optional()
           .describe("Branch the tracking files are written to; defaults to the base branch."),
-        folder: z.string().default("").describe("Folder of the tracking files; '' = root."),
+        folder: z
+          .string()
+          .default("")
+          .refine(
+            (f) =>
+              !/^[\\/]/.test(f) &&
+              !/^[A-Za-z]:/.test(f) &&
+              !f.split(/[\\/]/).includes("..") &&
+              !f.includes("\0"),
+            "must be a relative folder inside the repository (no leading /, no '..')",
+          )
+          .describe("Folder of the tracking files, relative to the repository root; '' = root."),
       })
       .strict()
       .prefault({}),

@@ -99,3 +99,17 @@ describe("capacity.inFlight follows capacity.agents", () => {
     }
   });
 });
+
+describe("mirror.folder stays inside the repository", () => {
+  it.each([["/etc"], ["../outside"], ["docs/../../x"], ["C:\\x"], ["\\\\host\\share"]])(
+    "%s is refused",
+    (folder) => {
+      const r = parseConfig(JSON.stringify({ mirror: { folder } }));
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.errors[0]?.path).toBe("mirror.folder");
+    },
+  );
+  it.each([[""], ["docs/board"], ["tracking"]])("%j is fine", (folder) => {
+    expect(parseConfig(JSON.stringify({ mirror: { folder } })).ok).toBe(true);
+  });
+});

@@ -51,7 +51,9 @@ describe("conveyor init", () => {
     ]);
     expect(existsSync(join(dir, ".github/workflows"))).toBe(false);
     expect(r.out).toContain("export ANTHROPIC_API_KEY=…  &&  npx @conveyor-dev/conveyor run");
-    expect(r.out).toContain("npx @conveyor-dev/conveyor init --github writes the workflow templates");
+    expect(r.out).toContain(
+      "npx @conveyor-dev/conveyor init --github writes the workflow templates",
+    );
     const gh = await cli(["init", "--github"], dir);
     expect(gh.out.split("\n").filter((l) => l.startsWith("wrote"))).toEqual([
       "wrote .github/workflows/conveyor.yml",

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { addUnreleasedEntry, changeTypeFor } from "../../core/markdown/changelog.js";
+import { addUnreleasedEntry, changeTypeFor, escapeInline } from "../../core/markdown/changelog.js";
 import { hasNewUnreleasedEntry } from "../changelog-entry.js";
 import type { DriveResult } from "../drive-agent.js";
 import { git } from "../git.js";
@@ -96,7 +96,7 @@ async function ensureChangelog(s: RoleSession, baseRef: string): Promise<void> {
   const base = await git(s.workspaceReal, ["show", `${baseRef}:CHANGELOG.md`]);
   const before = base.code === 0 ? base.stdout : undefined;
   if (hasNewUnreleasedEntry(before, now)) return;
-  const title = stripUntrusted(s.o.task.title).replace(/\s+/g, " ").trim();
+  const title = escapeInline(stripUntrusted(s.o.task.title));
   const ref = /^\d+$/.test(s.o.task.id) ? ` (#${s.o.task.id})` : ` (${s.o.task.id})`;
   writeFileSync(
     path,

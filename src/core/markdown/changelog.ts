@@ -7,6 +7,7 @@
  * not be rewritten. Every edit here inserts lines and leaves all other bytes as they were
  * (line endings included).
  */
+import { stripHtmlComments } from "../markers.js";
 
 export const CHANGE_TYPES = [
   "Added",
@@ -253,10 +254,21 @@ export function recordAbandoned(text: string, task: AbandonedTask): string {
       if (!fences.inside[i] && bulletText(lines[i]!)?.startsWith(prefix)) return text;
     }
   }
-  const title = task.title.replace(/\s+/g, " ").trim();
-  const reason = task.reason.replace(/\s+/g, " ").trim();
+  const title = escapeInline(task.title);
+  const reason = escapeInline(task.reason);
   const entry = `${prefix} ${title}${reason ? ` — ${reason}` : ""}`;
   return addUnreleasedEntry(text, { type: "Removed", text: entry });
+}
+
+/**
+ * Text from outsiders (an issue title, a reason) as plain words inside one markdown line:
+ * one line, HTML comments removed to a fixed point, and every character that markdown or
+ * HTML would act on backslash-escaped, so a title can neither hide the rest of the file
+ * (`<!--`), nor add a link, image or raw HTML (`#12` stays a reference).
+ */
+export function escapeInline(text: string): string {
+  const flat = stripHtmlComments(text).replace(/\s+/g, " ").trim();
+  return flat.replace(/[\\`*_[\]<>!|~&]/g, (c) => `\\${c}`);
 }
 
 /** The Keep a Changelog type a task title reads as: "Fix …" is Fixed, "Add …" is Added, … */

@@ -198,6 +198,23 @@ describe("hasUnreleasedEntryFor", () => {
 });
 
 describe("recordAbandoned", () => {
+  it("an outsider's title can hide nothing and add no link, image or HTML", () => {
+    const text = recordAbandoned(`${renderChangelogSkeleton()}\n## [1.0.0] - 2026-01-01\n- Old\n`, {
+      id: "#12",
+      title:
+        "Fix <!-- hidden -->![x](https://evil.example/t.png) <img src=x> [click](https://evil.example)",
+      reason: "spam <<!---->!-- more",
+    });
+    expect(text).not.toContain("<!--");
+    expect(text).not.toMatch(/(^|[^\\])!\[/);
+    expect(text).not.toMatch(/(^|[^\\])<img/);
+    expect(text).not.toMatch(/(^|[^\\])\[click\]/);
+    expect(text).toContain("- Old");
+    expect(text).toContain(
+      "- Abandoned #12: Fix \\!\\[x\\](https://evil.example/t.png) \\<img src=x\\> \\[click\\](https://evil.example) — spam",
+    );
+  });
+
   it("records under Removed and only once per task", () => {
     const once = recordAbandoned("", {
       id: "T3",
