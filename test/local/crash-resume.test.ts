@@ -93,6 +93,8 @@ describe("Ctrl-C", () => {
   it("stops the agents, keeps the tracking files committed, and a later run resumes", async () => {
     dir = makeRepo({
       ".github/conveyor.yml": [
+        "tests:",
+        '  fallback: "true"',
         "agent:",
         "  runner: command",
         `  command: "cat > /dev/null; sleep 1; echo done >> work-$(git branch --show-current).txt; echo '{\\"summary\\":\\"ok\\",\\"verdict\\":\\"approve\\"}'"`,

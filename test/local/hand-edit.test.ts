@@ -15,7 +15,7 @@ const AGENT = `cat > /dev/null; echo done >> work-$(git branch --show-current).t
 describe("TODO.md edited by hand while conveyor run works", () => {
   it("picks the new task up on the next pass and takes it through to the merge", async () => {
     dir = makeRepo({
-      ".github/conveyor.yml": `agent:\n  runner: command\n  command: "${AGENT}"\n`,
+      ".github/conveyor.yml": `tests:\n  fallback: "true"\nagent:\n  runner: command\n  command: "${AGENT}"\n`,
       "TODO.md": "# TODO\n\n- [high] First task\n",
     });
     const repo = await openRepo(dir);

@@ -24,7 +24,7 @@ const approving = (file: string) =>
   `cat > /dev/null; echo done >> ${file}; echo '{\\"summary\\":\\"ok\\",\\"verdict\\":\\"approve\\"}'`;
 
 const config = (command: string, extra = "") =>
-  `agent:\n  runner: command\n  command: "${command}"\nmerge:\n  batchWindowSeconds: 0\n${extra}`;
+  `tests:\n  fallback: "true"\nagent:\n  runner: command\n  command: "${command}"\nmerge:\n  batchWindowSeconds: 0\n${extra}`;
 
 /** A process that keeps `path` open, as a git at work holds its lock file. */
 async function holdOpen(path: string): Promise<ChildProcess> {

@@ -20,7 +20,7 @@ describe("conveyor retry after an escalation", () => {
     mkdirSync(join(dir, ".github"), { recursive: true });
     writeFileSync(
       join(dir, ".github", "conveyor.yml"),
-      `agent:\n  runner: command\n  command: "${agent}"\n`,
+      `tests:\n  fallback: "true"\nagent:\n  runner: command\n  command: "${agent}"\n`,
     );
     gitSync(dir, "add", ".github/conveyor.yml");
     gitSync(dir, "commit", "-q", "-m", "config");

@@ -37,7 +37,7 @@ const agent = (slow = "none", seconds = 0) =>
   `cat > /dev/null; b=$(git branch --show-current); [ \\"$b\\" = ${slow} ] && sleep ${seconds}; echo done >> $b.txt; echo '{\\"summary\\":\\"ok\\",\\"verdict\\":\\"approve\\"}'`;
 
 const configOf = (command: string, extra: string) =>
-  `agent:\n  runner: command\n  command: "${command}"\n${extra}`;
+  `tests:\n  fallback: "true"\nagent:\n  runner: command\n  command: "${command}"\n${extra}`;
 
 async function until(check: () => boolean, what: string, ms = 60_000): Promise<void> {
   const end = Date.now() + ms;
