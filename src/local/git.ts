@@ -31,13 +31,24 @@ export function git(
   args: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<GitResult> {
+  // Settings Conveyor gives one call through the environment (its own merge attributes:
+  // `GIT_CONFIG_COUNT` in `repo.gitEnv`) are kept; a `-c` would override them, so an
+  // attributes file given that way replaces the `/dev/null` one.
+  const config = configFromEnv(env);
+  const flags = config["core.attributesFile"]
+    ? GIT_FLAGS.filter(
+        (f, i) =>
+          f !== "core.attributesFile=/dev/null" &&
+          GIT_FLAGS[i + 1] !== "core.attributesFile=/dev/null",
+      )
+    : GIT_FLAGS;
   return new Promise((resolve) => {
     execFile(
       "git",
-      [...GIT_FLAGS, ...args],
+      [...flags, ...args],
       {
         cwd,
-        env: { ...safeGitEnv(env), LC_ALL: "C" },
+        env: { ...safeGitEnv(env, { config }), LC_ALL: "C" },
         maxBuffer: 64 * 1024 * 1024,
       },
       (error, stdout, stderr) => {
@@ -46,6 +57,18 @@ export function git(
       },
     );
   });
+}
+
+/** The `GIT_CONFIG_KEY_n`/`GIT_CONFIG_VALUE_n` pairs an environment gives git. */
+function configFromEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  const count = Number(env.GIT_CONFIG_COUNT ?? 0);
+  for (let i = 0; i < count; i++) {
+    const key = env[`GIT_CONFIG_KEY_${i}`];
+    const value = env[`GIT_CONFIG_VALUE_${i}`];
+    if (key !== undefined && value !== undefined) out[key] = value;
+  }
+  return out;
 }
 
 /** Runs git and returns trimmed stdout; a non-zero exit throws with git's message. */

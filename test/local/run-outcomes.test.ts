@@ -50,7 +50,12 @@ async function until(check: () => boolean, what: string, ms = 60_000): Promise<v
 describe("--until-idle tells idle from blocked", () => {
   it("stops at the dispatch limit with work left: says so and exits 1", async () => {
     dir = makeRepo({
-      ".github/conveyor.yml": configOf(agent(), "guards:\n  maxDispatchesPerHour: 1\n"),
+      // A task's first run does not count toward the hourly cap; its retries do: the first
+      // retry takes the one place, the second waits for the window.
+      ".github/conveyor.yml": configOf(
+        "cat > /dev/null; exit 1",
+        "retries: 2\nguards:\n  maxDispatchesPerHour: 1\n",
+      ),
       "TODO.md": "# TODO\n\n- [high] One\n",
     });
     const stdout = new PassThrough();
@@ -67,7 +72,7 @@ describe("--until-idle tells idle from blocked", () => {
       env: GIT_ENV,
     });
     expect(err).toMatch(
-      /^conveyor run: blocked, not idle — dispatch limit: 1 agents started in the last hour \(cap 1\)/,
+      /^conveyor run: blocked, not idle — dispatch limit: 1 re-dispatches and retries in the last hour \(cap 1\)/,
     );
     expect(code).toBe(1);
   }, 90_000);
