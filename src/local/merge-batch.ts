@@ -261,7 +261,7 @@ async function undoMerge(
   );
   const paths = [...new Set([...changed, ...(entry.changelog ? [entry.changelog.path] : [])])];
   const tree = (
-    await git(root, ["merge-tree", "--write-tree", "--no-messages", preHead, sha])
+    await git(root, ["merge-tree", "--write-tree", "--no-messages", preHead, sha], env)
   ).stdout
     .split("\n")[0]
     ?.trim();
