@@ -278,6 +278,10 @@ class Draft {
   merged = false;
   /** Sent back to testing by this pass's merge: its effects follow the merge effect. */
   afterMerge = false;
+  /** Queued, but the base changed these of its files since its tests: not mergeable as is. */
+  drift?: string[];
+  /** The PR whose merge in this pass moved the base under it, if any. */
+  mergedFirst?: number;
   private readonly moves: { from: Stage; to: Stage; reason: string }[] = [];
 
   constructor(task: Task) {
@@ -533,9 +537,8 @@ function checkQueued(d: Draft, config: Config, nowIso: string, wait: WaitFn) {
   const own = ownFiles(pr.changedFiles, config);
   const drift = (pr.baseDrift ?? []).filter((f) => own.includes(f));
   if (drift.length > 0) {
-    d.mem.verdicts.test = undefined;
-    d.moveTo("testing", `the base branch changed ${drift.join(", ")} since the tests ran`, nowIso);
-    checkTesting(d, nowIso);
+    // Never merged as is; `planMerges` re-tests it once no overlapping PR is ahead of it.
+    d.drift = drift;
     return;
   }
   if (pr.mergeable === false) {
@@ -871,14 +874,22 @@ function planMerges(
     .sort(byQueueOrder);
   const queue = queued.map((d) => d.id);
   const ready = queued.filter(
-    (d) => d.task.pr?.mergeable === true && mayMergeProtected(d.task.pr, config),
+    (d) =>
+      d.drift === undefined &&
+      d.task.pr?.mergeable === true &&
+      mayMergeProtected(d.task.pr, config),
   );
   if (board.configErrors && board.configErrors.length > 0) {
-    for (const d of ready) wait(d.id, "merge-held", "merge held: the configuration is invalid");
+    for (const d of queued)
+      if (d.drift || ready.includes(d))
+        wait(d.id, "merge-held", "merge held: the configuration is invalid");
     return { queue, mergeEffects: [] };
   }
   const head = ready[0];
-  if (!head) return { queue, mergeEffects: [] };
+  if (!head) {
+    retestDrifted(drafts, queued, ready, config, nowIso, wait);
+    return { queue: queued.filter((d) => !d.afterMerge).map((d) => d.id), mergeEffects: [] };
+  }
   const batch: Draft[] = [head];
   if (config.merge.batchDisjoint) {
     const touched = new Set(ownFiles(head.task.pr!.changedFiles, config));
@@ -911,28 +922,30 @@ function planMerges(
     d.extra.push({ type: "close-issue", task: d.id, reason: "completed" });
     effects.push(...d.postMerge());
   }
-  // The merge moves the base under every queued PR that touches the same files: they are
-  // re-tested on the new base (the batch itself is pairwise disjoint).
-  // What is still ahead after this pass's merge: the queued PRs that stay queued.
-  let ahead = 0;
+  // The merge moves the base under every queued PR that touches the same files: none of them
+  // may merge before it is tested on the new base (the batch itself is pairwise disjoint).
+  // Only the next one in line is re-tested now: the others would need another re-test when
+  // it merges, so they keep their place and verdict and wait (the loaders report the drift
+  // from the base their tester merged in; without that base the planner cannot see the drift
+  // in a later pass, so such a PR is re-tested now).
+  const batchFiles = batch.map((m) => ownFiles(m.task.pr!.changedFiles, config));
+  const retestNow: Draft[] = [];
   for (const d of queued) {
     if (batch.includes(d)) continue;
     const files = ownFiles(d.task.pr!.changedFiles, config);
-    const batchFiles = (m: Draft) => ownFiles(m.task.pr!.changedFiles, config);
-    const first = batch.find((m) => batchFiles(m).some((f) => files.includes(f)));
-    if (first) {
-      const overlap = files.filter((f) => batch.some((m) => batchFiles(m).includes(f)));
-      d.afterMerge = true;
-      d.mem.verdicts.test = undefined;
-      d.moveTo(
-        "testing",
-        `PR #${first.task.pr!.number} merged first and touches ${overlap.join(", ")}: re-test on the new base`,
-        nowIso,
-      );
-      // Review again first when the last tester pushed on top of the reviewed head.
-      checkTesting(d, nowIso);
-      continue;
-    }
+    const first = batch.findIndex((_, i) => batchFiles[i]!.some((f) => files.includes(f)));
+    if (first < 0) continue;
+    const overlap = files.filter((f) => batchFiles.some((bf) => bf.includes(f)));
+    d.drift = [...new Set([...(d.drift ?? []), ...overlap])];
+    d.mergedFirst = batch[first]!.task.pr!.number;
+    if (!d.view.verdicts.test?.baseSha) retestNow.push(d);
+  }
+  for (const d of retestNow) sendBackToTesting(d, nowIso);
+  retestDrifted(drafts, queued, ready, config, nowIso, wait);
+  // What is still ahead after this pass's merge: the queued PRs that stay queued.
+  let ahead = 0;
+  for (const d of queued) {
+    if (batch.includes(d) || d.afterMerge || d.drift) continue;
     if (d.task.pr?.mergeable === true)
       wait(
         d.id,
@@ -949,6 +962,79 @@ function planMerges(
     queue: queued.filter((d) => !d.afterMerge).map((d) => d.id),
     mergeEffects: effects,
   };
+}
+
+/**
+ * Queued PRs the base moved under: each is re-tested once no PR that touches its files is
+ * ahead of it (in testing, or queued and ready to merge), so that a merge of an overlapping
+ * PR costs one re-test, not one per queued PR. The others keep their place and verdict.
+ */
+function retestDrifted(
+  drafts: Draft[],
+  queued: Draft[],
+  ready: Draft[],
+  config: Config,
+  nowIso: string,
+  wait: WaitFn,
+): void {
+  const drifted = queued.filter((d) => d.drift && !d.afterMerge && !d.merged);
+  if (drifted.length === 0) return;
+  const filesOf = (x: Draft) => ownFiles(x.task.pr?.changedFiles ?? [], config);
+  // Who may be ahead: tasks in testing (their tester may still pass and merge first), and
+  // the ready PRs that did not merge in this pass.
+  const candidates = drafts.filter(
+    (o) =>
+      o.task.pr !== undefined &&
+      !o.merged &&
+      !o.view.escalation &&
+      (o.stage === "testing" || (ready.includes(o) && !o.drift)),
+  );
+  for (const d of drifted) {
+    const mine = new Set(filesOf(d));
+    const ahead = candidates.find(
+      (o) =>
+        o !== d &&
+        (o.stage === "testing" || o.stage === "merge-queue") &&
+        filesOf(o).some((f) => mine.has(f)),
+    );
+    if (ahead) {
+      wait(
+        d.id,
+        "merge-queue",
+        `merge queue: re-tested after ${ref(ahead.id)} (the base changed ${d.drift!.join(", ")} since its tests, and ${ref(ahead.id)} touches them too)`,
+      );
+      continue;
+    }
+    sendBackToTesting(d, nowIso);
+    candidates.push(d);
+  }
+}
+
+/** Back to testing for the base that moved under a queued PR: a run the schedule caused. */
+function sendBackToTesting(d: Draft, nowIso: string): void {
+  const why =
+    d.mergedFirst !== undefined
+      ? `PR #${d.mergedFirst} merged first and touches ${d.drift!.join(", ")}: re-test on the new base`
+      : `the base branch changed ${d.drift!.join(", ")} since the tests ran`;
+  const { review, test } = d.view.verdicts;
+  const head = d.task.pr?.headSha;
+  // What the last tester pushed on top of the reviewed head (its merge of the base, its
+  // fixes) was judged by its own pass: the next tester may start from there without a new
+  // review. A head anyone else moved still goes back to review (`checkTesting`).
+  if (
+    review?.value === "approve" &&
+    test?.value === "pass" &&
+    test.sha === head &&
+    review.sha === (test.startSha ?? test.sha) &&
+    review.sha !== head
+  )
+    d.mem.verdicts.review = { ...review, sha: test.sha };
+  d.afterMerge = true;
+  d.mem.verdicts.test = undefined;
+  d.moveTo("testing", why, nowIso);
+  checkTesting(d, nowIso);
+  // The loop guard counts the task's own runs, not the re-test the schedule caused.
+  if (d.need) d.mem.runsAtRetry = (d.view.runsAtRetry ?? 0) + 1;
 }
 
 const ROLE_RANK: Record<Role, number> = { tester: 0, reviewer: 1, task: 2 };

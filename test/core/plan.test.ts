@@ -737,6 +737,126 @@ describe("merge queue", () => {
     ]);
   });
 
+  // A tester's pass on base `base1`, of the head it pushed on top of the reviewed head.
+  const queuedOn = (id: string, files: string[], o: { pushed?: boolean; extra?: object } = {}) => {
+    const reviewed = `rev${id}`.padEnd(40, "0");
+    const head = o.pushed ? headOf(id) : reviewed;
+    return task({
+      id,
+      stage: "merge-queue",
+      pr: { changedFiles: files, headSha: head, ...(o.extra ?? {}) },
+      memory: {
+        stageSince: `2026-11-0${id}T00:00:00.000Z`,
+        verdicts: {
+          ...reviewedAt(reviewed),
+          test: {
+            role: "tester" as const,
+            value: "pass" as const,
+            sha: head,
+            startSha: reviewed,
+            baseSha: "base1".padEnd(40, "0"),
+            at: T0.toISOString(),
+          },
+        },
+      },
+    });
+  };
+
+  it("after a merge, re-tests only the next queued PR on the merged files", () => {
+    // k PRs on one file cost k - 1 re-tests, not k²/2: #3 would need a second re-test after
+    // #2 merges, so it keeps its place and its verdict until then.
+    const b = board([queuedOn("1", ["a.ts"]), queuedOn("2", ["a.ts"]), queuedOn("3", ["a.ts"])]);
+    const p = plan(b, cfg, T0);
+    // The next pass, with the drift the loader reports under #3, plans nothing new.
+    const next = applyEffects(b, p.effects, T0);
+    next.tasks.find((t) => t.id === "3")!.pr!.baseDrift = ["a.ts"];
+    expect(plan(next, cfg, T0).effects).toEqual([]);
+    expect(lines(p.effects)).toEqual([
+      "merge #1 (PR 101 @ rev1000) by merge",
+      "#1: merge-queue -> done (merged)",
+      "#1: close (completed)",
+      "#2: merge-queue -> testing (PR #101 merged first and touches a.ts: re-test on the new base)",
+      "#2: dispatch tester attempt 0 [2/tester/0/1] model claude-sonnet-5-5",
+    ]);
+    expect(waits(p)).toEqual([
+      {
+        task: "3",
+        reason:
+          "merge queue: re-tested after #2 (the base changed a.ts since its tests, and #2 touches them too)",
+      },
+    ]);
+    expect(p.mergeQueue).toEqual(["1", "3"]);
+  });
+
+  it("a queued PR the base moved under is never merged before its re-test", () => {
+    // #3 kept its verdict, but the base changed a.ts since: it is not merged as is, even
+    // with nothing ahead of it; it is re-tested.
+    const alone = board([queuedOn("3", ["a.ts"], { extra: { baseDrift: ["a.ts"] } })]);
+    const p = expectIdempotent(alone);
+    expect(p.effects.some((e) => e.type === "merge")).toBe(false);
+    expect(lines(p.effects)).toEqual([
+      "#3: merge-queue -> testing (the base branch changed a.ts since the tests ran)",
+      "#3: dispatch tester attempt 0 [3/tester/0/1] model claude-sonnet-5-5",
+    ]);
+    // While a PR on its files is still being tested, it waits for that one to merge first.
+    const behind = board([
+      running("2", "tester", { locations: [], pr: { changedFiles: ["a.ts"] } }),
+      queuedOn("3", ["a.ts"], { extra: { baseDrift: ["a.ts"] } }),
+    ]);
+    const q = plan(withRuns(behind), cfg, T0);
+    expect(q.effects).toEqual([]);
+    expect(waits(q)).toContainEqual({
+      task: "3",
+      reason:
+        "merge queue: re-tested after #2 (the base changed a.ts since its tests, and #2 touches them too)",
+    });
+  });
+
+  it("the last tester's own push (its merge of the base) costs no new review on a re-test", () => {
+    const b = board([queuedOn("1", ["a.ts"]), queuedOn("2", ["a.ts"], { pushed: true })]);
+    const p = expectIdempotent(b);
+    expect(lines(p.effects).slice(3)).toEqual([
+      "#2: merge-queue -> testing (PR #101 merged first and touches a.ts: re-test on the new base)",
+      "#2: dispatch tester attempt 0 [2/tester/0/1] model claude-sonnet-5-5",
+    ]);
+    // A push by anyone else since the tests still goes back to review.
+    const moved = queuedOn("2", ["a.ts"], { pushed: true, extra: { baseDrift: ["a.ts"] } });
+    moved.pr!.headSha = "other".padEnd(40, "0");
+    expect(dispatches(plan(board([moved]), cfg, T0).effects)).toEqual(["2:reviewer"]);
+  });
+
+  it("re-tests a merge caused do not count toward the loop guard", () => {
+    const c = config({ guards: { maxRunsPerTask: 6 } });
+    const b = board([
+      queuedOn("1", ["a.ts"]),
+      queuedOn("2", ["a.ts"], { extra: {} }),
+      queuedOn("3", ["b.ts"], { extra: { baseDrift: ["b.ts"] } }),
+    ]);
+    b.tasks[1]!.memory.runs = 6;
+    b.tasks[2]!.memory.runs = 6;
+    const p = expectIdempotent(b, T0, c);
+    expect(lines(p.effects).some((l) => l.includes("escalate"))).toBe(false);
+    expect(dispatches(p.effects)).toEqual(["2:tester", "3:tester"]);
+  });
+
+  it("decides the same when a merge sends a PR back to testing while every slot is busy", () => {
+    const c = config({ capacity: { agents: 1 } });
+    for (const pushed of [false, true]) {
+      const b = withRuns(
+        board([
+          running("9", "task", { locations: ["z.ts"] }),
+          queuedOn("1", ["a.ts"]),
+          queuedOn("2", ["a.ts"], { pushed }),
+        ]),
+      );
+      const p = expectIdempotent(b, T0, c);
+      expect(dispatches(p.effects)).toEqual([]);
+      expect(waits(p)).toContainEqual({ task: "2", reason: "slots full: 1/1" });
+      const after = applyEffects(b, p.effects, T0);
+      expect(after.tasks.find((t) => t.id === "2")!.stage).toBe("testing");
+    }
+  });
+
   it("ignores base changes to files the PR does not touch", () => {
     const p = plan(board([queued("1", ["a.ts"], { baseDrift: ["z.ts"] })]), cfg, T0);
     expect(p.effects[0]?.type).toBe("merge");
