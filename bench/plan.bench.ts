@@ -1,7 +1,8 @@
 /**
  * Planning cost against the cost of reading the same board: boards of 100, 1,000 and
  * 10,000 tasks in every stage. Target: planning costs no more than JSON.parse of the
- * board, and grows linearly.
+ * board, and grows linearly, the worst case (every todo task dispatched, each checked for
+ * overlapping locations) included.
  */
 import type { Board, Stage, Task } from "../src/core/board.js";
 import { emptyMemory, emptyRepoMemory } from "../src/core/board.js";
@@ -98,10 +99,20 @@ function time(fn: () => void, reps: number): number {
 
 export default function run(): void {
   const defaults = defaultConfig();
-  const unlimited = { ...defaults, capacity: { agents: 100_000, inFlight: 100_000 } };
+  // The worst case: every todo task is dispatchable (disjoint locations, no cap binds) and
+  // each dispatch is checked against every location held (the task agents at work and the
+  // tasks in progress, plus those dispatched before it in the same plan).
+  const unlimited = {
+    ...defaults,
+    capacity: { agents: 100_000, inFlight: 100_000 },
+    guards: { ...defaults.guards, exclusiveLocations: true, maxDispatchesPerHour: 1_000_000 },
+  };
   for (const [label, config] of [
     ["default capacity (6 agents)", defaults],
-    ["unlimited capacity (every todo task dispatched: worst case)", unlimited],
+    [
+      "worst case: every todo task dispatched (capacity 100,000, locations on, no hourly cap)",
+      unlimited,
+    ],
   ] as const) {
     console.log(`\n${label}`);
     table(config);
@@ -109,7 +120,9 @@ export default function run(): void {
 }
 
 function table(config: ReturnType<typeof defaultConfig>): void {
-  console.log("tasks   board KB   JSON.parse ms   plan ms   plan/parse   plan µs/task   effects");
+  console.log(
+    "tasks   board KB   JSON.parse ms   plan ms   plan/parse   plan µs/task   effects   dispatches",
+  );
   for (const n of [100, 1_000, 10_000]) {
     const text = JSON.stringify(syntheticBoard(n));
     const reps = n >= 10_000 ? 15 : 50;
@@ -117,11 +130,14 @@ function table(config: ReturnType<typeof defaultConfig>): void {
     const parseMs = time(() => JSON.parse(text), reps);
     const board = JSON.parse(text) as Board;
     let effects = 0;
+    let dispatches = 0;
     const planMs = time(() => {
-      effects = plan(board, config, NOW).effects.length;
+      const p = plan(board, config, NOW);
+      effects = p.effects.length;
+      dispatches = p.effects.filter((e) => e.type === "dispatch").length;
     }, reps);
     console.log(
-      `${String(n).padStart(6)}   ${(text.length / 1024).toFixed(0).padStart(8)}   ${parseMs.toFixed(2).padStart(13)}   ${planMs.toFixed(2).padStart(7)}   ${(planMs / parseMs).toFixed(2).padStart(10)}   ${((planMs * 1000) / n).toFixed(1).padStart(12)}   ${String(effects).padStart(7)}`,
+      `${String(n).padStart(6)}   ${(text.length / 1024).toFixed(0).padStart(8)}   ${parseMs.toFixed(2).padStart(13)}   ${planMs.toFixed(2).padStart(7)}   ${(planMs / parseMs).toFixed(2).padStart(10)}   ${((planMs * 1000) / n).toFixed(1).padStart(12)}   ${String(effects).padStart(7)}   ${String(dispatches).padStart(10)}`,
     );
   }
 }

@@ -76,3 +76,56 @@ function pathsIn(text: string): string[] {
     )
     .filter((c) => /^[\w.@/-][\w.@/*-]*$/.test(c) && /[./]/.test(c));
 }
+
+/**
+ * Locations held by tasks, indexed so that "does this task touch a held file?" costs the
+ * depth of its paths, not the number of holders: each held path is kept as itself and under
+ * every folder above it. Holders are numbered in the order they were added; `first` answers
+ * the earliest one that overlaps (the one a linear scan would find first).
+ */
+export class LocationIndex<H> {
+  /** Normalised path -> holders naming exactly it. */
+  private readonly exact = new Map<string, number[]>();
+  /** Folder -> holders naming a path inside it. */
+  private readonly inside = new Map<string, number[]>();
+  private readonly holders: { holder: H; paths: readonly string[] }[] = [];
+
+  add(holder: H, paths: readonly string[]): void {
+    const n = this.holders.length;
+    this.holders.push({ holder, paths });
+    for (const p of paths) {
+      push(this.exact, p, n);
+      for (let i = p.lastIndexOf("/"); i > 0; i = p.lastIndexOf("/", i - 1))
+        push(this.inside, p.slice(0, i), n);
+    }
+  }
+
+  /** The earliest holder (other than `self`) whose locations overlap `paths` (normalised). */
+  first(paths: readonly string[], self?: H): { holder: H; paths: string[] } | undefined {
+    let best = Number.POSITIVE_INFINITY;
+    const consider = (list: number[] | undefined) => {
+      if (!list) return;
+      for (const n of list) if (n < best && this.holders[n]!.holder !== self) best = n;
+    };
+    for (const p of paths) {
+      consider(this.exact.get(p));
+      consider(this.inside.get(p));
+      for (let i = p.lastIndexOf("/"); i > 0; i = p.lastIndexOf("/", i - 1))
+        consider(this.exact.get(p.slice(0, i)));
+    }
+    if (best === Number.POSITIVE_INFINITY) return undefined;
+    const found = this.holders[best]!;
+    return { holder: found.holder, paths: overlappingLocations(paths, found.paths) };
+  }
+}
+
+/** A task's locations as the index keeps them: normalised, without empty ones, unique. */
+export function normalizedLocations(paths: readonly string[]): string[] {
+  return [...new Set(paths.map(normalizePath).filter((p) => p !== ""))];
+}
+
+function push(map: Map<string, number[]>, key: string, n: number): void {
+  const list = map.get(key);
+  if (list) list.push(n);
+  else map.set(key, [n]);
+}

@@ -19,7 +19,7 @@ import {
   type Waiting,
 } from "./effects.js";
 import { canonicalJson, cloneJson } from "./json.js";
-import { overlappingLocations } from "./locations.js";
+import { LocationIndex, normalizedLocations } from "./locations.js";
 import { compareIds } from "./markdown/task-order.js";
 
 /**
@@ -83,10 +83,15 @@ export function plan(board: Board, config: Config, now: Date): Plan {
 
   // Task agents at work hold their locations; so does, for a new task, every task already
   // in progress (its branch holds changes to those files even while it waits for a retry).
-  const holders = drafts.filter((d) => d.view.run?.role === "task");
-  const halfDone = drafts.filter(
-    (d) => d.stage === "in-progress" && !d.view.escalation && !holders.includes(d),
-  );
+  // Indexed once (normalised paths per holder), so the check costs the same per dispatch
+  // however many tasks hold files: the plan stays linear in its dispatches.
+  const holders = new LocationIndex<Draft>();
+  const halfDone = new LocationIndex<Draft>();
+  if (config.guards.exclusiveLocations)
+    for (const d of drafts) {
+      if (d.view.run?.role === "task") holders.add(d, d.locations());
+      else if (d.stage === "in-progress" && !d.view.escalation) halfDone.add(d, d.locations());
+    }
 
   for (const d of drafts.filter((x) => x.need !== undefined).sort(byDispatchOrder)) {
     if (stopped.has(d)) continue;
@@ -139,7 +144,9 @@ export function plan(board: Board, config: Config, now: Date): Plan {
       continue;
     }
     if (need.role === "task" && config.guards.exclusiveLocations) {
-      const clash = firstClash(d, d.stage === "todo" ? [...holders, ...halfDone] : holders);
+      const clash =
+        holders.first(d.locations(), d) ??
+        (d.stage === "todo" ? halfDone.first(d.locations(), d) : undefined);
       if (clash) {
         wait(
           d.id,
@@ -178,7 +185,7 @@ export function plan(board: Board, config: Config, now: Date): Plan {
     };
     if (counted) repoMemory.dispatches.push(nowIso);
     slotsUsed++;
-    if (need.role === "task") holders.push(d);
+    if (need.role === "task" && config.guards.exclusiveLocations) holders.add(d, d.locations());
   }
 
   // Assemble, task by task, in an order that keeps every rule of the executor true:
@@ -288,6 +295,14 @@ class Draft {
     this.id = task.id;
     this.task = task;
     this.stage = task.stage;
+  }
+
+  private normalized?: string[];
+
+  /** The task's locations, normalised once. */
+  locations(): string[] {
+    if (this.normalized === undefined) this.normalized = normalizedLocations(this.task.locations);
+    return this.normalized;
   }
 
   /** The task's memory for writing: copied on first use, so untouched tasks cost nothing. */
@@ -851,15 +866,6 @@ function backToTaskAgent(d: Draft, reason: string, nowIso: string): void {
   d.need = needFor(d, "task");
 }
 
-function firstClash(d: Draft, holders: Draft[]): { holder: Draft; paths: string[] } | undefined {
-  for (const h of holders) {
-    if (h === d) continue;
-    const paths = overlappingLocations(d.task.locations, h.task.locations);
-    if (paths.length > 0) return { holder: h, paths };
-  }
-  return undefined;
-}
-
 function planMerges(
   drafts: Draft[],
   board: Board,
@@ -879,15 +885,16 @@ function planMerges(
       d.task.pr?.mergeable === true &&
       mayMergeProtected(d.task.pr, config),
   );
+  const readySet = new Set(ready);
   if (board.configErrors && board.configErrors.length > 0) {
     for (const d of queued)
-      if (d.drift || ready.includes(d))
+      if (d.drift || readySet.has(d))
         wait(d.id, "merge-held", "merge held: the configuration is invalid");
     return { queue, mergeEffects: [] };
   }
   const head = ready[0];
   if (!head) {
-    retestDrifted(drafts, queued, ready, config, nowIso, wait);
+    retestDrifted(drafts, queued, readySet, config, nowIso, wait);
     return { queue: queued.filter((d) => !d.afterMerge).map((d) => d.id), mergeEffects: [] };
   }
   const batch: Draft[] = [head];
@@ -941,7 +948,7 @@ function planMerges(
     if (!d.view.verdicts.test?.baseSha) retestNow.push(d);
   }
   for (const d of retestNow) sendBackToTesting(d, nowIso);
-  retestDrifted(drafts, queued, ready, config, nowIso, wait);
+  retestDrifted(drafts, queued, readySet, config, nowIso, wait);
   // What is still ahead after this pass's merge: the queued PRs that stay queued.
   let ahead = 0;
   for (const d of queued) {
@@ -972,41 +979,42 @@ function planMerges(
 function retestDrifted(
   drafts: Draft[],
   queued: Draft[],
-  ready: Draft[],
+  ready: ReadonlySet<Draft>,
   config: Config,
   nowIso: string,
   wait: WaitFn,
 ): void {
   const drifted = queued.filter((d) => d.drift && !d.afterMerge && !d.merged);
   if (drifted.length === 0) return;
-  const filesOf = (x: Draft) => ownFiles(x.task.pr?.changedFiles ?? [], config);
-  // Who may be ahead: tasks in testing (their tester may still pass and merge first), and
-  // the ready PRs that did not merge in this pass.
-  const candidates = drafts.filter(
-    (o) =>
+  // Who may be ahead, by file (the first in plan order): tasks in testing (their tester may
+  // still pass and merge first), and the ready PRs that did not merge in this pass.
+  const ahead = new Map<string, Draft>();
+  const hold = (o: Draft) => {
+    for (const f of ownFiles(o.task.pr?.changedFiles ?? [], config))
+      if (!ahead.has(f)) ahead.set(f, o);
+  };
+  for (const o of drafts)
+    if (
       o.task.pr !== undefined &&
       !o.merged &&
       !o.view.escalation &&
-      (o.stage === "testing" || (ready.includes(o) && !o.drift)),
-  );
+      (o.stage === "testing" || (ready.has(o) && !o.drift))
+    )
+      hold(o);
   for (const d of drifted) {
-    const mine = new Set(filesOf(d));
-    const ahead = candidates.find(
-      (o) =>
-        o !== d &&
-        (o.stage === "testing" || o.stage === "merge-queue") &&
-        filesOf(o).some((f) => mine.has(f)),
-    );
-    if (ahead) {
+    const first = ownFiles(d.task.pr!.changedFiles, config)
+      .map((f) => ahead.get(f))
+      .find((o) => o !== undefined && o !== d);
+    if (first) {
       wait(
         d.id,
         "merge-queue",
-        `merge queue: re-tested after ${ref(ahead.id)} (the base changed ${d.drift!.join(", ")} since its tests, and ${ref(ahead.id)} touches them too)`,
+        `merge queue: re-tested after ${ref(first.id)} (the base changed ${d.drift!.join(", ")} since its tests, and ${ref(first.id)} touches them too)`,
       );
       continue;
     }
     sendBackToTesting(d, nowIso);
-    candidates.push(d);
+    hold(d);
   }
 }
 

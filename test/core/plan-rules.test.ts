@@ -1,9 +1,15 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { applyEffects } from "../../src/core/apply.js";
 import type { AgentResult, Board, Task } from "../../src/core/board.js";
 import { type Config, defaultMaxRunsPerTask, type Role } from "../../src/core/config.js";
 import type { Effect, Plan } from "../../src/core/effects.js";
-import { normalizePath, overlappingLocations } from "../../src/core/locations.js";
+import {
+  LocationIndex,
+  normalizedLocations,
+  normalizePath,
+  overlappingLocations,
+} from "../../src/core/locations.js";
 import { plan } from "../../src/core/plan.js";
 import { board, config, minutesAfter, T0, task } from "../support/board-builder.js";
 
@@ -358,6 +364,29 @@ describe("the default loop guard leaves room for every path the retry rules allo
 });
 
 describe("locations written as the task template does (file:line, file:12-30)", () => {
+  it("the planner's index finds the same first overlapping holder as a scan of every holder", () => {
+    const path = fc
+      .tuple(
+        fc.constantFrom("", "./", "src/", "src/db/", "docs/"),
+        fc.constantFrom("a.ts", "db", "db/pool.ts", "x.md", "a.ts:12", "db/"),
+      )
+      .map(([dir, name]) => dir + name);
+    const locs = fc.array(path, { maxLength: 3 });
+    fc.assert(
+      fc.property(fc.array(locs, { maxLength: 8 }), locs, (held, mine) => {
+        const index = new LocationIndex<number>();
+        for (const [i, h] of held.entries()) index.add(i, normalizedLocations(h));
+        const scan = held.findIndex((h) => overlappingLocations(mine, h).length > 0);
+        const found = index.first(normalizedLocations(mine));
+        expect(found?.holder ?? -1).toBe(scan);
+        if (found) expect(found.paths).toEqual(overlappingLocations(mine, held[scan]!));
+        // A holder never clashes with itself.
+        expect(index.first(normalizedLocations(mine), scan)?.holder).not.toBe(scan);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it("overlap by their file path", () => {
     expect(overlappingLocations(["src/db.ts:42"], ["src/db.ts:120-130"])).toEqual(["src/db.ts"]);
     expect(overlappingLocations(["src/db.ts#L4-L9"], ["./src/db.ts"])).toEqual(["src/db.ts"]);
