@@ -4,7 +4,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { defaultLauncher } from "../../src/local/agent-launcher.js";
+import { CLI_BUNDLE_ENV, defaultLauncher } from "../../src/local/agent-launcher.js";
 import { applyMaintainerCommand } from "../../src/local/maintainer-command.js";
 import { claimPath } from "../../src/local/run-claim.js";
 import { startTimeOf, takeRunLock } from "../../src/local/run-lock.js";
@@ -96,8 +96,13 @@ describe("the run lock's take-over", () => {
         `if ("release" in lock) lock.release();`,
       ].join("\n"),
     );
+    // The launcher from the sources, not the test run's bundle: its first two args are
+    // `--import <tsx loader>`, which runs the TypeScript script below.
+    const bundle = process.env[CLI_BUNDLE_ENV];
+    delete process.env[CLI_BUNDLE_ENV];
     const launcher = defaultLauncher();
-    const loader = launcher.args.slice(0, 2); // --import <tsx loader>
+    if (bundle) process.env[CLI_BUNDLE_ENV] = bundle;
+    const loader = launcher.args.slice(0, 2);
     for (let trial = 0; trial < 3; trial++) {
       rmSync(go, { force: true });
       rmSync(`${go}.stop`, { force: true });
