@@ -7,7 +7,17 @@
  * the requests that cost rate limit, i.e. less the reads GitHub answers 304 (the port sends
  * lists and the base's status with the ETag of its last answer; the app keeps one port per
  * repository, while the orchestrator Action starts each run with an empty cache).
+ *
+ * The last rows follow the orchestrator template's real event pattern: the `on:` triggers of
+ * .github/workflows/conveyor.yml decide which events start a pass (a `workflow_run` event
+ * per agent run for each listed type — requested, in_progress, completed —, the agents'
+ * pull_request and review events when they push with an app token, the 15-minute schedule),
+ * each pass with an empty cache, as an Action run starts. Only the maintainer's burst of
+ * labels is coalesced by the concurrency group (two passes); agent events are not: an upper
+ * bound.
  */
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
 import { scenario } from "../test/github/scenario.js";
 
 const PRIORITIES = ["low", "critical", "medium", "high", "medium", "critical", "low", "high"];
@@ -34,6 +44,69 @@ export default async function bench(): Promise<void> {
   }
   if (!single.allClosed()) throw new Error("the scenario did not finish");
   report(single);
+
+  const on = templateTriggers();
+  console.log(
+    `\n-- the orchestrator template's events (workflow_run: ${on.workflowRun.join(", ")}; schedule every 15 min; agents push with GITHUB_TOKEN) --`,
+  );
+  report(await templatePattern(on, false));
+  console.log(
+    "\n-- the same, agents pushing with an app token (their PR and review events start passes) --",
+  );
+  report(await templatePattern(on, true));
+}
+
+interface Triggers {
+  workflowRun: string[];
+  pullRequest: string[];
+  review: string[];
+}
+
+/** The event types of the orchestrator template that start a pass. */
+function templateTriggers(): Triggers {
+  const file = new URL("../.github/workflows/conveyor.yml", import.meta.url);
+  const on = (parse(readFileSync(file, "utf8")) as { on: Record<string, { types?: string[] }> }).on;
+  return {
+    workflowRun: on.workflow_run?.types ?? ["requested", "in_progress", "completed"],
+    pullRequest: on.pull_request?.types ?? [],
+    review: on.pull_request_review?.types ?? [],
+  };
+}
+
+/**
+ * One pass per event the template listens to: each agent run's workflow_run events, the
+ * PR opened by a task agent and the review a reviewer submits (when pushed with an app
+ * token), the maintainer's labels, and the schedule.
+ */
+async function templatePattern(on: Triggers, appToken: boolean) {
+  const s = scenario({ priorities: PRIORITIES, freshCachePerPass: true });
+  const has = (types: string[], t: string) => types.includes(t);
+  // The maintainer labels the issues at once: the concurrency group runs one pass and keeps
+  // one pending, so the burst costs two passes.
+  await s.pass();
+  await s.pass();
+  let minutes = 0;
+  for (let i = 0; i < 400 && !s.allClosed(); i++) {
+    const queued = s.gh.runs.filter((r) => r.status === "queued").length;
+    s.sim.startAll();
+    const startEvents =
+      (has(on.workflowRun, "requested") ? 1 : 0) + (has(on.workflowRun, "in_progress") ? 1 : 0);
+    for (let k = 0; k < queued * startEvents; k++) await s.pass();
+    const ending = s.gh.runs.find((r) => r.status === "in_progress");
+    s.sim.finish(1);
+    s.tick();
+    minutes++;
+    if (minutes % 15 === 0) await s.pass(); // the schedule
+    if (!ending) {
+      await s.pass();
+      continue;
+    }
+    if (appToken && ending.inputs.mode === "task" && has(on.pullRequest, "opened")) await s.pass();
+    if (appToken && ending.inputs.mode === "review" && has(on.review, "submitted")) await s.pass();
+    if (has(on.workflowRun, "completed")) await s.pass();
+  }
+  if (!s.allClosed()) throw new Error("the scenario did not finish");
+  return s;
 }
 
 function report(s: ReturnType<typeof scenario>): void {
