@@ -1,4 +1,6 @@
-import { existsSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -12,6 +14,7 @@ const TEMPLATES = [".github/workflows/conveyor.yml", ".github/workflows/conveyor
 const ALL = [...TEMPLATES, ".github/workflows/ci.yml"];
 
 interface Step {
+  name?: string;
   uses?: string;
   run?: string;
   with?: Record<string, unknown>;
@@ -82,6 +85,37 @@ describe("the workflow templates", () => {
       "permission-checks": "write",
     });
     expect(Object.keys(token?.with ?? {})).not.toContain("permission-workflows");
+  });
+
+  it("the agent's job summary says what share of the job the start-up took", () => {
+    const steps = workflow(".github/workflows/conveyor-agent.yml").jobs.agent?.steps ?? [];
+    const names = steps.map((s) => s.name ?? s.uses ?? "");
+    // The clock starts first and stops right before the agent step.
+    expect(names[0]).toBe("Start the clock");
+    expect(names[names.indexOf("Run the agent") - 1]).toBe("Start-up done");
+    const summary = steps.find((s) => s.name === "Start-up share in the job summary")!;
+    const dir = mkdtempSync(join(tmpdir(), "conveyor-summary-"));
+    try {
+      const file = join(dir, "summary.md");
+      const now = Math.floor(Date.now() / 1000);
+      execFileSync("bash", ["-c", summary.run!], {
+        env: {
+          PATH: process.env.PATH ?? "",
+          GITHUB_STEP_SUMMARY: file,
+          CORRELATION_ID: "12/task/0/1",
+          CONVEYOR_T0: String(now - 100),
+          CONVEYOR_T1: String(now - 25),
+        },
+      });
+      const text = readFileSync(file, "utf8");
+      expect(text).toContain("### Conveyor run `12/task/0/1`");
+      const row = /\| start-up [^|]+\| (\d+) \| (\d+)% \|/.exec(text);
+      expect(Number(row?.[1])).toBe(75);
+      expect(Number(row?.[2])).toBeGreaterThanOrEqual(73);
+      expect(Number(row?.[2])).toBeLessThanOrEqual(75);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("the orchestrator wakes on completed agent runs only, and every 15 minutes", () => {
