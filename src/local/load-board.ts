@@ -8,11 +8,16 @@ import {
   type RunInfo,
   type Task,
 } from "../core/board.js";
-import { type ParsedTask, parseTrackingFiles } from "../core/markdown/index.js";
+import {
+  isKeptEmpty,
+  type KeptText,
+  keptText,
+  type ParsedTask,
+  parseTrackingFiles,
+} from "../core/markdown/index.js";
 import { branchPr } from "./branch-pr.js";
 import type { LocalRepo } from "./local-repo.js";
 import { settledText } from "./pending-writes.js";
-import { keptLines } from "./render-local-files.js";
 import { cidFileName } from "./repo-layout.js";
 import { openSealed, sealKeyHash } from "./result-seal.js";
 import { type RunRecord, readRunRecords, runInfoOf } from "./run-record.js";
@@ -45,10 +50,11 @@ export interface LoadedBoard {
   changelog?: string;
   problems: BoardProblem[];
   /**
-   * The lines of each tracking file that Conveyor could not read, by content, taken from
-   * `files` as read: every rewrite of the file keeps them (see `renderLocalFiles`).
+   * The lines of each tracking file that are not Conveyor's (prose, headings, comments, lines
+   * it could not read), by content, taken from `files` as read: every rewrite of the file
+   * keeps them where they were (see `keptText`, `renderLocalFiles`).
    */
-  kept: Record<string, string[]>;
+  kept: Record<string, KeptText>;
   /** Ids given to hand-written tasks in this load (their file must be rewritten). */
   assigned: string[];
 }
@@ -213,10 +219,13 @@ export async function loadBoard(
     repoMemory: state.repoMemory,
   };
   if (repo.configErrors) board.configErrors = repo.configErrors;
-  const kept: Record<string, string[]> = {};
+  const kept: Record<string, KeptText> = {};
   for (const path of repo.trackingPaths) {
-    const lines = keptLines(files[path] ?? "", path, problems);
-    if (lines.length > 0) kept[path] = lines;
+    const layout = parsed.layouts[path];
+    if (!layout) continue;
+    const unusable = problems.filter((p) => p.file === path && p.keep !== false && p.line > 0);
+    const zones = keptText(files[path] ?? "", layout, unusable);
+    if (!isKeptEmpty(zones)) kept[path] = zones;
   }
   return {
     board,
