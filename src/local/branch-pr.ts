@@ -65,6 +65,29 @@ export async function canMerge(
   head: string,
   env?: NodeJS.ProcessEnv,
 ): Promise<boolean> {
-  const r = await git(root, ["merge-tree", "--write-tree", "--no-messages", base, head], env);
-  return r.code === 0;
+  return (await mergeConflicts(root, base, head, env)).length === 0;
 }
+
+/**
+ * The files in conflict when `head` is merged into `base` (`git merge-tree --write-tree
+ * --name-only`), [] when it merges cleanly. A merge-tree that fails for another reason (a
+ * commit that is not there) is a conflict of unknown files: ["(unknown files)"].
+ */
+export async function mergeConflicts(
+  root: string,
+  base: string,
+  head: string,
+  env?: NodeJS.ProcessEnv,
+): Promise<string[]> {
+  const r = await git(
+    root,
+    ["merge-tree", "--write-tree", "--name-only", "--no-messages", base, head],
+    env,
+  );
+  if (r.code === 0) return [];
+  if (r.code !== 1) return [UNKNOWN_FILES];
+  const files = [...new Set(lines(r.stdout).slice(1))];
+  return files.length > 0 ? files : [UNKNOWN_FILES];
+}
+
+const UNKNOWN_FILES = "(unknown files)";

@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { conflictFeedback } from "../agent/prompts.js";
 import { applyEffects } from "../core/apply.js";
 import type { Board, Task } from "../core/board.js";
 import { describeEffect, type Effect } from "../core/effects.js";
@@ -40,6 +41,8 @@ export interface PassOutcome {
   dispatched: string[];
   merged: string[];
 }
+
+type DispatchEffect = Extract<Effect, { type: "dispatch" }>;
 
 /**
  * The local executor: applies a plan's effects in order. Stage and memory changes go to
@@ -257,10 +260,29 @@ class Working {
     emit({ kind: "escalate", task: id, text: `${id}: ESCALATED — ${why}` });
   }
 
-  async #dispatch(
-    e: Extract<Effect, { type: "dispatch" }>,
-    outcome: PassOutcome,
-  ): Promise<string | undefined> {
+  /**
+   * A task agent sent back because its branch conflicts with the base gets the files and
+   * what to do on its branch (see `conflictFeedback`), and its memory says the same.
+   */
+  #conflictFeedback(e: DispatchEffect, files: readonly string[]): DispatchEffect {
+    const task = this.#task(e.task);
+    if (!task) return e;
+    const { repo, now } = this.#ctx;
+    const branch = task.branch ?? task.id;
+    const feedback = conflictFeedback({
+      branch,
+      baseBranch: repo.base,
+      files,
+      reason: `merging \`${branch}\` into \`${repo.base}\` conflicts`,
+    });
+    const memory = { ...task.memory, feedback };
+    this.board = applyEffects(this.board, [{ type: "save-memory", task: e.task, memory }], now);
+    return { ...e, feedback };
+  }
+
+  async #dispatch(planned: DispatchEffect, outcome: PassOutcome): Promise<string | undefined> {
+    const conflicts = planned.role === "task" ? this.#loaded.conflicts?.[planned.task] : undefined;
+    const e = conflicts ? this.#conflictFeedback(planned, conflicts) : planned;
     const unflushed = await this.flush();
     if (unflushed !== undefined) return unflushed;
     const { repo, supervisor, emit, now } = this.#ctx;

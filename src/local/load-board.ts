@@ -15,7 +15,7 @@ import {
   type ParsedTask,
   parseTrackingFiles,
 } from "../core/markdown/index.js";
-import { branchPr } from "./branch-pr.js";
+import { branchPr, mergeConflicts } from "./branch-pr.js";
 import type { LocalRepo } from "./local-repo.js";
 import { settledText } from "./pending-writes.js";
 import { cidFileName } from "./repo-layout.js";
@@ -57,6 +57,8 @@ export interface LoadedBoard {
   kept: Record<string, KeptText>;
   /** Ids given to hand-written tasks in this load (their file must be rewritten). */
   assigned: string[];
+  /** The files in conflict of each task whose branch cannot merge into the base. */
+  conflicts?: Record<string, string[]>;
 }
 
 export interface LoadOptions {
@@ -190,6 +192,7 @@ export async function loadBoard(
   const results = readResults(repo.layout.reportsDir, records);
 
   const shared = [...repo.trackingPaths, repo.changelogPath];
+  const conflicts: Record<string, string[]> = {};
   for (const task of tasks) {
     if (task.stage === "done" || task.stage === "abandoned") continue;
     const stored = state.tasks[task.id];
@@ -207,6 +210,9 @@ export async function loadBoard(
     if (pr) {
       task.pr = pr;
       task.branch = task.id;
+      if (pr.mergeable === false) {
+        conflicts[task.id] = await mergeConflicts(repo.root, repo.base, pr.headSha, repo.gitEnv);
+      }
     } else if (stored?.forkSha) task.branch = task.id;
   }
 
@@ -236,6 +242,7 @@ export async function loadBoard(
     problems,
     kept,
     assigned,
+    ...(Object.keys(conflicts).length > 0 ? { conflicts } : {}),
   };
 }
 
