@@ -15,7 +15,7 @@ import {
   type ParsedTask,
   parseTrackingFiles,
 } from "../core/markdown/index.js";
-import { branchPr, mergeConflicts } from "./branch-pr.js";
+import { branchHeads, branchPr, mergeConflicts } from "./branch-pr.js";
 import type { LocalRepo } from "./local-repo.js";
 import { settledText } from "./pending-writes.js";
 import { cidFileName } from "./repo-layout.js";
@@ -95,7 +95,7 @@ export async function loadBoard(
     ) === changelogWrite.text
       ? changelogWrite.text
       : undefined;
-  const parsed = parseTrackingFiles(files);
+  const parsed = parseFiles(files);
   const problems: BoardProblem[] = parsed.errors.map((e) => ({ ...e }));
 
   const nowIso = options.now.toISOString();
@@ -193,10 +193,17 @@ export async function loadBoard(
 
   const shared = [...repo.trackingPaths, repo.changelogPath];
   const conflicts: Record<string, string[]> = {};
+  const heads = await branchHeads(repo.root, repo.gitEnv);
   for (const task of tasks) {
     if (task.stage === "done" || task.stage === "abandoned") continue;
     const stored = state.tasks[task.id];
+    // Most tasks (the whole backlog) never got a branch: no git call, no await for them.
+    if (heads && !heads.has(task.id)) {
+      if (stored?.forkSha) task.branch = task.id;
+      continue;
+    }
     const pr = await branchPr({
+      ...(heads ? { heads } : {}),
       root: repo.root,
       base: repo.base,
       branch: task.id,
@@ -246,6 +253,19 @@ export async function loadBoard(
   };
 }
 
+/**
+ * `parseTrackingFiles`, remembered for the last texts read: an idle pass reads the same
+ * files again, and a board of a thousand tasks need not be parsed every second. The result
+ * is only read, never changed (tasks copy what they take from it).
+ */
+let lastParse: { key: string; parsed: ReturnType<typeof parseTrackingFiles> } | undefined;
+
+function parseFiles(files: Record<string, string>): ReturnType<typeof parseTrackingFiles> {
+  const key = JSON.stringify(files);
+  if (lastParse?.key !== key) lastParse = { key, parsed: parseTrackingFiles(files) };
+  return lastParse.parsed;
+}
+
 function taskFrom(
   id: string,
   p: ParsedTask,
@@ -259,7 +279,7 @@ function taskFrom(
     priority: p.priority ?? stored?.priority ?? repo.config.priorities.default,
     stage: p.stage,
     createdAt: stored?.createdAt ?? nowIso,
-    locations: p.locations,
+    locations: [...p.locations],
     memory: stored?.memory ?? emptyMemory(),
   };
   if (p.body !== undefined) task.body = p.body;
