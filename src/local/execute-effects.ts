@@ -409,6 +409,7 @@ class Working {
       return committed.message;
     }
 
+    if (this.#finished.size === 0) return undefined;
     for (const [id, stage] of [...this.#finished]) {
       this.#finished.delete(id);
       await removeWorktree(repo.layout, id, { keepBranch: stage === "abandoned" });

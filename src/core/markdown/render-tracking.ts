@@ -1,7 +1,7 @@
 import type { Board, Task } from "../board.js";
 import { codeSpan } from "./code-span.js";
 import type { KeptText } from "./kept-text.js";
-import { compareBacklog, compareMergeQueue } from "./task-order.js";
+import { sortBacklog, sortMergeQueue } from "./task-order.js";
 import {
   KEPT_NOTE,
   MERGE_QUEUE_HEADING,
@@ -133,11 +133,11 @@ function renderFile(
   byStage: Map<TrackedStage, Task[]>,
   kept: KeptText | undefined,
 ): string {
-  const main = [...(byStage.get(spec.stage) ?? [])].sort(compareBacklog);
+  const main = sortBacklog(byStage.get(spec.stage) ?? []);
   const top = kept && kept.top.length > 0 ? [...kept.top, ""] : [];
   const lines = [`# ${spec.title}`, "", ...HELP, "", ...top, ...renderList(main)];
   if (spec.stage === "testing") {
-    const queue = [...(byStage.get("merge-queue") ?? [])].sort(compareMergeQueue);
+    const queue = sortMergeQueue(byStage.get("merge-queue") ?? []);
     lines.push(...after(kept?.list), "", MERGE_QUEUE_HEADING, "", ...renderList(queue));
     lines.push(...after(kept?.queue));
   } else lines.push(...after([...(kept?.list ?? []), ...(kept?.queue ?? [])]));
@@ -152,7 +152,9 @@ export function renderTrackingFiles(
   const byStage = new Map<TrackedStage, Task[]>();
   for (const task of board.tasks) {
     const stage = task.stage as TrackedStage;
-    byStage.set(stage, [...(byStage.get(stage) ?? []), task]);
+    const list = byStage.get(stage);
+    if (list) list.push(task);
+    else byStage.set(stage, [task]);
   }
   const files: Record<string, string> = {};
   for (const spec of TRACKING_FILES) {
