@@ -12,6 +12,7 @@ import type { LoadedBoard } from "./load-board.js";
 import type { EventSink } from "./local-events.js";
 import type { LocalRepo } from "./local-repo.js";
 import { localWording } from "./local-wording.js";
+import { dispatchLine, failureLine } from "./log-lines.js";
 import { gitFailure, mergeBatch } from "./merge-batch.js";
 import { appendMergeLog, mergeJournalPath } from "./merge-log.js";
 import { type PendingWrite, pendingWrite } from "./pending-writes.js";
@@ -122,7 +123,13 @@ class Working {
         emit({ kind: "move", task: e.task, text: `${e.task}: ${e.from} → ${e.to} (${e.reason})` });
         if (e.to === "done" || e.to === "abandoned") this.#finished.set(e.task, e.to);
         return undefined;
-      case "save-memory":
+      case "save-memory": {
+        const before = this.#task(e.task)?.memory;
+        this.board = applyEffects(this.board, [e], now);
+        const line = before && failureLine(e.task, before, e.memory, this.#ctx.repo.config.retries);
+        if (line) emit({ kind: "info", task: e.task, text: line });
+        return undefined;
+      }
       case "save-repo-memory":
       case "set-priority":
         this.board = applyEffects(this.board, [e], now);
@@ -320,7 +327,7 @@ class Working {
     emit({
       kind: "dispatch",
       task: e.task,
-      text: `${e.task}: ${e.role} agent started (attempt ${e.attempt + 1}, ${e.correlationId})`,
+      text: dispatchLine(e.task, e.role, e.attempt, e.correlationId),
     });
     return undefined;
   }
