@@ -73,6 +73,37 @@ ${fields[role]}
 `;
 }
 
+// --- Merge conflicts --------------------------------------------------------------------
+
+export interface ConflictFacts {
+  /** The branch the agent is on (the task's), and the branch it must merge into. */
+  branch: string;
+  baseBranch: string;
+  /** Files in conflict (as git names them). */
+  files: readonly string[];
+  /** Why the merge was tried again, e.g. "merging T3 into main conflicts". */
+  reason?: string;
+}
+
+/**
+ * The feedback of a task agent sent back because its branch conflicts with the base: the
+ * reason, the files, and exactly what to do on the task branch. It is the one commit the
+ * agent makes itself, and it says so, since the task prompt says not to commit or switch
+ * branches: the agent stays on its branch, merges the base in, resolves, commits the merge.
+ */
+export function conflictFeedback(c: ConflictFacts): string {
+  const files = c.files.length > 0 ? c.files.map((f) => `\`${f}\``).join(", ") : "(unknown files)";
+  const reason = c.reason ?? `merging \`${c.branch}\` into \`${c.baseBranch}\` conflicts`;
+  return [
+    `Merge conflict: ${reason}, in ${files}. The branch cannot merge until it includes \`${c.baseBranch}\`.`,
+    `Stay on \`${c.branch}\` (you are on it; do not switch branches). First:`,
+    `1. Run \`git merge ${c.baseBranch}\`: git stops on the conflicts.`,
+    `2. Resolve every conflict in ${files}, keeping what both sides meant (this task's change and what \`${c.baseBranch}\` changed), and remove all conflict markers.`,
+    `3. \`git add\` the resolved files and run \`git commit --no-edit\` to conclude the merge. This merge commit is the only commit you make yourself (the rule against committing is about your other changes); do not push.`,
+    "Then finish the task as asked, checking that your change still holds on top of the merged code.",
+  ].join("\n");
+}
+
 export const DEFAULT_PROMPTS: Record<Role, string> = {
   task: `# Role: task agent (time budget: {{minutes}} minutes, attempt {{attempt}})
 

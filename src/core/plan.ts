@@ -557,26 +557,31 @@ function checkQueued(d: Draft, config: Config, nowIso: string, wait: WaitFn) {
     return;
   }
   if (pr.mergeable === false) {
-    d.mem.attempts.merge += 1;
-    const why = `PR #${pr.number} conflicts with the base branch`;
-    d.mem.lastFailure = why;
-    if (d.mem.attempts.merge > config.retries) {
-      escalate(
-        d,
-        `${why} (after ${d.mem.attempts.merge - 1} ${d.mem.attempts.merge === 2 ? "retry" : "retries"})`,
-        nowIso,
-      );
-      return;
-    }
-    d.mem.verdicts = {};
-    d.mem.feedback = `${why}: merge the base branch into the PR branch and resolve the conflicts.`;
-    d.moveTo("in-progress", "merge conflict: back to a task agent", nowIso);
-    d.need = needFor(d, "task");
+    backForConflict(d, pr, config, nowIso);
     return;
   }
   if (protectedChangeHeld(d, pr, config, nowIso, wait)) return;
   if (pr.mergeable === null)
     wait(d.id, "mergeability-unknown", "waits to learn whether the PR can merge");
+}
+
+/** A PR that conflicts with the base goes back to a task agent (bounded), else escalates. */
+function backForConflict(d: Draft, pr: PullRequest, config: Config, nowIso: string): void {
+  d.mem.attempts.merge += 1;
+  const why = `PR #${pr.number} conflicts with the base branch`;
+  d.mem.lastFailure = why;
+  if (d.mem.attempts.merge > config.retries) {
+    escalate(
+      d,
+      `${why} (after ${d.mem.attempts.merge - 1} ${d.mem.attempts.merge === 2 ? "retry" : "retries"})`,
+      nowIso,
+    );
+    return;
+  }
+  d.mem.verdicts = {};
+  d.mem.feedback = `${why}: merge the base branch into the PR branch and resolve the conflicts.`;
+  d.moveTo("in-progress", "merge conflict: back to a task agent", nowIso);
+  d.need = needFor(d, "task");
 }
 
 // --- Security (issue 11): PRs that change `.github/**` -----------------------------------
@@ -623,6 +628,12 @@ function foldResult(d: Draft, result: AgentResult, config: Config, nowIso: strin
   d.mem.costUsd = round2(d.mem.costUsd + (result.costUsd ?? 0));
   const role = result.role;
 
+  // A tester that failed on a PR that cannot merge failed on the conflict (it merges the
+  // base in first): a task agent resolves it, the tester is not retried on it.
+  if (result.outcome !== "ok" && role === "tester" && d.task.pr?.mergeable === false && hasPr(d)) {
+    backForConflict(d, d.task.pr, config, nowIso);
+    return;
+  }
   if (result.outcome !== "ok") {
     fail(
       d,

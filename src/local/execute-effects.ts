@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { conflictFeedback } from "../agent/prompts.js";
 import { applyEffects } from "../core/apply.js";
 import type { Board, Task } from "../core/board.js";
 import { describeEffect, type Effect } from "../core/effects.js";
@@ -11,6 +12,7 @@ import type { LoadedBoard } from "./load-board.js";
 import type { EventSink } from "./local-events.js";
 import type { LocalRepo } from "./local-repo.js";
 import { localWording } from "./local-wording.js";
+import { dispatchLine, failureLine } from "./log-lines.js";
 import { gitFailure, mergeBatch } from "./merge-batch.js";
 import { appendMergeLog, mergeJournalPath } from "./merge-log.js";
 import { type PendingWrite, pendingWrite } from "./pending-writes.js";
@@ -40,6 +42,8 @@ export interface PassOutcome {
   dispatched: string[];
   merged: string[];
 }
+
+type DispatchEffect = Extract<Effect, { type: "dispatch" }>;
 
 /**
  * The local executor: applies a plan's effects in order. Stage and memory changes go to
@@ -119,7 +123,13 @@ class Working {
         emit({ kind: "move", task: e.task, text: `${e.task}: ${e.from} → ${e.to} (${e.reason})` });
         if (e.to === "done" || e.to === "abandoned") this.#finished.set(e.task, e.to);
         return undefined;
-      case "save-memory":
+      case "save-memory": {
+        const before = this.#task(e.task)?.memory;
+        this.board = applyEffects(this.board, [e], now);
+        const line = before && failureLine(e.task, before, e.memory, this.#ctx.repo.config.retries);
+        if (line) emit({ kind: "info", task: e.task, text: line });
+        return undefined;
+      }
       case "save-repo-memory":
       case "set-priority":
         this.board = applyEffects(this.board, [e], now);
@@ -257,10 +267,29 @@ class Working {
     emit({ kind: "escalate", task: id, text: `${id}: ESCALATED — ${why}` });
   }
 
-  async #dispatch(
-    e: Extract<Effect, { type: "dispatch" }>,
-    outcome: PassOutcome,
-  ): Promise<string | undefined> {
+  /**
+   * A task agent sent back because its branch conflicts with the base gets the files and
+   * what to do on its branch (see `conflictFeedback`), and its memory says the same.
+   */
+  #conflictFeedback(e: DispatchEffect, files: readonly string[]): DispatchEffect {
+    const task = this.#task(e.task);
+    if (!task) return e;
+    const { repo, now } = this.#ctx;
+    const branch = task.branch ?? task.id;
+    const feedback = conflictFeedback({
+      branch,
+      baseBranch: repo.base,
+      files,
+      reason: `merging \`${branch}\` into \`${repo.base}\` conflicts`,
+    });
+    const memory = { ...task.memory, feedback };
+    this.board = applyEffects(this.board, [{ type: "save-memory", task: e.task, memory }], now);
+    return { ...e, feedback };
+  }
+
+  async #dispatch(planned: DispatchEffect, outcome: PassOutcome): Promise<string | undefined> {
+    const conflicts = planned.role === "task" ? this.#loaded.conflicts?.[planned.task] : undefined;
+    const e = conflicts ? this.#conflictFeedback(planned, conflicts) : planned;
     const unflushed = await this.flush();
     if (unflushed !== undefined) return unflushed;
     const { repo, supervisor, emit, now } = this.#ctx;
@@ -298,7 +327,7 @@ class Working {
     emit({
       kind: "dispatch",
       task: e.task,
-      text: `${e.task}: ${e.role} agent started (attempt ${e.attempt + 1}, ${e.correlationId})`,
+      text: dispatchLine(e.task, e.role, e.attempt, e.correlationId),
     });
     return undefined;
   }
@@ -387,6 +416,7 @@ class Working {
       return committed.message;
     }
 
+    if (this.#finished.size === 0) return undefined;
     for (const [id, stage] of [...this.#finished]) {
       this.#finished.delete(id);
       await removeWorktree(repo.layout, id, { keepBranch: stage === "abandoned" });

@@ -8,11 +8,16 @@ import {
   type RunInfo,
   type Task,
 } from "../core/board.js";
-import { type ParsedTask, parseTrackingFiles } from "../core/markdown/index.js";
-import { branchPr } from "./branch-pr.js";
+import {
+  isKeptEmpty,
+  type KeptText,
+  keptText,
+  type ParsedTask,
+  parseTrackingFiles,
+} from "../core/markdown/index.js";
+import { branchHeads, branchPr, mergeConflicts } from "./branch-pr.js";
 import type { LocalRepo } from "./local-repo.js";
 import { settledText } from "./pending-writes.js";
-import { keptLines } from "./render-local-files.js";
 import { cidFileName } from "./repo-layout.js";
 import { openSealed, sealKeyHash } from "./result-seal.js";
 import { type RunRecord, readRunRecords, runInfoOf } from "./run-record.js";
@@ -45,12 +50,15 @@ export interface LoadedBoard {
   changelog?: string;
   problems: BoardProblem[];
   /**
-   * The lines of each tracking file that Conveyor could not read, by content, taken from
-   * `files` as read: every rewrite of the file keeps them (see `renderLocalFiles`).
+   * The lines of each tracking file that are not Conveyor's (prose, headings, comments, lines
+   * it could not read), by content, taken from `files` as read: every rewrite of the file
+   * keeps them where they were (see `keptText`, `renderLocalFiles`).
    */
-  kept: Record<string, string[]>;
+  kept: Record<string, KeptText>;
   /** Ids given to hand-written tasks in this load (their file must be rewritten). */
   assigned: string[];
+  /** The files in conflict of each task whose branch cannot merge into the base. */
+  conflicts?: Record<string, string[]>;
 }
 
 export interface LoadOptions {
@@ -87,7 +95,7 @@ export async function loadBoard(
     ) === changelogWrite.text
       ? changelogWrite.text
       : undefined;
-  const parsed = parseTrackingFiles(files);
+  const parsed = parseFiles(files);
   const problems: BoardProblem[] = parsed.errors.map((e) => ({ ...e }));
 
   const nowIso = options.now.toISOString();
@@ -184,10 +192,18 @@ export async function loadBoard(
   const results = readResults(repo.layout.reportsDir, records);
 
   const shared = [...repo.trackingPaths, repo.changelogPath];
+  const conflicts: Record<string, string[]> = {};
+  const heads = await branchHeads(repo.root, repo.gitEnv);
   for (const task of tasks) {
     if (task.stage === "done" || task.stage === "abandoned") continue;
     const stored = state.tasks[task.id];
+    // Most tasks (the whole backlog) never got a branch: no git call, no await for them.
+    if (heads && !heads.has(task.id)) {
+      if (stored?.forkSha) task.branch = task.id;
+      continue;
+    }
     const pr = await branchPr({
+      ...(heads ? { heads } : {}),
       root: repo.root,
       base: repo.base,
       branch: task.id,
@@ -201,6 +217,9 @@ export async function loadBoard(
     if (pr) {
       task.pr = pr;
       task.branch = task.id;
+      if (pr.mergeable === false) {
+        conflicts[task.id] = await mergeConflicts(repo.root, repo.base, pr.headSha, repo.gitEnv);
+      }
     } else if (stored?.forkSha) task.branch = task.id;
   }
 
@@ -213,10 +232,13 @@ export async function loadBoard(
     repoMemory: state.repoMemory,
   };
   if (repo.configErrors) board.configErrors = repo.configErrors;
-  const kept: Record<string, string[]> = {};
+  const kept: Record<string, KeptText> = {};
   for (const path of repo.trackingPaths) {
-    const lines = keptLines(files[path] ?? "", path, problems);
-    if (lines.length > 0) kept[path] = lines;
+    const layout = parsed.layouts[path];
+    if (!layout) continue;
+    const unusable = problems.filter((p) => p.file === path && p.keep !== false && p.line > 0);
+    const zones = keptText(files[path] ?? "", layout, unusable);
+    if (!isKeptEmpty(zones)) kept[path] = zones;
   }
   return {
     board,
@@ -227,7 +249,21 @@ export async function loadBoard(
     problems,
     kept,
     assigned,
+    ...(Object.keys(conflicts).length > 0 ? { conflicts } : {}),
   };
+}
+
+/**
+ * `parseTrackingFiles`, remembered for the last texts read: an idle pass reads the same
+ * files again, and a board of a thousand tasks need not be parsed every second. The result
+ * is only read, never changed (tasks copy what they take from it).
+ */
+let lastParse: { key: string; parsed: ReturnType<typeof parseTrackingFiles> } | undefined;
+
+function parseFiles(files: Record<string, string>): ReturnType<typeof parseTrackingFiles> {
+  const key = JSON.stringify(files);
+  if (lastParse?.key !== key) lastParse = { key, parsed: parseTrackingFiles(files) };
+  return lastParse.parsed;
 }
 
 function taskFrom(
@@ -243,7 +279,7 @@ function taskFrom(
     priority: p.priority ?? stored?.priority ?? repo.config.priorities.default,
     stage: p.stage,
     createdAt: stored?.createdAt ?? nowIso,
-    locations: p.locations,
+    locations: [...p.locations],
     memory: stored?.memory ?? emptyMemory(),
   };
   if (p.body !== undefined) task.body = p.body;

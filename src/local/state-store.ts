@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import {
   emptyMemory,
   emptyRepoMemory,
@@ -6,7 +7,7 @@ import {
   type TaskMemory,
 } from "../core/board.js";
 import type { Priority } from "../core/config.js";
-import { readJson, writeJsonAtomic } from "./json-file.js";
+import { readJson, writeTextAtomic } from "./json-file.js";
 import type { PendingWrite } from "./pending-writes.js";
 
 /**
@@ -61,8 +62,19 @@ export function readState(path: string): LocalState | Error {
   return state;
 }
 
+/** Writes the state atomically; a file that already holds exactly this state is left alone. */
 export function writeState(path: string, state: LocalState): void {
-  writeJsonAtomic(path, state);
+  const text = `${JSON.stringify(state, null, 2)}\n`;
+  if (readText(path) === text) return;
+  writeTextAtomic(path, text);
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
 }
 
 function isPendingList(value: unknown): value is PendingWrite[] {

@@ -56,15 +56,38 @@ const TODO = `# TODO
 
 Some notes of mine about this backlog, in prose.
 
+<!-- team: ask before adding modules -->
+
 - [high] Add module one
 - [medium] Add module two
 - [urgent] a priority Conveyor does not know
+
+### Someday
+
+Ideas that are not tasks yet.
 `;
 
 const UNREADABLE = [
   "Some notes of mine about this backlog, in prose.",
   "- [urgent] a priority Conveyor does not know",
 ];
+
+/** Everything in TODO.md that is not a task: kept once each, in this order, whatever happens. */
+const USERS = [
+  "Some notes of mine about this backlog, in prose.",
+  "<!-- team: ask before adding modules -->",
+  "- [urgent] a priority Conveyor does not know",
+  "### Someday",
+  "Ideas that are not tasks yet.",
+];
+
+function expectUserLinesKept(todo: string): void {
+  const lines = todo.split("\n");
+  expect(
+    lines.filter((l) => USERS.includes(l)),
+    todo,
+  ).toEqual(USERS);
+}
 
 function fixture(): string {
   const root = makeRepo({
@@ -164,6 +187,8 @@ describe("end to end: a real package, random kills (inside merges too), a failin
     expect(gitSync(dir, "stash", "list")).toBe("");
     const test = spawn("node", ["--test"], { cwd: dir, stdio: "ignore" });
     expect((await once(test, "exit"))[0]).toBe(0);
+    // Nothing the user wrote in TODO.md is lost or repeated, kills or not.
+    expectUserLinesKept(readFileSync(join(dir, "TODO.md"), "utf8"));
     // The hook is still there, as the user left it.
     expect(readFileSync(join(dir, ".git", "hooks", "pre-commit"), "utf8")).toContain("/dev/tty");
   }, 240_000);
@@ -177,5 +202,6 @@ describe("end to end: a real package, random kills (inside merges too), a failin
     );
     const todo = readFileSync(join(dir, "TODO.md"), "utf8");
     for (const line of UNREADABLE) expect(todo.split(line).length - 1, line).toBe(1);
+    expectUserLinesKept(todo);
   }, 240_000);
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type Board, emptyMemory, emptyRepoMemory } from "../../src/core/board.js";
-import { keptLines, renderLocalFiles } from "../../src/local/render-local-files.js";
+import { keptText, parseTrackingFile } from "../../src/core/markdown/index.js";
+import { renderLocalFiles } from "../../src/local/render-local-files.js";
 
 const board: Board = {
   repo: "/repo",
@@ -46,15 +47,24 @@ describe("the tracking files of local mode", () => {
     `);
   });
 
-  it("keep the lines they could not read, verbatim, at the end of the file", () => {
-    const current = "# TODO\n\n- [urgent] Bad\n  - Location: x.ts\nfine?\n";
-    const problems = [{ file: "TODO.md", line: 3, end: 4 }];
-    const kept = { "TODO.md": keptLines(current, "TODO.md", problems) };
+  it("keep the user's lines where they stood: above the list, below it, verbatim", () => {
+    const current =
+      "# TODO\n\nWhat we plan.\n\n\nSecond paragraph.\n\n- [urgent] Bad\n  - Location: x.ts\nfine?\n";
+    const kept = { "TODO.md": keptText(current, parseTrackingFile(current, "todo").layout) };
     const files = renderLocalFiles(board, "", kept);
-    expect(
-      files["TODO.md"]!.endsWith(
-        "_No tasks._\n\n<!-- Conveyor could not read the lines below (see `conveyor status`); they are kept as written. -->\n- [urgent] Bad\n  - Location: x.ts\n",
-      ),
-    ).toBe(true);
+    expect(files["TODO.md"]!.split("\n").slice(7).join("\n")).toBe(
+      "What we plan.\n\n\nSecond paragraph.\n\n- [urgent] Bad\n  - Location: x.ts\nfine?\n\n_No tasks._\n",
+    );
+  });
+
+  it("mark the user's lines after a list when the first is indented, so it stays theirs", () => {
+    // The title heading is Conveyor's: the indented line under it is the user's.
+    const current = "- Task\n# TODO\n  indented note\n";
+    const parsed = parseTrackingFile(current, "todo");
+    const kept = { "TODO.md": keptText(current, parsed.layout) };
+    expect(kept["TODO.md"].list).toEqual(["  indented note"]);
+    const text = renderLocalFiles(board, "", kept)["TODO.md"]!;
+    const again = parseTrackingFile(text, "todo");
+    expect(keptText(text, again.layout)).toEqual(kept["TODO.md"]);
   });
 });

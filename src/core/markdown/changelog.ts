@@ -319,6 +319,16 @@ export function tidyUnreleased(text: string): string {
     return i < 0 ? CHANGE_TYPES.length : i;
   };
   const keys = [...groups.keys()].sort((a, b) => rank(a) - rank(b));
+  // A section already in order (each type once, in Keep a Changelog's order, no bullet
+  // twice) is left exactly as written: its blank lines, comments and prose are the user's.
+  const seenKeys = body.filter(isH3).map(typeOf);
+  const bullets = body.filter((l) => bulletText(l) !== undefined);
+  const inOrder =
+    seenKeys.length === keys.length &&
+    seenKeys.every((k, i) => k === keys[i]) &&
+    new Set(bullets).size === bullets.length &&
+    [...groups.values()].every((g) => g.items.length > 0);
+  if (inOrder) return text;
   const block: string[] = [];
   if (intro.length > 0) block.push("", ...intro);
   for (const key of keys) {
@@ -394,5 +404,11 @@ export function mergeUnreleased(
   file.ends.splice(from, section.end - from, ...keep.map(() => file.eol));
   let out = fromLines(file);
   for (const e of entries) out = addUnreleasedEntry(out, e);
-  return tidyUnreleased(out);
+  const rebuilt = tidyUnreleased(out);
+  // Where git's merge already filed every entry as the rebuild does, keep git's text: the
+  // lines around the entries (comments, prose, blank lines) stay where the user put them.
+  const asMerged = tidyUnreleased(merged);
+  const same = (a: ChangelogEntry[], b: ChangelogEntry[]) =>
+    a.length === b.length && a.every((e, i) => e.type === b[i]!.type && e.text === b[i]!.text);
+  return same(unreleasedEntries(asMerged), unreleasedEntries(rebuilt)) ? asMerged : rebuilt;
 }

@@ -13,10 +13,19 @@ export {
   unreleasedEntries,
 } from "./changelog.js";
 export {
+  emptyKept,
+  isKeptEmpty,
+  type KeptText,
+  type KeptZone,
+  keptText,
+  type LineRange,
+} from "./kept-text.js";
+export {
   type ParsedTask,
   type ParsedTrackingFile,
   type ParseError,
   parseTrackingFile,
+  type TrackingLayout,
 } from "./parse-tracking.js";
 export {
   type FileParseError,

@@ -1,4 +1,9 @@
-import { type ParsedTask, type ParseError, parseTrackingFile } from "./parse-tracking.js";
+import {
+  type ParsedTask,
+  type ParseError,
+  parseTrackingFile,
+  type TrackingLayout,
+} from "./parse-tracking.js";
 import {
   TRACKED_STAGES,
   TRACKING_FILES,
@@ -14,6 +19,8 @@ export interface FileParseError extends ParseError {
 export interface ParsedTrackingFiles {
   byStage: Record<TrackedStage, ParsedTask[]>;
   errors: FileParseError[];
+  /** Where each file's lines that are not Conveyor's sit (by path; see `keptText`). */
+  layouts: Record<string, TrackingLayout>;
 }
 
 const pipelineIndex = (path: string): number =>
@@ -33,6 +40,7 @@ export function parseTrackingFiles(files: Record<string, string>): ParsedTrackin
     ParsedTask[]
   >;
   const errors: FileParseError[] = [];
+  const layouts: Record<string, TrackingLayout> = {};
   const seen = new Map<string, string>();
   const paths = Object.keys(files)
     .filter((p) => trackingFileOf(p) !== undefined)
@@ -41,6 +49,7 @@ export function parseTrackingFiles(files: Record<string, string>): ParsedTrackin
     const spec = trackingFileOf(path)!;
     const text = files[path]!;
     const parsed = parseTrackingFile(text, spec.stage);
+    layouts[path] = parsed.layout;
     for (const error of parsed.errors) errors.push({ file: path, ...error });
     for (const task of parsed.tasks) {
       const where = `${path} line ${task.line}`;
@@ -63,5 +72,5 @@ export function parseTrackingFiles(files: Record<string, string>): ParsedTrackin
     }
   }
   errors.sort((a, b) => pipelineIndex(a.file) - pipelineIndex(b.file) || a.line - b.line);
-  return { byStage, errors };
+  return { byStage, errors, layouts };
 }

@@ -1,7 +1,7 @@
 import type { Stage } from "../board.js";
 import { PRIORITIES, type Priority } from "../config.js";
 import { readCodeSpan, readValueList } from "./code-span.js";
-import { NO_TASKS_LINE } from "./tracking-files.js";
+import { isConveyorNote, NO_TASKS_LINE, TRACKING_FILES } from "./tracking-files.js";
 
 /**
  * Reads a tracking file: what `renderTrackingFiles` writes, and what people write by hand.
@@ -16,10 +16,17 @@ import { NO_TASKS_LINE } from "./tracking-files.js";
  * Lines indented under an item belong to it: `- Location: a.ts, b.ts`, `- Branch: …`,
  * `- PR: #12`, `- Attempts: …` (may share one line, joined by " · "), `- Escalated: reason`,
  * `- Feedback: …` (ignored: the board keeps the full text); `> text` lines and any other
- * indented text are the body. Headings, blank lines, HTML comments, thematic breaks (`---`)
- * and "_No tasks._" are ignored. Anything else is a `ParseError` (1-based line number and the line as written),
- * and reading goes on with the next line. Under a "## Merge queue" heading, tasks of a
- * `testing` file are in stage `merge-queue`.
+ * indented text (an HTML comment included) are the body. Headings, blank lines, HTML
+ * comments, thematic breaks (`---`) and "_No tasks._" are not tasks. Anything else is a
+ * `ParseError` (1-based line number and the line as written), and reading goes on with the
+ * next line. Under a "## Merge queue" heading, tasks of a `testing` file are in stage
+ * `merge-queue`.
+ *
+ * Every line that is not Conveyor's is listed in `foreign`, so a rewrite keeps it: Conveyor's
+ * lines are the file's title heading, its help comment, "_No tasks._", TESTING.md's first
+ * "## Merge queue" heading, and the tasks it read (their heads, details and body). Anything
+ * else (prose, headings, comments, a checked item, an unreadable item with its nested lines)
+ * is the user's.
  */
 
 export interface ParsedTask {
@@ -55,6 +62,21 @@ export interface ParseError {
 export interface ParsedTrackingFile {
   tasks: ParsedTask[];
   errors: ParseError[];
+  layout: TrackingLayout;
+}
+
+/** Where the lines of a tracking file that are not Conveyor's sit (see `keptText`). */
+export interface TrackingLayout {
+  /** 1-based numbers of the lines that are not Conveyor's (blank lines are not listed). */
+  foreign: number[];
+  /** 1-based line of the first list element (a task read, or "_No tasks._") of the main list. */
+  listStart?: number;
+  /** TESTING.md: 1-based line of its "## Merge queue" heading. */
+  queueHeading?: number;
+  /** 1-based line where an HTML comment starts that is never closed (it runs to the end). */
+  openComment?: number;
+  /** True for TESTING.md (its files end with the merge queue). */
+  hasQueue: boolean;
 }
 
 const LIST_ITEM = /^([-*+]|\d{1,9}[.)])(?:[ \t]+(.*))?$/s;
@@ -219,6 +241,14 @@ function close(item: OpenItem | undefined, tasks: ParsedTask[]): void {
 export function parseTrackingFile(text: string, stage: Stage): ParsedTrackingFile {
   const tasks: ParsedTask[] = [];
   const errors: ParseError[] = [];
+  const title = TRACKING_FILES.find((f) => f.stage === stage)?.title;
+  const layout: TrackingLayout = { foreign: [], hasQueue: stage === "testing" };
+  const foreign = (index: number) => layout.foreign.push(index + 1);
+  let titleSeen = false;
+  let helpSeen = false;
+  /** Whose the comment being read is: the user's, Conveyor's, or the open item's body. */
+  let commentOwner: "user" | "conveyor" | "body" = "user";
+  let commentStart = 0;
   const seen = new Map<string, number>();
   const lines = text.replace(/\r\n?/g, "\n").split("\n");
   let listStage: Stage = stage;
@@ -243,6 +273,12 @@ export function parseTrackingFile(text: string, stage: Stage): ParsedTrackingFil
 
     if (inComment) {
       if (trimmed.includes("-->")) inComment = false;
+      if (commentOwner === "user") foreign(i);
+      else if (commentOwner === "body" && item) {
+        item.task.end = i + 1;
+        for (; item.blanks > 0; item.blanks--) item.body.push("");
+        item.body.push(dedent(line, item.indent));
+      }
       continue;
     }
     if (trimmed === "") {
@@ -257,6 +293,7 @@ export function parseTrackingFile(text: string, stage: Stage): ParsedTrackingFil
     if (indented && (item || skipping)) {
       if (skipping) {
         if (skipped) skipped.end = i + 1;
+        foreign(i);
         continue;
       }
       const open = item!;
@@ -264,17 +301,16 @@ export function parseTrackingFile(text: string, stage: Stage): ParsedTrackingFil
       const content = dedent(line, open.indent);
       const quote = /^[ \t]*>/.exec(content);
       if (!quote && content.trimStart().startsWith("<!--")) {
-        inComment = !content.includes("-->");
-        continue;
+        // A comment under a task is part of its body (kept with it, quoted when rewritten).
+        inComment = !content.slice(content.indexOf("<!--") + 4).includes("-->");
+        commentOwner = "body";
       }
       const detail = /^[ \t]*[-*+][ \t]+(.*)$/s.exec(content);
       if (detail && open.body.length === 0 && !quote) {
         const applied = applyDetail(open.task, detail[1]!);
         if (applied === true) continue;
-        if (typeof applied === "string") {
-          fail(i, applied);
-          continue;
-        }
+        // A detail that cannot be read is reported, and kept with its task as body text.
+        if (typeof applied === "string") fail(i, applied);
       }
       const bodyLine = quote ? content.slice(quote[0].length).replace(/^ /, "") : content;
       for (; open.blanks > 0; open.blanks--) open.body.push("");
@@ -290,30 +326,50 @@ export function parseTrackingFile(text: string, stage: Stage): ParsedTrackingFil
     ownerIndent = 4;
 
     if (trimmed.startsWith("<!--")) {
-      inComment = !trimmed.includes("-->");
+      inComment = !trimmed.slice(4).includes("-->");
+      const help: boolean = !helpSeen && trimmed.startsWith(HELP_START);
+      helpSeen ||= help;
+      commentOwner = help || isConveyorNote(trimmed) ? "conveyor" : "user";
+      if (commentOwner === "user") foreign(i);
+      commentStart = i + 1;
       continue;
     }
-    if (trimmed === NO_TASKS_LINE) continue;
-    if (/^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$/.test(line)) continue; // thematic break
+    if (trimmed === NO_TASKS_LINE) {
+      if (layout.queueHeading === undefined) layout.listStart ??= i + 1;
+      continue;
+    }
+    if (/^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$/.test(line)) {
+      foreign(i); // thematic break
+      continue;
+    }
     const heading = /^(#{1,6})[ \t]+(.*?)[ \t#]*$/s.exec(line);
     if (heading || /^#{1,6}$/.test(trimmed)) {
+      const words = heading ? heading[2]!.trim().toLowerCase() : undefined;
+      const queue = heading?.[1] === "##" && /^merge[ -]queue$/i.test(words ?? "");
       if (heading?.[1] === "##" && stage === "testing") {
-        listStage = /^merge[ -]queue$/i.test(heading[2]!.trim()) ? "merge-queue" : stage;
+        listStage = queue ? "merge-queue" : stage;
       }
+      if (!titleSeen && heading?.[1] === "#" && words === title?.toLowerCase()) titleSeen = true;
+      else if (queue && stage === "testing" && layout.queueHeading === undefined) {
+        layout.queueHeading = i + 1;
+      } else foreign(i);
       continue;
     }
     if (indented) {
       fail(i, "indented text outside a task: indent it under a list item");
+      foreign(i);
       continue;
     }
     const listItem = LIST_ITEM.exec(line.slice(lead));
     if (!listItem) {
       fail(i, 'not a task: write tasks as list items, e.g. "- [high] Title"');
+      foreign(i);
       continue;
     }
     const head = readHead(listItem[2] ?? "");
     const markerWidth = lead + listItem[0].length - (listItem[2] ?? "").length;
     ownerIndent = Math.max(2, markerWidth);
+    if (head.kind !== "task") foreign(i);
     if (head.kind === "done") {
       skipping = true;
       continue;
@@ -326,10 +382,12 @@ export function parseTrackingFile(text: string, stage: Stage): ParsedTrackingFil
     const id = head.task.id;
     if (id !== undefined && seen.has(id)) {
       skipped = fail(i, `duplicate task id ${id} (first on line ${seen.get(id)})`);
+      foreign(i);
       skipping = true;
       continue;
     }
     if (id !== undefined) seen.set(id, i + 1);
+    if (layout.queueHeading === undefined) layout.listStart ??= i + 1;
     item = {
       task: { ...head.task, line: i + 1, end: i + 1, stage: listStage },
       indent: ownerIndent,
@@ -338,5 +396,9 @@ export function parseTrackingFile(text: string, stage: Stage): ParsedTrackingFil
     };
   }
   close(item, tasks);
-  return { tasks, errors };
+  if (inComment && commentOwner === "user") layout.openComment = commentStart;
+  return { tasks, errors, layout };
 }
+
+/** How Conveyor's help comment starts (older wordings of it included). */
+const HELP_START = "<!-- Conveyor tracking file";

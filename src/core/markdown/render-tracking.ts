@@ -1,7 +1,9 @@
 import type { Board, Task } from "../board.js";
 import { codeSpan } from "./code-span.js";
-import { compareBacklog, compareMergeQueue } from "./task-order.js";
+import type { KeptText } from "./kept-text.js";
+import { sortBacklog, sortMergeQueue } from "./task-order.js";
 import {
+  KEPT_NOTE,
   MERGE_QUEUE_HEADING,
   NO_TASKS_LINE,
   TRACKING_FILES,
@@ -32,11 +34,17 @@ import {
  * ends with a "## Merge queue" subsection listing merge-queue tasks in queue order.
  * An empty list is written as "_No tasks._". Done and abandoned tasks are not listed:
  * CHANGELOG.md records them.
+ *
+ * What the user wrote that is not a task (`kept`, see `keptText`) is written back as it was:
+ * above the list what stood above the first task, below it the rest (below the merge queue
+ * what stood under its heading), each part after a blank line.
  */
 
 export interface RenderTrackingOptions {
   /** Folder of the files, e.g. `docs`: keys become `docs/TODO.md`. */
   folder?: string;
+  /** The user's lines of each file (by path, as the keys of the result), kept as written. */
+  kept?: Readonly<Record<string, KeptText>>;
 }
 
 const FEEDBACK_MAX = 200;
@@ -114,13 +122,25 @@ function renderList(tasks: Task[]): string[] {
   return tasks.length === 0 ? [NO_TASKS_LINE] : tasks.flatMap(renderTaskItem);
 }
 
-function renderFile(spec: TrackingFileSpec, byStage: Map<TrackedStage, Task[]>): string {
-  const main = [...(byStage.get(spec.stage) ?? [])].sort(compareBacklog);
-  const lines = [`# ${spec.title}`, "", ...HELP, "", ...renderList(main)];
+/** The user's lines that follow a list: an indented first one would read as the last task's. */
+function after(kept: readonly string[] | undefined): string[] {
+  if (!kept || kept.length === 0) return [];
+  return /^[ \t]/.test(kept[0]!) ? ["", KEPT_NOTE, ...kept] : ["", ...kept];
+}
+
+function renderFile(
+  spec: TrackingFileSpec,
+  byStage: Map<TrackedStage, Task[]>,
+  kept: KeptText | undefined,
+): string {
+  const main = sortBacklog(byStage.get(spec.stage) ?? []);
+  const top = kept && kept.top.length > 0 ? [...kept.top, ""] : [];
+  const lines = [`# ${spec.title}`, "", ...HELP, "", ...top, ...renderList(main)];
   if (spec.stage === "testing") {
-    const queue = [...(byStage.get("merge-queue") ?? [])].sort(compareMergeQueue);
-    lines.push("", MERGE_QUEUE_HEADING, "", ...renderList(queue));
-  }
+    const queue = sortMergeQueue(byStage.get("merge-queue") ?? []);
+    lines.push(...after(kept?.list), "", MERGE_QUEUE_HEADING, "", ...renderList(queue));
+    lines.push(...after(kept?.queue));
+  } else lines.push(...after([...(kept?.list ?? []), ...(kept?.queue ?? [])]));
   return `${lines.join("\n")}\n`;
 }
 
@@ -132,11 +152,14 @@ export function renderTrackingFiles(
   const byStage = new Map<TrackedStage, Task[]>();
   for (const task of board.tasks) {
     const stage = task.stage as TrackedStage;
-    byStage.set(stage, [...(byStage.get(stage) ?? []), task]);
+    const list = byStage.get(stage);
+    if (list) list.push(task);
+    else byStage.set(stage, [task]);
   }
   const files: Record<string, string> = {};
   for (const spec of TRACKING_FILES) {
-    files[trackingFilePath(spec.name, options.folder)] = renderFile(spec, byStage);
+    const path = trackingFilePath(spec.name, options.folder);
+    files[path] = renderFile(spec, byStage, options.kept?.[path]);
   }
   return files;
 }

@@ -50,3 +50,23 @@ export const compareBacklog = (a: Task, b: Task): number =>
 /** Merge-queue order: priority, then time the task entered the queue, then id. */
 export const compareMergeQueue = (a: Task, b: Task): number =>
   rank(a) - rank(b) || byTime((t) => t.memory.stageSince)(a, b) || compareIds(a.id, b.id);
+
+/**
+ * `tasks` sorted by `compare`'s order, each task's keys computed once (priority rank, time,
+ * id parts) rather than in every comparison: the same order, for a thousand tasks at once.
+ */
+function sortedBy(tasks: readonly Task[], when: (t: Task) => string | undefined): Task[] {
+  const keyed = tasks.map((t) => ({ t, r: rank(t), at: time(when(t)) }));
+  keyed.sort(
+    (a, b) =>
+      a.r - b.r || (a.at !== b.at ? (a.at < b.at ? -1 : 1) : 0) || compareIds(a.t.id, b.t.id),
+  );
+  return keyed.map((k) => k.t);
+}
+
+/** `tasks` in `compareBacklog` order. */
+export const sortBacklog = (tasks: readonly Task[]): Task[] => sortedBy(tasks, (t) => t.createdAt);
+
+/** `tasks` in `compareMergeQueue` order. */
+export const sortMergeQueue = (tasks: readonly Task[]): Task[] =>
+  sortedBy(tasks, (t) => t.memory.stageSince);

@@ -53,3 +53,17 @@ export function trackingFileOf(path: string): TrackingFileSpec | undefined {
   const base = path.slice(path.lastIndexOf("/") + 1);
   return TRACKING_FILES.find((f) => f.name === base);
 }
+
+/**
+ * Written before the lines of the user's that follow a list when the first of them is
+ * indented (it would read as part of the last task otherwise). Read back as Conveyor's.
+ */
+export const KEPT_NOTE = "<!-- Not a task: kept as written. -->";
+
+/** The note earlier versions wrote above the lines they could not read. */
+const OLD_KEPT_NOTE =
+  "<!-- Conveyor could not read the lines below (see `conveyor status`); they are kept as written. -->";
+
+/** True for a one-line comment Conveyor writes itself (not the user's). */
+export const isConveyorNote = (trimmed: string): boolean =>
+  trimmed === KEPT_NOTE || trimmed === OLD_KEPT_NOTE;

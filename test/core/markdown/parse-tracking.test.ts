@@ -236,3 +236,32 @@ describe("parseTrackingFiles", () => {
     expect(byStage["merge-queue"]).toEqual([]);
   });
 });
+
+describe("parseTrackingFile: the user's lines", () => {
+  it("lists every line that is not Conveyor's, and keeps a comment under a task in its body", () => {
+    const text = [
+      "# TODO", // 1 title: Conveyor's
+      "Intro prose", // 2
+      "- [x] done by hand", // 3
+      "  - Location: a.ts", // 4 (nested under the checked item)
+      "- Task", // 5
+      "  - PR: soon", // 6 reported, body
+      "  <!-- ask Ana -->", // 7 body
+      "# TODO", // 8 a second title is the user's
+      "<!-- Conveyor tracking file, old wording -->", // 9 Conveyor's help
+    ].join("\n");
+    const { tasks, errors, layout } = parseTrackingFile(text, "todo");
+    expect(layout.foreign).toEqual([2, 3, 4, 8]);
+    expect(layout.listStart).toBe(5);
+    expect(tasks[0]!.body).toBe("- PR: soon\n<!-- ask Ana -->");
+    expect(errors.map((e) => e.line)).toEqual([2, 6]);
+  });
+
+  it("marks a comment never closed, and TESTING.md's merge-queue heading", () => {
+    const { layout } = parseTrackingFile(
+      "# Testing\n## Merge queue\n- A\n<!-- open\n- B",
+      "testing",
+    );
+    expect(layout).toMatchObject({ queueHeading: 2, openComment: 4, foreign: [4, 5] });
+  });
+});

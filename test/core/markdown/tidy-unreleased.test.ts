@@ -108,3 +108,35 @@ describe("mergeUnreleased (the CHANGELOG after merging two branches)", () => {
     ).toEqual(["old (T1)", "mine (T2)", "yours (T3)"]);
   });
 });
+
+describe("the user's lines in CHANGELOG.md", () => {
+  const ordered = [
+    "# Changelog",
+    "",
+    "## [Unreleased]",
+    "",
+    "<!-- release notes: keep them short -->",
+    "",
+    "",
+    "### Added",
+    "",
+    "- A thing",
+    "  that takes two lines",
+    "",
+    "### Fixed",
+    "",
+    "Fixed in this cycle:",
+    "",
+    "- A bug",
+    "",
+  ].join("\n");
+
+  it("an Unreleased section already in order is left as written (blank lines, comments, prose)", () => {
+    expect(tidyUnreleased(ordered)).toBe(ordered);
+  });
+
+  it("a merge that filed every entry where the rebuild would keeps the user's lines where they were", () => {
+    const theirs = ordered.replace("- A bug\n", "- A bug\n- Another bug\n");
+    expect(mergeUnreleased(theirs, ordered, ordered, theirs)).toBe(theirs);
+  });
+});
