@@ -25,9 +25,10 @@ import { resolveWorkspacePath } from "./workspace-path.js";
  * the Claude Agent SDK, in the workspace, with the role's tools and nothing else:
  * - `cwd` = the workspace; no settings files loaded unless `agent.claudeCode.settingSources`
  *   names them; no session transcript kept;
- * - edits inside the workspace accepted without asking (`acceptEdits`), the role's other
- *   tools pre-approved, and anything that would ask a person (an edit outside the
- *   workspace, a tool the role does not have) denied: nobody is there to answer;
+ * - every tool call checked by Conveyor first (`gate`: the role's tools only, file tools
+ *   confined to the workspace as the built-in tools are, nothing after the report), edits
+ *   in the workspace accepted without asking (`acceptEdits`), and anything that would still
+ *   ask a person denied: nobody is there to answer;
  * - the role's turn cap, the run's cost budget (`maxBudgetUsd`), an abort at the role's
  *   time budget;
  * - the report through Conveyor's `finish` tool (an in-process MCP tool, checked like the

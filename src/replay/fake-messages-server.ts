@@ -46,6 +46,8 @@ export interface FakeMessagesServerOptions {
   apiKey?: string;
   /** Answer 400 like the real API to malformed conversations (default true). */
   validate?: boolean;
+  /** Loopback address to listen on; default 127.0.0.1. */
+  host?: string;
 }
 
 export interface FakeMessagesServer {
@@ -167,11 +169,11 @@ export async function startFakeMessagesServer(
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
+    server.listen(0, options.host ?? "127.0.0.1", () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${options.host ?? "127.0.0.1"}:${port}`,
     requests,
     close: () =>
       new Promise<void>((resolve) => {

@@ -6,6 +6,7 @@ import { CLAUDE_CODE_TOOLS, FINISH_TOOL_NAME, gate } from "../../src/agent/claud
 import { loadClaudeAgentSdk } from "../../src/agent/claude-code-sdk.js";
 import type { RunRoleOptions } from "../../src/agent/role-types.js";
 import { runRole } from "../../src/agent/run-role.js";
+import { sandboxAvailable } from "../../src/agent/shell-sandbox.js";
 import {
   type FakeMessagesServer,
   type RecordedRequest,
@@ -192,6 +193,22 @@ describe("agent.runner: claude-code", () => {
     expect(out.result.outcome).toBe("incomplete");
   }, 120_000);
 
+  it("stops when the run's cost budget is spent (cost from the SDK's result)", async () => {
+    const out = await run(
+      script()
+        .repeat(3, (b) => b.tool("Read", { file_path: join(ws, "src/math.js") }))
+        .together(finish({ summary: "never" }))
+        .turns(),
+      {},
+      // One turn of Claude Code's system prompt and tools costs more than a cent.
+      { costBudgetUsd: 0.01 },
+    );
+    expect(out.stop.reason).toBe("cost_budget");
+    expect(out.result.outcome).toBe("incomplete");
+    expect(out.result.costUsd).toBeGreaterThanOrEqual(0.01);
+    expect(calls().length).toBeLessThan(4);
+  }, 120_000);
+
   it("stops at the role's time budget", async () => {
     const started = Date.now();
     const out = await run(
@@ -262,4 +279,49 @@ describe("the claude-code gate (every tool call, before Claude Code's own permis
     expect(gate("tester", "/ws", "Bash", { command: "npm test" }, false)).toBeUndefined();
     expect(gate("task", "/ws", "WebFetch", { url: "https://x" }, false)).toMatch(/not one of/);
   });
+});
+
+describe("claude-code runner in the sandbox", () => {
+  it.runIf(sandboxAvailable())(
+    "runs the Claude Code process in the bubblewrap sandbox, the API reached through Conveyor's proxy only",
+    async () => {
+      vi.stubEnv("CONVEYOR_SANDBOX", "required");
+      // 127.0.0.2 is this machine's loopback but not in the sandbox's NO_PROXY: the only way
+      // there from inside is Conveyor's proxy, which lets it through by sandbox.allowedDomains.
+      server = await startFakeMessagesServer({
+        validate: false,
+        host: "127.0.0.2",
+        scripts: {
+          [KEY]: script()
+            .tool("Bash", {
+              command: "cat /proc/1/cmdline | tr '\\0' ' '; echo; ls -a ~",
+              description: "where",
+            })
+            .tool("Write", { file_path: join(ws, "note.txt"), content: "written in the sandbox\n" })
+            .together(finish({ summary: "ok" }))
+            .text("Done.")
+            .turns(),
+        },
+      });
+      const out = await runRole(
+        roleOptions(server, host, fx.work, {
+          config: configOf({
+            agent: { runner: "claude-code" },
+            sandbox: { allowedDomains: ["127.0.0.2"] },
+          }),
+        }),
+      );
+      expect(out.stop.reason).toBe("finished");
+      const where = out.commands[0]!.output;
+      // Process 1 of Claude Code's namespace is bubblewrap, with no network of its own.
+      expect(where).toMatch(/^\S*bwrap .*--unshare-all/);
+      expect(where).toContain("claude-agent-sdk");
+      // The workspace is writable in there, and what was written is committed and pushed.
+      expect(out.filesChanged).toContain("note.txt");
+      const pushed = fx.inspect();
+      sh(pushed, "checkout", "-q", "conveyor/7-fix-add");
+      expect(readFileSync(join(pushed, "note.txt"), "utf8")).toBe("written in the sandbox\n");
+    },
+    120_000,
+  );
 });
