@@ -123,6 +123,19 @@ export async function startFakeMessagesServer(
         ],
         stop_reason: "end_turn",
       };
+    if (turn.kind === "error" && turn.midStream && (body as { stream?: unknown }).stream === true) {
+      recorded.response = { status: 200 };
+      recorded.streamed = true;
+      res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8" });
+      res.write(
+        `event: message_start\ndata: ${JSON.stringify({ type: "message_start", message: { id: "msg_fake_cut", type: "message", role: "assistant", model: (body as { model?: string }).model ?? "fake", content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 1, output_tokens: 1 } } })}\n\n`,
+      );
+      res.write(
+        `event: error\ndata: ${JSON.stringify(errorBody(turn.status, "scripted error"))}\n\n`,
+      );
+      res.end();
+      return;
+    }
     if (turn.kind === "error") {
       recorded.response = { status: turn.status };
       return send(
