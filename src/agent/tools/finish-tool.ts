@@ -59,7 +59,8 @@ const properties: Record<Role, Record<string, unknown>> = {
     },
     comments: {
       type: "array",
-      description: "Line comments on the new version of changed files.",
+      description:
+        "Line comments on the new version of changed files. A body may propose a change as a ```suggestion block holding the replacement for that line.",
       items: {
         type: "object",
         properties: {
