@@ -157,8 +157,12 @@ describe("reviewer role end to end", () => {
           .turns(),
       },
     });
-    await runRole(
+    const out = await runRole(
       roleOptions(server, host, fx.work, { role: "reviewer", correlationId: ID, pr: 42 }),
+    );
+    // The findings go to the next task agent (the result's summary is its feedback).
+    expect(out.result.summary).toContain(
+      "Findings:\n1. Location: `src/math.js:4`\n   Keep the spacing:",
     );
     const prompt = JSON.stringify(server.requests[0]!.body);
     const section = prompt.slice(prompt.indexOf("## Existing review threads"));

@@ -95,7 +95,8 @@ export async function runReviewerRole(s: RoleSession): Promise<RoleOutcome> {
       : "",
   ]
     .filter(Boolean)
-    .join(" ");
+    .join(" ")
+    .concat(verdict && verdict !== "approve" ? formatFindings(drive.report?.comments ?? []) : "");
   return finalize(s, {
     outcome,
     summary,
@@ -141,6 +142,19 @@ export function formatThreads(threads: ReviewThread[]): string {
       return [head, ...comments].join("\n");
     })
     .join("\n\n");
+}
+
+/**
+ * The review's line comments as findings, in the workflow's fields (Problem, Location,
+ * Required fix): they go into the result's summary, which is the next task agent's feedback.
+ */
+export function formatFindings(comments: readonly ReviewComment[]): string {
+  if (comments.length === 0) return "";
+  const items = comments.map(
+    (c, i) =>
+      `${i + 1}. Location: \`${c.path}:${c.line}\`\n   ${c.body.trim().replace(/\n/g, "\n   ")}`,
+  );
+  return `\n\nFindings:\n${items.join("\n")}`;
 }
 
 export function reviewBody(review: ReviewOutcome, fixedFiles: string[]): string {
