@@ -1,4 +1,7 @@
 import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type {
   CanUseTool,
   HookCallback,
@@ -137,6 +140,18 @@ export async function runClaudeCodeAgent(o: ClaudeCodeRunOptions): Promise<Claud
   const onAbort = () => abort.abort();
   o.signal?.addEventListener("abort", onAbort, { once: true });
 
+  // Claude Code keeps its state under the home (~/.claude.json, ~/.claude/, ~/.cache): a run
+  // gets a folder of its own instead, removed afterwards, as the sandbox's empty home would
+  // be (the user's config stays when agent.claudeCode.settingSources names "user").
+  const stateDir = mkdtempSync(join(tmpdir(), "conveyor-claude-"));
+  const env = {
+    ...o.env,
+    ...(o.env.CLAUDE_CONFIG_DIR === undefined && !o.settingSources.includes("user")
+      ? { CLAUDE_CONFIG_DIR: join(stateDir, "config") }
+      : {}),
+    ...(o.env.XDG_CACHE_HOME === undefined ? { XDG_CACHE_HOME: join(stateDir, "cache") } : {}),
+  };
+
   const input = inputChannel();
   const user = (text: string): SDKUserMessage => ({
     type: "user",
@@ -178,7 +193,7 @@ export async function runClaudeCodeAgent(o: ClaudeCodeRunOptions): Promise<Claud
     maxTurns: o.maxTurns,
     maxBudgetUsd: o.costBudgetUsd,
     abortController: abort,
-    env: o.env,
+    env,
     systemPrompt: { type: "preset", preset: "claude_code", append: o.system },
     stderr: (data) => {
       const line = data.trim();
@@ -238,6 +253,7 @@ export async function runClaudeCodeAgent(o: ClaudeCodeRunOptions): Promise<Claud
     clearTimeout(timer);
     o.signal?.removeEventListener("abort", onAbort);
     input.close();
+    rmSync(stateDir, { recursive: true, force: true });
   }
 
   const usage = usageOf(result);

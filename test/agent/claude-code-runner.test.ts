@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -228,6 +228,8 @@ describe("agent.runner: claude-code", () => {
     vi.stubEnv("CONVEYOR_TEST_SECRET", "s3cret-value");
     vi.stubEnv("MY_TOOL_SETTING", "tool-value");
     vi.stubEnv("GITHUB_TOKEN", "ghs_secret");
+    const home = mkdtempSync(join(tmpdir(), "conveyor-home-"));
+    vi.stubEnv("HOME", home);
     const out = await run(
       script()
         .tool("Bash", { command: "env", description: "env" })
@@ -241,6 +243,12 @@ describe("agent.runner: claude-code", () => {
     expect(env).toContain("MY_TOOL_SETTING=tool-value");
     expect(env).not.toContain("s3cret-value");
     expect(env).not.toContain("ghs_secret");
+    // Claude Code kept its state in a folder of the run's own, removed after it, not in the home.
+    const configDir = /^CLAUDE_CONFIG_DIR=(.+)$/m.exec(env)?.[1];
+    expect(configDir).toContain("conveyor-claude-");
+    expect(existsSync(configDir!)).toBe(false);
+    expect(readdirSync(home)).toEqual([]);
+    rmSync(home, { recursive: true, force: true });
   }, 120_000);
 });
 
