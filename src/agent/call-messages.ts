@@ -1,5 +1,11 @@
 import Anthropic from "@anthropic-ai/sdk";
 
+/**
+ * Calls whose `max_tokens` is above this are streamed (the SDK requires it from about 21k
+ * output tokens, the 10-minute mark at its estimate of 128k tokens an hour).
+ */
+export const STREAM_ABOVE_TOKENS = 16_000;
+
 /** Outcome of one Messages call after the retry policy. */
 export type CallOutcome =
   | { ok: true; message: Anthropic.Messages.Message; retries: number }
@@ -21,7 +27,8 @@ export interface CallPolicy {
 }
 
 /**
- * One `messages.create` with Conveyor's retry policy (the SDK's own retries are off):
+ * One Messages call (`messages.create`, or the stream helper when `max_tokens` is large) with
+ * Conveyor's retry policy (the SDK's own retries are off):
  * 429 with `retry-after` waits that long; 529 / 5xx / 408 / connection errors back off
  * exponentially with full jitter (so agents that failed together do not retry together);
  * a 429 without `retry-after` (spend cap), a bad key and a 400 stop at once. Errors are told
@@ -39,10 +46,16 @@ export async function callMessages(
     if (left <= 0)
       return { ok: false, kind: "deadline", message: "deadline reached before the call", retries };
     try {
-      const message = await client.messages.create(params, {
+      const options = {
         timeout: Math.max(1000, Math.min(left, 600_000)),
         ...(policy.signal ? { signal: policy.signal } : {}),
-      });
+      };
+      // A long answer is streamed: the SDK refuses a non-streaming call that may pass 10
+      // minutes, and an idle connection that long is cut by proxies on the way.
+      const message =
+        params.max_tokens > STREAM_ABOVE_TOKENS
+          ? await client.messages.stream(params, options).finalMessage()
+          : await client.messages.create(params, options);
       return { ok: true, message, retries };
     } catch (e: unknown) {
       const decision = classify(e);
@@ -82,14 +95,23 @@ function classify(e: unknown): Decision {
     return { kind: "retry", message: `request timed out: ${e.message}` };
   if (e instanceof Anthropic.APIConnectionError)
     return { kind: "retry", message: `connection error: ${e.message}` };
-  if (!(e instanceof Anthropic.APIError) || e.status === undefined)
+  if (!(e instanceof Anthropic.APIError))
     return {
       kind: "bad_request",
       message: `unexpected error: ${e instanceof Error ? e.message : String(e)}`,
     };
-  const status = e.status;
   const type = errorType(e);
   const detail = apiMessage(e);
+  if (e.status === undefined) {
+    // An `error` event in the middle of a stream: the status was 200, the type says what.
+    if (type === "overloaded_error" || type === "api_error" || type === "timeout_error")
+      return { kind: "retry", message: `Anthropic API stream error (${type}): ${detail}` };
+    return {
+      kind: "bad_request",
+      message: `Anthropic API stream error${type ? ` (${type})` : ""}: ${detail}`,
+    };
+  }
+  const status = e.status;
   const after = retryAfterMs(e.headers);
   if (type === "billing_error")
     return { kind: "spend_cap", message: `Anthropic API billing error: ${detail}` };

@@ -3,6 +3,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import { PRESET_SPECS } from "../core/agent-presets.js";
 import { conveyorTag } from "../replay/fake-messages-server.js";
 import { runAgentLoop } from "./agent-loop.js";
+import { runClaudeCodeAgent } from "./claude-code-agent.js";
 import { runCommandAgent } from "./command-agent.js";
 import { costOf, emptyUsage, priceFor } from "./pricing.js";
 import { COMMAND_SYSTEM_PROMPT, SYSTEM_PROMPT } from "./prompts.js";
@@ -13,7 +14,7 @@ import type {
   RunRoleOptions,
   UsageTotals,
 } from "./role-types.js";
-import { scrubEnv } from "./scrub-env.js";
+import { buildAgentEnv, scrubEnv } from "./scrub-env.js";
 import { type ShellSandbox, shellSandbox } from "./shell-sandbox.js";
 import type { ToolSpec } from "./tools/tool.js";
 
@@ -84,26 +85,52 @@ async function drive(
       timeoutMs: session.stopAt.getTime() - now().getTime(),
       ...(o.signal ? { signal: o.signal } : {}),
     });
-    if (out.usage.costUsd === 0 && out.usage.inputTokens > 0) {
-      // The tool reported tokens but no cost: price them when the model has a price.
-      const price = priceFor(agent.prices, o.model);
-      if (price)
-        out.usage.costUsd = costOf(
-          {
-            input_tokens: out.usage.inputTokens,
-            output_tokens: out.usage.outputTokens,
-            cache_creation_input_tokens: out.usage.cacheWriteTokens,
-            cache_read_input_tokens: out.usage.cacheReadTokens,
-          },
-          price,
-        );
-    }
+    priceReported(out.usage, agent.prices, o.model);
     return {
       stop: out.stop,
       ...(out.report ? { report: out.report } : {}),
       usage: out.usage,
       turns: 1,
       commands: [out.run],
+      written: [],
+      notes: [],
+    };
+  }
+  if (o.config.agent.runner === "claude-code") {
+    const out = await runClaudeCodeAgent({
+      role: o.role,
+      model: o.model,
+      system: `${SYSTEM_PROMPT}\n\nRun ${conveyorTag(o.correlationId)}`,
+      prompt: session.prompt,
+      cwd: workspaceReal,
+      env: buildAgentEnv(process.env, {
+        passThrough: o.config.agent.env,
+        extra: {
+          ANTHROPIC_API_KEY: o.driver.apiKey,
+          ...(o.driver.baseURL ? { ANTHROPIC_BASE_URL: o.driver.baseURL } : {}),
+          // No telemetry, update checks or other calls besides the model's.
+          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+          DISABLE_AUTOUPDATER: "1",
+          CLAUDE_AGENT_SDK_CLIENT_APP: "conveyor",
+        },
+      }),
+      maxTurns: o.config.roles[o.role].maxTurns,
+      stopAt: session.stopAt,
+      now,
+      costBudgetUsd: o.config.agent.costBudgetUsd,
+      settingSources: o.config.agent.claudeCode.settingSources,
+      sandbox,
+      ...(o.signal ? { signal: o.signal } : {}),
+      log,
+      ...(o.loadClaudeAgentSdk ? { load: o.loadClaudeAgentSdk } : {}),
+    });
+    priceReported(out.usage, o.config.agent.prices, o.model);
+    return {
+      stop: out.stop,
+      ...(out.report ? { report: out.report } : {}),
+      usage: out.usage,
+      turns: out.turns,
+      commands: out.commands,
       written: [],
       notes: [],
     };
@@ -165,6 +192,26 @@ async function drive(
     written: [...written].sort(),
     notes: [],
   };
+}
+
+/** A runner that reported tokens but no cost: price them when the model has a price. */
+function priceReported(
+  usage: UsageTotals,
+  prices: RunRoleOptions["config"]["agent"]["prices"],
+  model: string,
+): void {
+  if (usage.costUsd !== 0 || usage.inputTokens === 0) return;
+  const price = priceFor(prices, model);
+  if (price)
+    usage.costUsd = costOf(
+      {
+        input_tokens: usage.inputTokens,
+        output_tokens: usage.outputTokens,
+        cache_creation_input_tokens: usage.cacheWriteTokens,
+        cache_read_input_tokens: usage.cacheReadTokens,
+      },
+      price,
+    );
 }
 
 /** The named variables of the runner's environment that are set (`agent.env`). */

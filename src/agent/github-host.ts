@@ -8,6 +8,7 @@ import type {
   PrRequest,
   ResultPublication,
   ReviewRequest,
+  ReviewThread,
 } from "./host.js";
 
 export interface GitHubHostOptions {
@@ -22,6 +23,46 @@ export interface GitHubHostOptions {
 }
 
 const MAX_TEXT = 60_000;
+
+const REVIEW_THREADS_QUERY = `query ($owner: String!, $repo: String!, $pr: Int!, $cursor: String) {
+  repository(owner: $owner, name: $repo) {
+    pullRequest(number: $pr) {
+      reviewThreads(first: 50, after: $cursor) {
+        pageInfo { hasNextPage endCursor }
+        nodes {
+          isResolved
+          isOutdated
+          path
+          line
+          originalLine
+          comments(first: 20) { nodes { author { login } body } }
+        }
+      }
+    }
+  }
+}`;
+
+interface ThreadsPage {
+  repository: {
+    pullRequest: {
+      reviewThreads: {
+        pageInfo: { hasNextPage: boolean; endCursor: string | null };
+        nodes:
+          | ({
+              isResolved: boolean;
+              isOutdated: boolean;
+              path: string;
+              line: number | null;
+              originalLine: number | null;
+              comments: {
+                nodes: ({ author: { login: string } | null; body: string } | null)[] | null;
+              };
+            } | null)[]
+          | null;
+      };
+    } | null;
+  } | null;
+}
 
 /** The agent host over the GitHub REST API. */
 export class GitHubHost implements AgentHost {
@@ -107,6 +148,37 @@ export class GitHubHost implements AgentHost {
       mediaType: { format: "diff" },
     });
     return { files: files.map((f) => f.filename), diff: String(response.data as unknown) };
+  }
+
+  /** The PR's review threads through GraphQL (REST has no resolved state), at most 200. */
+  async reviewThreads(pr: number): Promise<ReviewThread[]> {
+    const threads: ReviewThread[] = [];
+    let cursor: string | null = null;
+    for (let page = 0; page < 4; page++) {
+      const data: ThreadsPage = await this.#o.graphql(REVIEW_THREADS_QUERY, {
+        owner: this.#repo.owner,
+        repo: this.#repo.repo,
+        pr,
+        cursor,
+      });
+      const connection = data.repository?.pullRequest?.reviewThreads;
+      if (!connection) break;
+      for (const t of connection.nodes ?? []) {
+        if (!t) continue;
+        threads.push({
+          path: t.path,
+          line: t.line ?? t.originalLine ?? null,
+          resolved: t.isResolved,
+          outdated: t.isOutdated,
+          comments: (t.comments.nodes ?? []).flatMap((c) =>
+            c ? [{ author: c.author?.login ?? "ghost", body: c.body }] : [],
+          ),
+        });
+      }
+      if (!connection.pageInfo.hasNextPage) break;
+      cursor = connection.pageInfo.endCursor;
+    }
+    return threads;
   }
 
   async postReview(review: ReviewRequest): Promise<void> {

@@ -19,6 +19,12 @@ export interface AgentHost {
    */
   prDiff(pr: number): Promise<PrDiff | undefined>;
 
+  /**
+   * The PR's existing review threads, oldest first, for the reviewer to read (so it does not
+   * repeat what is resolved). Optional: a host without review threads (local mode) omits it.
+   */
+  reviewThreads?(pr: number): Promise<ReviewThread[]>;
+
   /** Posts ONE review; `comments` are all on lines of the diff (the role checks that). */
   postReview(review: ReviewRequest): Promise<void>;
 
@@ -60,6 +66,17 @@ export interface ReviewComment {
   /** Line number in the new version of the file (right side of the diff). */
   line: number;
   body: string;
+}
+
+/** One review thread of a PR: a line comment and its replies (untrusted text). */
+export interface ReviewThread {
+  path: string;
+  /** Line in the PR's current version; null when the thread is outdated past mapping. */
+  line: number | null;
+  resolved: boolean;
+  /** The code it was written on has changed since. */
+  outdated: boolean;
+  comments: { author: string; body: string }[];
 }
 
 export interface ReviewRequest {

@@ -58,7 +58,7 @@ export function outputContract(role: Role): string {
   const rules: Record<Role, string> = {
     task: "",
     reviewer:
-      '\n- "verdict" is required: "approve", "request_changes" or "approach_wrong".\n- "comments": lines of the NEW version of changed files; a body may hold a ```suggestion block.',
+      '\n- "verdict" is required: "approve", "request_changes" or "approach_wrong".\n- "comments": lines of the NEW version of changed files; each body is one finding, "**Problem:** … **Required fix:** …", and may hold a ```suggestion block.',
     tester: "",
   };
   return `## Output
@@ -153,7 +153,9 @@ The change does what the task asks, completely and correctly. {{qualityBar}}
 1. Read the diff, then the changed files in full and their callers where it matters; read the existing review threads and do not repeat what is resolved.
 2. Check that the change does what the task asks, is correct (edge cases, errors), fits the code's style and has a CHANGELOG entry under Unreleased.
 3. Fix small problems yourself by editing the files (they will be committed and pushed for you); for a change you leave to the author, a comment may propose it as a \`\`\`suggestion block holding the replacement lines.
-4. To end, {{finishHow}} with: summary, verdict and line comments (path and line in the NEW version of a changed file).
+4. Write each line comment as one finding, in this form (its path and line are the finding's Location):
+   \`**Problem:** what is wrong and why it matters. **Required fix:** exactly what to change.\`
+5. To end, {{finishHow}} with: summary, verdict and line comments (path and line in the NEW version of a changed file).
    - approve: correct and complete (possibly after your own small fixes);
    - request_changes: problems a task agent must fix (say exactly which);
    - approach_wrong: the change must be redone differently (explain the right approach).

@@ -116,7 +116,7 @@ export function baseVars(o: RunRoleOptions): PromptVars {
       ? o.task.locations.map((l) => `- ${l}`).join("\n")
       : "(not given)",
     feedback: o.feedback
-      ? `\n## Feedback from the previous run\n${frameUntrusted("previous review or test report", o.feedback)}\n`
+      ? `\n## Feedback from the previous run\nAddress every finding in it (its Problem, at its Location, with its Required fix) or say in your report why not.\n${frameUntrusted("previous review or test report", o.feedback)}\n`
       : "",
     branch: o.branch,
     baseBranch: o.baseBranch,

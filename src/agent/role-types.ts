@@ -1,5 +1,6 @@
 import type { AgentResult, Verdict } from "../core/board.js";
 import type { Config, Role } from "../core/config.js";
+import type { LoadedClaudeAgentSdk } from "./claude-code-sdk.js";
 import type { AgentHost, ReviewComment } from "./host.js";
 
 /** The task a role works on (an issue on GitHub, a TODO.md entry locally). Untrusted text. */
@@ -12,7 +13,10 @@ export interface TaskInput {
   comments?: string[];
 }
 
-/** Who does the thinking: the builtin loop over the Messages API, or an external command. */
+/**
+ * Who does the thinking: the Messages API (Conveyor's builtin loop, or Claude Code with
+ * `agent.runner: claude-code`, both with this key), or an external command.
+ */
 export type AgentDriver =
   | {
       kind: "builtin";
@@ -63,6 +67,8 @@ export interface RunRoleOptions {
   now?: () => Date;
   /** Waits between API retries (tests pass a fast one). */
   sleep?: (ms: number) => Promise<void>;
+  /** Loads the Claude Agent SDK for `agent.runner: claude-code` (tests). */
+  loadClaudeAgentSdk?: () => Promise<LoadedClaudeAgentSdk>;
 }
 
 export interface UsageTotals {

@@ -348,11 +348,23 @@ export const configSchema = z
     agent: z
       .object({
         runner: z
-          .enum(["builtin", "command"])
+          .enum(["builtin", "command", "claude-code"])
           .optional()
           .describe(
-            "builtin: Conveyor's own loop over the Messages API; command: an agent CLI (agent.command or agent.preset). Default: command with a preset, else builtin.",
+            "builtin: Conveyor's own loop over the Messages API; command: an agent CLI (agent.command or agent.preset); claude-code: Claude Code through the Claude Agent SDK (install @anthropic-ai/claude-agent-sdk). Default: command with a preset, else builtin.",
           ),
+        claudeCode: z
+          .object({
+            settingSources: z
+              .array(z.enum(["user", "project", "local"]))
+              .default([])
+              .describe(
+                "Claude Code settings files the claude-code runner loads: user (~/.claude/settings.json), project (.claude/settings.json, CLAUDE.md), local (.claude/settings.local.json). Default: none, so only Conveyor's role settings apply.",
+              ),
+          })
+          .strict()
+          .prefault({})
+          .describe("Settings of agent.runner: claude-code."),
         preset: z
           .enum(AGENT_PRESETS)
           .optional()
@@ -413,12 +425,13 @@ export const configSchema = z
         message: "agent.command or agent.preset is required when agent.runner is 'command'",
         path: ["command"],
       })
-      .refine((a) => a.runner !== "builtin" || a.preset === undefined, {
+      .refine((a) => a.runner === undefined || a.runner === "command" || a.preset === undefined, {
         message: "agent.preset needs agent.runner: command (or no runner)",
         path: ["preset"],
       })
       .transform((a) => {
-        const runner: "builtin" | "command" = a.runner ?? (a.preset ? "command" : "builtin");
+        const runner: "builtin" | "command" | "claude-code" =
+          a.runner ?? (a.preset ? "command" : "builtin");
         const command = a.command ?? (a.preset ? presetCommand(a.preset, a.args) : undefined);
         return {
           ...a,

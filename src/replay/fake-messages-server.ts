@@ -1,12 +1,15 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { estimateTokens, PromptCacheModel } from "./prompt-cache-model.js";
-import type { ScriptedTurn, ScriptedUsage } from "./turns.js";
+import type { ScriptedBlock, ScriptedTurn, ScriptedUsage } from "./turns.js";
 import { validateMessagesRequest } from "./validate-request.js";
 
 /**
- * A local stand-in for the Anthropic Messages API (non-streaming `POST /v1/messages`) that
- * plays scripted turns to the real SDK client (`baseURL` = the server's url). One server can
+ * A local stand-in for the Anthropic Messages API (`POST /v1/messages`, also with `?beta=true`
+ * as Claude Code sends it) that plays scripted turns to the real SDK client (`baseURL` = the
+ * server's url): as one JSON message, or, for a request with `stream: true`, as the API's
+ * server-sent events (message_start, content blocks with text and input_json deltas,
+ * message_delta with the stop reason and output tokens, message_stop). One server can
  * serve many agents at once: each request is routed to a script by a key taken from its body,
  * by default the `[conveyor:<correlationId>]` tag the agent loop puts in its system prompt.
  * Runtime code: the offline demo ships it.
@@ -26,6 +29,8 @@ export interface RecordedRequest {
   raw: string;
   /** What the server answered: the status and, for a message, its usage. */
   response?: { status: number; usage?: ScriptedUsage };
+  /** The message was sent as server-sent events (the request had `stream: true`). */
+  streamed?: boolean;
 }
 
 export interface FakeMessagesServerOptions {
@@ -41,6 +46,8 @@ export interface FakeMessagesServerOptions {
   apiKey?: string;
   /** Answer 400 like the real API to malformed conversations (default true). */
   validate?: boolean;
+  /** Loopback address to listen on; default 127.0.0.1. */
+  host?: string;
 }
 
 export interface FakeMessagesServer {
@@ -116,6 +123,19 @@ export async function startFakeMessagesServer(
         ],
         stop_reason: "end_turn",
       };
+    if (turn.kind === "error" && turn.midStream && (body as { stream?: unknown }).stream === true) {
+      recorded.response = { status: 200 };
+      recorded.streamed = true;
+      res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8" });
+      res.write(
+        `event: message_start\ndata: ${JSON.stringify({ type: "message_start", message: { id: "msg_fake_cut", type: "message", role: "assistant", model: (body as { model?: string }).model ?? "fake", content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 1, output_tokens: 1 } } })}\n\n`,
+      );
+      res.write(
+        `event: error\ndata: ${JSON.stringify(errorBody(turn.status, "scripted error"))}\n\n`,
+      );
+      res.end();
+      return;
+    }
     if (turn.kind === "error") {
       recorded.response = { status: turn.status };
       return send(
@@ -138,7 +158,7 @@ export async function startFakeMessagesServer(
       ...turn.usage,
     };
     recorded.response = { status: 200, usage };
-    send(res, 200, {
+    const message = {
       id: `msg_fake_${String(messageCounter).padStart(6, "0")}`,
       type: "message",
       role: "assistant",
@@ -147,7 +167,12 @@ export async function startFakeMessagesServer(
       stop_reason: turn.stop_reason,
       stop_sequence: null,
       usage,
-    });
+    };
+    if ((body as { stream?: unknown }).stream === true) {
+      recorded.streamed = true;
+      return stream(res, message);
+    }
+    send(res, 200, message);
   };
 
   const server = createServer((req, res) => {
@@ -157,11 +182,11 @@ export async function startFakeMessagesServer(
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
+    server.listen(0, options.host ?? "127.0.0.1", () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${options.host ?? "127.0.0.1"}:${port}`,
     requests,
     close: () =>
       new Promise<void>((resolve) => {
@@ -196,6 +221,73 @@ function send(
   const text = JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json", ...headers });
   res.end(text);
+}
+
+/** Characters per delta event: small enough that every block arrives in several pieces. */
+const DELTA_CHARS = 24;
+
+function chunks(text: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += DELTA_CHARS) out.push(text.slice(i, i + DELTA_CHARS));
+  return out;
+}
+
+/**
+ * Writes a message as the Messages API streams it: `message_start` carries the input usage
+ * and an empty content, each block opens, arrives in deltas and closes, `message_delta`
+ * brings the stop reason and the output tokens, `message_stop` ends the stream.
+ */
+function stream(
+  res: ServerResponse,
+  message: {
+    content: ScriptedBlock[];
+    stop_reason: string;
+    usage: ScriptedUsage;
+    [k: string]: unknown;
+  },
+): void {
+  res.writeHead(200, {
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-cache",
+    "request-id": `req_fake_${String(message.id).slice(-6)}`,
+  });
+  const event = (type: string, data: Record<string, unknown>) =>
+    res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+  const { content, stop_reason, usage, ...head } = message;
+  event("message_start", {
+    message: {
+      ...head,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { ...usage, output_tokens: 1 },
+    },
+  });
+  event("ping", {});
+  content.forEach((block, index) => {
+    if (block.type === "text") {
+      event("content_block_start", { index, content_block: { type: "text", text: "" } });
+      for (const text of chunks(block.text))
+        event("content_block_delta", { index, delta: { type: "text_delta", text } });
+    } else {
+      event("content_block_start", {
+        index,
+        content_block: { type: "tool_use", id: block.id, name: block.name, input: {} },
+      });
+      for (const partial_json of chunks(JSON.stringify(block.input)))
+        event("content_block_delta", {
+          index,
+          delta: { type: "input_json_delta", partial_json },
+        });
+    }
+    event("content_block_stop", { index });
+  });
+  event("message_delta", {
+    delta: { stop_reason, stop_sequence: null },
+    usage: { output_tokens: usage.output_tokens },
+  });
+  event("message_stop", {});
+  res.end();
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

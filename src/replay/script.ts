@@ -141,6 +141,12 @@ export class ScriptBuilder {
     return this;
   }
 
+  /** An `error` event after the stream started (to a streaming request; else an HTTP error). */
+  streamError(status = 529): this {
+    this.#turns.push({ kind: "error", status, midStream: true });
+    return this;
+  }
+
   /** Any turn as is. */
   raw(turn: ScriptedTurn): this {
     this.#turns.push(turn);

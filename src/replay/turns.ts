@@ -38,4 +38,9 @@ export type ScriptedTurn =
       headers?: Record<string, string>;
       /** JSON body; defaults to the API's error shape for the status. */
       body?: unknown;
+      /**
+       * To a streaming request: answer 200, start the message, then send the error as an
+       * `error` event, as the API does when it is overloaded mid-answer.
+       */
+      midStream?: boolean;
     };

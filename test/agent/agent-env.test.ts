@@ -84,3 +84,19 @@ describe("the environment of the agent's commands", () => {
     });
   });
 });
+
+describe("the agent workflow hands agent.env its secret", () => {
+  it("passes the agent-env input of the action from a repository secret", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { parse } = await import("yaml");
+    const workflow = parse(readFileSync(".github/workflows/conveyor-agent.yml", "utf8")) as {
+      jobs: Record<string, { steps: { uses?: string; with?: Record<string, string> }[] }>;
+    };
+    const step = Object.values(workflow.jobs)
+      .flatMap((j) => j.steps)
+      .find((s) => s.uses?.startsWith("conveyor-dev/conveyor@"));
+    expect(step?.with?.["agent-env"]).toMatch(/^\$\{\{ secrets\.[A-Z_]+ \}\}$/);
+    const action = parse(readFileSync("action.yml", "utf8")) as { inputs: Record<string, unknown> };
+    expect(Object.keys(action.inputs)).toContain("agent-env");
+  });
+});

@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -6,6 +6,7 @@ import { parseAgentOutput } from "../../src/agent/agent-output.js";
 import { runCommandAgent } from "../../src/agent/command-agent.js";
 import type { RunRoleOptions } from "../../src/agent/role-types.js";
 import { runRole } from "../../src/agent/run-role.js";
+import { sandboxAvailable } from "../../src/agent/shell-sandbox.js";
 import type { ConfigInput } from "../../src/core/config.js";
 import {
   type FakeMessagesServer,
@@ -396,4 +397,54 @@ describe("agent preset config", () => {
   it("a preset with runner: builtin is a config error", () => {
     expect(() => configOf({ agent: { runner: "builtin", preset: "aider" } })).toThrow(/preset/);
   });
+});
+
+describe("the agent command runs in the same sandbox as the built-in shell", () => {
+  it.runIf(sandboxAvailable())(
+    "an agent command from the config is confined: process 1 is bubblewrap, writes outside the workspace and secrets stay out",
+    async () => {
+      const fxs = makeFixture({ "src/math.js": "export const add = (a, b) => a - b;\n" });
+      const outside = mkdtempSync(join(tmpdir(), "conveyor-outside-"));
+      const saved = {
+        sandbox: process.env.CONVEYOR_SANDBOX,
+        secret: process.env.CONVEYOR_TEST_SECRET,
+      };
+      process.env.CONVEYOR_SANDBOX = "required";
+      process.env.CONVEYOR_TEST_SECRET = "s3cret-value";
+      const srv = await startFakeMessagesServer({});
+      try {
+        const command = [
+          "tr '\\0' ' ' < /proc/1/cmdline; echo",
+          `echo escaped > ${outside}/escape.txt 2>/dev/null || echo cannot-write-outside`,
+          "env | grep -c CONVEYOR_TEST_SECRET || true",
+          "sed -i 's/a - b/a + b/' src/math.js",
+          `echo '{"outcome": "done", "summary": "fixed in the sandbox"}'`,
+        ].join("; ");
+        const out = await runRole(
+          roleOptions(srv, new MemoryHost(), fxs.work, {
+            config: configOf({ agent: { runner: "command", command } }),
+            driver: { kind: "command", command },
+          }),
+        );
+        expect(out.result).toMatchObject({ outcome: "ok", summary: "fixed in the sandbox" });
+        const output = out.commands[0]!.output;
+        expect(output).toMatch(/^\S*bwrap .*--unshare-all/);
+        expect(readFileSync(join(fxs.work, "src/math.js"), "utf8")).toContain("a + b");
+        expect(existsSync(join(outside, "escape.txt"))).toBe(false);
+        expect(output).not.toContain("s3cret-value");
+        expect(output.split("\n")).toContain("0");
+      } finally {
+        for (const [k, v] of [
+          ["CONVEYOR_SANDBOX", saved.sandbox],
+          ["CONVEYOR_TEST_SECRET", saved.secret],
+        ] as const)
+          if (v === undefined) delete process.env[k];
+          else process.env[k] = v;
+        await srv.close();
+        fxs.cleanup();
+        rmSync(outside, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
 });

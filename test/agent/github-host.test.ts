@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { GitHubHost } from "../../src/agent/github-host.js";
 import type { AgentResult } from "../../src/core/board.js";
 import { encodeMarker } from "../../src/core/markers.js";
+import { checkGraphQL } from "../github/graphql-check.js";
 
 const API = "https://api.github.com";
 const R = "/repos/acme/widgets";
@@ -83,6 +84,67 @@ describe("GitHubHost", () => {
         })
       ).number,
     ).toBe(12);
+  });
+
+  it("reads the PR's review threads through GraphQL (resolved state included), page by page", async () => {
+    const bodies: unknown[] = [];
+    const page = (hasNextPage: boolean, endCursor: string | null, nodes: unknown[]) => ({
+      data: {
+        repository: {
+          pullRequest: { reviewThreads: { pageInfo: { hasNextPage, endCursor }, nodes } },
+        },
+      },
+    });
+    nock(API)
+      .post("/graphql", (b) => bodies.push(b) > 0)
+      .reply(
+        200,
+        page(true, "c1", [
+          {
+            isResolved: true,
+            isOutdated: false,
+            path: "src/a.ts",
+            line: 3,
+            originalLine: 3,
+            comments: { nodes: [{ author: { login: "alice" }, body: "nit" }] },
+          },
+        ]),
+      )
+      .post("/graphql", (b) => bodies.push(b) > 0)
+      .reply(
+        200,
+        page(false, null, [
+          {
+            isResolved: false,
+            isOutdated: true,
+            path: "src/b.ts",
+            line: null,
+            originalLine: 9,
+            comments: { nodes: [{ author: null, body: "why?" }] },
+          },
+        ]),
+      );
+    expect(await host().reviewThreads(12)).toEqual([
+      {
+        path: "src/a.ts",
+        line: 3,
+        resolved: true,
+        outdated: false,
+        comments: [{ author: "alice", body: "nit" }],
+      },
+      {
+        path: "src/b.ts",
+        line: 9,
+        resolved: false,
+        outdated: true,
+        comments: [{ author: "ghost", body: "why?" }],
+      },
+    ]);
+    expect(bodies.map((b) => (b as { variables: unknown }).variables)).toEqual([
+      { owner: "acme", repo: "widgets", pr: 12, cursor: null },
+      { owner: "acme", repo: "widgets", pr: 12, cursor: "c1" },
+    ]);
+    for (const b of bodies) expect(checkGraphQL(b)).toEqual([]);
   });
 
   it("posts ONE review with inline comments, falling back to COMMENT on its own PR", async () => {

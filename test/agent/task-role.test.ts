@@ -150,7 +150,9 @@ describe("task role end to end", () => {
     // The agent wrote its own entry: no second one.
     expect(readFileSync(join(pushed, "CHANGELOG.md"), "utf8").match(/^- /gm)).toHaveLength(2);
     const prompt = JSON.stringify(server.requests[0]!.body);
-    expect(prompt).toContain("## Feedback from the previous run\\n<untrusted-data");
+    expect(prompt).toMatch(
+      /## Feedback from the previous run\\nAddress every finding in it[^\\]*\\n<untrusted-data/,
+    );
     expect(prompt).toContain("Reviewer: multiplication is wrong\\n</untrusted-data>");
     expect(host.prs[0]).toMatchObject({ pr: 42, branch: "conveyor/7-fix-add", base: "main" });
   });

@@ -1,5 +1,5 @@
 import { partitionComments } from "../commentable-lines.js";
-import type { ReviewComment } from "../host.js";
+import type { ReviewComment, ReviewThread } from "../host.js";
 import {
   baseVars,
   driveGuarded,
@@ -33,6 +33,7 @@ export async function runReviewerRole(s: RoleSession): Promise<RoleOutcome> {
     ...baseVars(o),
     diff: frameUntrusted("pull request diff", truncateHeadTail(diff, MAX_DIFF) || "(empty diff)"),
     changedFiles: files.map((f) => `\`${f}\``).join(", ") || "(none)",
+    reviewThreads: await threadsSection(s),
   };
   const drive = await driveGuarded(s, {
     prompt: renderRolePrompt(o, vars),
@@ -94,7 +95,8 @@ export async function runReviewerRole(s: RoleSession): Promise<RoleOutcome> {
       : "",
   ]
     .filter(Boolean)
-    .join(" ");
+    .join(" ")
+    .concat(verdict && verdict !== "approve" ? formatFindings(drive.report?.comments ?? []) : "");
   return finalize(s, {
     outcome,
     summary,
@@ -105,6 +107,54 @@ export async function runReviewerRole(s: RoleSession): Promise<RoleOutcome> {
     filesChanged: fixedFiles,
     ...(review ? { review } : {}),
   });
+}
+
+const MAX_THREADS_TEXT = 20_000;
+const MAX_COMMENT = 1_500;
+
+/** The PR's existing review threads for the prompt (framed as untrusted data), or "". */
+async function threadsSection(s: RoleSession): Promise<string> {
+  const o = s.o;
+  if (o.pr === undefined || !o.host.reviewThreads) return "";
+  let threads: ReviewThread[];
+  try {
+    threads = await o.host.reviewThreads(o.pr);
+  } catch (e: unknown) {
+    // The review can go on without them; say so rather than fail the run.
+    s.log(`could not read the PR's review threads: ${errorMessage(e)}`);
+    return "\n## Existing review threads\n(could not be read)\n";
+  }
+  if (threads.length === 0) return "";
+  const open = threads.filter((t) => !t.resolved);
+  const text = formatThreads([...open, ...threads.filter((t) => t.resolved)]);
+  return `\n## Existing review threads (${open.length} open, ${threads.length - open.length} resolved)\n${frameUntrusted("pull request review threads", truncateHeadTail(text, MAX_THREADS_TEXT))}\n`;
+}
+
+export function formatThreads(threads: ReviewThread[]): string {
+  return threads
+    .map((t) => {
+      const state = [t.resolved ? "resolved" : "open", ...(t.outdated ? ["outdated"] : [])];
+      const head = `### ${t.path}${t.line !== null ? `:${t.line}` : ""} (${state.join(", ")})`;
+      const comments = t.comments.map((c) => {
+        const body = c.body.length > MAX_COMMENT ? `${c.body.slice(0, MAX_COMMENT)}…` : c.body;
+        return `- ${c.author}: ${body.replace(/\n/g, "\n  ")}`;
+      });
+      return [head, ...comments].join("\n");
+    })
+    .join("\n\n");
+}
+
+/**
+ * The review's line comments as findings, in the workflow's fields (Problem, Location,
+ * Required fix): they go into the result's summary, which is the next task agent's feedback.
+ */
+export function formatFindings(comments: readonly ReviewComment[]): string {
+  if (comments.length === 0) return "";
+  const items = comments.map(
+    (c, i) =>
+      `${i + 1}. Location: \`${c.path}:${c.line}\`\n   ${c.body.trim().replace(/\n/g, "\n   ")}`,
+  );
+  return `\n\nFindings:\n${items.join("\n")}`;
 }
 
 export function reviewBody(review: ReviewOutcome, fixedFiles: string[]): string {

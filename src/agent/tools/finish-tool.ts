@@ -59,7 +59,8 @@ const properties: Record<Role, Record<string, unknown>> = {
     },
     comments: {
       type: "array",
-      description: "Line comments on the new version of changed files.",
+      description:
+        "Line comments on the new version of changed files. A body may propose a change as a ```suggestion block holding the replacement for that line.",
       items: {
         type: "object",
         properties: {
@@ -86,15 +87,28 @@ const required: Record<Role, string[]> = {
   tester: ["summary"],
 };
 
+/** The checks of a role's report (the `finish` tool's, and the claude-code runner's). */
+export function parseReport(
+  role: Role,
+  raw: unknown,
+): { ok: true; value: AgentReport } | { ok: false; error: string } {
+  return parseInput(schemas[role] as z.ZodType<AgentReport>, raw);
+}
+
+/** The JSON schema of a role's report (the `finish` tool's input). */
+export function reportSchema(role: Role): ToolSpec["input_schema"] {
+  return { type: "object", properties: properties[role], required: required[role] };
+}
+
 /** The `finish` tool: ends the run with a structured report (shape depends on the role). */
 export function finishTool(role: Role): ToolSpec {
   return {
     name: "finish",
     description:
       "Call once when your work is done (or cannot go on) with your structured report. Nothing after this call is run.",
-    input_schema: { type: "object", properties: properties[role], required: required[role] },
+    input_schema: reportSchema(role),
     async run(raw) {
-      const parsed = parseInput(schemas[role] as z.ZodType<AgentReport>, raw);
+      const parsed = parseReport(role, raw);
       if (!parsed.ok) return toolError(`${parsed.error}. Call finish again with a valid report.`);
       return { content: "report received", finish: parsed.value };
     },

@@ -6,6 +6,7 @@ import type {
   PrRequest,
   ResultPublication,
   ReviewRequest,
+  ReviewThread,
 } from "../../../src/agent/host.js";
 
 /** An in-memory AgentHost that records every call. */
@@ -16,6 +17,8 @@ export class MemoryHost implements AgentHost {
   results: ResultPublication[] = [];
   issue: IssueData = { id: "7", title: "Fix add", body: "add() subtracts", comments: [] };
   diff: PrDiff | undefined;
+  /** The PR's review threads (as the GitHub host reads them). */
+  threads: ReviewThread[] = [];
   nextPr = 42;
 
   async readIssue(): Promise<IssueData> {
@@ -27,6 +30,9 @@ export class MemoryHost implements AgentHost {
   }
   async prDiff(): Promise<PrDiff | undefined> {
     return this.diff;
+  }
+  async reviewThreads(): Promise<ReviewThread[]> {
+    return this.threads;
   }
   async postReview(review: ReviewRequest) {
     this.reviews.push(review);
