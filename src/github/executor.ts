@@ -364,7 +364,10 @@ class Context {
     const shown = { id, stage: task?.stage ?? "todo", ...(task?.pr ? { pr: task.pr } : {}) };
     const runUrl = memory.run ? this.board.runs[memory.run.correlationId]?.url : undefined;
     const workflowUrl = `${this.repoUrl()}/actions/workflows/${AGENT_WORKFLOW}`;
-    const body = formatStatusComment(shown, memory, runUrl ? { runUrl } : { workflowUrl });
+    const body = formatStatusComment(shown, memory, {
+      repoUrl: this.repoUrl(),
+      ...(runUrl ? { runUrl } : { workflowUrl }),
+    });
     const existing = this.github.statusComments.get(id);
     let outcome: Outcome = "applied";
     if (existing) {

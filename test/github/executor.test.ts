@@ -275,6 +275,8 @@ describe("what people read", () => {
     ).toMatchInlineSnapshot(`
       "### Conveyor status
 
+      ✅ Todo → ✅ In progress → ✅ Review → ▶️ **Testing** ([tester run](https://github.com/o/r/actions/runs/99)) → ⬜ Merge queue → ⬜ Done
+
       | | |
       | --- | --- |
       | Stage | **testing** |
