@@ -82,7 +82,7 @@ export function formatDashboard(input: DashboardInput): string {
     const boxes: string[] = [];
     if (state.memory.paused)
       boxes.push(
-        `- [ ] ${boxText("resume")} — **dispatching is paused**${state.memory.pausedReason ? `: ${cell(state.memory.pausedReason)}` : ""}`,
+        `- [ ] ${boxText("resume")} — **Dispatching is paused**${state.memory.pausedReason ? `: ${cell(state.memory.pausedReason)}` : ""}`,
       );
     for (const t of escalated)
       boxes.push(
