@@ -65,7 +65,10 @@ export function formatDashboard(input: DashboardInput): string {
 
   const escalated = board.tasks.filter((t) => t.memory.escalation);
   const preflightFailed = (state.preflight ?? []).filter((p) => !p.ok);
+  // A PR only a maintainer's approval lets through (it changes `.github/**`): a problem too.
+  const approvals = plan.waiting.filter((w) => w.code === "approval-needed");
   const attention =
+    approvals.length > 0 ||
     configErrors.length > 0 ||
     escalated.length > 0 ||
     state.memory.paused ||
@@ -90,7 +93,11 @@ export function formatDashboard(input: DashboardInput): string {
       );
     for (const p of preflightFailed)
       lines.push(`- ❌ pre-flight ${cell(p.name)}: ${cell(p.detail)} (nothing is dispatched)`);
-    if (preflightFailed.length > 0) lines.push("");
+    for (const w of approvals) {
+      const t = board.tasks.find((x) => x.id === w.task);
+      lines.push(`- 🔒 ${t ? taskCell(t) : `#${w.task}`}: ${cell(waitingText(w))}`);
+    }
+    if (preflightFailed.length > 0 || approvals.length > 0) lines.push("");
     if (boxes.length > 0)
       lines.push(
         ...boxes,

@@ -249,3 +249,28 @@ describe("the dashboard", () => {
     expect(render(sample())).toBe(render(sample()));
   });
 });
+
+describe("the dashboard's problems", () => {
+  it("lists a PR waiting for a maintainer's approval and a failed pre-flight above the stages", () => {
+    const b = sample();
+    const p = plan(b, cfg, T0);
+    p.waiting.push({
+      task: "7",
+      code: "approval-needed",
+      text: "changes .github/**: waits for a maintainer's approval",
+    });
+    const body = formatDashboard({
+      board: b,
+      plan: p,
+      configErrors: [],
+      state: {
+        memory: b.repoMemory,
+        preflight: [{ name: "vector db", ok: false, detail: "answered 503" }],
+      },
+    });
+    const attention = body.slice(body.indexOf("## Needs attention"), body.indexOf("## Todo"));
+    expect(attention).toContain("#7");
+    expect(attention).toContain("maintainer's approval");
+    expect(attention).toContain("vector db");
+  });
+});
