@@ -12,8 +12,9 @@ import type { WebhookDefinition } from "@octokit/webhooks-examples";
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runAction } from "../../src/action/run-action.js";
-import { readMarker, upsertMarker } from "../../src/core/markers.js";
+import { encodeMarker, readMarker, upsertMarker } from "../../src/core/markers.js";
 import { FakeGitHub } from "../../src/github/fake-github.js";
+import { STATUS_HEADER } from "../../src/github/format-status-comment.js";
 import { type DashboardEdit, runOrchestrate } from "../../src/github/orchestrate.js";
 
 const API = "https://api.github.com";
@@ -146,5 +147,42 @@ describe("the orchestrator Action and the dashboard's boxes", () => {
     const body = gh.issue(dashboard).body;
     expect((readMarker("board", body) as { memory: { paused: boolean } }).memory.paused).toBe(true);
     expect(gh.runs).toHaveLength(0);
+  });
+
+  it("a maintainer ticking retry on an escalated task clears its escalation, as /conveyor retry does", async () => {
+    const gh = new FakeGitHub({ botLogin: BOT });
+    const task = gh.addIssue({
+      title: "Fix login",
+      labels: ["conveyor:review", "conveyor:escalated", "priority:high"],
+    });
+    const escalation = {
+      reason: "the reviewer failed twice",
+      at: gh.now().toISOString(),
+      stage: "review",
+    };
+    gh.addComment(
+      task,
+      `${STATUS_HEADER}\n\n${encodeMarker("state", { runs: 2, attempts: { reviewer: 2 }, escalation })}`,
+      BOT,
+    );
+    await pass(gh);
+    const dashboard = [...gh.issues.values()].find((i) => i.title === "Conveyor board")!;
+    const before = dashboard.body;
+    expect(before).toContain(`- [ ] retry #${task}`);
+    const after = before.replace(`- [ ] retry #${task}`, `- [x] retry #${task}`);
+    gh.issue(dashboard.number).body = after;
+    nock(API)
+      .get(`${R}/issues/${dashboard.number}`)
+      .reply(200, { number: dashboard.number, title: "Conveyor board", user: { login: BOT } })
+      .get(`${R}/collaborators/boss/permission`)
+      .reply(200, { permission: "write", role_name: "write" });
+    await pass(gh, {
+      issue: dashboard.number,
+      before,
+      after,
+      actor: { login: "boss", type: "User" },
+    });
+    expect(gh.issue(task).labels).not.toContain("conveyor:escalated");
+    expect(gh.issue(dashboard.number).body).not.toContain(`retry #${task}`);
   });
 });
