@@ -16,7 +16,7 @@ import {
 import { parseLocations } from "../core/locations.js";
 import { makeOctokit as throttledOctokit } from "../github/make-octokit.js";
 import { type OrchestrateOptions, runOrchestrate } from "../github/orchestrate.js";
-import { readCommentCommand } from "./comment-event.js";
+import { readCommentCommand, readDashboardEdit } from "./comment-event.js";
 import { type GitHubContext, readGitHubContext } from "./github-context.js";
 import { type Inputs, readInputs } from "./inputs.js";
 import { agentJobSummary } from "./job-summary.js";
@@ -74,6 +74,7 @@ export async function runAction(deps: ActionDeps): Promise<ActionResult> {
 
   if (inputs.mode === "orchestrate") {
     const command = readCommentCommand(deps.env);
+    const dashboardEdit = readDashboardEdit(deps.env);
     const out = await (deps.runOrchestrate ?? runOrchestrate)({
       octokit: makeOctokit(inputs.githubToken, gh.apiUrl),
       owner: gh.owner,
@@ -82,6 +83,7 @@ export async function runAction(deps: ActionDeps): Promise<ActionResult> {
       dryRun: inputs.dryRun,
       log: deps.log,
       ...(command ? { command } : {}),
+      ...(dashboardEdit ? { dashboardEdit } : {}),
     });
     return { outputs: emptyOutputs(), summary: out.summary };
   }

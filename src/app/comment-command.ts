@@ -106,7 +106,8 @@ function firstCommandLine(body: string): string {
   return line.trim().slice(0, 80);
 }
 
-async function reply(ctx: StepContext, issue: number, body: string): Promise<void> {
+/** Answers on `issue` (dry-run: logs the answer). */
+export async function reply(ctx: StepContext, issue: number, body: string): Promise<void> {
   if (ctx.dryRun) {
     ctx.log(`${ctx.owner}/${ctx.repo}#${issue}: (dry-run) would comment: ${body}`);
     return;

@@ -1,3 +1,4 @@
+import { newlyTicked } from "../core/commands.js";
 import type { Actor } from "./actor-permission.js";
 
 /**
@@ -15,6 +16,11 @@ export interface EventHint {
   labeled?: { issue: number; label: string };
   /** `issue_comment.created` whose body holds a `/conveyor` line. */
   comment?: { issue: number; commentId: number; body: string };
+  /**
+   * `issues.edited` whose edit ticked a box holding a Conveyor command (the dashboard's
+   * boxes): the body before and after the edit, as delivered.
+   */
+  dashboardEdit?: { issue: number; before: string; after: string };
   /** A push to the default branch: the config may have changed. */
   defaultBranchPush: boolean;
   /** `installation.created` / `installation_repositories.added`: repositories to look at now. */
@@ -57,6 +63,15 @@ export function readEventHint(name: string, payload: unknown): EventHint {
     const body = str(comment.body);
     if (issue !== undefined && commentId !== undefined && body !== undefined && hasCommand(body))
       hint.comment = { issue, commentId, body };
+  }
+  if (name === "issues" && action === "edited") {
+    const issue = record(p.issue);
+    const number = num(issue.number);
+    const before = str(record(record(p.changes).body).from);
+    const after = str(issue.body);
+    if (number !== undefined && before !== undefined && after !== undefined)
+      if (newlyTicked(before, after).length > 0)
+        hint.dashboardEdit = { issue: number, before, after };
   }
   if (
     (name === "installation" && (action === "created" || action === "unsuspend")) ||

@@ -3,6 +3,7 @@ import { type Config, defaultConfig } from "../core/config.js";
 import { type PermissionLevel, permissionLevel } from "./actor-permission.js";
 import type { CommandService } from "./command-service.js";
 import { type CommandStep, runCommand } from "./comment-command.js";
+import { type DashboardEditStep, runDashboardEdit } from "./dashboard-edit.js";
 import { errorText } from "./error-text.js";
 import { httpStatus } from "./http-status.js";
 import { checkLabel, type LabelCheckStep, removeUnchecked } from "./label-check.js";
@@ -15,7 +16,7 @@ import type { RepoRegistry } from "./repo-registry.js";
 import { type RepoTarget, repoKey } from "./repo-target.js";
 import type { StepContext } from "./step-context.js";
 
-export type PassStep = (LabelCheckStep | CommandStep) & {
+export type PassStep = (LabelCheckStep | CommandStep | DashboardEditStep) & {
   /** Passes that already tried this step and failed. */
   failures?: number;
 };
@@ -86,8 +87,10 @@ export async function runRepoPass(
     for (const [i, step] of steps.entries()) {
       try {
         if (step.kind === "label") await checkLabel(ctx, step);
-        else if (deps.commands) await runCommand(ctx, step, deps.commands);
-        else deps.log.warn(`${key}#${step.issue}: comment commands are not wired; ignored`);
+        else if (!deps.commands)
+          deps.log.warn(`${key}#${step.issue}: comment commands are not wired; ignored`);
+        else if (step.kind === "dashboard") await runDashboardEdit(ctx, step, deps.commands);
+        else await runCommand(ctx, step, deps.commands);
       } catch (e: unknown) {
         const failures = (step.failures ?? 0) + 1;
         deps.log.error(

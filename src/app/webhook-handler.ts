@@ -87,6 +87,8 @@ export async function handleDelivery(
       body: hint.comment.body,
       actor: hint.sender,
     });
+  else if (hint.dashboardEdit && hint.sender)
+    deps.request(target, { kind: "dashboard", ...hint.dashboardEdit, actor: hint.sender });
   else deps.request(target);
   return "requested";
 }

@@ -291,3 +291,59 @@ export function inline(text: string): string {
     .trim();
   return flat.length > 300 ? `${flat.slice(0, 299)}…` : flat;
 }
+
+/**
+ * The dashboard's checkboxes (Renovate's Dependency Dashboard style): a box whose text starts
+ * with a command a maintainer would otherwise type, `retry #9` or `resume`. Ticking it runs
+ * `/conveyor retry` on #9 (or `/conveyor resume`); the next write of the dashboard unticks it.
+ */
+export interface DashboardBox {
+  /** The box's command text, e.g. `retry #9`. */
+  text: string;
+  /** The task it is about (issue number); none for repository commands. */
+  task?: string;
+  command: ConveyorCommand;
+}
+
+/** The text of the box offering `command` (on `task`). */
+export function boxText(command: "retry" | "resume", task?: string): string {
+  return command === "retry" ? `retry #${task}` : "resume";
+}
+
+const BOX_LINE = /^\s{0,3}[-*+] \[([ xX])\] (.*)$/;
+const BOX_COMMAND = /^(?:\*\*)?(retry #(\d+)|resume)(?:\*\*)?(?=$|[\s:—-])/;
+
+/** The command of a box's text; undefined when the box is not one of Conveyor's commands. */
+export function parseBox(text: string): DashboardBox | undefined {
+  const m = BOX_COMMAND.exec(text.trim());
+  if (!m) return undefined;
+  if (m[2] !== undefined) return { text: m[1]!, task: m[2], command: { kind: "retry" } };
+  return { text: m[1]!, command: { kind: "resume" } };
+}
+
+/** The ticked boxes of a body that hold a Conveyor command (each once, in order). */
+export function tickedBoxes(body: string): DashboardBox[] {
+  const seen = new Set<string>();
+  const out: DashboardBox[] = [];
+  let fenced = false;
+  for (const line of body.split(/\r?\n/)) {
+    if (/^\s{0,3}(```|~~~)/.test(line)) fenced = !fenced;
+    const m = fenced ? null : BOX_LINE.exec(line);
+    if (!m || m[1] === " ") continue;
+    const box = parseBox(m[2]!);
+    if (box && !seen.has(box.text)) {
+      seen.add(box.text);
+      out.push(box);
+    }
+  }
+  return out;
+}
+
+/**
+ * The boxes an edit ticked: ticked in `after`, not ticked in `before` (a box ticked earlier
+ * and not yet unticked by Conveyor was someone else's, in an earlier edit).
+ */
+export function newlyTicked(before: string, after: string): DashboardBox[] {
+  const was = new Set(tickedBoxes(before).map((b) => b.text));
+  return tickedBoxes(after).filter((b) => !was.has(b.text));
+}

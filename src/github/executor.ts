@@ -4,7 +4,7 @@ import { describeEffect, type Effect, ESCALATION_CHOICES } from "../core/effects
 import { recordAbandoned } from "../core/markdown/changelog.js";
 import { readMarker, upsertMarker } from "../core/markers.js";
 import { type CommitFilesOutcome, commitFiles } from "./commit-files.js";
-import { formatEscalation } from "./format-escalation.js";
+import { type EscalationContext, formatEscalation } from "./format-escalation.js";
 import { formatStatusComment } from "./format-status-comment.js";
 import type { GitHubState, Snapshot } from "./load-board.js";
 import { stageLabels } from "./load-board.js";
@@ -148,7 +148,7 @@ class Context {
         // The comment first: the label then says the maintainer was told. A comment already
         // posted for this escalation (the label write was lost) is not posted again.
         if (!this.toldSinceEscalation(e.task)) {
-          const body = formatEscalation(e.reason, e.choices);
+          const body = formatEscalation(e.reason, e.choices, this.escalationContext(e.task));
           const posted = await this.port.createComment(Number(e.task), body);
           const notices = this.github.escalationNotices.get(e.task) ?? [];
           this.github.escalationNotices.set(e.task, [...notices, posted.createdAt]);
@@ -223,6 +223,30 @@ class Context {
         return this.committed(outcome);
       }
     }
+  }
+
+  /** Where an escalated task's work is, for its escalation comment. */
+  private escalationContext(id: string): EscalationContext {
+    const task = this.task(id);
+    const m = task?.memory;
+    const cid = m?.run?.correlationId ?? m?.handled.at(-1);
+    const runUrl = cid ? this.board.runs[cid]?.url : undefined;
+    const branch = task?.pr?.branch ?? task?.branch;
+    const by = this.github.scheduledBy.get(id);
+    return {
+      task: id,
+      permission: this.config.permissions.schedule,
+      repoUrl: this.repoUrl(),
+      ...(branch ? { branch } : {}),
+      ...(task?.pr?.number ? { pr: task.pr.number } : {}),
+      ...(runUrl ? { runUrl } : {}),
+      ...(by ? { scheduledBy: by } : {}),
+    };
+  }
+
+  /** The repository's web address on the server the port talks to (GHE included). */
+  private repoUrl(): string {
+    return `${this.port.webUrl ?? "https://github.com"}/${this.github.owner}/${this.github.repo}`;
   }
 
   /** True when an escalation comment was posted since the task's memory says it escalated. */
@@ -339,8 +363,11 @@ class Context {
     const task = this.task(id);
     const shown = { id, stage: task?.stage ?? "todo", ...(task?.pr ? { pr: task.pr } : {}) };
     const runUrl = memory.run ? this.board.runs[memory.run.correlationId]?.url : undefined;
-    const workflowUrl = `https://github.com/${this.github.owner}/${this.github.repo}/actions/workflows/${AGENT_WORKFLOW}`;
-    const body = formatStatusComment(shown, memory, runUrl ? { runUrl } : { workflowUrl });
+    const workflowUrl = `${this.repoUrl()}/actions/workflows/${AGENT_WORKFLOW}`;
+    const body = formatStatusComment(shown, memory, {
+      repoUrl: this.repoUrl(),
+      ...(runUrl ? { runUrl } : { workflowUrl }),
+    });
     const existing = this.github.statusComments.get(id);
     let outcome: Outcome = "applied";
     if (existing) {

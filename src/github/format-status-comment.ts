@@ -1,4 +1,4 @@
-import type { Task, TaskMemory } from "../core/board.js";
+import type { Stage, Task, TaskMemory } from "../core/board.js";
 import { encodeMarker, fitWithMarker, stripHtmlComments } from "../core/markers.js";
 
 /** The first line of every status comment (the loader trusts state markers only there). */
@@ -10,6 +10,35 @@ export interface StatusExtras {
   runUrl?: string;
   /** Link to the agent workflow's runs (when the run's own link is not known yet). */
   workflowUrl?: string;
+  /** `<server>/<owner>/<repo>` on the server the runtime talks to: the PR's link. */
+  repoUrl?: string;
+}
+
+const PIPELINE: { stage: Stage; title: string }[] = [
+  { stage: "todo", title: "Todo" },
+  { stage: "in-progress", title: "In progress" },
+  { stage: "review", title: "Review" },
+  { stage: "testing", title: "Testing" },
+  { stage: "merge-queue", title: "Merge queue" },
+  { stage: "done", title: "Done" },
+];
+
+/**
+ * One line of pipeline progress: the stages behind the task done (✅), the current one in
+ * bold with its run's link (or ⚠️ when escalated), the ones ahead to do (⬜).
+ */
+export function progressLine(stage: Stage, memory: TaskMemory, runUrl?: string): string {
+  if (stage === "abandoned") return "⛔ **Abandoned**: Conveyor does no more work on this task.";
+  const at = PIPELINE.findIndex((p) => p.stage === stage);
+  return PIPELINE.map((p, i) => {
+    if (i < at || stage === "done") return `✅ ${p.title}`;
+    if (i > at) return `⬜ ${p.title}`;
+    if (memory.escalation) return `⚠️ **${p.title}** (escalated)`;
+    const run = memory.run;
+    const link =
+      run && runUrl ? ` ([${run.role} run](${runUrl}))` : run ? ` (${run.role} starting)` : "";
+    return `▶️ **${p.title}**${link}`;
+  }).join(" → ");
 }
 
 /**
@@ -22,7 +51,14 @@ export function formatStatusComment(
   extras: StatusExtras = {},
 ): string {
   const a = memory.attempts;
-  const lines = [STATUS_HEADER, "", "| | |", "| --- | --- |"];
+  const lines = [
+    STATUS_HEADER,
+    "",
+    progressLine(task.stage, memory, extras.runUrl),
+    "",
+    "| | |",
+    "| --- | --- |",
+  ];
   lines.push(`| Stage | **${task.stage}**${memory.escalation ? " (escalated)" : ""} |`);
   lines.push(
     `| Failures | task ${a.task} · review ${a.reviewer} · test ${a.tester} · merge ${a.merge} |`,
@@ -35,7 +71,12 @@ export function formatStatusComment(
       : `${run}: run \`conveyor ${memory.run.correlationId}\`${extras.workflowUrl ? ` of the [agent workflow](${extras.workflowUrl})` : ""}`;
     lines.push(`| Agent at work | ${where} |`);
   }
-  if (task.pr) lines.push(`| Pull request | #${task.pr.number} |`);
+  if (task.pr) {
+    const n = task.pr.number;
+    lines.push(
+      `| Pull request | ${extras.repoUrl ? `[#${n}](${extras.repoUrl}/pull/${n})` : `#${n}`} |`,
+    );
+  }
   lines.push(`| Tokens | ${memory.tokens.toLocaleString("en-US")} |`);
   lines.push(`| Cost | $${memory.costUsd.toFixed(2)} |`);
   if (memory.lastFailure) lines.push(`| Last failure | ${cell(memory.lastFailure)} |`);

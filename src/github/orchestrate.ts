@@ -1,5 +1,6 @@
 import { type Actor, isBot, permissionLevel } from "../app/actor-permission.js";
 import { type CommandOutcome, runCommand } from "../app/comment-command.js";
+import { runDashboardEdit } from "../app/dashboard-edit.js";
 import { createGitHubRuntime } from "../app/github-runtime.js";
 import { httpStatus } from "../app/http-status.js";
 import type { StepContext } from "../app/step-context.js";
@@ -15,6 +16,14 @@ export interface CommentCommand {
   issue: number;
   commentId: number;
   body: string;
+  actor: Actor;
+}
+
+/** Boxes ticked on the dashboard (`issues.edited`): the body before and after, and who. */
+export interface DashboardEdit {
+  issue: number;
+  before: string;
+  after: string;
   actor: Actor;
 }
 
@@ -37,6 +46,8 @@ export interface OrchestrateOptions {
   command?: CommentCommand;
   /** The port to GitHub (default: over `octokit`); tests pass the fake GitHub. */
   port?: GitHubPort;
+  /** Boxes ticked on the dashboard by the edit that started this run, run before the pass. */
+  dashboardEdit?: DashboardEdit;
 }
 
 export async function runOrchestrate(
@@ -61,6 +72,20 @@ export async function runOrchestrate(
     const runtime = createGitHubRuntime({ portFor: () => port });
     command = await runCommand(ctx, { kind: "command", ...options.command }, runtime.commands);
   }
+  let boxes: ("accepted" | "refused")[] = [];
+  if (options.dashboardEdit && options.dashboardEdit.actor.login !== botLogin) {
+    const ctx = actionStepContext(octokit as OctokitLike, port, configCache, {
+      ...options,
+      botLogin,
+      now,
+    });
+    const runtime = createGitHubRuntime({ portFor: () => port });
+    boxes = await runDashboardEdit(
+      ctx,
+      { kind: "dashboard", ...options.dashboardEdit },
+      runtime.commands,
+    );
+  }
   const report = await reconcileRepo({
     port,
     owner: options.owner,
@@ -71,7 +96,10 @@ export async function runOrchestrate(
     log: options.log,
     configCache,
   });
-  const summary = summarize(report, options.dryRun);
+  const summary = [
+    summarize(report, options.dryRun),
+    ...(boxes.length > 0 ? [`Dashboard boxes: ${boxes.join(", ")}`] : []),
+  ].join("\n\n");
   return command
     ? {
         summary: `${summary}\n\nCommand of comment ${options.command!.commentId}: ${command}`,

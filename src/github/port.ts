@@ -162,6 +162,11 @@ export type MergeMethod = "merge" | "squash" | "rebase";
 export interface GitHubPort {
   readonly owner: string;
   readonly repo: string;
+  /**
+   * The web address of the server (`https://github.com`, or the GHE host), for links to
+   * runs and workflows; absent: github.com.
+   */
+  readonly webUrl?: string;
 
   // --- repository, files, refs -------------------------------------------------------
   /**

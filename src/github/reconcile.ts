@@ -274,6 +274,7 @@ async function writeDashboard(
     plan: thePlan,
     configErrors,
     state,
+    ...(github.dashboard ? { previous: github.dashboard.body } : {}),
   });
   if (github.dashboard) {
     const closed = github.dashboard.closed === true;

@@ -1,3 +1,4 @@
+import stringWidth from "string-width";
 import type { Board, Task } from "../core/board.js";
 
 /** One row of the live view and of `conveyor status`. */
@@ -56,7 +57,10 @@ export function formatTokens(n: number): string {
   return n < 1000 ? String(n) : `${(n / 1000).toFixed(1)}k`;
 }
 
-/** Rows as an aligned text table. */
+/**
+ * Rows as an aligned text table, measured in terminal columns (string-width): a CJK
+ * character or an emoji takes two, and a title is cut between characters, never inside one.
+ */
 export function formatRows(rows: readonly TaskRow[], width = 100): string[] {
   const head: TaskRow = {
     id: "TASK",
@@ -69,11 +73,30 @@ export function formatRows(rows: readonly TaskRow[], width = 100): string[] {
   };
   const all = [head, ...rows];
   const cols: (keyof TaskRow)[] = ["id", "stage", "role", "attempt", "elapsed", "tokens"];
-  const widths = cols.map((c) => Math.max(...all.map((r) => r[c].length)));
+  const widths = cols.map((c) => Math.max(...all.map((r) => stringWidth(r[c]))));
   return all.map((r) => {
-    const left = cols.map((c, i) => r[c].padEnd(widths[i]!)).join("  ");
-    const room = Math.max(10, width - left.length - 2);
-    const title = r.title.length > room ? `${r.title.slice(0, room - 1)}…` : r.title;
-    return `${left}  ${title}`.trimEnd();
+    const left = cols.map((c, i) => padColumns(r[c], widths[i]!)).join("  ");
+    const room = Math.max(10, width - stringWidth(left) - 2);
+    return `${left}  ${cutColumns(r.title, room)}`.trimEnd();
   });
+}
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+
+function padColumns(text: string, columns: number): string {
+  return text + " ".repeat(Math.max(0, columns - stringWidth(text)));
+}
+
+/** `text` in at most `columns` terminal columns, cut between graphemes, "…" where cut. */
+export function cutColumns(text: string, columns: number): string {
+  if (stringWidth(text) <= columns) return text;
+  let out = "";
+  let used = 0;
+  for (const { segment } of graphemes.segment(text)) {
+    const w = stringWidth(segment);
+    if (used + w > columns - 1) break;
+    out += segment;
+    used += w;
+  }
+  return `${out}…`;
 }

@@ -53,7 +53,7 @@ describe("end to end over the fake GitHub", () => {
     expect(gh.fileOn("main", "TESTING.md")).toContain("## Merge queue\n\n_No tasks._");
     const dashboards = [...gh.issues.values()].filter((i) => i.title === "Conveyor board");
     expect(dashboards).toHaveLength(1);
-    expect(dashboards[0]!.body).toContain("Agents: **0/6** slots in use");
+    expect(dashboards[0]!.body).toContain("agents 0/6");
     // Mirror commits say [skip ci].
     expect(
       gh.calls.filter((c) => c.includes(":commit ")).every((c) => c.includes("[skip ci]")),
@@ -68,49 +68,31 @@ describe("end to end over the fake GitHub", () => {
     expect(
       dashboard.body.replace(/<!-- conveyor:board .* -->/, "<!-- marker -->"),
     ).toMatchInlineSnapshot(`
-        "# Conveyor board
+      "# Conveyor board
 
-        Agents: **2/6** slots in use · tasks in flight: **2/6** · re-dispatches and retries in the last hour: 0
+      **2 in progress** · agents 2/6 · in flight 2/6 · re-dispatches and retries in the last hour: 0
 
-        ## Todo (0)
+      ## In progress (2)
 
-        _None._
+      | Task | Priority | Agent | PR | Failures | Waiting for |
+      | --- | --- | --- | --- | --- | --- |
+      | #1 Task 1 (high) | high | task, try 1 | — | 0 |  |
+      | #2 Task 2 (low) | low | task, try 1 | — | 0 |  |
 
-        ## In progress (2)
+      _Empty: todo, review, testing, merge queue._
 
-        | Task | Priority | Agent | PR | Failures | Waiting for |
-        | --- | --- | --- | --- | --- | --- |
-        | #1 Task 1 (high) | high | task #1 | — | 0 |  |
-        | #2 Task 2 (low) | low | task #1 | — | 0 |  |
+      ## Pre-flight
 
-        ## Review (0)
+      - ✅ main green: the checks of main: success
 
-        _None._
+      ## Totals (open tasks)
 
-        ## Testing (0)
+      Tokens: 0 · cost: $0.00
 
-        _None._
+      _This issue is rewritten by Conveyor: edits other than ticking a box are lost._
 
-        ## Merge queue (0)
-
-        _None._
-
-        ## Escalations (0)
-
-        _None._
-
-        ## Pre-flight
-
-        - ✅ main green: the checks of main: success
-
-        ## Totals (open tasks)
-
-        Tokens: 0 · cost: $0.00
-
-        _This issue is rewritten by Conveyor; edits are lost._
-
-        <!-- marker -->"
-      `);
+      <!-- marker -->"
+    `);
   });
 
   it("a second pass right after the first writes nothing (level-triggered, idempotent)", async () => {

@@ -275,6 +275,8 @@ describe("what people read", () => {
     ).toMatchInlineSnapshot(`
       "### Conveyor status
 
+      ✅ Todo → ✅ In progress → ✅ Review → ▶️ **Testing** ([tester run](https://github.com/o/r/actions/runs/99)) → ⬜ Merge queue → ⬜ Done
+
       | | |
       | --- | --- |
       | Stage | **testing** |
@@ -298,13 +300,13 @@ describe("what people read", () => {
 
       This task is escalated: the tests failed twice
 
-      Choose one:
-      - manual fix: push to the branch yourself, then \`/conveyor retry\`
-      - re-scope: edit the issue, then \`/conveyor retry\`
-      - deprioritize: \`/conveyor deprioritize <notes>\` (back to the backlog at low priority)
-      - abandon: \`/conveyor abandon <reason>\` (closes the issue, recorded in CHANGELOG.md)
+      Choose one, with a comment on this issue:
+      - **Manual fix**: push your fix to the task's branch, then \`/conveyor retry\`
+      - **Re-scope**: edit this issue's description, then \`/conveyor retry\`
+      - **Deprioritize**: \`/conveyor deprioritize <notes>\` (back to the backlog at low priority; say what would bring it back)
+      - **Abandon**: \`/conveyor abandon <reason>\` (closes the issue, recorded in CHANGELOG.md)
 
-      Only users with write access can give commands."
+      Commands count from people with at least **write** permission on this repository."
     `);
   });
 });

@@ -1,0 +1,188 @@
+/**
+ * The orchestrator Action honours the dashboard's boxes as the app does: an `issues.edited`
+ * run whose edit ticked `- [ ] resume` resumes dispatching (same permission check as a
+ * comment command), and the pass then rewrites the dashboard without the ticked box.
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Octokit } from "@octokit/rest";
+import type { WebhookDefinition } from "@octokit/webhooks-examples";
+import nock from "nock";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { runAction } from "../../src/action/run-action.js";
+import { encodeMarker, readMarker, upsertMarker } from "../../src/core/markers.js";
+import { FakeGitHub } from "../../src/github/fake-github.js";
+import { STATUS_HEADER } from "../../src/github/format-status-comment.js";
+import { type DashboardEdit, runOrchestrate } from "../../src/github/orchestrate.js";
+
+const API = "https://api.github.com";
+const BOT = "github-actions[bot]";
+const examples = createRequire(import.meta.url)(
+  "@octokit/webhooks-examples",
+) as WebhookDefinition[];
+
+function editedPayload(before: string, after: string, login: string, issue: number) {
+  const def = examples.find((d) => d.name === "issues");
+  const found = def?.examples.find((e) => (e as { action?: string }).action === "edited");
+  const p = structuredClone(found) as unknown as Record<string, Record<string, unknown>>;
+  p.issue!.number = issue;
+  p.issue!.body = after;
+  p.changes = { body: { from: before } };
+  p.sender = { ...p.sender, login, type: "User" };
+  return p;
+}
+
+beforeAll(() => nock.disableNetConnect());
+afterAll(() => nock.enableNetConnect());
+afterEach(() => {
+  expect(nock.pendingMocks()).toEqual([]);
+  nock.cleanAll();
+});
+
+const octokit = () => new Octokit({ auth: "t", request: { retries: 0 } });
+const R = "/repos/o/r";
+
+function pausedRepo() {
+  const gh = new FakeGitHub({ botLogin: BOT });
+  gh.addIssue({ title: "Add a thing", labels: ["conveyor:todo", "priority:low"] });
+  const dashboard = gh.addIssue({
+    title: "Conveyor board",
+    labels: ["conveyor:board"],
+    author: BOT,
+    body: upsertMarker("board", "# Conveyor board", {
+      memory: { paused: true, pausedReason: "freeze", dispatches: [] },
+    }),
+  });
+  return { gh, dashboard };
+}
+
+async function pass(gh: FakeGitHub, dashboardEdit?: DashboardEdit) {
+  return runOrchestrate({
+    octokit: octokit(),
+    port: gh,
+    owner: "o",
+    repo: "r",
+    configPath: "",
+    dryRun: false,
+    log: () => {},
+    now: gh.now,
+    ...(dashboardEdit ? { dashboardEdit } : {}),
+  });
+}
+
+describe("the orchestrator Action and the dashboard's boxes", () => {
+  it("an issues.edited run hands the ticked boxes to the pass", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "conveyor-event-"));
+    const path = join(dir, "event.json");
+    const before = "- [ ] resume — paused";
+    writeFileSync(path, JSON.stringify(editedPayload(before, "- [x] resume — paused", "boss", 9)));
+    const seen: (DashboardEdit | undefined)[] = [];
+    await runAction({
+      getInput: (name) => ({ mode: "orchestrate", "github-token": "ghs_x" })[name] ?? "",
+      env: {
+        GITHUB_REPOSITORY: "o/r",
+        GITHUB_EVENT_NAME: "issues",
+        GITHUB_EVENT_PATH: path,
+      },
+      cwd: dir,
+      log: () => {},
+      runOrchestrate: async (o) => {
+        seen.push(o.dashboardEdit);
+        return { summary: "" };
+      },
+    });
+    expect(seen).toEqual([
+      { issue: 9, before, after: "- [x] resume — paused", actor: { login: "boss", type: "User" } },
+    ]);
+  });
+
+  it("a maintainer ticking resume resumes dispatching; the box is gone after the pass", async () => {
+    const { gh, dashboard } = pausedRepo();
+    await pass(gh);
+    const before = gh.issue(dashboard).body;
+    expect(before).toContain("- [ ] resume");
+    const after = before.replace("- [ ] resume", "- [x] resume");
+    gh.issue(dashboard).body = after;
+    nock(API)
+      .get(`${R}/issues/${dashboard}`)
+      .reply(200, { number: dashboard, title: "Conveyor board", user: { login: BOT } })
+      .get(`${R}/collaborators/boss/permission`)
+      .reply(200, { permission: "admin", role_name: "admin" });
+    const out = await pass(gh, {
+      issue: dashboard,
+      before,
+      after,
+      actor: { login: "boss", type: "User" },
+    });
+    expect(out.summary).toContain("Dashboard boxes: accepted");
+    const body = gh.issue(dashboard).body;
+    expect((readMarker("board", body) as { memory: { paused: boolean } }).memory.paused).toBe(
+      false,
+    );
+    expect(body).not.toMatch(/- \[[xX ]\] resume/);
+    expect(gh.runs.length).toBeGreaterThan(0);
+  });
+
+  it("a reader ticking resume changes nothing and is told why on the dashboard", async () => {
+    const { gh, dashboard } = pausedRepo();
+    await pass(gh);
+    const before = gh.issue(dashboard).body;
+    const after = before.replace("- [ ] resume", "- [x] resume");
+    const replies: string[] = [];
+    nock(API)
+      .get(`${R}/issues/${dashboard}`)
+      .reply(200, { number: dashboard, title: "Conveyor board", user: { login: BOT } })
+      .get(`${R}/collaborators/mallory/permission`)
+      .reply(200, { permission: "read", role_name: "read" })
+      .post(`${R}/issues/${dashboard}/comments`, (b: { body: string }) => {
+        replies.push(b.body);
+        return true;
+      })
+      .reply(201, { id: 1 });
+    await pass(gh, { issue: dashboard, before, after, actor: { login: "mallory", type: "User" } });
+    expect(replies).toHaveLength(1);
+    expect(replies[0]).toMatch(/^@mallory I did not run `resume`/);
+    const body = gh.issue(dashboard).body;
+    expect((readMarker("board", body) as { memory: { paused: boolean } }).memory.paused).toBe(true);
+    expect(gh.runs).toHaveLength(0);
+  });
+
+  it("a maintainer ticking retry on an escalated task clears its escalation, as /conveyor retry does", async () => {
+    const gh = new FakeGitHub({ botLogin: BOT });
+    const task = gh.addIssue({
+      title: "Fix login",
+      labels: ["conveyor:review", "conveyor:escalated", "priority:high"],
+    });
+    const escalation = {
+      reason: "the reviewer failed twice",
+      at: gh.now().toISOString(),
+      stage: "review",
+    };
+    gh.addComment(
+      task,
+      `${STATUS_HEADER}\n\n${encodeMarker("state", { runs: 2, attempts: { reviewer: 2 }, escalation })}`,
+      BOT,
+    );
+    await pass(gh);
+    const dashboard = [...gh.issues.values()].find((i) => i.title === "Conveyor board")!;
+    const before = dashboard.body;
+    expect(before).toContain(`- [ ] retry #${task}`);
+    const after = before.replace(`- [ ] retry #${task}`, `- [x] retry #${task}`);
+    gh.issue(dashboard.number).body = after;
+    nock(API)
+      .get(`${R}/issues/${dashboard.number}`)
+      .reply(200, { number: dashboard.number, title: "Conveyor board", user: { login: BOT } })
+      .get(`${R}/collaborators/boss/permission`)
+      .reply(200, { permission: "write", role_name: "write" });
+    await pass(gh, {
+      issue: dashboard.number,
+      before,
+      after,
+      actor: { login: "boss", type: "User" },
+    });
+    expect(gh.issue(task).labels).not.toContain("conveyor:escalated");
+    expect(gh.issue(dashboard.number).body).not.toContain(`retry #${task}`);
+  });
+});
