@@ -5,6 +5,14 @@ import { z } from "zod";
  * PRIVATE_KEY, WEBHOOK_SECRET, WEBHOOK_PROXY_URL, PORT, LOG_LEVEL itself).
  */
 const envSchema = z.object({
+  GHE_HOST: z
+    .string()
+    .regex(/^[\w.-]+(:\d+)?$/, "must be a host name, e.g. `github.example.com`")
+    .optional()
+    .describe(
+      "GitHub Enterprise Server host (Probot reads it too): REST /api/v3, GraphQL /api/graphql.",
+    ),
+  GHE_PROTOCOL: z.enum(["https", "http"]).optional().describe("Protocol of GHE_HOST (https)."),
   SWEEP_MINUTES: z.coerce
     .number()
     .min(0)
@@ -59,4 +67,14 @@ export function readAppEnv(env: Record<string, string | undefined>): AppEnvResul
     );
   if (r.success && errors.length === 0) return { ok: true, env: r.data };
   return { ok: false, errors };
+}
+
+/**
+ * The REST base of the server, as Probot computes it from the same variables: github.com's
+ * API, or `<protocol>://<GHE_HOST>/api/v3` on GitHub Enterprise Server.
+ */
+export function apiBaseUrl(env: Pick<AppEnv, "GHE_HOST" | "GHE_PROTOCOL">): string {
+  return env.GHE_HOST
+    ? `${env.GHE_PROTOCOL ?? "https"}://${env.GHE_HOST}/api/v3`
+    : "https://api.github.com";
 }

@@ -1,11 +1,13 @@
 import type { ApplicationFunction } from "probot";
-import { type AppEnv, readAppEnv } from "./app-env.js";
+import { githubUrls } from "../github/octokit-transport.js";
+import { type AppEnv, apiBaseUrl, readAppEnv } from "./app-env.js";
 import { type ConveyorApp, createConveyorApp } from "./conveyor-app.js";
 import { createGitHubRuntime } from "./github-runtime.js";
 
 /** The production app: the real GitHub backend, settings from the environment. */
 export function appFromEnv(env: AppEnv): ConveyorApp {
-  const runtime = createGitHubRuntime();
+  // The server's URLs, given explicitly (GHE serves GraphQL at /api/graphql, not /api/v3/graphql).
+  const runtime = createGitHubRuntime({ urls: githubUrls(apiBaseUrl(env)) });
   return createConveyorApp({
     reconcile: runtime.reconcile,
     commands: runtime.commands,

@@ -9,6 +9,8 @@ export interface ReconcileInput {
   now: () => Date;
   dryRun: boolean;
   log: (line: string) => void;
+  /** For what went wrong (a failed effect): logged at warn level. */
+  warn: (line: string) => void;
 }
 
 export type ReconcileFn = (input: ReconcileInput) => Promise<unknown>;

@@ -126,6 +126,7 @@ export async function runRepoPass(
       now: deps.now,
       dryRun: deps.dryRun,
       log: (line) => deps.log.info(`${key}: ${line}`),
+      warn: (line) => deps.log.warn(`${key}: ${line}`),
     });
     deps.registry.notePass(target, deps.now());
     return { kind: "done" };

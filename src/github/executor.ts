@@ -6,6 +6,7 @@ import { readMarker, upsertMarker } from "../core/markers.js";
 import { type CommitFilesOutcome, commitFiles } from "./commit-files.js";
 import { formatEscalation } from "./format-escalation.js";
 import { formatStatusComment } from "./format-status-comment.js";
+import { errorText } from "./http-errors.js";
 import type { GitHubState, Snapshot } from "./load-board.js";
 import { stageLabels } from "./load-board.js";
 import {
@@ -99,7 +100,7 @@ export async function executeEffects(
         options.log(line);
       }
     } catch (e: unknown) {
-      const error = e instanceof Error ? e.message : String(e);
+      const error = errorText(e);
       report.failed = { effect: line, error };
       options.log(`failed: ${line}: ${error}; the next pass plans again`);
       break;
@@ -339,7 +340,7 @@ class Context {
     const task = this.task(id);
     const shown = { id, stage: task?.stage ?? "todo", ...(task?.pr ? { pr: task.pr } : {}) };
     const runUrl = memory.run ? this.board.runs[memory.run.correlationId]?.url : undefined;
-    const workflowUrl = `https://github.com/${this.github.owner}/${this.github.repo}/actions/workflows/${AGENT_WORKFLOW}`;
+    const workflowUrl = `${this.port.webUrl ?? "https://github.com"}/${this.github.owner}/${this.github.repo}/actions/workflows/${AGENT_WORKFLOW}`;
     const body = formatStatusComment(shown, memory, runUrl ? { runUrl } : { workflowUrl });
     const existing = this.github.statusComments.get(id);
     let outcome: Outcome = "applied";
