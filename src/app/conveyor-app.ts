@@ -1,9 +1,9 @@
 import { hostname } from "node:os";
 import type { ApplicationFunction, Probot, ProbotOctokit } from "probot";
+import { errorText } from "../github/http-errors.js";
 import { findActiveRepos } from "./active-repos.js";
 import type { CommandService } from "./command-service.js";
 import { DeliveryDedupe } from "./delivery-dedupe.js";
-import { errorText } from "./error-text.js";
 import { LeaseLock } from "./lease-lock.js";
 import type { ReconcileFn } from "./reconcile-fn.js";
 import { type QueueTimers, ReconcileQueue } from "./reconcile-queue.js";

@@ -1,5 +1,5 @@
+import { httpStatus } from "../github/http-errors.js";
 import { type Actor, decideActor, guardedLabels, isBot, labelRefusal } from "./actor-permission.js";
-import { httpStatus } from "./http-status.js";
 import type { StepContext } from "./step-context.js";
 
 export interface LabelCheckStep {

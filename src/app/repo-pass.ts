@@ -1,10 +1,9 @@
 import type { ProbotOctokit } from "probot";
 import { type Config, defaultConfig } from "../core/config.js";
+import { errorText, httpStatus } from "../github/http-errors.js";
 import { type PermissionLevel, permissionLevel } from "./actor-permission.js";
 import type { CommandService } from "./command-service.js";
 import { type CommandStep, runCommand } from "./comment-command.js";
-import { errorText } from "./error-text.js";
-import { httpStatus } from "./http-status.js";
 import { checkLabel, type LabelCheckStep, removeUnchecked } from "./label-check.js";
 import type { LeaseLock } from "./lease-lock.js";
 import { octokitLeaseStore } from "./lease-store.js";

@@ -1,5 +1,5 @@
 import type { ProbotOctokit } from "probot";
-import { errorText } from "./error-text.js";
+import { errorText } from "../github/http-errors.js";
 import type { RepoConfigCache } from "./repo-config-cache.js";
 import type { RepoRegistry } from "./repo-registry.js";
 import { type RepoTarget, repoKey } from "./repo-target.js";
