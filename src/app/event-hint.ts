@@ -1,4 +1,4 @@
-import type { Actor } from "./actor-permission.js";
+import type { Actor } from "../core/actor-permission.js";
 
 /**
  * What the one webhook handler takes from a delivery. Deliberately little: the repository

@@ -16,8 +16,7 @@ import {
   type ReconcileReport,
   reconcileRepo,
 } from "../github/reconcile.js";
-import type { CommandService } from "./command-service.js";
-import type { ReconcileFn } from "./reconcile-fn.js";
+import type { CommandService, ReconcileFn } from "./pass-context.js";
 
 type Requester = { request: ProbotOctokit["request"] };
 

@@ -6,8 +6,7 @@
 import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { apiBaseUrl, readAppEnv } from "../../src/app/app-env.js";
-import { appFromEnv } from "../../src/app/app-from-env.js";
+import { apiBaseUrl, appFromEnv, readAppEnv } from "../../src/app/app-env.js";
 import type { ConveyorApp } from "../../src/app/conveyor-app.js";
 import { APP_ID, example, INSTALLATION, privateKey, SECRET } from "./probot-harness.js";
 
