@@ -5,6 +5,8 @@ export interface GitHubContext {
   workspace: string;
   runId: string;
   apiUrl: string;
+  /** GITHUB_GRAPHQL_URL, when the runner sets it (else derived from the API URL). */
+  graphqlUrl?: string;
   serverUrl: string;
 }
 
@@ -20,7 +22,14 @@ export function readGitHubContext(
     repo,
     workspace: env.GITHUB_WORKSPACE || cwd,
     runId: env.GITHUB_RUN_ID ?? "local",
-    apiUrl: env.GITHUB_API_URL ?? "https://api.github.com",
-    serverUrl: env.GITHUB_SERVER_URL ?? "https://github.com",
+    apiUrl: env.GITHUB_API_URL || "https://api.github.com",
+    ...(env.GITHUB_GRAPHQL_URL ? { graphqlUrl: env.GITHUB_GRAPHQL_URL } : {}),
+    serverUrl: env.GITHUB_SERVER_URL || serverOf(env.GITHUB_API_URL),
   };
+}
+
+/** The web address that goes with an API URL (GHE: `https://host/api/v3` → `https://host`). */
+function serverOf(apiUrl: string | undefined): string {
+  const ghe = /^(.*)\/api\/v3\/?$/.exec(apiUrl ?? "");
+  return ghe ? ghe[1]! : "https://github.com";
 }

@@ -14,7 +14,10 @@ import {
   type Role,
 } from "../core/config.js";
 import { parseLocations } from "../core/locations.js";
+import { errorText } from "../github/http-errors.js";
 import { makeOctokit as throttledOctokit } from "../github/make-octokit.js";
+import { OctokitPort } from "../github/octokit-port.js";
+import { githubUrls } from "../github/octokit-transport.js";
 import { type OrchestrateOptions, runOrchestrate } from "../github/orchestrate.js";
 import { readCommentCommand, readDashboardEdit } from "./comment-event.js";
 import { type GitHubContext, readGitHubContext } from "./github-context.js";
@@ -73,19 +76,43 @@ export async function runAction(deps: ActionDeps): Promise<ActionResult> {
     ((token: string, baseUrl: string) => throttledOctokit(token, baseUrl, deps.log));
 
   if (inputs.mode === "orchestrate") {
+    const octokit = makeOctokit(inputs.githubToken, gh.apiUrl);
+    // The runner tells where the APIs and the web pages are (GHE: /api/v3, /api/graphql).
+    const port = new OctokitPort(octokit, gh.owner, gh.repo, {
+      urls: githubUrls(gh.apiUrl, { graphql: gh.graphqlUrl, web: gh.serverUrl }),
+    });
     const command = readCommentCommand(deps.env);
     const dashboardEdit = readDashboardEdit(deps.env);
-    const out = await (deps.runOrchestrate ?? runOrchestrate)({
-      octokit: makeOctokit(inputs.githubToken, gh.apiUrl),
-      owner: gh.owner,
-      repo: gh.repo,
-      configPath: inputs.configPath,
-      dryRun: inputs.dryRun,
-      log: deps.log,
-      ...(command ? { command } : {}),
-      ...(dashboardEdit ? { dashboardEdit } : {}),
-    });
-    return { outputs: emptyOutputs(), summary: out.summary };
+    try {
+      const out = await (deps.runOrchestrate ?? runOrchestrate)({
+        octokit,
+        port,
+        owner: gh.owner,
+        repo: gh.repo,
+        configPath: inputs.configPath,
+        dryRun: inputs.dryRun,
+        log: deps.log,
+        ...(command ? { command } : {}),
+        ...(dashboardEdit ? { dashboardEdit } : {}),
+      });
+      return { outputs: emptyOutputs(), summary: out.summary };
+    } catch (e: unknown) {
+      // A read that failed (GitHub down, a token without access): one line that says which
+      // call, and the summary all the same.
+      const what = `The pass on ${gh.owner}/${gh.repo} failed: ${errorText(e)}`;
+      return {
+        outputs: emptyOutputs(),
+        summary: [
+          `### Conveyor ${inputs.dryRun ? "dry run" : "pass"} on ${gh.owner}/${gh.repo}`,
+          "",
+          `**Failed:** ${errorText(e)}`,
+          "",
+          `${port.requestsSent()} GitHub requests. The next event or scheduled run tries again.`,
+          "",
+        ].join("\n"),
+        failure: what,
+      };
+    }
   }
 
   const config = loadConfig(gh.workspace, inputs.configPath);

@@ -1,5 +1,6 @@
 import * as core from "@actions/core";
 import { secretForms } from "../agent/safe-git-env.js";
+import { errorText } from "../github/http-errors.js";
 import { runAction } from "./run-action.js";
 
 /** Connects `runAction` to the runner: inputs, outputs, job summary, step status. */
@@ -24,7 +25,17 @@ export async function run(): Promise<void> {
     else core.info(result.summary);
     if (result.failure !== undefined) core.setFailed(result.failure);
   } catch (e: unknown) {
-    // Any throw, Error or not, fails the step.
-    core.setFailed(e instanceof Error ? (e.stack ?? e.message) : String(e));
+    // Any throw, Error or not, fails the step: in one line (no bundle stack trace as the
+    // annotation), with the outputs and the summary written all the same.
+    const line = `Conveyor failed: ${errorText(e)}`;
+    try {
+      for (const name of ["result", "pr", "verdict"]) core.setOutput(name, "");
+      for (const name of ["tokens", "cost"]) core.setOutput(name, "0");
+      const summary = `### Conveyor\n\n**Failed:** ${errorText(e)}\n`;
+      if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(summary).write();
+    } finally {
+      if (e instanceof Error && e.stack) core.debug(e.stack);
+      core.setFailed(line);
+    }
   }
 }

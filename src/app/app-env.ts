@@ -1,10 +1,22 @@
+import type { ApplicationFunction } from "probot";
 import { z } from "zod";
+import { githubUrls } from "../github/octokit-transport.js";
+import { type ConveyorApp, createConveyorApp } from "./conveyor-app.js";
+import { createGitHubRuntime } from "./github-runtime.js";
 
 /**
  * The app's own settings, read once from the environment (Probot reads APP_ID,
  * PRIVATE_KEY, WEBHOOK_SECRET, WEBHOOK_PROXY_URL, PORT, LOG_LEVEL itself).
  */
 const envSchema = z.object({
+  GHE_HOST: z
+    .string()
+    .regex(/^[\w.-]+(:\d+)?$/, "must be a host name, e.g. `github.example.com`")
+    .optional()
+    .describe(
+      "GitHub Enterprise Server host (Probot reads it too): REST /api/v3, GraphQL /api/graphql.",
+    ),
+  GHE_PROTOCOL: z.enum(["https", "http"]).optional().describe("Protocol of GHE_HOST (https)."),
   SWEEP_MINUTES: z.coerce
     .number()
     .min(0)
@@ -59,4 +71,36 @@ export function readAppEnv(env: Record<string, string | undefined>): AppEnvResul
     );
   if (r.success && errors.length === 0) return { ok: true, env: r.data };
   return { ok: false, errors };
+}
+
+/**
+ * The REST base of the server, as Probot computes it from the same variables: github.com's
+ * API, or `<protocol>://<GHE_HOST>/api/v3` on GitHub Enterprise Server.
+ */
+export function apiBaseUrl(env: Pick<AppEnv, "GHE_HOST" | "GHE_PROTOCOL">): string {
+  return env.GHE_HOST
+    ? `${env.GHE_PROTOCOL ?? "https"}://${env.GHE_HOST}/api/v3`
+    : "https://api.github.com";
+}
+
+/** The production app: the real GitHub backend, settings from the environment. */
+export function appFromEnv(env: AppEnv): ConveyorApp {
+  // The server's URLs, given explicitly (GHE serves GraphQL at /api/graphql, not /api/v3/graphql).
+  const runtime = createGitHubRuntime({ urls: githubUrls(apiBaseUrl(env)) });
+  return createConveyorApp({
+    reconcile: runtime.reconcile,
+    commands: runtime.commands,
+    ...(env.CONVEYOR_BOT_LOGIN ? { botLogin: env.CONVEYOR_BOT_LOGIN } : {}),
+    dryRun: env.CONVEYOR_DRY_RUN,
+    sweepMinutes: env.SWEEP_MINUTES,
+    leaseTtlMs: env.CONVEYOR_LEASE_SECONDS * 1000,
+    settleMs: env.CONVEYOR_SETTLE_MS,
+  });
+}
+
+/** The app function for `probot run`; a bad environment throws a message naming each variable. */
+export function appFunctionFromEnv(env: Record<string, string | undefined>): ApplicationFunction {
+  const read = readAppEnv(env);
+  if (!read.ok) throw new Error(`Conveyor: bad environment: ${read.errors.join("; ")}`);
+  return appFromEnv(read.env).app;
 }

@@ -1,10 +1,9 @@
+import { type Actor, decideActor, isBot } from "../core/actor-permission.js";
 import { inline } from "../core/commands.js";
 import { codeSpan } from "../core/markdown/code-span.js";
 import { GITHUB_BODY_LIMIT, neutralizeMarkers } from "../core/markers.js";
-import { type Actor, decideActor, isBot } from "./actor-permission.js";
-import type { CommandService } from "./command-service.js";
-import { httpStatus } from "./http-status.js";
-import type { StepContext } from "./step-context.js";
+import { httpStatus } from "../github/http-errors.js";
+import type { CommandService, StepContext } from "./pass-context.js";
 
 export interface CommandStep {
   kind: "command";

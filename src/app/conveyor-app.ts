@@ -1,16 +1,15 @@
 import { hostname } from "node:os";
 import type { ApplicationFunction, Probot, ProbotOctokit } from "probot";
+import { errorText } from "../github/http-errors.js";
 import { findActiveRepos } from "./active-repos.js";
-import type { CommandService } from "./command-service.js";
 import { DeliveryDedupe } from "./delivery-dedupe.js";
-import { errorText } from "./error-text.js";
 import { LeaseLock } from "./lease-lock.js";
-import type { ReconcileFn } from "./reconcile-fn.js";
+import type { CommandService, ReconcileFn } from "./pass-context.js";
+import { type RepoTarget, repoKey } from "./pass-context.js";
 import { type QueueTimers, ReconcileQueue } from "./reconcile-queue.js";
 import { RepoConfigCache } from "./repo-config-cache.js";
 import { type PassStep, runRepoPass } from "./repo-pass.js";
 import { RepoRegistry } from "./repo-registry.js";
-import { type RepoTarget, repoKey } from "./repo-target.js";
 import { type SweepReport, sweepOnce } from "./sweeper.js";
 import { type HandlerOutcome, handleDelivery } from "./webhook-handler.js";
 

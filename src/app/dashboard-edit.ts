@@ -1,10 +1,9 @@
+import { type Actor, decideActor, isBot } from "../core/actor-permission.js";
 import { type DashboardBox, newlyTicked } from "../core/commands.js";
+import { httpStatus } from "../github/http-errors.js";
 import { DASHBOARD_TITLE } from "../github/port.js";
-import { type Actor, decideActor, isBot } from "./actor-permission.js";
-import type { CommandService } from "./command-service.js";
 import { refusal, reply } from "./comment-command.js";
-import { httpStatus } from "./http-status.js";
-import type { StepContext } from "./step-context.js";
+import type { CommandService, StepContext } from "./pass-context.js";
 
 /**
  * `issues.edited` on the dashboard: someone ticked boxes. `before`/`after` are the body

@@ -1,5 +1,5 @@
+import type { Actor } from "../core/actor-permission.js";
 import { newlyTicked } from "../core/commands.js";
-import type { Actor } from "./actor-permission.js";
 
 /**
  * What the one webhook handler takes from a delivery. Deliberately little: the repository

@@ -1,7 +1,14 @@
 import type { ProbotOctokit } from "probot";
 import { type ConveyorCommand, parseCommand, planCommand } from "../core/commands.js";
 import { executeEffects } from "../github/executor.js";
-import { type OctokitLike, OctokitPort } from "../github/octokit-port.js";
+import { OctokitPort } from "../github/octokit-port.js";
+import {
+  baseUrlOf,
+  type EtagCache,
+  type GitHubUrls,
+  githubUrls,
+  type OctokitLike,
+} from "../github/octokit-transport.js";
 import type { GitHubPort } from "../github/port.js";
 import {
   ConfigCache,
@@ -9,16 +16,18 @@ import {
   type ReconcileReport,
   reconcileRepo,
 } from "../github/reconcile.js";
-import type { CommandService } from "./command-service.js";
-import type { ReconcileFn } from "./reconcile-fn.js";
+import type { CommandService, ReconcileFn } from "./pass-context.js";
 
 type Requester = { request: ProbotOctokit["request"] };
 
-interface RepoHandle {
-  port: GitHubPort;
+/**
+ * What the app keeps of a repository between passes: the config per head commit (with the
+ * facts the loader keeps) and the ETags of the port's reads, so repeated list reads are free
+ * 304s. No client lives here: each pass builds its port over that pass's Octokit.
+ */
+export interface RepoMemo {
   configCache: ConfigCache;
-  /** The port talks through this; each pass points it at that pass's Octokit. */
-  octokit: { current: Requester | undefined };
+  etags: EtagCache;
 }
 
 export interface GitHubRuntime {
@@ -28,37 +37,41 @@ export interface GitHubRuntime {
 
 /**
  * The real backend behind the app: `reconcileRepo` over the Octokit port, and the comment
- * commands (`parseCommand` → `planCommand` against the loaded board → the executor). One
- * port and one config cache per repository live as long as the process, so the port's ETag
- * cache turns repeated list reads into free 304s and the config is read once per push.
+ * commands (`parseCommand` → `planCommand` against the loaded board → the executor).
  */
 export interface GitHubRuntimeOptions {
   onReport?: (report: ReconcileReport) => void;
-  /** The port of a repository (default: the Octokit port); tests pass the fake GitHub. */
-  portFor?: (octokit: OctokitLike, owner: string, repo: string) => GitHubPort;
+  /**
+   * Where the server's APIs are (GHE: `https://host/api/v3` and `https://host/api/graphql`).
+   * Default: derived from each pass's Octokit (`request.endpoint.DEFAULTS.baseUrl`).
+   */
+  urls?: GitHubUrls;
+  /** The port of one pass (default: the Octokit port); tests pass the fake GitHub. */
+  portFor?: (octokit: OctokitLike, owner: string, repo: string, memo: RepoMemo) => GitHubPort;
 }
 
 export function createGitHubRuntime(options: GitHubRuntimeOptions = {}): GitHubRuntime {
   const portFor =
     options.portFor ??
-    ((octokit: OctokitLike, owner: string, repo: string) => new OctokitPort(octokit, owner, repo));
-  const repos = new Map<string, RepoHandle>();
-  const handle = (octokit: Requester, owner: string, repo: string): RepoHandle => {
+    ((octokit: OctokitLike, owner: string, repo: string, memo: RepoMemo) =>
+      new OctokitPort(octokit, owner, repo, {
+        urls: options.urls ?? githubUrls(baseUrlOf(octokit)),
+        etags: memo.etags,
+      }));
+  const memos = new Map<string, RepoMemo>();
+  /** The repository's memo, and a port over this pass's Octokit. */
+  const handle = (
+    octokit: Requester,
+    owner: string,
+    repo: string,
+  ): { port: GitHubPort; memo: RepoMemo } => {
     const key = `${owner}/${repo}`;
-    let h = repos.get(key);
-    if (!h) {
-      const holder: RepoHandle["octokit"] = { current: undefined };
-      const client: OctokitLike = {
-        request: ((...args: Parameters<ProbotOctokit["request"]>) => {
-          if (!holder.current) throw new Error(`no Octokit for ${key}`);
-          return holder.current.request(...args);
-        }) as unknown as OctokitLike["request"],
-      };
-      h = { port: portFor(client, owner, repo), configCache: new ConfigCache(), octokit: holder };
-      repos.set(key, h);
+    let memo = memos.get(key);
+    if (!memo) {
+      memo = { configCache: new ConfigCache(), etags: new Map() };
+      memos.set(key, memo);
     }
-    h.octokit.current = octokit;
-    return h;
+    return { port: portFor(octokit as unknown as OctokitLike, owner, repo, memo), memo };
   };
 
   const reconcile: ReconcileFn = async (input) => {
@@ -72,10 +85,11 @@ export function createGitHubRuntime(options: GitHubRuntimeOptions = {}): GitHubR
       resultAuthors: [input.botLogin],
       now: input.now,
       dryRun: input.dryRun,
-      log: input.log,
-      configCache: h.configCache,
+      // A failed effect is a warning, not news: the executor's lines say "failed: …".
+      log: (line) => (line.startsWith("failed: ") ? input.warn(line) : input.log(line)),
+      configCache: h.memo.configCache,
     });
-    input.log(
+    (report.failed ? input.warn : input.log)(
       `pass: ${report.applied.length} effect(s) applied, ${report.plan.waiting.length} waiting, ${report.requests} request(s)${report.failed ? `; stopped at "${report.failed.effect}": ${report.failed.error}` : ""}`,
     );
     options.onReport?.(report);
@@ -102,7 +116,7 @@ export function createGitHubRuntime(options: GitHubRuntimeOptions = {}): GitHubR
         now: ctx.now,
         dryRun: ctx.dryRun,
         log: ctx.log,
-        configCache: h.configCache,
+        configCache: h.memo.configCache,
       });
       const board = state.snapshot.board;
       // A command on the task's PR means the task.

@@ -1,6 +1,12 @@
-import { type Actor, decideActor, guardedLabels, isBot, labelRefusal } from "./actor-permission.js";
-import { httpStatus } from "./http-status.js";
-import type { StepContext } from "./step-context.js";
+import {
+  type Actor,
+  decideActor,
+  guardedLabels,
+  isBot,
+  labelRefusal,
+} from "../core/actor-permission.js";
+import { httpStatus } from "../github/http-errors.js";
+import type { StepContext } from "./pass-context.js";
 
 export interface LabelCheckStep {
   kind: "label";

@@ -1,5 +1,5 @@
 import type { ProbotOctokit } from "probot";
-import { httpStatus } from "./http-status.js";
+import { httpStatus } from "../github/http-errors.js";
 import { type LeaseStore, LOCK_REF } from "./lease-lock.js";
 
 type Request = ProbotOctokit["request"];

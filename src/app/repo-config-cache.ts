@@ -1,6 +1,6 @@
 import type { ProbotOctokit } from "probot";
 import { type ConfigResult, parseConfig } from "../core/config.js";
-import { httpStatus } from "./http-status.js";
+import { httpStatus } from "../github/http-errors.js";
 
 export const CONFIG_PATH = ".github/conveyor.yml";
 

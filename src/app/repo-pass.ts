@@ -1,20 +1,17 @@
 import type { ProbotOctokit } from "probot";
+import { type PermissionLevel, permissionLevel } from "../core/actor-permission.js";
 import { type Config, defaultConfig } from "../core/config.js";
-import { type PermissionLevel, permissionLevel } from "./actor-permission.js";
-import type { CommandService } from "./command-service.js";
+import { errorText, httpStatus } from "../github/http-errors.js";
 import { type CommandStep, runCommand } from "./comment-command.js";
 import { type DashboardEditStep, runDashboardEdit } from "./dashboard-edit.js";
-import { errorText } from "./error-text.js";
-import { httpStatus } from "./http-status.js";
 import { checkLabel, type LabelCheckStep, removeUnchecked } from "./label-check.js";
 import type { LeaseLock } from "./lease-lock.js";
 import { octokitLeaseStore } from "./lease-store.js";
-import type { ReconcileFn } from "./reconcile-fn.js";
+import type { CommandService, ReconcileFn, StepContext } from "./pass-context.js";
+import { type RepoTarget, repoKey } from "./pass-context.js";
 import type { PassOutcome } from "./reconcile-queue.js";
 import type { RepoConfigCache } from "./repo-config-cache.js";
 import type { RepoRegistry } from "./repo-registry.js";
-import { type RepoTarget, repoKey } from "./repo-target.js";
-import type { StepContext } from "./step-context.js";
 
 export type PassStep = (LabelCheckStep | CommandStep | DashboardEditStep) & {
   /** Passes that already tried this step and failed. */
@@ -129,6 +126,7 @@ export async function runRepoPass(
       now: deps.now,
       dryRun: deps.dryRun,
       log: (line) => deps.log.info(`${key}: ${line}`),
+      warn: (line) => deps.log.warn(`${key}: ${line}`),
     });
     deps.registry.notePass(target, deps.now());
     return { kind: "done" };

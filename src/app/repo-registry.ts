@@ -1,4 +1,4 @@
-import { type RepoTarget, repoKey } from "./repo-target.js";
+import { type RepoTarget, repoKey } from "./pass-context.js";
 
 interface Entry {
   target: RepoTarget;

@@ -1,8 +1,7 @@
 import { createPrivateKey } from "node:crypto";
 import { getPrivateKey } from "@probot/get-private-key";
 import { run } from "probot";
-import { readAppEnv } from "./app-env.js";
-import { appFromEnv } from "./app-from-env.js";
+import { appFromEnv, readAppEnv } from "./app-env.js";
 
 /**
  * `npm start`: the Probot server with the Conveyor app. With APP_ID and PRIVATE_KEY unset,

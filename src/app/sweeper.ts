@@ -1,8 +1,8 @@
 import type { ProbotOctokit } from "probot";
-import { errorText } from "./error-text.js";
+import { errorText } from "../github/http-errors.js";
+import { type RepoTarget, repoKey } from "./pass-context.js";
 import type { RepoConfigCache } from "./repo-config-cache.js";
 import type { RepoRegistry } from "./repo-registry.js";
-import { type RepoTarget, repoKey } from "./repo-target.js";
 
 export interface SweepDeps {
   /** App-authenticated Octokit (no installation id) and installation-authenticated ones. */

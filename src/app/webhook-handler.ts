@@ -1,9 +1,9 @@
 import type { DeliveryDedupe } from "./delivery-dedupe.js";
 import { readEventHint } from "./event-hint.js";
+import { type RepoTarget, repoKey } from "./pass-context.js";
 import type { RepoConfigCache } from "./repo-config-cache.js";
 import type { PassStep } from "./repo-pass.js";
 import type { RepoRegistry } from "./repo-registry.js";
-import { type RepoTarget, repoKey } from "./repo-target.js";
 
 export interface HandlerDeps {
   dedupe: DeliveryDedupe;

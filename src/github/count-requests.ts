@@ -1,7 +1,12 @@
 import type { GitHubPort } from "./port.js";
 
-/** Wraps a port to count the calls made through it (each call is one request or more). */
+/**
+ * Counts what a pass costs. A port that counts its HTTP requests (the Octokit port: every
+ * request its fetch sends, retries and pages included) tells that; for any other (the fake)
+ * each call through the wrapper counts as one.
+ */
 export function countRequests(port: GitHubPort): { port: GitHubPort; count: () => number } {
+  const sentBefore = port.requestsSent?.();
   let calls = 0;
   const counted = new Proxy(port, {
     get(target, key, receiver) {
@@ -13,5 +18,8 @@ export function countRequests(port: GitHubPort): { port: GitHubPort; count: () =
       };
     },
   });
-  return { port: counted, count: () => calls };
+  return {
+    port: counted,
+    count: () => (sentBefore === undefined ? calls : (port.requestsSent?.() ?? 0) - sentBefore),
+  };
 }

@@ -6,6 +6,7 @@ import { readMarker, upsertMarker } from "../core/markers.js";
 import { type CommitFilesOutcome, commitFiles } from "./commit-files.js";
 import { type EscalationContext, formatEscalation } from "./format-escalation.js";
 import { formatStatusComment } from "./format-status-comment.js";
+import { errorText } from "./http-errors.js";
 import type { GitHubState, Snapshot } from "./load-board.js";
 import { stageLabels } from "./load-board.js";
 import {
@@ -99,7 +100,7 @@ export async function executeEffects(
         options.log(line);
       }
     } catch (e: unknown) {
-      const error = e instanceof Error ? e.message : String(e);
+      const error = errorText(e);
       report.failed = { effect: line, error };
       options.log(`failed: ${line}: ${error}; the next pass plans again`);
       break;

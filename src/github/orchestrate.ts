@@ -1,10 +1,10 @@
-import { type Actor, isBot, permissionLevel } from "../app/actor-permission.js";
 import { type CommandOutcome, runCommand } from "../app/comment-command.js";
 import { runDashboardEdit } from "../app/dashboard-edit.js";
 import { createGitHubRuntime } from "../app/github-runtime.js";
-import { httpStatus } from "../app/http-status.js";
-import type { StepContext } from "../app/step-context.js";
+import type { StepContext } from "../app/pass-context.js";
+import { type Actor, isBot, permissionLevel } from "../core/actor-permission.js";
 import { waitingText } from "./format-dashboard.js";
+import { httpStatus } from "./http-errors.js";
 import { ACTIONS_BOT } from "./load-board.js";
 import { ConfigCache, loadRepoConfig } from "./load-repo-config.js";
 import { type OctokitLike, OctokitPort } from "./octokit-port.js";

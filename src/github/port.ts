@@ -167,6 +167,8 @@ export interface GitHubPort {
    * runs and workflows; absent: github.com.
    */
   readonly webUrl?: string;
+  /** HTTP requests sent through the port so far (retries included), where it can tell. */
+  requestsSent?(): number;
 
   // --- repository, files, refs -------------------------------------------------------
   /**
@@ -270,14 +272,25 @@ export interface GitHubPort {
 
 /** An HTTP failure of a port call. `status` 0: no answer (network). */
 export class GitHubError extends Error {
+  /** GitHub's `x-github-request-id` of the failed answer, when it sent one. */
+  readonly requestId?: string;
+  /** The GraphQL operation that failed (e.g. `DefaultBranch`). */
+  readonly operation?: string;
+  /** Paths of the GraphQL errors (e.g. `repository.pr0`). */
+  readonly paths?: string[];
+
   constructor(
     readonly status: number,
     message: string,
-    /** The call that failed, e.g. `PUT /pulls/4/merge`. */
+    /** The call that failed, e.g. `PUT https://api.github.com/repos/o/r/pulls/4/merge`. */
     readonly call: string = "",
+    details: { requestId?: string; operation?: string; paths?: string[] } = {},
   ) {
     super(message);
     this.name = "GitHubError";
+    if (details.requestId) this.requestId = details.requestId;
+    if (details.operation) this.operation = details.operation;
+    if (details.paths && details.paths.length > 0) this.paths = details.paths;
   }
 }
 

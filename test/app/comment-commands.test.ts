@@ -1,9 +1,9 @@
 import nock from "nock";
 import type { Probot } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { CommandService } from "../../src/app/command-service.js";
 import { type ConveyorApp, createConveyorApp } from "../../src/app/conveyor-app.js";
 import { createGitHubRuntime } from "../../src/app/github-runtime.js";
+import type { CommandService } from "../../src/app/pass-context.js";
 import { FakeGitHub } from "../../src/github/fake-github.js";
 import {
   BOT,

@@ -2,7 +2,7 @@ import nock from "nock";
 import type { Probot } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type ConveyorApp, createConveyorApp } from "../../src/app/conveyor-app.js";
-import type { ReconcileInput } from "../../src/app/reconcile-fn.js";
+import type { ReconcileInput } from "../../src/app/pass-context.js";
 import {
   allExamples,
   BOT,

@@ -2,16 +2,16 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { activeReposQuery } from "../../src/app/active-repos.js";
+import { readAppEnv } from "../../src/app/app-env.js";
+import { DeliveryDedupe } from "../../src/app/delivery-dedupe.js";
+import { readEventHint } from "../../src/app/event-hint.js";
 import {
   type Actor,
   decideActor,
   guardedLabels,
   type PermissionLevel,
   permissionLevel,
-} from "../../src/app/actor-permission.js";
-import { readAppEnv } from "../../src/app/app-env.js";
-import { DeliveryDedupe } from "../../src/app/delivery-dedupe.js";
-import { readEventHint } from "../../src/app/event-hint.js";
+} from "../../src/core/actor-permission.js";
 import { defaultConfig } from "../../src/core/config.js";
 import { example, SUBSCRIBED_EVENTS } from "./probot-harness.js";
 

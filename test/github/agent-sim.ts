@@ -12,6 +12,8 @@ export type Behaviour = (run: FakeRun) => Partial<AgentResult> | "silent";
 export class AgentSim {
   /** Files each task changes (issue number → paths). */
   readonly files = new Map<number, string[]>();
+  /** The head each PR's last passing test run judged: what its merge must be pinned to. */
+  readonly testedHeads = new Map<number, string>();
   behaviour: Behaviour = () => ({});
   /** The identity the agent workflow publishes results as. */
   author = "github-actions[bot]";
@@ -73,6 +75,7 @@ export class AgentSim {
     if (mode === "review")
       return { ...base, role: "reviewer", verdict: "approve", headSha, summary: "looks right" };
     const baseSha = this.gh.refs.get(`heads/${this.gh.defaultBranch}`)!;
+    this.testedHeads.set(pr, headSha);
     return {
       ...base,
       role: "tester",

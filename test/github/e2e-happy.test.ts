@@ -39,6 +39,12 @@ describe("end to end over the fake GitHub", () => {
     // pass merges one batch (disjoint files) from the head of the queue.
     const mergeCalls = gh.calls.filter((c) => c.includes(":merge@"));
     expect(mergeCalls).toHaveLength(8);
+    // Each merge request carried the SHA the tester passed (checked on the request, not on
+    // the merges the fake accepted: it refuses a wrong SHA before recording a merge).
+    for (const call of mergeCalls) {
+      const [, pr, sha] = /#(\d+):merge@(\w+)/.exec(call)!;
+      expect(sha).toBe(sim.testedHeads.get(Number(pr))?.slice(0, 7));
+    }
     expect(gh.maxConcurrentMerges).toBe(1);
     // The two low-priority tasks started last and merged last.
     const order = gh.merges.map((m) => Number(m.slice(1, m.indexOf("@"))));

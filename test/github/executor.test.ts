@@ -202,7 +202,8 @@ describe("executor effects over the fake GitHub", () => {
     ]);
     expect(report.failed).toEqual({
       effect: "#1: in-progress -> review (r)",
-      error: "Bad Gateway",
+      // The status and the call are part of it (the log says why a pass failed).
+      error: "Bad Gateway (502, o/r#1:-conveyor:in-progress,+conveyor:review)",
     });
     expect(gh.commentsOn(1)).toHaveLength(0);
   });
