@@ -353,18 +353,6 @@ export const configSchema = z
           .describe(
             "builtin: Conveyor's own loop over the Messages API; command: an agent CLI (agent.command or agent.preset); claude-code: Claude Code through the Claude Agent SDK (install @anthropic-ai/claude-agent-sdk). Default: command with a preset, else builtin.",
           ),
-        claudeCode: z
-          .object({
-            settingSources: z
-              .array(z.enum(["user", "project", "local"]))
-              .default([])
-              .describe(
-                "Claude Code settings files the claude-code runner loads: user (~/.claude/settings.json), project (.claude/settings.json, CLAUDE.md), local (.claude/settings.local.json). Default: none, so only Conveyor's role settings apply.",
-              ),
-          })
-          .strict()
-          .prefault({})
-          .describe("Settings of agent.runner: claude-code."),
         preset: z
           .enum(AGENT_PRESETS)
           .optional()
@@ -418,6 +406,18 @@ export const configSchema = z
           .describe(
             "The identities the agent workflow publishes results as: `github-actions[bot]` with GITHUB_TOKEN, `<app-slug>[bot]` with the optional agent App (vars.CONVEYOR_APP_ID). Result comments count only from these (the GitHub App trusts its own identity too).",
           ),
+        claudeCode: z
+          .object({
+            settingSources: z
+              .array(z.enum(["user", "project", "local"]))
+              .default([])
+              .describe(
+                "Claude Code settings files the claude-code runner loads: user (~/.claude/settings.json), project (.claude/settings.json, CLAUDE.md), local (.claude/settings.local.json). Default: none, so only Conveyor's role settings apply.",
+              ),
+          })
+          .strict()
+          .prefault({})
+          .describe("Settings of agent.runner: claude-code."),
       })
       .strict()
       .prefault({})
