@@ -3,11 +3,11 @@ import { type Config, PRIORITIES, type Role } from "../core/config.js";
 import { describeEffect, type Effect, ESCALATION_CHOICES } from "../core/effects.js";
 import { recordAbandoned } from "../core/markdown/changelog.js";
 import { readMarker, upsertMarker } from "../core/markers.js";
+import { labelOfStage, stageLabels } from "../core/stage-labels.js";
 import { type CommitFilesOutcome, commitFiles } from "./commit-files.js";
 import { formatEscalation } from "./format-escalation.js";
 import { formatStatusComment } from "./format-status-comment.js";
-import type { GitHubState, Snapshot } from "./load-board.js";
-import { stageLabels } from "./load-board.js";
+import type { GitHubState, Snapshot } from "./interpret-facts.js";
 import {
   AGENT_WORKFLOW,
   DASHBOARD_TITLE,
@@ -296,7 +296,7 @@ class Context {
       ...this.stageOf.keys(),
       ...(finished ? [this.config.labels.escalated] : []),
     ];
-    const target = labelOf(this.config, to);
+    const target = labelOfStage(this.config, to);
     const next = [...labels.filter((l) => !stageNames.includes(l)), ...(target ? [target] : [])];
     if (to === "done") {
       await this.port.updateIssue(Number(id), {
@@ -519,19 +519,6 @@ function isRefusedMerge(err: unknown): boolean {
   if (!(err instanceof GitHubError)) return false;
   if (err.status !== 403 && err.status !== 422) return false;
   return !/rate limit|abuse/i.test(err.message);
-}
-
-function labelOf(config: Config, stage: Stage): string | undefined {
-  const l = config.labels;
-  const map: Partial<Record<Stage, string>> = {
-    todo: l.todo,
-    "in-progress": l.inProgress,
-    review: l.review,
-    testing: l.testing,
-    "merge-queue": l.mergeQueue,
-    done: l.done,
-  };
-  return map[stage];
 }
 
 const sameSet = (a: string[], b: string[]) =>

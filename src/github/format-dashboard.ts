@@ -2,7 +2,7 @@ import type { Board, Stage, Task } from "../core/board.js";
 import { ESCALATION_CHOICES, type Plan, type Waiting } from "../core/effects.js";
 import { encodeMarker, fitWithMarker, upsertMarker } from "../core/markers.js";
 import { cell } from "./format-status-comment.js";
-import type { DashboardState } from "./load-board.js";
+import type { DashboardState } from "./interpret-facts.js";
 
 export interface DashboardInput {
   board: Board;

@@ -1,6 +1,6 @@
 import type { Config } from "../core/config.js";
 import { type Effect, ESCALATION_CHOICES } from "../core/effects.js";
-import type { Snapshot } from "./load-board.js";
+import type { Snapshot } from "./interpret-facts.js";
 
 /**
  * Escalations the memory records but the issue does not show: the pass that escalated the

@@ -4,7 +4,7 @@ import { createGitHubRuntime } from "../app/github-runtime.js";
 import { httpStatus } from "../app/http-status.js";
 import type { StepContext } from "../app/step-context.js";
 import { waitingText } from "./format-dashboard.js";
-import { ACTIONS_BOT } from "./load-board.js";
+import { ACTIONS_BOT } from "./interpret-facts.js";
 import { ConfigCache, loadRepoConfig } from "./load-repo-config.js";
 import { type OctokitLike, OctokitPort } from "./octokit-port.js";
 import type { GitHubPort } from "./port.js";

@@ -9,13 +9,9 @@ import { plan } from "../core/plan.js";
 import { countRequests } from "./count-requests.js";
 import { type ExecutionReport, executeEffects } from "./executor.js";
 import { formatDashboard } from "./format-dashboard.js";
-import {
-  baseStateFromHistory,
-  checkPreflight,
-  type DashboardState,
-  loadSnapshot,
-  type Snapshot,
-} from "./load-board.js";
+import { errorText } from "./http-errors.js";
+import type { DashboardState, Snapshot } from "./interpret-facts.js";
+import { loadSnapshot } from "./load-board.js";
 import { ConfigCache, loadRepoConfig } from "./load-repo-config.js";
 import { missingEscalations } from "./missing-escalations.js";
 import {
@@ -25,6 +21,7 @@ import {
   type GitHubPort,
   type RefState,
 } from "./port.js";
+import { baseStateFromHistory, checkPreflight } from "./preflight.js";
 import { refuseUnauthorizedScheduling } from "./scheduling-check.js";
 
 export { ConfigCache, loadRepoConfig };
@@ -88,7 +85,6 @@ export async function loadRepoState(ctx: ReconcileContext): Promise<RepoState> {
     botLogin: ctx.botLogin,
     defaultBranch: repoConfig.defaultBranch,
     configErrors: repoConfig.errors,
-    ...(ctx.fetch ? { fetch: ctx.fetch } : {}),
     ...(ctx.resultAuthors ? { resultAuthors: ctx.resultAuthors } : {}),
     ...(repoConfig.headSha ? { baseHeadSha: repoConfig.headSha } : {}),
     ...(repoConfig.branch.tracked ? { tracked: repoConfig.branch.tracked } : {}),
@@ -338,5 +334,3 @@ export function digestOf(files: Record<string, string>): string {
   for (const key of Object.keys(files).sort()) hash.update(`${key}\0${files[key]}\0`);
   return hash.digest("hex").slice(0, 16);
 }
-
-const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
