@@ -3,10 +3,10 @@ import { emptyMemory } from "../../src/core/board.js";
 import { defaultConfig } from "../../src/core/config.js";
 import type { Effect } from "../../src/core/effects.js";
 import { executeEffects } from "../../src/github/executor.js";
-import { FakeGitHub } from "../../src/github/fake-github.js";
 import { formatEscalation } from "../../src/github/format-escalation.js";
 import { cell, formatStatusComment } from "../../src/github/format-status-comment.js";
 import { loadSnapshot } from "../../src/github/load-board.js";
+import { FakeGitHub } from "../support/fake-github/index.js";
 
 const BOT = "conveyor[bot]";
 const now = new Date("2026-11-25T10:00:00.000Z");

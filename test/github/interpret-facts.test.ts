@@ -8,7 +8,6 @@ import type { AgentResult } from "../../src/core/board.js";
 import { type Config, defaultConfig } from "../../src/core/config.js";
 import { encodeMarker, resultHeader } from "../../src/core/markers.js";
 import { stageLabels } from "../../src/core/stage-labels.js";
-import { FakeGitHub } from "../../src/github/fake-github.js";
 import { fetchFacts } from "../../src/github/fetch-facts.js";
 import { ESCALATION_HEADER } from "../../src/github/format-escalation.js";
 import { STATUS_HEADER } from "../../src/github/format-status-comment.js";
@@ -23,6 +22,7 @@ import {
   trackedView,
 } from "../../src/github/interpret-facts.js";
 import type { GhComment, GhIssue, GhPull, GhRun } from "../../src/github/port.js";
+import { FakeGitHub } from "../support/fake-github/index.js";
 
 const BOT = "conveyor[bot]";
 const AGENT = "github-actions[bot]";
