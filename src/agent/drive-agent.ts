@@ -1,7 +1,6 @@
 import { realpathSync } from "node:fs";
 import Anthropic from "@anthropic-ai/sdk";
 import { PRESET_SPECS } from "../core/agent-presets.js";
-import { conveyorTag } from "../replay/fake-messages-server.js";
 import { runAgentLoop } from "./agent-loop.js";
 import { runClaudeCodeAgent } from "./claude-code-agent.js";
 import { runCommandAgent } from "./command-agent.js";
@@ -14,6 +13,7 @@ import type {
   RunRoleOptions,
   UsageTotals,
 } from "./role-types.js";
+import { conveyorTag } from "./run-tag.js";
 import { buildAgentEnv, scrubEnv } from "./scrub-env.js";
 import { type ShellSandbox, shellSandbox } from "./shell-sandbox.js";
 import type { ToolSpec } from "./tools/tool.js";

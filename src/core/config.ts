@@ -549,7 +549,7 @@ export function parseConfig(text: string): ConfigResult {
     const doc = parseYamlStrict(text);
     value = doc;
   } catch (e: unknown) {
-    return { ok: false, errors: [{ path: "", message: `not valid YAML: ${errorText(e)}` }] };
+    return { ok: false, errors: [{ path: "", message: `not valid YAML: ${yamlErrorLine(e)}` }] };
   }
   if (value !== null && value !== undefined && (typeof value !== "object" || Array.isArray(value)))
     return { ok: false, errors: [{ path: "", message: "the file must be a YAML mapping" }] };
@@ -585,7 +585,8 @@ function parseYamlStrict(text: string): unknown {
   return parseYaml(text, { prettyErrors: true, uniqueKeys: true });
 }
 
-function errorText(e: unknown): string {
+/** The first line of a YAML parser error (its later lines draw the spot in the file). */
+function yamlErrorLine(e: unknown): string {
   return e instanceof Error ? e.message.split("\n")[0]! : String(e);
 }
 

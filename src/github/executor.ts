@@ -1,14 +1,21 @@
 import type { Board, RepoMemory, Stage, Task } from "../core/board.js";
 import { type Config, PRIORITIES, type Role } from "../core/config.js";
-import { describeEffect, type Effect, ESCALATION_CHOICES } from "../core/effects.js";
+import type { Effect } from "../core/effects.js";
+import { ESCALATION_CHOICES } from "../core/effects.js";
+import {
+  type Handlers,
+  type LoopReport,
+  type Outcome,
+  runEffects,
+} from "../core/execution-loop.js";
 import { recordAbandoned } from "../core/markdown/changelog.js";
 import { readMarker, upsertMarker } from "../core/markers.js";
+import { labelOfStage, stageLabels } from "../core/stage-labels.js";
 import { type CommitFilesOutcome, commitFiles } from "./commit-files.js";
 import { type EscalationContext, formatEscalation } from "./format-escalation.js";
 import { formatStatusComment } from "./format-status-comment.js";
 import { errorText } from "./http-errors.js";
-import type { GitHubState, Snapshot } from "./load-board.js";
-import { stageLabels } from "./load-board.js";
+import type { GitHubState, Snapshot } from "./interpret-facts.js";
 import {
   AGENT_WORKFLOW,
   DASHBOARD_TITLE,
@@ -38,13 +45,8 @@ export interface ExecuteOptions {
   deferRepoMemory?: boolean;
 }
 
-export interface ExecutionReport {
-  /** `describeEffect` of each effect applied (dry-run: that would be applied). */
-  applied: string[];
-  /** Effects found already done (a dispatch whose run exists, an issue already closed). */
-  skipped: string[];
-  /** The effect that failed; the effects after it were not applied. */
-  failed?: { effect: string; error: string };
+/** What the shared loop reports (applied, skipped, failures), and what GitHub did. */
+export interface ExecutionReport extends LoopReport {
   /** Runs dispatched, with the run id when known. */
   dispatched: { correlationId: string; runId?: string; url?: string }[];
   /** PRs merged. */
@@ -63,8 +65,9 @@ export const MODE_OF_ROLE: Record<Role, string> = {
 const FEEDBACK_MAX = 4000;
 
 /**
- * Applies effects in order and stops at the first failure: the next reconcile plans again
- * from what then is. Idempotent where GitHub lets us check (a dispatch whose run already
+ * Applies effects in order through the shared loop (`runEffects`: dry-run, stop rules, one
+ * report) with one GitHub handler per effect type; the next reconcile plans again from
+ * what then is. Idempotent where GitHub lets us check (a dispatch whose run already
  * exists is skipped, a closed issue is not closed again). Dispatches and merges are never
  * retried blindly: after an unclear answer the state is read again. Dry-run logs each
  * effect and writes nothing.
@@ -75,41 +78,32 @@ export async function executeEffects(
   effects: readonly Effect[],
   options: ExecuteOptions,
 ): Promise<ExecutionReport> {
-  const report: ExecutionReport = {
-    applied: [],
-    skipped: [],
+  const report: Omit<ExecutionReport, keyof LoopReport> = {
     dispatched: [],
     merged: [],
     commits: [],
   };
   const ctx = new Context(port, snapshot, options, report);
-  for (const effect of effects) {
-    const line = describeEffect(effect);
-    if (options.dryRun) {
-      options.log(`[dry-run] ${line}`);
-      report.applied.push(line);
-      continue;
-    }
-    try {
-      const done = await ctx.apply(effect);
-      if (done === "skipped") {
-        report.skipped.push(line);
-        options.log(`skip (already done): ${line}`);
-      } else {
-        report.applied.push(line);
-        options.log(line);
-      }
-    } catch (e: unknown) {
-      const error = errorText(e);
-      report.failed = { effect: line, error };
-      options.log(`failed: ${line}: ${error}; the next pass plans again`);
-      break;
-    }
-  }
-  return report;
+  const loop = await runEffects(effects, ctx.handlers(), {
+    dryRun: options.dryRun,
+    log: options.log,
+    stopsPass: isOutage,
+    // The status, the call and the request id say why it failed ("Unknown error" does not).
+    describeError: errorText,
+  });
+  return { ...report, ...loop };
 }
 
-type Outcome = "applied" | "skipped";
+/**
+ * A failure that stops the whole pass: GitHub is down or limiting us (5xx, 429, a rate
+ * limit), or no answer at all. Any other failure is about the effect itself (a 404, a
+ * refused write): only the rest of its task's effects wait for the next pass.
+ */
+export function isOutage(err: unknown): boolean {
+  if (!(err instanceof GitHubError)) return true;
+  if (err.status >= 500 || err.status === 429) return true;
+  return err.status === 403 && /rate limit|abuse/i.test(err.message);
+}
 
 class Context {
   private readonly board: Board;
@@ -121,7 +115,7 @@ class Context {
     private readonly port: GitHubPort,
     snapshot: Snapshot,
     private readonly options: ExecuteOptions,
-    private readonly report: ExecutionReport,
+    private readonly report: Pick<ExecutionReport, "dispatched" | "merged" | "commits">,
   ) {
     this.board = snapshot.board;
     this.github = snapshot.github;
@@ -132,20 +126,20 @@ class Context {
   /** Tasks whose merge GitHub refused in this pass: escalated; their later effects skipped. */
   private readonly mergeRefused = new Set<string>();
 
-  async apply(e: Effect): Promise<Outcome> {
-    if ("task" in e && this.mergeRefused.has(e.task)) return "skipped";
-    switch (e.type) {
-      case "set-stage":
-        return this.setStage(e.task, e.from, e.to);
-      case "save-memory":
-        return this.saveMemory(e.task, e.memory);
-      case "dispatch":
-        return this.dispatch(e);
-      case "cancel-run":
-        return this.cancel(e.correlationId, e.runId, e.force);
-      case "merge":
-        return this.merge(e);
-      case "escalate": {
+  /** The GitHub handler of each effect type. */
+  handlers(): Handlers {
+    // A task whose merge GitHub refused in this pass is escalated: its later effects skip.
+    const guard =
+      <E extends Effect>(apply: (e: E) => Promise<Outcome>) =>
+      (e: E): Promise<Outcome> =>
+        "task" in e && this.mergeRefused.has(e.task) ? Promise.resolve("skipped") : apply(e);
+    return {
+      "set-stage": guard((e) => this.setStage(e.task, e.from, e.to)),
+      "save-memory": guard((e) => this.saveMemory(e.task, e.memory)),
+      dispatch: guard((e) => this.dispatch(e)),
+      "cancel-run": guard((e) => this.cancel(e.correlationId, e.runId, e.force)),
+      merge: (e) => this.merge(e),
+      escalate: guard(async (e) => {
         // The comment first: the label then says the maintainer was told. A comment already
         // posted for this escalation (the label write was lost) is not posted again.
         if (!this.toldSinceEscalation(e.task)) {
@@ -156,8 +150,8 @@ class Context {
         }
         await this.addLabel(e.task, this.config.labels.escalated);
         return "applied";
-      }
-      case "clear-escalation": {
+      }),
+      "clear-escalation": guard(async (e) => {
         const labels = this.labelsOf(e.task);
         if (!labels.includes(this.config.labels.escalated)) return "skipped";
         try {
@@ -170,8 +164,8 @@ class Context {
           labels.filter((l) => l !== this.config.labels.escalated),
         );
         return "applied";
-      }
-      case "set-priority": {
+      }),
+      "set-priority": guard(async (e) => {
         const names = PRIORITIES.map((p) => this.config.priorities[p]);
         const next = [
           ...this.labelsOf(e.task).filter((l) => !names.includes(l)),
@@ -182,17 +176,18 @@ class Context {
         const task = this.task(e.task);
         if (task) task.priority = e.to;
         return "applied";
-      }
-      case "comment":
+      }),
+      comment: guard(async (e) => {
         await this.port.createComment(Number(e.task), e.body);
         return "applied";
-      case "close-issue": {
+      }),
+      "close-issue": guard(async (e) => {
         if (this.github.closed.has(e.task)) return "skipped";
         await this.port.updateIssue(Number(e.task), { state: "closed", stateReason: e.reason });
         this.github.closed.add(e.task);
         return "applied";
-      }
-      case "record-abandoned": {
+      }),
+      "record-abandoned": guard(async (e) => {
         const outcome = await commitFiles(this.port, {
           branch: this.mirrorBranch(),
           message: `Conveyor: record abandoned #${e.task} in CHANGELOG.md [skip ci]`,
@@ -207,13 +202,14 @@ class Context {
           }),
         });
         return this.committed(outcome);
-      }
-      case "save-repo-memory":
+      }),
+      "save-repo-memory": async (e) => {
         this.board.repoMemory = e.memory;
         if (this.options.deferRepoMemory) return "applied";
         await this.saveRepoMemory(e.memory);
         return "applied";
-      case "write-mirror": {
+      },
+      "write-mirror": async (e) => {
         const outcome = await commitFiles(this.port, {
           branch: this.mirrorBranch(),
           message: "Conveyor: update the tracking files [skip ci]",
@@ -222,8 +218,8 @@ class Context {
           ...this.knownHead(),
         });
         return this.committed(outcome);
-      }
-    }
+      },
+    };
   }
 
   /** Where an escalated task's work is, for its escalation comment. */
@@ -321,7 +317,7 @@ class Context {
       ...this.stageOf.keys(),
       ...(finished ? [this.config.labels.escalated] : []),
     ];
-    const target = labelOf(this.config, to);
+    const target = labelOfStage(this.config, to);
     const next = [...labels.filter((l) => !stageNames.includes(l)), ...(target ? [target] : [])];
     if (to === "done") {
       await this.port.updateIssue(Number(id), {
@@ -491,7 +487,12 @@ class Context {
       memory.escalation = { reason, at: this.options.now.toISOString(), stage: task.stage };
       await this.saveMemory(id, memory);
     }
-    await this.apply({ type: "escalate", task: id, reason, choices: [...ESCALATION_CHOICES] });
+    await this.handlers().escalate({
+      type: "escalate",
+      task: id,
+      reason,
+      choices: [...ESCALATION_CHOICES],
+    });
     this.mergeRefused.add(id);
   }
 
@@ -547,19 +548,6 @@ function isRefusedMerge(err: unknown): boolean {
   if (!(err instanceof GitHubError)) return false;
   if (err.status !== 403 && err.status !== 422) return false;
   return !/rate limit|abuse/i.test(err.message);
-}
-
-function labelOf(config: Config, stage: Stage): string | undefined {
-  const l = config.labels;
-  const map: Partial<Record<Stage, string>> = {
-    todo: l.todo,
-    "in-progress": l.inProgress,
-    review: l.review,
-    testing: l.testing,
-    "merge-queue": l.mergeQueue,
-    done: l.done,
-  };
-  return map[stage];
 }
 
 const sameSet = (a: string[], b: string[]) =>

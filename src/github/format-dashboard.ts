@@ -3,7 +3,7 @@ import { boxText } from "../core/commands.js";
 import type { Plan, Waiting } from "../core/effects.js";
 import { encodeMarker, fitWithMarker, readMarker } from "../core/markers.js";
 import { cell } from "./format-status-comment.js";
-import type { DashboardState } from "./load-board.js";
+import type { DashboardState } from "./interpret-facts.js";
 
 export interface DashboardInput {
   board: Board;

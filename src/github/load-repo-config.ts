@@ -1,5 +1,6 @@
 import { type Config, defaultConfig, parseConfig } from "../core/config.js";
-import type { CommentSync } from "./load-board.js";
+import { trackedLabels } from "../core/stage-labels.js";
+import type { CommentSync } from "./fetch-facts.js";
 import {
   CONFIG_PATH,
   type DefaultBranchRead,
@@ -91,16 +92,6 @@ export class ConfigCache {
   }
 
   private parsed: { text: string | undefined; read: ConfigRead } | undefined;
-}
-
-/** The labels that make an issue a task (every stage label) and the dashboard's label. */
-export function trackedLabels(config: Config): TrackedLabels {
-  const l = config.labels;
-  return {
-    labels: [l.todo, l.inProgress, l.review, l.testing, l.mergeQueue, l.done],
-    boardLabel: l.board,
-    active: [l.inProgress, l.review, l.testing, l.mergeQueue],
-  };
 }
 
 const sameTrackedLabels = (a: TrackedLabels, b: TrackedLabels): boolean =>

@@ -5,7 +5,7 @@ import type { StepContext } from "../app/pass-context.js";
 import { type Actor, isBot, permissionLevel } from "../core/actor-permission.js";
 import { waitingText } from "./format-dashboard.js";
 import { httpStatus } from "./http-errors.js";
-import { ACTIONS_BOT } from "./load-board.js";
+import { ACTIONS_BOT } from "./interpret-facts.js";
 import { ConfigCache, loadRepoConfig } from "./load-repo-config.js";
 import { type OctokitLike, OctokitPort } from "./octokit-port.js";
 import type { GitHubPort } from "./port.js";

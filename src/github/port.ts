@@ -1,6 +1,6 @@
 /**
  * The few GitHub operations Conveyor needs, for ONE repository. Two implementations:
- * `octokit-port.ts` (the real API through @octokit/rest) and `fake-github.ts` (in memory,
+ * `octokit-port.ts` (the real API through @octokit/rest) and `test/support/fake-github/` (in memory,
  * for tests). The loader reads through it, the executor writes through it; nothing else in
  * Conveyor talks to GitHub.
  *

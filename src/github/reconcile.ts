@@ -1,23 +1,15 @@
 import { createHash } from "node:crypto";
-import { applyEffects } from "../core/apply.js";
 import type { Board, Stage } from "../core/board.js";
-import { planCommand } from "../core/commands.js";
 import type { Config } from "../core/config.js";
 import type { Effect, Plan } from "../core/effects.js";
-import { renderTrackingFiles } from "../core/markdown/render-tracking.js";
-import { plan } from "../core/plan.js";
+import { planPass } from "../core/pass-plan.js";
 import { countRequests } from "./count-requests.js";
 import { type ExecutionReport, executeEffects } from "./executor.js";
 import { formatDashboard } from "./format-dashboard.js";
-import {
-  baseStateFromHistory,
-  checkPreflight,
-  type DashboardState,
-  loadSnapshot,
-  type Snapshot,
-} from "./load-board.js";
+import { errorText } from "./http-errors.js";
+import type { DashboardState, Snapshot } from "./interpret-facts.js";
+import { loadSnapshot } from "./load-board.js";
 import { ConfigCache, loadRepoConfig } from "./load-repo-config.js";
-import { missingEscalations } from "./missing-escalations.js";
 import {
   CONFIG_PATH,
   DASHBOARD_TITLE,
@@ -25,6 +17,7 @@ import {
   type GitHubPort,
   type RefState,
 } from "./port.js";
+import { baseStateFromHistory, checkPreflight } from "./preflight.js";
 import { refuseUnauthorizedScheduling } from "./scheduling-check.js";
 
 export { ConfigCache, loadRepoConfig };
@@ -88,7 +81,6 @@ export async function loadRepoState(ctx: ReconcileContext): Promise<RepoState> {
     botLogin: ctx.botLogin,
     defaultBranch: repoConfig.defaultBranch,
     configErrors: repoConfig.errors,
-    ...(ctx.fetch ? { fetch: ctx.fetch } : {}),
     ...(ctx.resultAuthors ? { resultAuthors: ctx.resultAuthors } : {}),
     ...(repoConfig.headSha ? { baseHeadSha: repoConfig.headSha } : {}),
     ...(repoConfig.branch.tracked ? { tracked: repoConfig.branch.tracked } : {}),
@@ -133,55 +125,38 @@ export async function reconcileRepo(ctx: ReconcileContext): Promise<ReconcileRep
     log: ctx.log,
     facts: configCache.facts,
   });
-  // An issue a person closed while work was under way: abandoned, as `/conveyor abandon`
-  // would (agent stopped, stage labels off, recorded in CHANGELOG.md); then off the board.
-  const closedEffects: Effect[] = [];
-  for (const id of snapshot.github.closedByPerson) {
-    const outcome = planCommand(
-      snapshot.board,
-      id,
-      { kind: "abandon", reason: "its issue was closed" },
-      config,
-      now,
-    );
-    closedEffects.push(...outcome.effects);
-  }
-  // The plan does not see them (the executor does: it writes their status and labels).
-  const planBoard = () => ({
-    ...snapshot.board,
-    tasks: snapshot.board.tasks.filter((t) => !snapshot.github.closedByPerson.has(t.id)),
-  });
-  let thePlan = plan(planBoard(), config, now);
+  // Every decision of the pass is the core's (`planPass`): abandons of closed issues, the
+  // plan, repairs of escalations, the mirror.
+  const escalatedShown = new Set(
+    [...snapshot.github.labels]
+      .filter(([, labels]) => labels.includes(config.labels.escalated))
+      .map(([id]) => id),
+  );
+  const decide = () =>
+    planPass(snapshot.board, config, now, {
+      closedByPerson: snapshot.github.closedByPerson,
+      escalatedShown,
+      mirror: {
+        digest: digestOf,
+        ...(snapshot.github.mirrorDigest ? { lastDigest: snapshot.github.mirrorDigest } : {}),
+      },
+    });
+  let decided = decide();
   // Pre-flight costs requests (and HTTP checks): only when the plan wants to dispatch.
   let preflight = snapshot.github.lastPreflight;
-  if (thePlan.effects.some((e) => e.type === "dispatch")) {
+  if (decided.plan.effects.some((e) => e.type === "dispatch")) {
     const checked = await checkPreflight(port, config, snapshot.github.baseBranch, ctx.fetch, () =>
       baseState(port, state, snapshot.github.baseBranch, configCache),
     );
     snapshot.board.preflight = checked;
     preflight = checked;
-    thePlan = plan(planBoard(), config, now);
+    decided = decide();
   }
+  const thePlan = decided.plan;
   const board = structuredClone(snapshot.board);
-  const effects: Effect[] = [
-    ...closedEffects,
-    ...thePlan.effects,
-    ...missingEscalations({ ...snapshot, board: planBoard() }, thePlan.effects, config),
-  ];
-
-  // The mirror: rendered from the board the plan leads to, written only when it changed.
-  let mirrorDigest = snapshot.github.mirrorDigest;
-  let mirrorWrite: Effect | undefined;
-  if (config.mirror.enabled && configErrors.length === 0) {
-    const after = applyEffects(snapshot.board, [...closedEffects, ...thePlan.effects], now);
-    const files = renderTrackingFiles(after, { folder: config.mirror.folder });
-    const digest = digestOf(files);
-    if (digest !== mirrorDigest && !effects.some((e) => e.type === "write-mirror")) {
-      mirrorWrite = { type: "write-mirror", files };
-      effects.push(mirrorWrite);
-    }
-    if (digest !== mirrorDigest) mirrorDigest = digest;
-  }
+  const effects = decided.effects;
+  const mirrorWrite = decided.mirrorWrite;
+  let mirrorDigest = decided.mirrorDigest ?? snapshot.github.mirrorDigest;
 
   const knownHeads = new Map<string, string>();
   if (state.configSha) knownHeads.set(state.defaultBranch, state.configSha);
@@ -339,5 +314,3 @@ export function digestOf(files: Record<string, string>): string {
   for (const key of Object.keys(files).sort()) hash.update(`${key}\0${files[key]}\0`);
   return hash.digest("hex").slice(0, 16);
 }
-
-const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));

@@ -5,7 +5,7 @@ import {
   type PermissionLevel,
 } from "../core/actor-permission.js";
 import type { Config } from "../core/config.js";
-import type { Snapshot } from "./load-board.js";
+import type { Snapshot } from "./interpret-facts.js";
 import { type GitHubPort, isGitHubError } from "./port.js";
 
 /** How long a permission read for someone who scheduled work is trusted. */

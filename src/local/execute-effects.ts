@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { conflictFeedback } from "../agent/prompts.js";
 import { applyEffects } from "../core/apply.js";
 import type { Board, Task } from "../core/board.js";
-import { describeEffect, type Effect } from "../core/effects.js";
+import type { Effect } from "../core/effects.js";
+import { type Handlers, type Outcome, runEffects } from "../core/execution-loop.js";
 import { recordAbandoned } from "../core/markdown/index.js";
 import type { AgentJob } from "./agent-job.js";
 import { git } from "./git.js";
@@ -59,17 +60,19 @@ export async function executeEffects(
   const w = new Working(loaded, ctx);
   const outcome: PassOutcome = { dispatched: [], merged: [] };
   const worded = localWording(effects);
-  for (const [i, effect] of worded.entries()) {
-    w.rest = worded.slice(i + 1);
-    const failed = await w.apply(effect, outcome);
-    if (failed !== undefined) {
-      outcome.stopped = failed;
-      if (w.fatal !== undefined) outcome.fatal = w.fatal;
-      // A failure the effect already reported in its own words is not said twice.
-      else if (!w.reported)
-        ctx.emit({ kind: "error", text: `${describeEffect(effect)}: ${failed}` });
-      break;
-    }
+  // The shared loop; local effects share one working tree and one tracking-file commit, so
+  // the first failure stops the pass (a later effect cannot trust what the failed one left).
+  const loop = await runEffects(worded, localHandlers(w, worded, outcome), {
+    dryRun: false,
+    log: () => {},
+    stopsPass: () => true,
+  });
+  if (loop.failed) {
+    outcome.stopped = loop.failed.error;
+    if (w.fatal !== undefined) outcome.fatal = w.fatal;
+    // A failure the effect already reported in its own words is not said twice.
+    else if (!w.reported)
+      ctx.emit({ kind: "error", text: `${loop.failed.effect}: ${loop.failed.error}` });
   }
   if (outcome.fatal !== undefined) return outcome;
   const failed = await w.flush();
@@ -79,6 +82,37 @@ export async function executeEffects(
     else ctx.emit({ kind: "info", text: failed });
   }
   return outcome;
+}
+
+/**
+ * The local handler of each effect type. Two have nothing to write in local mode and say so
+ * (reported as skipped, not dropped): `write-mirror` (the tracking files are the board
+ * itself, written with every pass) and `close-issue` (a task has no issue: reaching done or
+ * abandoned takes it off the board).
+ */
+function localHandlers(w: Working, effects: readonly Effect[], outcome: PassOutcome): Handlers {
+  const run = async (e: Effect): Promise<Outcome> => {
+    w.rest = effects.slice(effects.indexOf(e) + 1);
+    const failed = await w.apply(e, outcome);
+    if (failed !== undefined) throw new Error(failed);
+    return "applied";
+  };
+  const nothingToWrite = async (): Promise<Outcome> => "skipped";
+  return {
+    "set-stage": run,
+    "save-memory": run,
+    dispatch: run,
+    "cancel-run": run,
+    merge: run,
+    escalate: run,
+    "clear-escalation": run,
+    "set-priority": run,
+    comment: run,
+    "close-issue": nothingToWrite,
+    "record-abandoned": run,
+    "save-repo-memory": run,
+    "write-mirror": nothingToWrite,
+  };
 }
 
 class Working {
@@ -134,8 +168,6 @@ class Working {
       case "set-priority":
         this.board = applyEffects(this.board, [e], now);
         return undefined;
-      case "write-mirror":
-        return undefined;
       case "cancel-run":
         this.#ctx.supervisor.cancel(e.correlationId, e.force);
         emit({
@@ -153,8 +185,6 @@ class Working {
         return undefined;
       case "comment":
         emit({ kind: "info", task: e.task, text: `${e.task}: ${e.body.split("\n")[0]}` });
-        return undefined;
-      case "close-issue":
         return undefined;
       case "record-abandoned": {
         const text =

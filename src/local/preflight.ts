@@ -1,5 +1,6 @@
 import type { PreflightResult } from "../core/board.js";
 import type { Config } from "../core/config.js";
+import { httpCheck } from "../github/http-errors.js";
 import { git } from "./git.js";
 
 /** Paths people may edit while Conveyor runs: they never make the tree count as dirty. */
@@ -36,28 +37,4 @@ export async function runPreflight(
     results.push({ name: "clean work tree", ok, detail });
   }
   return results;
-}
-
-type HttpCheck = Config["preflight"]["http"][number];
-
-async function httpCheck(check: HttpCheck, fetchImpl: typeof fetch): Promise<PreflightResult> {
-  const name = check.name ?? check.url;
-  try {
-    const res = await fetchImpl(check.url, {
-      signal: AbortSignal.timeout(check.timeoutSeconds * 1000),
-    });
-    await res.body?.cancel().catch(() => undefined);
-    const ok = res.status === check.expectStatus;
-    return {
-      name,
-      ok,
-      detail: ok
-        ? `${check.url} answered ${res.status}`
-        : `${check.url} answered ${res.status} (expected ${check.expectStatus})`,
-    };
-  } catch (e: unknown) {
-    const why =
-      e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e);
-    return { name, ok: false, detail: `${check.url} did not answer: ${why}` };
-  }
 }

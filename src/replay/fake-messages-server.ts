@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { conveyorTag, RUN_TAG } from "../agent/run-tag.js";
 import { estimateTokens, PromptCacheModel } from "./prompt-cache-model.js";
 import type { ScriptedBlock, ScriptedTurn, ScriptedUsage } from "./turns.js";
 import { validateMessagesRequest } from "./validate-request.js";
@@ -56,10 +57,9 @@ export interface FakeMessagesServer {
   close(): Promise<void>;
 }
 
-const TAG = /\[conveyor:([^\]\s]+)\]/;
+const TAG = RUN_TAG;
 
-/** The `[conveyor:<id>]` tag the agent loop writes into its system prompt. */
-export const conveyorTag = (correlationId: string): string => `[conveyor:${correlationId}]`;
+export { conveyorTag };
 
 export function defaultKeyOf(body: unknown, raw: string): string | undefined {
   const system = (body as { system?: unknown } | undefined)?.system;

@@ -13,8 +13,8 @@ import type { WebhookDefinition } from "@octokit/webhooks-examples";
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runAction } from "../../src/action/run-action.js";
-import { FakeGitHub } from "../../src/github/fake-github.js";
 import { type CommentCommand, runOrchestrate } from "../../src/github/orchestrate.js";
+import { FakeGitHub } from "../support/fake-github/index.js";
 
 const API = "https://api.github.com";
 const examples = createRequire(import.meta.url)(

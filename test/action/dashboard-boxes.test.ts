@@ -13,9 +13,9 @@ import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runAction } from "../../src/action/run-action.js";
 import { encodeMarker, readMarker, upsertMarker } from "../../src/core/markers.js";
-import { FakeGitHub } from "../../src/github/fake-github.js";
 import { STATUS_HEADER } from "../../src/github/format-status-comment.js";
 import { type DashboardEdit, runOrchestrate } from "../../src/github/orchestrate.js";
+import { FakeGitHub } from "../support/fake-github/index.js";
 
 const API = "https://api.github.com";
 const BOT = "github-actions[bot]";

@@ -8,7 +8,7 @@ import type { Probot } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type ConveyorApp, createConveyorApp } from "../../src/app/conveyor-app.js";
 import { createGitHubRuntime } from "../../src/app/github-runtime.js";
-import { FakeGitHub } from "../../src/github/fake-github.js";
+import { FakeGitHub } from "../support/fake-github/index.js";
 import {
   BOT,
   example,

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type ConveyorApp, createConveyorApp } from "../../src/app/conveyor-app.js";
 import { createGitHubRuntime } from "../../src/app/github-runtime.js";
 import type { CommandService } from "../../src/app/pass-context.js";
-import { FakeGitHub } from "../../src/github/fake-github.js";
+import { FakeGitHub } from "../support/fake-github/index.js";
 import {
   BOT,
   example,

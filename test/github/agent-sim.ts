@@ -1,5 +1,5 @@
 import type { AgentResult } from "../../src/core/board.js";
-import type { FakeGitHub, FakeRun } from "../../src/github/fake-github.js";
+import type { FakeGitHub, FakeRun } from "../support/fake-github/index.js";
 
 /** How the simulated agent of a run behaves; default: does its job well. */
 export type Behaviour = (run: FakeRun) => Partial<AgentResult> | "silent";

@@ -3,10 +3,10 @@ import { emptyMemory } from "../../src/core/board.js";
 import { defaultConfig } from "../../src/core/config.js";
 import type { Effect } from "../../src/core/effects.js";
 import { executeEffects } from "../../src/github/executor.js";
-import { FakeGitHub } from "../../src/github/fake-github.js";
 import { formatEscalation } from "../../src/github/format-escalation.js";
 import { cell, formatStatusComment } from "../../src/github/format-status-comment.js";
 import { loadSnapshot } from "../../src/github/load-board.js";
+import { FakeGitHub } from "../support/fake-github/index.js";
 
 const BOT = "conveyor[bot]";
 const now = new Date("2026-11-25T10:00:00.000Z");
@@ -206,6 +206,28 @@ describe("executor effects over the fake GitHub", () => {
       error: "Bad Gateway (502, o/r#1:-conveyor:in-progress,+conveyor:review)",
     });
     expect(gh.commentsOn(1)).toHaveLength(0);
+  });
+
+  it("a task's refused write (404) does not stop the other tasks' effects; an outage (502) does", async () => {
+    const gh = new FakeGitHub({ now: () => now, botLogin: BOT });
+    gh.addIssue({ title: "A", labels: ["conveyor:in-progress"] });
+    gh.addIssue({ title: "B", labels: ["conveyor:in-progress"] });
+    const load = () => loadSnapshot(gh, config, now, { botLogin: BOT, defaultBranch: "main" });
+    const effects: Effect[] = [
+      { type: "set-stage", task: "1", from: "in-progress", to: "review", reason: "r" },
+      { type: "comment", task: "1", body: "after the move" },
+      { type: "comment", task: "2", body: "other task" },
+    ];
+    const options = { dryRun: false, log: () => {}, config, now };
+    gh.fail({ match: "setLabels", status: 404, message: "Not Found" });
+    const refused = await executeEffects(gh, await load(), effects, options);
+    expect(refused.failed).toEqual({ effect: "#1: in-progress -> review (r)", error: "Not Found" });
+    expect(gh.commentsOn(1)).toHaveLength(0);
+    expect(gh.commentsOn(2).map((c) => c.body)).toEqual(["other task"]);
+    gh.fail({ match: "setLabels", status: 502, message: "Bad Gateway" });
+    const outage = await executeEffects(gh, await load(), effects, options);
+    expect(outage.notApplied).toEqual(["#1: comment", "#2: comment"]);
+    expect(gh.commentsOn(2)).toHaveLength(1);
   });
 
   it("cancel without a known run id, or of a completed run, is skipped", async () => {

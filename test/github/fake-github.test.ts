@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FakeGitHub } from "../../src/github/fake-github.js";
+import { FakeGitHub } from "../support/fake-github/index.js";
 
 describe("the fake's request accounting", () => {
   it("an unchanged one-page list is a 304 (free); a change or a failure is not", async () => {

@@ -3,8 +3,8 @@ import { emptyMemory } from "../../src/core/board.js";
 import { defaultConfig } from "../../src/core/config.js";
 import type { Effect } from "../../src/core/effects.js";
 import { executeEffects } from "../../src/github/executor.js";
-import { FakeGitHub } from "../../src/github/fake-github.js";
 import { loadSnapshot } from "../../src/github/load-board.js";
+import { FakeGitHub } from "../support/fake-github/index.js";
 
 // What the executor gives the formatters: the server the port talks to (GHE here), who
 // scheduled the task (its timeline), and the configured permission level.

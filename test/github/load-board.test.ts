@@ -1,16 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { defaultConfig } from "../../src/core/config.js";
 import { encodeMarker } from "../../src/core/markers.js";
-import { FakeGitHub, readsPull } from "../../src/github/fake-github.js";
+import { stageFrom, stageLabels } from "../../src/core/stage-labels.js";
 import { STATUS_HEADER } from "../../src/github/format-status-comment.js";
-import {
-  baseStateFromHistory,
-  isTaskBranch,
-  loadSnapshot,
-  stageFrom,
-  stageLabels,
-} from "../../src/github/load-board.js";
+import { isTaskBranch } from "../../src/github/interpret-facts.js";
+import { loadSnapshot } from "../../src/github/load-board.js";
 import { ConfigCache, loadRepoConfig } from "../../src/github/load-repo-config.js";
+import { baseStateFromHistory } from "../../src/github/preflight.js";
+import { FakeGitHub, readsPull } from "../support/fake-github/index.js";
 
 const BOT = "conveyor[bot]";
 const now = new Date("2026-11-25T10:00:00.000Z");

@@ -8,12 +8,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { emptyMemory } from "../../src/core/board.js";
 import { defaultConfig } from "../../src/core/config.js";
 import { executeEffects } from "../../src/github/executor.js";
-import { FakeGitHub } from "../../src/github/fake-github.js";
 import { errorText } from "../../src/github/http-errors.js";
 import { loadSnapshot } from "../../src/github/load-board.js";
 import { makeOctokit } from "../../src/github/make-octokit.js";
 import { OctokitPort } from "../../src/github/octokit-port.js";
 import { githubUrls } from "../../src/github/octokit-transport.js";
+import { FakeGitHub } from "../support/fake-github/index.js";
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const GHE = "https://ghe.example.com";

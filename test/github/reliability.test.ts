@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { encodeMarker } from "../../src/core/markers.js";
-import { readsPull } from "../../src/github/fake-github.js";
 import { waitingText } from "../../src/github/format-dashboard.js";
+import { readsPull } from "../support/fake-github/index.js";
 import { duplicateDispatches, inReview, scenario } from "./scenario.js";
 
 /** Every issue closed as completed with a merged PR, each PR merged once. */

@@ -1,7 +1,7 @@
 import type { ConfigInput } from "../../src/core/config.js";
-import { FakeGitHub, type FakeGitHubOptions } from "../../src/github/fake-github.js";
 import { ConfigCache } from "../../src/github/load-repo-config.js";
 import { type ReconcileReport, reconcileRepo } from "../../src/github/reconcile.js";
+import { FakeGitHub, type FakeGitHubOptions } from "../support/fake-github/index.js";
 import { AgentSim } from "./agent-sim.js";
 
 export const BOT = "conveyor[bot]";
