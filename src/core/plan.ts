@@ -775,7 +775,10 @@ function fail(d: Draft, role: Role, why: string, config: Config, nowIso: string)
   d.mem.feedback = `The previous ${role} run failed: ${why}`;
   const stage = STAGE_OF_ROLE[role];
   if (d.stage !== stage) d.moveTo(stage, `retry of the ${role}`, nowIso);
-  d.need = needFor(d, role);
+  // A tester's retry is decided as a later pass would decide it: a head the failed run moved
+  // past the reviewed commit goes back to review first.
+  if (stage === "testing") checkTesting(d, nowIso);
+  else d.need = needFor(d, role);
 }
 
 function escalate(d: Draft, reason: string, nowIso: string): void {

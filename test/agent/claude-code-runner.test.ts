@@ -213,7 +213,12 @@ describe("agent.runner: claude-code", () => {
     const started = Date.now();
     const out = await run(
       script()
-        .tool("Bash", { command: "sleep 60", description: "wait", timeout: 120_000 })
+        // Claude Code refuses a bare `sleep`: a command that is simply slow.
+        .tool("Bash", {
+          command: `node -e "setTimeout(() => {}, 60000)"`,
+          description: "wait",
+          timeout: 120_000,
+        })
         .text("never")
         .turns(),
       // 13 s to the deadline, of which 10 s are kept to push and publish: 3 s for the agent.

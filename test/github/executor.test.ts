@@ -221,7 +221,11 @@ describe("executor effects over the fake GitHub", () => {
     const options = { dryRun: false, log: () => {}, config, now };
     gh.fail({ match: "setLabels", status: 404, message: "Not Found" });
     const refused = await executeEffects(gh, await load(), effects, options);
-    expect(refused.failed).toEqual({ effect: "#1: in-progress -> review (r)", error: "Not Found" });
+    // The failure names its status and call, not only GitHub's message.
+    expect(refused.failed).toEqual({
+      effect: "#1: in-progress -> review (r)",
+      error: expect.stringMatching(/^Not Found \(404, /),
+    });
     expect(gh.commentsOn(1)).toHaveLength(0);
     expect(gh.commentsOn(2).map((c) => c.body)).toEqual(["other task"]);
     gh.fail({ match: "setLabels", status: 502, message: "Bad Gateway" });
