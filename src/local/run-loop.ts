@@ -263,7 +263,7 @@ function blockedBy(board: Board, planned: Plan, preflight: string | undefined): 
         .map((t) => `${t.id} (${t.memory.escalation?.reason})`)
         .join(
           ", ",
-        )} — waiting for a maintainer (\`conveyor retry <task>\` or \`conveyor abandon <task>\`)`,
+        )} — waiting for a maintainer: fix it on the branch or re-scope it, then \`conveyor retry <task>\`; \`conveyor deprioritize <task>\`; or \`conveyor abandon <task>\` (\`conveyor status\` lists them per task)`,
     );
   if (parts.length === 0) {
     const why = planned.waiting.filter((w) => rest.some((t) => t.id === w.task));

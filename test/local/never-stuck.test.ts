@@ -68,6 +68,14 @@ describe("a merge that fails for another reason than a conflict", () => {
       expect.stringMatching(/^T1: ESCALATED — merge failed 3 times: .*w\.txt/),
     ]);
     expect(result.blocked).toMatch(/^only escalated tasks are left: T1 \(merge failed 3 times/);
+    // The same four choices as on GitHub, as local commands.
+    for (const choice of [
+      "conveyor retry",
+      "re-scope",
+      "conveyor deprioritize",
+      "conveyor abandon",
+    ])
+      expect(result.blocked).toContain(choice);
     // Nothing of the user's was touched, main has no merge.
     expect(readFileSync(join(dir, "w.txt"), "utf8")).toBe("the user's file\n");
     expect(gitSync(dir, "log", "--merges", "--format=%s", "main")).toBe("");
