@@ -216,7 +216,9 @@ function driverFor(
     };
   // A dry run checks what the real run needs: without the key it would fail, so does this.
   if (!inputs.anthropicApiKey)
-    return new Error("input 'anthropic-api-key' is required with the builtin agent runner");
+    return new Error(
+      `input 'anthropic-api-key' is required with the ${config.agent.runner} agent runner`,
+    );
   return {
     kind: "builtin",
     apiKey: inputs.anthropicApiKey ?? "",
