@@ -34,6 +34,12 @@ export async function checkLabel(
   const where = `${ctx.owner}/${ctx.repo}#${step.issue}`;
   ctx.log(`${where}: label ${step.label} from ${step.actor.login} refused: ${decision.reason}`);
   if (ctx.dryRun) return "removed";
+  await removeAndExplain(ctx, step, decision.reason);
+  return "removed";
+}
+
+/** Takes the label off (already gone is fine) and comments why. */
+async function removeAndExplain(ctx: StepContext, step: LabelCheckStep, reason: string) {
   try {
     await ctx.octokit.request("DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}", {
       owner: ctx.owner,
@@ -49,9 +55,8 @@ export async function checkLabel(
     owner: ctx.owner,
     repo: ctx.repo,
     issue_number: step.issue,
-    body: labelRefusal(step.actor.login, step.label, decision.reason),
+    body: labelRefusal(step.actor.login, step.label, reason),
   });
-  return "removed";
 }
 
 export { labelRefusal };
@@ -71,24 +76,9 @@ export async function removeUnchecked(
   const where = `${ctx.owner}/${ctx.repo}#${step.issue}`;
   ctx.log(`${where}: label ${step.label} from ${step.actor.login} removed unchecked: ${why}`);
   if (ctx.dryRun) return;
-  try {
-    await ctx.octokit.request("DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}", {
-      owner: ctx.owner,
-      repo: ctx.repo,
-      issue_number: step.issue,
-      name: step.label,
-    });
-  } catch (e: unknown) {
-    if (httpStatus(e) !== 404) throw e;
-  }
-  await ctx.octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
-    owner: ctx.owner,
-    repo: ctx.repo,
-    issue_number: step.issue,
-    body: labelRefusal(
-      step.actor.login,
-      step.label,
-      "I could not check who added it (GitHub did not answer the permission read)",
-    ),
-  });
+  await removeAndExplain(
+    ctx,
+    step,
+    "I could not check who added it (GitHub did not answer the permission read)",
+  );
 }
