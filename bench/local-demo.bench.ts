@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runDemo } from "../src/demo/run-demo.js";
-import { repoLayout } from "../src/local/repo-layout.js";
-import { readRunRecords } from "../src/local/run-record.js";
+import { readRunRecords } from "../src/local/agents/run-record.js";
+import { repoLayout } from "../src/local/repo/repo-layout.js";
 
 export default async function bench(): Promise<void> {
   const parent = mkdtempSync(join(tmpdir(), "conveyor-bench-demo-"));

@@ -10,10 +10,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { plan } from "../src/core/plan.js";
-import { executeEffects } from "../src/local/execute-effects.js";
-import { loadBoard } from "../src/local/load-board.js";
-import { openLocalRepo } from "../src/local/local-repo.js";
-import { Supervisor } from "../src/local/supervisor.js";
+import { Supervisor } from "../src/local/agents/supervisor.js";
+import { loadBoard } from "../src/local/board/load-board.js";
+import { openLocalRepo } from "../src/local/repo/local-repo.js";
+import { executeEffects } from "../src/local/run/execute-effects.js";
 
 const env = {
   ...process.env,

@@ -3,7 +3,7 @@ import { accessSync, constants, existsSync, readFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { Octokit } from "@octokit/rest";
 import { type Config, defaultConfig, formatConfigErrors, parseConfig } from "../core/config.js";
-import { git } from "../local/git.js";
+import { git } from "../local/git/git.js";
 
 /** One thing `conveyor doctor` looked at: fine, a warning, or a problem with its fix. */
 export interface Finding {

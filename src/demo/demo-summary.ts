@@ -1,6 +1,6 @@
 import type { Board, Task } from "../core/board.js";
-import type { MergeLogEntry } from "../local/merge-log.js";
-import { formatTokens } from "../local/task-rows.js";
+import type { MergeLogEntry } from "../local/git/merge-log.js";
+import { formatTokens } from "../local/view/task-rows.js";
 import { NPX } from "../package-info.js";
 
 export interface DemoReport {

@@ -6,8 +6,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { git } from "../../src/agent/git.js";
 import { basicAuthHeader } from "../../src/agent/safe-git-env.js";
 import { WorkspaceGit } from "../../src/agent/workspace-git.js";
-import { git as localGit, userIdentity } from "../../src/local/git.js";
-import { openLocalRepo } from "../../src/local/local-repo.js";
+import { git as localGit, userIdentity } from "../../src/local/git/git.js";
+import { openLocalRepo } from "../../src/local/repo/local-repo.js";
 
 /**
  * Conveyor's own git calls cannot be steered by what the agent's shell wrote outside the

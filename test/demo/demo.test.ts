@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoScripts } from "../../src/demo/demo-scripts.js";
 import { formatDemoSummary } from "../../src/demo/demo-summary.js";
 import { type DemoOutcome, runDemo } from "../../src/demo/run-demo.js";
-import type { LocalEvent } from "../../src/local/local-events.js";
-import { repoLayout } from "../../src/local/repo-layout.js";
-import { readRunRecords } from "../../src/local/run-record.js";
+import { readRunRecords } from "../../src/local/agents/run-record.js";
+import { repoLayout } from "../../src/local/repo/repo-layout.js";
+import type { LocalEvent } from "../../src/local/run/local-events.js";
 
 const parent = mkdtempSync(join(tmpdir(), "conveyor-demo-test-"));
 const dir = join(parent, "project");

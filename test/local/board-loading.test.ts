@@ -1,10 +1,10 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { executeEffects } from "../../src/local/execute-effects.js";
-import { loadBoard, nextTaskNumber } from "../../src/local/load-board.js";
-import type { LocalEvent } from "../../src/local/local-events.js";
-import { Supervisor } from "../../src/local/supervisor.js";
+import { Supervisor } from "../../src/local/agents/supervisor.js";
+import { loadBoard, nextTaskNumber } from "../../src/local/board/load-board.js";
+import { executeEffects } from "../../src/local/run/execute-effects.js";
+import type { LocalEvent } from "../../src/local/run/local-events.js";
 import { cleanup, gitSync, makeRepo, openRepo } from "./temp-repo.js";
 
 const now = new Date("2026-11-25T10:00:00.000Z");

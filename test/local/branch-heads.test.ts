@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { branchHeads, branchPr, mergeConflicts } from "../../src/local/branch-pr.js";
+import { branchHeads, branchPr, mergeConflicts } from "../../src/local/git/branch-pr.js";
 import { cleanup, gitSync, makeRepo } from "./temp-repo.js";
 
 let dir = "";

@@ -1,12 +1,12 @@
 import * as fs from "node:fs";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import type { Effect } from "../../src/core/effects.js";
-import { executeEffects } from "../../src/local/execute-effects.js";
-import { loadBoard } from "../../src/local/load-board.js";
-import type { LocalRepo } from "../../src/local/local-repo.js";
-import { mergeBatch } from "../../src/local/merge-batch.js";
-import { repairRepo } from "../../src/local/run-loop.js";
-import { Supervisor } from "../../src/local/supervisor.js";
+import { Supervisor } from "../../src/local/agents/supervisor.js";
+import { loadBoard } from "../../src/local/board/load-board.js";
+import { mergeBatch } from "../../src/local/git/merge-batch.js";
+import type { LocalRepo } from "../../src/local/repo/local-repo.js";
+import { executeEffects } from "../../src/local/run/execute-effects.js";
+import { repairRepo } from "../../src/local/run/run-loop.js";
 import { cleanup, gitSync, makeRepo, openRepo } from "./temp-repo.js";
 
 /**
@@ -60,8 +60,8 @@ vi.mock("node:fs", async (importOriginal) => {
  * before the command; inside it (git dies holding `.git/index.lock`: a merge has written the
  * work tree — changed and new files — but not the index nor MERGE_HEAD); and after it.
  */
-vi.mock("../../src/local/git.js", async (importOriginal) => {
-  const real = await importOriginal<typeof import("../../src/local/git.js")>();
+vi.mock("../../src/local/git/git.js", async (importOriginal) => {
+  const real = await importOriginal<typeof import("../../src/local/git/git.js")>();
   const fs = await vi.importActual<typeof import("node:fs")>("node:fs");
   const path = await vi.importActual<typeof import("node:path")>("node:path");
   const writing = new Set(["merge", "checkout", "rm", "add", "commit", "reset"]);

@@ -4,11 +4,11 @@ import { existsSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { demoScripts } from "../../src/demo/demo-scripts.js";
 import { sampleProjectFiles } from "../../src/demo/sample-project.js";
-import { defaultLauncher } from "../../src/local/agent-launcher.js";
-import type { LocalEvent } from "../../src/local/local-events.js";
-import { resultFile } from "../../src/local/repo-layout.js";
-import { runLocal } from "../../src/local/run-local.js";
-import { readRunRecords } from "../../src/local/run-record.js";
+import { defaultLauncher } from "../../src/local/agents/agent-launcher.js";
+import { readRunRecords } from "../../src/local/agents/run-record.js";
+import { resultFile } from "../../src/local/repo/repo-layout.js";
+import type { LocalEvent } from "../../src/local/run/local-events.js";
+import { runLocal } from "../../src/local/run/run-local.js";
 import { type FakeMessagesServer, startFakeMessagesServer } from "../../src/replay/index.js";
 import { cleanup, GIT_ENV, gitSync, makeRepo, openRepo } from "./temp-repo.js";
 

@@ -3,9 +3,9 @@ import { once } from "node:events";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { defaultLauncher } from "../../src/local/agent-launcher.js";
-import { loadBoard } from "../../src/local/load-board.js";
-import { mergeJournalPath } from "../../src/local/merge-log.js";
+import { defaultLauncher } from "../../src/local/agents/agent-launcher.js";
+import { loadBoard } from "../../src/local/board/load-board.js";
+import { mergeJournalPath } from "../../src/local/git/merge-log.js";
 import { cleanup, GIT_ENV, gitSync, makeRepo, openRepo } from "./temp-repo.js";
 
 let dir = "";

@@ -2,9 +2,9 @@ import { chmodSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { plan } from "../../src/core/plan.js";
-import { executeEffects } from "../../src/local/execute-effects.js";
-import { loadBoard } from "../../src/local/load-board.js";
-import { Supervisor } from "../../src/local/supervisor.js";
+import { Supervisor } from "../../src/local/agents/supervisor.js";
+import { loadBoard } from "../../src/local/board/load-board.js";
+import { executeEffects } from "../../src/local/run/execute-effects.js";
 import { cleanup, makeRepo, openRepo } from "./temp-repo.js";
 
 const now = new Date("2026-11-25T10:00:00.000Z");

@@ -1,7 +1,7 @@
 import { appendFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { runLocal } from "../../src/local/run-local.js";
+import { runLocal } from "../../src/local/run/run-local.js";
 import { cleanup, GIT_ENV, gitSync, makeRepo, openRepo } from "./temp-repo.js";
 
 let dir = "";

@@ -2,8 +2,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { emptyMemory } from "../../src/core/board.js";
-import { failureLine } from "../../src/local/log-lines.js";
-import { runLocal } from "../../src/local/run-local.js";
+import { runLocal } from "../../src/local/run/run-local.js";
+import { failureLine } from "../../src/local/view/log-lines.js";
 import { cleanup, GIT_ENV, gitSync, makeRepo, openRepo } from "./temp-repo.js";
 
 let dir = "";

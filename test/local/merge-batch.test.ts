@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { branchPr, canMerge } from "../../src/local/branch-pr.js";
-import { mergeBatch } from "../../src/local/merge-batch.js";
+import { branchPr, canMerge } from "../../src/local/git/branch-pr.js";
+import { mergeBatch } from "../../src/local/git/merge-batch.js";
 import { cleanup, GIT_ENV, gitSync, makeRepo, openRepo } from "./temp-repo.js";
 
 let dir = "";

@@ -4,10 +4,10 @@ import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/run-cli.js";
-import { clearStaleIndexLock } from "../../src/local/git.js";
-import type { LocalEvent } from "../../src/local/local-events.js";
-import { runLocal } from "../../src/local/run-local.js";
-import { readRunRecords } from "../../src/local/run-record.js";
+import { readRunRecords } from "../../src/local/agents/run-record.js";
+import { clearStaleIndexLock } from "../../src/local/git/git.js";
+import type { LocalEvent } from "../../src/local/run/local-events.js";
+import { runLocal } from "../../src/local/run/run-local.js";
 import { cleanup, GIT_ENV, gitSync, makeRepo, openRepo } from "./temp-repo.js";
 
 let dir = "";

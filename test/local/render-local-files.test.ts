@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type Board, emptyMemory, emptyRepoMemory } from "../../src/core/board.js";
 import { keptText, parseTrackingFile } from "../../src/core/markdown/index.js";
-import { renderLocalFiles } from "../../src/local/render-local-files.js";
+import { renderLocalFiles } from "../../src/local/board/render-local-files.js";
 
 const board: Board = {
   repo: "/repo",

@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { AgentResult } from "../../src/core/board.js";
-import { readResults } from "../../src/local/load-board.js";
-import { newSealKey, sealKeyHash, sealResult } from "../../src/local/result-seal.js";
-import type { RunRecord } from "../../src/local/run-record.js";
+import { newSealKey, sealKeyHash, sealResult } from "../../src/local/agents/result-seal.js";
+import type { RunRecord } from "../../src/local/agents/run-record.js";
+import { readResults } from "../../src/local/board/load-board.js";
 
 let dir = "";
 afterEach(() => {

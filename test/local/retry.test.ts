@@ -1,8 +1,8 @@
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { applyMaintainerCommand } from "../../src/local/maintainer-command.js";
-import { runLocal } from "../../src/local/run-local.js";
+import { applyMaintainerCommand } from "../../src/local/run/maintainer-command.js";
+import { runLocal } from "../../src/local/run/run-local.js";
 import { cleanup, GIT_ENV, gitSync, makeRepo, openRepo } from "./temp-repo.js";
 
 let dir = "";

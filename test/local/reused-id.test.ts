@@ -2,10 +2,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { emptyMemory } from "../../src/core/board.js";
-import { executeEffects } from "../../src/local/execute-effects.js";
-import { loadBoard } from "../../src/local/load-board.js";
-import { emptyState, writeState } from "../../src/local/state-store.js";
-import { Supervisor } from "../../src/local/supervisor.js";
+import { Supervisor } from "../../src/local/agents/supervisor.js";
+import { loadBoard } from "../../src/local/board/load-board.js";
+import { emptyState, writeState } from "../../src/local/board/state-store.js";
+import { executeEffects } from "../../src/local/run/execute-effects.js";
 import { cleanup, makeRepo, openRepo } from "./temp-repo.js";
 
 const now = new Date("2026-11-25T10:00:00.000Z");

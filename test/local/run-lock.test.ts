@@ -4,10 +4,10 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { CLI_BUNDLE_ENV, defaultLauncher } from "../../src/local/agent-launcher.js";
-import { applyMaintainerCommand } from "../../src/local/maintainer-command.js";
-import { claimPath } from "../../src/local/run-claim.js";
-import { startTimeOf, takeRunLock } from "../../src/local/run-lock.js";
+import { CLI_BUNDLE_ENV, defaultLauncher } from "../../src/local/agents/agent-launcher.js";
+import { claimPath } from "../../src/local/agents/run-claim.js";
+import { applyMaintainerCommand } from "../../src/local/run/maintainer-command.js";
+import { startTimeOf, takeRunLock } from "../../src/local/run/run-lock.js";
 import { cleanup, makeRepo, openRepo } from "./temp-repo.js";
 
 let dir = "";
@@ -82,7 +82,7 @@ describe("the run lock's take-over", () => {
     mkdirSync(repo.layout.dir, { recursive: true });
     const go = join(dir, ".git", "go");
     const script = join(dir, ".git", "race.mts");
-    const lockModule = pathToFileURL(join(process.cwd(), "src/local/run-lock.ts")).href;
+    const lockModule = pathToFileURL(join(process.cwd(), "src/local/run/run-lock.ts")).href;
     writeFileSync(
       script,
       [

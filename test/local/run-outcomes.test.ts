@@ -1,10 +1,10 @@
 import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { runCli } from "../../src/cli/run-cli.js";
-import type { LocalEvent } from "../../src/local/local-events.js";
-import { readMergeLog } from "../../src/local/merge-log.js";
-import { runLocal } from "../../src/local/run-local.js";
-import { readRunRecords } from "../../src/local/run-record.js";
+import { readRunRecords } from "../../src/local/agents/run-record.js";
+import { readMergeLog } from "../../src/local/git/merge-log.js";
+import type { LocalEvent } from "../../src/local/run/local-events.js";
+import { runLocal } from "../../src/local/run/run-local.js";
 import { cleanup, GIT_ENV, gitSync, makeRepo, openRepo } from "./temp-repo.js";
 
 /** Writes to paths matching `match` fail with ENOSPC while it is set (a full disk). */

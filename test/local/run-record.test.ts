@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type RunRecord, runInfoOf } from "../../src/local/run-record.js";
+import { type RunRecord, runInfoOf } from "../../src/local/agents/run-record.js";
 
 const base: RunRecord = {
   correlationId: "T1/task/0/1",

@@ -1,6 +1,6 @@
 import stringWidth from "string-width";
 import { describe, expect, it } from "vitest";
-import { formatRows, type TaskRow } from "../../src/local/task-rows.js";
+import { formatRows, type TaskRow } from "../../src/local/view/task-rows.js";
 
 // `conveyor status` prints the same table as the live view: it must be measured in terminal
 // columns (string-width), not UTF-16 units, and never cut a character in half.

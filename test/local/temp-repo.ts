@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { type LocalRepo, openLocalRepo } from "../../src/local/local-repo.js";
+import { type LocalRepo, openLocalRepo } from "../../src/local/repo/local-repo.js";
 
 export const GIT_ENV = {
   ...process.env,

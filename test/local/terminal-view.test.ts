@@ -2,8 +2,8 @@ import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import type { Board } from "../../src/core/board.js";
 import { emptyMemory, emptyRepoMemory } from "../../src/core/board.js";
-import type { PassSnapshot } from "../../src/local/run-loop.js";
-import { TerminalView } from "../../src/local/terminal-view.js";
+import type { PassSnapshot } from "../../src/local/run/run-loop.js";
+import { TerminalView } from "../../src/local/view/terminal-view.js";
 
 const now = new Date("2026-11-25T10:00:00.000Z");
 

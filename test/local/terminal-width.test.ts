@@ -2,8 +2,8 @@ import type { EventEmitter } from "node:events";
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { type Board, emptyMemory, emptyRepoMemory, type Task } from "../../src/core/board.js";
-import type { PassSnapshot } from "../../src/local/run-loop.js";
-import { displayWidth, fitColumns, TerminalView } from "../../src/local/terminal-view.js";
+import type { PassSnapshot } from "../../src/local/run/run-loop.js";
+import { displayWidth, fitColumns, TerminalView } from "../../src/local/view/terminal-view.js";
 
 // The live table must fit the terminal in columns, not in UTF-16 units: a line wider than
 // the terminal wraps, the redraw then moves up too few rows and stale headers pile up.

@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { LocalEvent } from "../../src/local/local-events.js";
-import { runLocal } from "../../src/local/run-local.js";
-import { readRunRecords } from "../../src/local/run-record.js";
+import { readRunRecords } from "../../src/local/agents/run-record.js";
+import type { LocalEvent } from "../../src/local/run/local-events.js";
+import { runLocal } from "../../src/local/run/run-local.js";
 import { cleanup, GIT_ENV, makeRepo, openRepo } from "./temp-repo.js";
 
 let dir = "";

@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { repoLayout } from "../../src/local/repo-layout.js";
-import { ensureWorktree, removeWorktree } from "../../src/local/worktrees.js";
+import { ensureWorktree, removeWorktree } from "../../src/local/git/worktrees.js";
+import { repoLayout } from "../../src/local/repo/repo-layout.js";
 import { cleanup, gitSync, makeRepo } from "./temp-repo.js";
 
 let dir = "";

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { CLI_BUNDLE_ENV } from "../../src/local/agent-launcher.js";
+import { CLI_BUNDLE_ENV } from "../../src/local/agents/agent-launcher.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 

@@ -1,5 +1,5 @@
-import { readSealKey, runAgentJob } from "../../local/agent-job.js";
-import { interruptSignal } from "../../local/interrupt-signal.js";
+import { readSealKey, runAgentJob } from "../../local/agents/agent-job.js";
+import { interruptSignal } from "../../local/run/interrupt-signal.js";
 import { defineCommand, UsageError } from "../io.js";
 
 /** Internal: one agent run of local mode, started by `conveyor run` as a child process. */

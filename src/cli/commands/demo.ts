@@ -1,7 +1,7 @@
 import { formatDemoSummary } from "../../demo/demo-summary.js";
 import { runDemo } from "../../demo/run-demo.js";
-import { interruptSignal } from "../../local/interrupt-signal.js";
-import { TerminalView } from "../../local/terminal-view.js";
+import { interruptSignal } from "../../local/run/interrupt-signal.js";
+import { TerminalView } from "../../local/view/terminal-view.js";
 import { defineCommand } from "../io.js";
 import { wantsColor } from "../style.js";
 

@@ -1,5 +1,5 @@
-import { openLocalRepo } from "../../local/local-repo.js";
-import { applyMaintainerCommand } from "../../local/maintainer-command.js";
+import { openLocalRepo } from "../../local/repo/local-repo.js";
+import { applyMaintainerCommand } from "../../local/run/maintainer-command.js";
 import { defineCommand, UsageError } from "../io.js";
 
 export const deprioritizeCommand = defineCommand({

@@ -1,4 +1,4 @@
-import { git } from "../../local/git.js";
+import { git } from "../../local/git/git.js";
 import {
   doctorOctokit,
   type Finding,

@@ -1,4 +1,4 @@
-import { initRepo } from "../../local/init-repo.js";
+import { initRepo } from "../../local/repo/init-repo.js";
 import { NPX } from "../../package-info.js";
 import { defineCommand } from "../io.js";
 

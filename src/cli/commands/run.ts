@@ -1,9 +1,9 @@
-import { interruptSignal } from "../../local/interrupt-signal.js";
-import { openLocalRepo } from "../../local/local-repo.js";
-import { modelDriver } from "../../local/model-driver.js";
-import { runLocal } from "../../local/run-local.js";
-import { formatRows, taskRows } from "../../local/task-rows.js";
-import { TerminalView } from "../../local/terminal-view.js";
+import { modelDriver } from "../../local/agents/model-driver.js";
+import { openLocalRepo } from "../../local/repo/local-repo.js";
+import { interruptSignal } from "../../local/run/interrupt-signal.js";
+import { runLocal } from "../../local/run/run-local.js";
+import { formatRows, taskRows } from "../../local/view/task-rows.js";
+import { TerminalView } from "../../local/view/terminal-view.js";
 import { defineCommand, UsageError } from "../io.js";
 import { wantsColor } from "../style.js";
 

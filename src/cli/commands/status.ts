@@ -1,7 +1,7 @@
-import { loadBoard } from "../../local/load-board.js";
-import { openLocalRepo } from "../../local/local-repo.js";
-import { runPreflight } from "../../local/preflight.js";
-import { formatStatus } from "../../local/status-text.js";
+import { loadBoard } from "../../local/board/load-board.js";
+import { openLocalRepo } from "../../local/repo/local-repo.js";
+import { runPreflight } from "../../local/repo/preflight.js";
+import { formatStatus } from "../../local/view/status-text.js";
 import { defineCommand } from "../io.js";
 
 export const statusCommand = defineCommand({

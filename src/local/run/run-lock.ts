@@ -9,9 +9,9 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import type { LocalRepo } from "./local-repo.js";
-import { claimPath } from "./run-claim.js";
-import { isRunAlive } from "./run-record.js";
+import { claimPath } from "../agents/run-claim.js";
+import { isRunAlive } from "../agents/run-record.js";
+import type { LocalRepo } from "../repo/local-repo.js";
 
 /**
  * One writer per repository: `conveyor run` holds this lock while it works, and the

@@ -1,17 +1,17 @@
-import { applyEffects } from "../core/apply.js";
-import { type Board, IN_FLIGHT_STAGES, type PreflightResult } from "../core/board.js";
-import type { Plan } from "../core/effects.js";
-import { plan } from "../core/plan.js";
+import { applyEffects } from "../../core/apply.js";
+import { type Board, IN_FLIGHT_STAGES, type PreflightResult } from "../../core/board.js";
+import type { Plan } from "../../core/effects.js";
+import { plan } from "../../core/plan.js";
+import { resumeEffects } from "../agents/resume-runs.js";
+import type { Supervisor } from "../agents/supervisor.js";
+import { type BoardProblem, type LoadedBoard, loadBoard } from "../board/load-board.js";
+import { clearStaleIndexLock } from "../git/git.js";
+import { recoverMerge } from "../git/merge-batch.js";
+import { mergeJournalPath } from "../git/merge-log.js";
+import type { LocalRepo } from "../repo/local-repo.js";
+import { runPreflight } from "../repo/preflight.js";
 import { executeEffects } from "./execute-effects.js";
-import { clearStaleIndexLock } from "./git.js";
-import { type BoardProblem, type LoadedBoard, loadBoard } from "./load-board.js";
 import type { EventSink } from "./local-events.js";
-import type { LocalRepo } from "./local-repo.js";
-import { recoverMerge } from "./merge-batch.js";
-import { mergeJournalPath } from "./merge-log.js";
-import { runPreflight } from "./preflight.js";
-import { resumeEffects } from "./resume-runs.js";
-import type { Supervisor } from "./supervisor.js";
 import type { Waker } from "./waker.js";
 
 export interface RunLoopOptions {

@@ -1,5 +1,5 @@
 import stringWidth from "string-width";
-import type { Board, Task } from "../core/board.js";
+import type { Board, Task } from "../../core/board.js";
 
 /** One row of the live view and of `conveyor status`. */
 export interface TaskRow {

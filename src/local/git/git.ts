@@ -8,7 +8,7 @@ import {
   unlinkSync,
 } from "node:fs";
 import { isAbsolute, join } from "node:path";
-import { safeGitArgs, safeGitEnv } from "../agent/safe-git-env.js";
+import { safeGitArgs, safeGitEnv } from "../../agent/safe-git-env.js";
 
 /** The outcome of one git command; a non-zero exit is a value, not an exception. */
 export interface GitResult {

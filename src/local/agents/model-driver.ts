@@ -1,5 +1,5 @@
-import type { AgentDriver } from "../agent/role-types.js";
-import type { Config } from "../core/config.js";
+import type { AgentDriver } from "../../agent/role-types.js";
+import type { Config } from "../../core/config.js";
 
 /** What to tell someone who has neither an API key nor an agent command. */
 export const NO_MODEL_MESSAGE = [

@@ -1,8 +1,8 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
-import { type Config, defaultConfig, formatConfigErrors, parseConfig } from "../core/config.js";
-import { TRACKING_FILES, trackingFilePath } from "../core/markdown/index.js";
-import { git, userIdentity } from "./git.js";
+import { type Config, defaultConfig, formatConfigErrors, parseConfig } from "../../core/config.js";
+import { TRACKING_FILES, trackingFilePath } from "../../core/markdown/index.js";
+import { git, userIdentity } from "../git/git.js";
 import { type RepoLayout, repoLayout } from "./repo-layout.js";
 
 /** A local git repository opened for `conveyor run` and its sibling commands. */

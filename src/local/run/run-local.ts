@@ -1,9 +1,9 @@
-import { type AgentLauncher, defaultLauncher } from "./agent-launcher.js";
+import { type AgentLauncher, defaultLauncher } from "../agents/agent-launcher.js";
+import { Supervisor } from "../agents/supervisor.js";
+import type { LocalRepo } from "../repo/local-repo.js";
 import type { EventSink } from "./local-events.js";
-import type { LocalRepo } from "./local-repo.js";
 import { takeRunLock } from "./run-lock.js";
 import { type LoopResult, type PassSnapshot, runLoop } from "./run-loop.js";
-import { Supervisor } from "./supervisor.js";
 import { Waker } from "./waker.js";
 
 export interface RunLocalOptions {

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from "node:fs";
+import { type RepoLayout, worktreePath } from "../repo/repo-layout.js";
 import { git, gitOk } from "./git.js";
-import { type RepoLayout, worktreePath } from "./repo-layout.js";
 
 export interface Worktree {
   path: string;

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { mergeUnreleased } from "../core/markdown/changelog.js";
+import { mergeUnreleased } from "../../core/markdown/changelog.js";
+import { readJson, writeJsonAtomic } from "../repo/json-file.js";
 import { clearStaleIndexLock, git, gitPath, lines } from "./git.js";
-import { readJson, writeJsonAtomic } from "./json-file.js";
 
 export interface MergeItem {
   task: string;

@@ -7,20 +7,20 @@ import {
   type PreflightResult,
   type RunInfo,
   type Task,
-} from "../core/board.js";
+} from "../../core/board.js";
 import {
   isKeptEmpty,
   type KeptText,
   keptText,
   type ParsedTask,
   parseTrackingFiles,
-} from "../core/markdown/index.js";
-import { branchHeads, branchPr, mergeConflicts } from "./branch-pr.js";
-import type { LocalRepo } from "./local-repo.js";
+} from "../../core/markdown/index.js";
+import { openSealed, sealKeyHash } from "../agents/result-seal.js";
+import { type RunRecord, readRunRecords, runInfoOf } from "../agents/run-record.js";
+import { branchHeads, branchPr, mergeConflicts } from "../git/branch-pr.js";
+import type { LocalRepo } from "../repo/local-repo.js";
+import { cidFileName } from "../repo/repo-layout.js";
 import { settledText } from "./pending-writes.js";
-import { cidFileName } from "./repo-layout.js";
-import { openSealed, sealKeyHash } from "./result-seal.js";
-import { type RunRecord, readRunRecords, runInfoOf } from "./run-record.js";
 import { type LocalState, readState, type StoredTask } from "./state-store.js";
 
 /** A line of a tracking file that could not be read (reported, left untouched). */

@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { emptyRepoMemory } from "../core/board.js";
-import { parseConfig } from "../core/config.js";
-import { renderChangelogSkeleton, renderTrackingFiles } from "../core/markdown/index.js";
-import { packageRoot as findPackageRoot } from "../package-info.js";
-import { git } from "./git.js";
+import { emptyRepoMemory } from "../../core/board.js";
+import { parseConfig } from "../../core/config.js";
+import { renderChangelogSkeleton, renderTrackingFiles } from "../../core/markdown/index.js";
+import { packageRoot as findPackageRoot } from "../../package-info.js";
+import { git } from "../git/git.js";
 import { CONFIG_PATH } from "./local-repo.js";
 
 export interface InitResult {

@@ -1,5 +1,5 @@
-import type { TaskMemory } from "../core/board.js";
-import type { Role } from "../core/config.js";
+import type { TaskMemory } from "../../core/board.js";
+import type { Role } from "../../core/config.js";
 
 /**
  * The wording of local mode's log, built from effect data (not from the core's text): each

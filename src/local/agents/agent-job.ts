@@ -1,13 +1,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { isatty } from "node:tty";
-import type { TaskInput } from "../agent/role-types.js";
-import { runRole } from "../agent/run-role.js";
-import type { Config, Role } from "../core/config.js";
-import { readJson, writeTextAtomic } from "./json-file.js";
+import type { TaskInput } from "../../agent/role-types.js";
+import { runRole } from "../../agent/run-role.js";
+import type { Config, Role } from "../../core/config.js";
+import { readJson, writeTextAtomic } from "../repo/json-file.js";
+import { cidFileName } from "../repo/repo-layout.js";
 import { LocalHost } from "./local-host.js";
 import { modelDriver } from "./model-driver.js";
-import { cidFileName } from "./repo-layout.js";
 import { claimJob } from "./run-claim.js";
 
 /** Everything one agent child needs, written by `conveyor run` to `.conveyor/jobs/<cid>.json`. */

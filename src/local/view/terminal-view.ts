@@ -1,7 +1,7 @@
 import * as util from "node:util";
 import stringWidth from "string-width";
-import type { LocalEvent } from "./local-events.js";
-import type { PassSnapshot } from "./run-loop.js";
+import type { LocalEvent } from "../run/local-events.js";
+import type { PassSnapshot } from "../run/run-loop.js";
 import { formatRows, taskRows } from "./task-rows.js";
 
 type Out = NodeJS.WritableStream & {

@@ -1,6 +1,6 @@
-import type { Board } from "../core/board.js";
-import { type Config, modelFor } from "../core/config.js";
-import type { Effect } from "../core/effects.js";
+import type { Board } from "../../core/board.js";
+import { type Config, modelFor } from "../../core/config.js";
+import type { Effect } from "../../core/effects.js";
 
 /**
  * Dispatches the planner already decided (the task's memory names the run) but whose agent

@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
+import { writeJsonAtomic } from "../repo/json-file.js";
+import { jobFile, logFile, type RepoLayout, resultFile, sealKeyFile } from "../repo/repo-layout.js";
 import type { AgentJob } from "./agent-job.js";
 import type { AgentLauncher } from "./agent-launcher.js";
-import { writeJsonAtomic } from "./json-file.js";
-import { jobFile, logFile, type RepoLayout, resultFile, sealKeyFile } from "./repo-layout.js";
 import { newSealKey, sealKeyHash } from "./result-seal.js";
 import { claimHolder } from "./run-claim.js";
 import { type RunRecord, readRunRecord, writeRunRecord } from "./run-record.js";

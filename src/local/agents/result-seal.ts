@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import type { AgentResult } from "../core/board.js";
+import type { AgentResult } from "../../core/board.js";
 
 /**
  * A run's result is bound to that run. The supervisor makes a fresh key for each run, hands

@@ -1,7 +1,7 @@
-import { type Board, IN_FLIGHT_STAGES, type Task } from "../core/board.js";
-import { plan } from "../core/plan.js";
-import type { LoadedBoard } from "./load-board.js";
-import type { LocalRepo } from "./local-repo.js";
+import { type Board, IN_FLIGHT_STAGES, type Task } from "../../core/board.js";
+import { plan } from "../../core/plan.js";
+import type { LoadedBoard } from "../board/load-board.js";
+import type { LocalRepo } from "../repo/local-repo.js";
 import { localText } from "./local-wording.js";
 import { formatRows, formatTokens, taskRows } from "./task-rows.js";
 

@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { RunInfo } from "../core/board.js";
-import type { Role } from "../core/config.js";
-import { readJson, writeJsonAtomic } from "./json-file.js";
-import { cidFileName, type RepoLayout, runFile } from "./repo-layout.js";
+import type { RunInfo } from "../../core/board.js";
+import type { Role } from "../../core/config.js";
+import { readJson, writeJsonAtomic } from "../repo/json-file.js";
+import { cidFileName, type RepoLayout, runFile } from "../repo/repo-layout.js";
 
 /**
  * One agent child process as the supervisor recorded it in `.conveyor/runs/<cid>.json`:

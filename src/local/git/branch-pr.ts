@@ -1,4 +1,4 @@
-import type { PullRequest } from "../core/board.js";
+import type { PullRequest } from "../../core/board.js";
 import { git, lines } from "./git.js";
 
 /**

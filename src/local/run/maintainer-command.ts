@@ -1,12 +1,12 @@
-import { type ConveyorCommand, planCommand } from "../core/commands.js";
-import { defaultLauncher } from "./agent-launcher.js";
+import { type ConveyorCommand, planCommand } from "../../core/commands.js";
+import { defaultLauncher } from "../agents/agent-launcher.js";
+import { Supervisor } from "../agents/supervisor.js";
+import { loadBoard } from "../board/load-board.js";
+import type { LocalRepo } from "../repo/local-repo.js";
+import { localText } from "../view/local-wording.js";
 import { executeEffects } from "./execute-effects.js";
-import { loadBoard } from "./load-board.js";
 import type { EventSink } from "./local-events.js";
-import type { LocalRepo } from "./local-repo.js";
-import { localText } from "./local-wording.js";
 import { takeRunLock } from "./run-lock.js";
-import { Supervisor } from "./supervisor.js";
 
 export interface CommandResult {
   accepted: boolean;

@@ -8,9 +8,9 @@ import type {
   PrRequest,
   ResultPublication,
   ReviewRequest,
-} from "../agent/host.js";
-import { writeTextAtomic } from "./json-file.js";
-import { cidFileName } from "./repo-layout.js";
+} from "../../agent/host.js";
+import { writeTextAtomic } from "../repo/json-file.js";
+import { cidFileName } from "../repo/repo-layout.js";
 import { sealResult } from "./result-seal.js";
 
 /**

@@ -5,9 +5,9 @@ import {
   type RepoMemory,
   type Stage,
   type TaskMemory,
-} from "../core/board.js";
-import type { Priority } from "../core/config.js";
-import { readJson, writeTextAtomic } from "./json-file.js";
+} from "../../core/board.js";
+import type { Priority } from "../../core/config.js";
+import { readJson, writeTextAtomic } from "../repo/json-file.js";
 import type { PendingWrite } from "./pending-writes.js";
 
 /**

@@ -1,6 +1,6 @@
 import { appendFileSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { RepoLayout } from "./repo-layout.js";
+import type { RepoLayout } from "../repo/repo-layout.js";
 
 /** One merge effect as it went: the tasks merged together, and the one that did not. */
 export interface MergeLogEntry {

@@ -1,5 +1,5 @@
-import type { Board } from "../core/board.js";
-import { type KeptText, renderTrackingFiles } from "../core/markdown/index.js";
+import type { Board } from "../../core/board.js";
+import { type KeptText, renderTrackingFiles } from "../../core/markdown/index.js";
 
 /**
  * The tracking files as they should read now. What the user wrote in a file that is not a

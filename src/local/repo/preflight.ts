@@ -1,7 +1,7 @@
-import type { PreflightResult } from "../core/board.js";
-import type { Config } from "../core/config.js";
-import { httpCheck } from "../github/http-errors.js";
-import { git } from "./git.js";
+import type { PreflightResult } from "../../core/board.js";
+import type { Config } from "../../core/config.js";
+import { httpCheck } from "../../github/http-errors.js";
+import { git } from "../git/git.js";
 
 /** Paths people may edit while Conveyor runs: they never make the tree count as dirty. */
 export function pathspecExcluding(paths: readonly string[]): string[] {
