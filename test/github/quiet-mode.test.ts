@@ -30,6 +30,10 @@ describe("quiet mode end to end", () => {
         // Every run's result is in the one comment, newest first.
         const entries = stickyEntries(readMarker("results", onIssue[1]!.body))!;
         expect(entries.map((e) => e.result.role)).toEqual(["tester", "reviewer", "task"]);
+        // The orchestrator rewrote its status comment on every move but never the results:
+        // agents and the orchestrator each write only their own comment (no lost update).
+        expect(s.gh.calls.filter((c) => c.includes(":edit-comment")).length).toBeGreaterThan(3);
+        expect(s.gh.calls.filter((c) => c.includes(STICKY_RESULTS_HEADER))).toEqual([]);
       }
     }
     // The status comment, then the task agent's, the reviewer's and the tester's result in each mode.
