@@ -134,6 +134,8 @@ export async function runAction(deps: ActionDeps): Promise<ActionResult> {
     owner: gh.owner,
     repo: gh.repo,
     publishers: config.agent.resultAuthors,
+    comments: config.comments,
+    runId: gh.runId,
   });
   const data = await host.readIssue(issue);
   let branch: string;

@@ -1,5 +1,10 @@
 import type { Octokit } from "@octokit/rest";
 import { readMarker } from "../core/markers.js";
+import {
+  renderStickyResults,
+  STICKY_RESULTS_HEADER,
+  stickyEntries,
+} from "../core/sticky-results.js";
 import type {
   AgentHost,
   CheckRequest,
@@ -20,6 +25,15 @@ export interface GitHubHostOptions {
    * one of them wrote is ever updated. Default `github-actions[bot]` (GITHUB_TOKEN).
    */
   publishers?: readonly string[];
+  /**
+   * `sticky` (quiet mode, config `comments`): results go into the task's one result comment
+   * (created once, edited afterwards) instead of a comment per run. Default `each`.
+   */
+  comments?: "each" | "sticky";
+  /** The Actions run publishing (`GITHUB_RUN_ID`): sticky entries name it. */
+  runId?: string;
+  /** Clock of `publishedAt` in sticky entries; default: the system clock. */
+  now?: () => Date;
 }
 
 const MAX_TEXT = 60_000;
@@ -69,11 +83,13 @@ export class GitHubHost implements AgentHost {
   readonly #o: Octokit;
   readonly #repo: { owner: string; repo: string };
   readonly #publishers: readonly string[];
+  readonly #options: GitHubHostOptions;
 
   constructor(options: GitHubHostOptions) {
     this.#o = options.octokit;
     this.#repo = { owner: options.owner, repo: options.repo };
     this.#publishers = options.publishers ?? ["github-actions[bot]"];
+    this.#options = options;
   }
 
   async readIssue(id: string): Promise<IssueData> {
@@ -230,6 +246,7 @@ export class GitHubHost implements AgentHost {
   }
 
   async publishResult(publication: ResultPublication): Promise<void> {
+    if (this.#options.comments === "sticky") return this.#publishSticky(publication);
     const issue_number = issueNumber(publication.task);
     const body = publication.body;
     // One comment per run: a re-publication of the same run updates its comment. Only a
@@ -244,6 +261,39 @@ export class GitHubHost implements AgentHost {
       if (!c.user || !this.#publishers.includes(c.user.login)) return false;
       const marker = readMarker("result", c.body ?? "") as { correlationId?: unknown } | undefined;
       return marker?.correlationId === publication.result.correlationId;
+    });
+    if (mine) await this.#o.rest.issues.updateComment({ ...this.#repo, comment_id: mine.id, body });
+    else await this.#o.rest.issues.createComment({ ...this.#repo, issue_number, body });
+  }
+
+  /**
+   * Quiet mode: this run's entry into the task's one result comment, the first one a
+   * publishing identity wrote (someone else's look-alike is never edited: its results would
+   * stay hers, ignored); created when there is none. Read, then written: a run of the same
+   * task publishing in between loses its entry (that run then counts as failed, one retry).
+   */
+  async #publishSticky(publication: ResultPublication): Promise<void> {
+    const issue_number = issueNumber(publication.task);
+    const comments = await this.#o.paginate(this.#o.rest.issues.listComments, {
+      ...this.#repo,
+      issue_number,
+      per_page: 100,
+    });
+    let mine: { id: number; entries: ReturnType<typeof stickyEntries> } | undefined;
+    for (const c of comments) {
+      if (!c.user || !this.#publishers.includes(c.user.login)) continue;
+      const text = c.body ?? "";
+      if (!text.startsWith(`${STICKY_RESULTS_HEADER}\n`)) continue;
+      const entries = stickyEntries(readMarker("results", text));
+      if (entries) {
+        mine = { id: c.id, entries };
+        break;
+      }
+    }
+    const body = renderStickyResults(mine?.entries, {
+      result: publication.result,
+      runId: this.#options.runId ?? "",
+      publishedAt: (this.#options.now?.() ?? new Date()).toISOString(),
     });
     if (mine) await this.#o.rest.issues.updateComment({ ...this.#repo, comment_id: mine.id, body });
     else await this.#o.rest.issues.createComment({ ...this.#repo, issue_number, body });

@@ -53,6 +53,7 @@ export function applyEffects(board: Board, effects: readonly Effect[], now: Date
       case "comment":
       case "close-issue":
       case "record-abandoned":
+      case "conveyor-check":
         break;
     }
   }

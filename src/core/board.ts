@@ -157,6 +157,8 @@ export interface TaskMemory {
   costUsd: number;
   /** When the task entered its current stage. */
   stageSince?: string;
+  /** The `Conveyor` check run last written on the PR head (quiet mode): written on change only. */
+  check?: { sha: string; text: string };
 }
 
 export interface Task {

@@ -454,6 +454,18 @@ export const configSchema = z
       .strict()
       .prefault({}),
     sweepMinutes: z.number().positive().max(1440).default(5),
+    comments: z
+      .enum(["each", "sticky"])
+      .default("each")
+      .describe(
+        "How agent results reach the issue. each: every agent run posts its own result comment (a notification each). sticky (quiet mode): each task gets one result comment, created by its first run and edited by the later ones (edits notify nobody), next to the one status comment.",
+      ),
+    conveyorCheck: z
+      .boolean()
+      .optional()
+      .describe(
+        "A `Conveyor` check run on the PR head that shows the task's stage and its merge queue position, completed when the task is merged, escalated or abandoned. Default: on with comments: sticky, off otherwise.",
+      ),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -476,6 +488,7 @@ export const configSchema = z
   })
   .transform((c) => ({
     ...c,
+    conveyorCheck: c.conveyorCheck ?? c.comments === "sticky",
     guards: {
       ...c.guards,
       maxRunsPerTask: c.guards.maxRunsPerTask ?? defaultMaxRunsPerTask(c.retries),

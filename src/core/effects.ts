@@ -54,7 +54,21 @@ export type Effect =
   | { type: "record-abandoned"; task: string; title: string; reason: string }
   | { type: "save-repo-memory"; memory: RepoMemory }
   /** Write the tracking files (only emitted when their content changed). */
-  | { type: "write-mirror"; files: Record<string, string> };
+  | { type: "write-mirror"; files: Record<string, string> }
+  /**
+   * Write the `Conveyor` check run on the task's PR head (its stage, its place in the merge
+   * queue); emitted only when it differs from the one the task's memory says was written.
+   */
+  | {
+      type: "conveyor-check";
+      task: string;
+      pr: number;
+      sha: string;
+      status: "in_progress" | "completed";
+      conclusion?: "success" | "neutral" | "cancelled";
+      title: string;
+      summary: string;
+    };
 
 export type EffectType = Effect["type"];
 
@@ -138,6 +152,8 @@ export function describeEffect(e: Effect): string {
       return `repo: save memory (paused ${e.memory.paused}, ${e.memory.dispatches.length} dispatches in the last hour)`;
     case "write-mirror":
       return `write mirror: ${Object.keys(e.files).sort().join(", ")}`;
+    case "conveyor-check":
+      return `#${e.task}: Conveyor check on PR ${e.pr} @ ${e.sha.slice(0, 7)}: ${e.title}`;
   }
 }
 

@@ -10,7 +10,7 @@
  * other text Conveyor writes next to it goes through `neutralizeMarkers`, so nothing an
  * outsider wrote (a title, a reason, a command) can ever hold a marker.
  */
-export type MarkerKind = "state" | "result" | "board";
+export type MarkerKind = "state" | "result" | "results" | "board";
 
 const PREFIX = "<!-- conveyor:";
 const SUFFIX = " -->";

@@ -2,6 +2,7 @@ import { applyEffects } from "./apply.js";
 import type { Board } from "./board.js";
 import { planCommand } from "./commands.js";
 import type { Config } from "./config.js";
+import { conveyorChecks } from "./conveyor-check.js";
 import { type Effect, ESCALATION_CHOICES, type Plan } from "./effects.js";
 import { renderTrackingFiles } from "./markdown/render-tracking.js";
 import { plan } from "./plan.js";
@@ -52,18 +53,26 @@ export function planPass(board: Board, config: Config, now: Date, facts: PassFac
     ...missingEscalations(open, thePlan.effects, facts.escalatedShown),
   ];
   const out: PassPlan = { plan: thePlan, effects };
+  // The Conveyor check runs last (a failed check write holds nothing back); the mirror
+  // below is computed from the effects before them (they change no tracking file).
+  const checks = conveyorChecks(board, config, effects, thePlan.mergeQueue);
   const mirror = facts.mirror;
-  if (!mirror || !config.mirror.enabled || (board.configErrors ?? []).length > 0) return out;
+  if (!mirror || !config.mirror.enabled || (board.configErrors ?? []).length > 0) {
+    effects.push(...checks);
+    return out;
+  }
   // The mirror: rendered from the board the plan leads to, written only when it changed.
   const after = applyEffects(board, [...closedEffects, ...thePlan.effects], now);
   const files = renderTrackingFiles(after, { folder: config.mirror.folder });
   const digest = mirror.digest(files);
-  if (digest === mirror.lastDigest) return out;
-  out.mirrorDigest = digest;
-  if (!effects.some((e) => e.type === "write-mirror")) {
-    out.mirrorWrite = { type: "write-mirror", files };
-    effects.push(out.mirrorWrite);
+  if (digest !== mirror.lastDigest) {
+    out.mirrorDigest = digest;
+    if (!effects.some((e) => e.type === "write-mirror")) {
+      out.mirrorWrite = { type: "write-mirror", files };
+      effects.push(out.mirrorWrite);
+    }
   }
+  effects.push(...checks);
   return out;
 }
 

@@ -1,5 +1,6 @@
 import type { Board, RepoMemory, Stage, Task } from "../core/board.js";
 import { type Config, PRIORITIES, type Role } from "../core/config.js";
+import { CONVEYOR_CHECK } from "../core/conveyor-check.js";
 import type { Effect } from "../core/effects.js";
 import { ESCALATION_CHOICES } from "../core/effects.js";
 import {
@@ -209,6 +210,7 @@ class Context {
         await this.saveRepoMemory(e.memory);
         return "applied";
       },
+      "conveyor-check": guard((e) => this.writeConveyorCheck(e)),
       "write-mirror": async (e) => {
         const outcome = await commitFiles(this.port, {
           branch: this.mirrorBranch(),
@@ -353,6 +355,24 @@ class Context {
         );
       }
     }
+    return "applied";
+  }
+
+  /** The `Conveyor` check run of the PR head: the one there is updated, else one created. */
+  private async writeConveyorCheck(
+    e: Extract<Effect, { type: "conveyor-check" }>,
+  ): Promise<Outcome> {
+    const input = {
+      name: CONVEYOR_CHECK,
+      headSha: e.sha,
+      status: e.status,
+      ...(e.conclusion ? { conclusion: e.conclusion } : {}),
+      title: e.title,
+      summary: `${e.summary}\n\nTask: ${this.repoUrl()}/issues/${e.task}`,
+    };
+    const existing = (await this.port.listCheckRuns(e.sha)).find((c) => c.name === CONVEYOR_CHECK);
+    if (existing) await this.port.updateCheckRun(existing.id, input);
+    else await this.port.createCheckRun(input);
     return "applied";
   }
 

@@ -110,7 +110,8 @@ export async function fetchFacts(
   // Round 4: the PRs on their way to the merge, fresh, in one request.
   const pullOf = pullsOfTasks(issues, said, openPulls, namedPulls);
   const taskIds = new Set(issues.tasks.map((i) => String(i.number)));
-  const results = resultsOfRuns(said, taskIds, pullOf, runsByCorrelation(runs).created);
+  const byRun = runsByCorrelation(runs);
+  const results = resultsOfRuns(said, taskIds, pullOf, byRun.created, byRun.runs);
   const testedBase = headedToMerge(issues, said, pullOf, results, config);
   const memo = options.facts ?? new Map<string, unknown>();
   const merging = new Map<number, MergeFacts>();

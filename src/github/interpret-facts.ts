@@ -25,6 +25,7 @@ import { type Config, priorityFromLabels, ROLES } from "../core/config.js";
 import { parseLocations } from "../core/locations.js";
 import { readMarker, resultHeader } from "../core/markers.js";
 import { type StageLabels, stageFrom, stageLabels } from "../core/stage-labels.js";
+import { STICKY_RESULTS_HEADER, stickyEntries } from "../core/sticky-results.js";
 import { ESCALATION_HEADER } from "./format-escalation.js";
 import { STATUS_HEADER } from "./format-status-comment.js";
 import {
@@ -191,8 +192,15 @@ export interface CommentView {
   memories: Map<string, TaskMemory>;
   statusComments: Map<string, { id: number; body: string }>;
   escalationNotices: Map<string, string[]>;
-  /** Well-formed results by trusted authors (not yet matched to their runs). */
-  results: { comment: GhComment; result: AgentResult }[];
+  /**
+   * Well-formed results by trusted authors (not yet matched to their runs). `sticky`: an
+   * entry of a quiet-mode result comment (edited in place), with the run that published it.
+   */
+  results: {
+    comment: GhComment;
+    result: AgentResult;
+    sticky?: { runId: string; publishedAt: string };
+  }[];
 }
 
 export function commentView(
@@ -218,7 +226,9 @@ export function commentView(
     memories.set(id, memory);
     statusComments.set(id, { id: c.id, body: c.body });
   }
-  const results = comments.filter((c) => trusted.has(c.author)).flatMap(resultOf);
+  const results = comments
+    .filter((c) => trusted.has(c.author))
+    .flatMap((c) => [...resultOf(c), ...stickyResultsOf(c)]);
   return { memories, statusComments, escalationNotices, results };
 }
 
@@ -386,22 +396,33 @@ const CLOCK_SKEW_MS = 60_000;
 /**
  * The results that count: only on the task's own issue or PR, and only written after their
  * run was created (a result published ahead of its run is a forgery). The first one wins.
+ * An entry of a sticky (quiet-mode) comment is bound to its run instead of the comment's
+ * creation, which an edit keeps: it counts only when the Actions run it names is the run of
+ * its correlation id (`runs`; without them no sticky entry counts), and when both its
+ * publication and the comment's last edit are not older than that run.
  */
 export function resultsOfRuns(
   comments: CommentView,
   taskIds: ReadonlySet<string>,
   pullOf: ReadonlyMap<string, GhPull>,
   runCreated: ReadonlyMap<string, string>,
+  runs: Readonly<Record<string, RunInfo>> = {},
 ): Record<string, AgentResult> {
   const taskOfPull = new Map([...pullOf].map(([id, p]) => [p.number, id]));
   const results: Record<string, AgentResult> = {};
-  for (const { comment, result } of comments.results) {
+  for (const { comment, result, sticky } of comments.results) {
     const owner = taskOfResult(result);
     if (owner === undefined || !taskIds.has(owner)) continue;
     if (String(comment.issue) !== owner && taskOfPull.get(comment.issue) !== owner) continue;
     const created = runCreated.get(result.correlationId);
     if (created === undefined) continue;
-    if (Date.parse(comment.createdAt) < Date.parse(created) - CLOCK_SKEW_MS) continue;
+    const notBefore = Date.parse(created) - CLOCK_SKEW_MS;
+    if (sticky) {
+      const runId = runs[result.correlationId]?.runId;
+      if (runId === undefined || sticky.runId !== runId) continue;
+      if (!(Date.parse(sticky.publishedAt) >= notBefore)) continue;
+      if (!(Date.parse(comment.updatedAt) >= notBefore)) continue;
+    } else if (Date.parse(comment.createdAt) < notBefore) continue;
     results[result.correlationId] ??= result;
   }
   return results;
@@ -489,7 +510,7 @@ export function interpretFacts(facts: GitHubFacts, config: Config): Snapshot {
   const pullOf = pullsOfTasks(issues, said, facts.openPulls, facts.namedPulls);
   const { runs, created } = runsByCorrelation(facts.runs);
   const taskIds = new Set(issues.tasks.map((i) => String(i.number)));
-  const results = resultsOfRuns(said, taskIds, pullOf, created);
+  const results = resultsOfRuns(said, taskIds, pullOf, created, runs);
   const dashboard = issues.dashboard ? readDashboard(issues.dashboard.body) : undefined;
 
   const github: GitHubState = {
@@ -660,6 +681,28 @@ function resultOf(comment: GhComment): { comment: GhComment; result: AgentResult
   if (!comment.body.startsWith(resultHeader(role as AgentResult["role"]))) return [];
   if (outcome !== "ok" && outcome !== "failed" && outcome !== "incomplete") return [];
   return [{ comment, result: value as unknown as AgentResult }];
+}
+
+/**
+ * The entries of a quiet-mode result comment (see `sticky-results.ts`): its first line is the
+ * fixed header, its last line the marker; each entry well-formed like a result comment's.
+ */
+function stickyResultsOf(comment: GhComment): CommentView["results"] {
+  if (!comment.body.startsWith(`${STICKY_RESULTS_HEADER}\n`)) return [];
+  const entries = stickyEntries(readMarker("results", comment.body)) ?? [];
+  return entries.flatMap((e) =>
+    wellFormed(e.result)
+      ? [{ comment, result: e.result, sticky: { runId: e.runId, publishedAt: e.publishedAt } }]
+      : [],
+  );
+}
+
+function wellFormed(value: unknown): value is AgentResult {
+  if (!isObject(value)) return false;
+  const { correlationId, role, outcome, summary } = value;
+  if (typeof correlationId !== "string" || typeof summary !== "string") return false;
+  if (!(ROLES as readonly unknown[]).includes(role)) return false;
+  return outcome === "ok" || outcome === "failed" || outcome === "incomplete";
 }
 
 /** The task a correlation id belongs to: its first segment. */

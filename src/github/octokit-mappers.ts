@@ -1,4 +1,5 @@
 /** Plain port values from GitHub's REST and GraphQL answers. */
+import { OWN_CHECKS } from "../core/conveyor-check.js";
 import type {
   CheckRunInput,
   GhComment,
@@ -10,6 +11,67 @@ import type {
 } from "./port.js";
 
 type Json = Record<string, unknown>;
+
+/** A commit's `statusCheckRollup` as `ROLLUP` reads it. */
+export interface GqlRollup {
+  state: string;
+  contexts?: {
+    totalCount: number;
+    nodes: ({
+      __typename?: string;
+      name?: string;
+      status?: string;
+      conclusion?: string | null;
+      context?: string;
+      state?: string;
+    } | null)[];
+  };
+}
+
+/**
+ * The state of a commit's checks without Conveyor's own (`OWN_CHECKS`: the `Conveyor`
+ * check of quiet mode, the `Conveyor config` check): computed from the other checks when
+ * one of ours is among them, else GitHub's combined state. When the commit has more checks
+ * than one read lists, GitHub's combined state is all there is.
+ */
+export function ciState(
+  rollup: GqlRollup | null | undefined,
+  own: readonly string[] = OWN_CHECKS,
+): RefState {
+  if (!rollup) return "success";
+  const contexts = rollup.contexts;
+  const isOwn = (n: NonNullable<GqlRollup["contexts"]>["nodes"][number]) =>
+    n?.__typename === "CheckRun" && own.includes(n.name ?? "");
+  const nodes = contexts?.nodes ?? [];
+  if (!nodes.some(isOwn) || (contexts?.totalCount ?? 0) > nodes.length)
+    return rollupState(rollup.state);
+  let state: RefState = "success";
+  for (const n of nodes) {
+    if (!n || isOwn(n)) continue;
+    const s =
+      n.__typename === "CheckRun" ? checkRunState(n.status, n.conclusion) : rollupState(n.state);
+    if (s === "failure") return "failure";
+    if (s === "pending") state = "pending";
+  }
+  return state;
+}
+
+function checkRunState(
+  status: string | undefined,
+  conclusion: string | null | undefined,
+): RefState {
+  if (status !== "COMPLETED") return "pending";
+  switch (conclusion) {
+    case "SUCCESS":
+    case "NEUTRAL":
+    case "SKIPPED":
+      return "success";
+    case "STALE":
+      return "pending";
+    default:
+      return "failure";
+  }
+}
 
 export function rollupState(state: string | undefined): RefState {
   switch (state) {
@@ -32,7 +94,7 @@ export interface GqlDefaultBranch {
       oid?: string;
       file?: { object: { text?: string | null } | null } | null;
       history?: {
-        nodes: { oid: string; message: string; statusCheckRollup: { state: string } | null }[];
+        nodes: { oid: string; message: string; statusCheckRollup: GqlRollup | null }[];
       };
     } | null;
   } | null;

@@ -1,13 +1,14 @@
 import {
   checkBody,
+  ciState,
   fromGqlIssue,
   fromGqlPull,
   type GqlDefaultBranch,
   type GqlIssue,
   type GqlPull,
+  type GqlRollup,
   type GqlTracked,
   labeledOf,
-  rollupState,
   toComment,
   toIssue,
   toPull,
@@ -114,7 +115,7 @@ export class OctokitPort implements GitHubPort {
       deleteBranchOnMerge: repo.deleteBranchOnMerge === true,
       history: (commit?.history?.nodes ?? []).map((c) => ({
         sha: c.oid,
-        state: rollupState(c.statusCheckRollup?.state),
+        state: ciState(c.statusCheckRollup),
         message: c.message,
       })),
     };
@@ -178,11 +179,11 @@ export class OctokitPort implements GitHubPort {
 
   async refState(ref: string): Promise<RefState> {
     const data = await this.graphql<{
-      repository: { object: { statusCheckRollup?: { state: string } | null } | null } | null;
+      repository: { object: { statusCheckRollup?: GqlRollup | null } | null } | null;
     }>(REF_STATE_QUERY, { owner: this.owner, repo: this.repo, ref }, `state of ${ref}`);
     const commit = data.repository?.object;
     if (!commit) throw new GitHubError(404, `No commit found for the ref ${ref}`, "POST /graphql");
-    return rollupState(commit.statusCheckRollup?.state);
+    return ciState(commit.statusCheckRollup);
   }
 
   async commitOnBranch(

@@ -43,6 +43,22 @@ export const LINKED_PULLS = `closedByPullRequestsReferences(first: 5, includeClo
           nodes { number title headRefOid headRefName baseRefName isCrossRepository state merged mergeable labels(first: 20) { nodes { name } } }
         }`;
 
+/**
+ * A commit's combined checks, with the checks they combine: Conveyor's own (`OWN_CHECKS`)
+ * are left out when the state is read (`ciState`), so it never waits on itself.
+ */
+export const ROLLUP = `statusCheckRollup {
+            state
+            contexts(first: 50) {
+              totalCount
+              nodes {
+                __typename
+                ... on CheckRun { name status conclusion }
+                ... on StatusContext { context state }
+              }
+            }
+          }`;
+
 export const DEFAULT_BRANCH_QUERY = `query DefaultBranch($owner: String!, $repo: String!, $file: String!, $depth: Int!, $labels: [String!], $board: [String!], $active: [String!], $withTracked: Boolean!, $withClosed: Boolean!) {
   repository(owner: $owner, name: $repo) {
 ${trackedFields("$withTracked", "$withTracked", "$withClosed", false)}
@@ -53,7 +69,7 @@ ${trackedFields("$withTracked", "$withTracked", "$withClosed", false)}
         ... on Commit {
           oid
           file(path: $file) { object { ... on Blob { text } } }
-          history(first: $depth) { nodes { oid message statusCheckRollup { state } } }
+          history(first: $depth) { nodes { oid message ${ROLLUP} } }
         }
       }
     }
@@ -79,7 +95,7 @@ export const LABEL_EVENTS_QUERY = `query LabelEvents($owner: String!, $repo: Str
 export const REF_STATE_QUERY = `query RefState($owner: String!, $repo: String!, $ref: String!) {
   repository(owner: $owner, name: $repo) {
     object(expression: $ref) {
-      ... on Commit { statusCheckRollup { state } }
+      ... on Commit { ${ROLLUP} }
     }
   }
 }`;

@@ -67,7 +67,7 @@ describe("runAction", () => {
     expect(r.failure).toMatchInlineSnapshot(`
       "The configuration .github/conveyor.yml is invalid:
       - \`capacity.agents\`: Too small: expected number to be >=1
-      - \`bogus\`: unknown key (allowed: baseBranch, capacity, labels, priorities, roles, retries, guards, merge, tests, sandbox, mirror, preflight, permissions, agent, security, sweepMinutes)"
+      - \`bogus\`: unknown key (allowed: baseBranch, capacity, labels, priorities, roles, retries, guards, merge, tests, sandbox, mirror, preflight, permissions, agent, security, sweepMinutes, comments, conveyorCheck)"
     `);
   });
 

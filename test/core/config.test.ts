@@ -113,3 +113,26 @@ describe("mirror.folder stays inside the repository", () => {
     expect(parseConfig(JSON.stringify({ mirror: { folder } })).ok).toBe(true);
   });
 });
+
+describe("comments and the Conveyor check (quiet mode, issue 12)", () => {
+  it("defaults to a comment per result and no Conveyor check (today's behaviour)", () => {
+    const c = defaultConfig();
+    expect([c.comments, c.conveyorCheck]).toEqual(["each", false]);
+  });
+
+  it("sticky turns the Conveyor check on unless the file says otherwise", () => {
+    const on = parseConfig("comments: sticky\n");
+    expect(on.ok && [on.config.comments, on.config.conveyorCheck]).toEqual(["sticky", true]);
+    const off = parseConfig("comments: sticky\nconveyorCheck: false\n");
+    expect(off.ok && off.config.conveyorCheck).toBe(false);
+    const each = parseConfig("conveyorCheck: true\n");
+    expect(each.ok && [each.config.comments, each.config.conveyorCheck]).toEqual(["each", true]);
+  });
+
+  it("refuses an unknown mode with the key's path", () => {
+    const r = parseConfig("comments: quiet\n");
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors.map((e) => e.path)).toEqual(["comments"]);
+  });
+});

@@ -38,6 +38,7 @@ function recorder(failing: Record<string, Error> = {}) {
     "close-issue": ok,
     "record-abandoned": ok,
     "save-repo-memory": ok,
+    "conveyor-check": ok,
     "write-mirror": ok,
   };
   return { done, handlers };

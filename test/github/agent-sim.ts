@@ -17,6 +17,8 @@ export class AgentSim {
   behaviour: Behaviour = () => ({});
   /** The identity the agent workflow publishes results as. */
   author = "github-actions[bot]";
+  /** Quiet mode (`comments: sticky`): results go into the task's one result comment. */
+  sticky = false;
   /** Highest number of runs in progress at once. */
   maxRunning = 0;
 
@@ -49,7 +51,9 @@ export class AgentSim {
         this.gh.completeRun(r.id, "failure");
         continue;
       }
-      this.gh.publishResult(Number(r.inputs.issue), { ...this.work(r), ...extra }, this.author);
+      const result = { ...this.work(r), ...extra };
+      if (this.sticky) this.gh.publishStickyResult(Number(r.inputs.issue), result, this.author);
+      else this.gh.publishResult(Number(r.inputs.issue), result, this.author);
     }
     return n;
   }

@@ -112,6 +112,7 @@ function localHandlers(w: Working, effects: readonly Effect[], outcome: PassOutc
     "record-abandoned": run,
     "save-repo-memory": run,
     "write-mirror": nothingToWrite,
+    "conveyor-check": nothingToWrite,
   };
 }
 

@@ -1,5 +1,10 @@
 import type { AgentResult } from "../../../src/core/board.js";
-import { encodeMarker, resultHeader } from "../../../src/core/markers.js";
+import { encodeMarker, readMarker, resultHeader } from "../../../src/core/markers.js";
+import {
+  renderStickyResults,
+  STICKY_RESULTS_HEADER,
+  stickyEntries,
+} from "../../../src/core/sticky-results.js";
 import { correlationFromTitle, type GhComment } from "../../../src/github/port.js";
 import { FakeCallLog } from "./call-log.js";
 import type { FakeRun } from "./store.js";
@@ -120,6 +125,28 @@ export class FakePeople extends FakeCallLog {
     const summary = `${resultHeader(result.role)} ${result.outcome} (run ${result.correlationId})`;
     this.addComment(issue, `${summary}\n\n${encodeMarker("result", result)}`, author);
     const run = this.runByCorrelation(result.correlationId);
+    if (run) this.completeRun(run.id, result.outcome === "ok" ? "success" : "failure");
+  }
+
+  /**
+   * The agent Action in quiet mode (`comments: sticky`): its entry into the task's one
+   * result comment by `author` (created by the first run, edited by the later ones), named
+   * by the run that publishes it; run completed.
+   */
+  publishStickyResult(issue: number, result: AgentResult, author = "github-actions[bot]"): void {
+    const run = this.runByCorrelation(result.correlationId);
+    const mine = this.comments.find(
+      (c) =>
+        c.issue === issue && c.author === author && c.body.startsWith(`${STICKY_RESULTS_HEADER}\n`),
+    );
+    const body = renderStickyResults(
+      mine ? stickyEntries(readMarker("results", mine.body)) : undefined,
+      { result, runId: run ? String(run.id) : "", publishedAt: this.iso() },
+    );
+    if (mine) {
+      mine.body = body;
+      mine.updatedAt = this.iso();
+    } else this.addComment(issue, body, author);
     if (run) this.completeRun(run.id, result.outcome === "ok" ? "success" : "failure");
   }
 
