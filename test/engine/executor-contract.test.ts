@@ -1,0 +1,231 @@
+import fc from "fast-check";
+import { afterEach, describe, expect, it } from "vitest";
+import { applyEffects } from "../../src/core/apply.js";
+import type { Board } from "../../src/core/board.js";
+import { type ConveyorCommand, planCommand } from "../../src/core/commands.js";
+import { type Config, PRIORITIES } from "../../src/core/config.js";
+import { describeEffect, type Effect } from "../../src/core/effects.js";
+import { planPass } from "../../src/core/pass-plan.js";
+import { plan } from "../../src/core/plan.js";
+import { localWording } from "../../src/local/view/local-wording.js";
+import { config as makeConfig } from "../support/board-builder.js";
+import {
+  type BoardSpec,
+  type GitHubBackend,
+  type LocalBackend,
+  localFile,
+  observe,
+  seedGitHub,
+  seedLocal,
+  type TaskSpec,
+} from "../support/contract-backends.js";
+
+/**
+ * The executor contract: `applyEffects` (src/core/apply.ts) is the reference semantics of
+ * the effects; each executor, run on a backend seeded with a board, must leave a board that
+ * its own loader reads back as `applyEffects(board, effects, now)`.
+ *
+ * For each backend, from the same abstract board (`BoardSpec`): seed it, read the board
+ * with the real loader, take the effects (the real planner's, or a hand-written list built
+ * on that board), run the real executor, read back, and compare with `applyEffects` of the
+ * board as read. Compared (see `Observed` in test/support/contract-backends.ts): per task
+ * the stage, the priority, the whole memory (both backends persist it) and whether its PR is
+ * merged; the state of the runs the memories name; the repository memory. Beside the board,
+ * where the effect has a place to land: the escalated label, the closed issue, the comment,
+ * the CHANGELOG entry, the mirror files.
+ *
+ * Normalised, because a backend legitimately cannot know it:
+ * - a run's state is compared as a class: `active` (queued or running: GitHub queues a
+ *   dispatch, a local agent runs at once), or `completed:<conclusion>`;
+ * - a cancel that is not forced "takes a while to land" (`applyEffects` leaves the run as it
+ *   was): a backend may already show it completed as cancelled (GitHub cancels a queued run
+ *   at once; a local agent ends on SIGTERM within a moment);
+ * - run ids, URLs, start times the backend assigns are not compared.
+ *
+ * Legitimate differences between the backends (each checked below where it shows):
+ * - GitHub does not return finished tasks (done, abandoned) from the loader: they are no
+ *   longer tracked issues; they are read from the issue (labels, state, status comment).
+ * - local mode has no issue: `close-issue` is skipped; a `comment` is only said in the log.
+ * - local mode writes the tracking files with every pass: `write-mirror` is skipped.
+ * - local mode has no escalated label: `escalate` writes the escalation report instead.
+ * - local mode rewords the core's GitHub words ("PR #0" → "the branch", `localWording`)
+ *   before applying: the expected board is `applyEffects` of the reworded effects.
+ *
+ * Differences found that were executor bugs (fixed, each with its case in the table):
+ * (listed with the cases below).
+ */
+
+const NOW = new Date(Math.floor(Date.now() / 60_000) * 60_000);
+const at = (minutes: number) => new Date(NOW.getTime() + minutes * 60_000);
+
+const baseConfig = makeConfig({
+  capacity: { agents: 3, inFlight: 4 },
+  guards: { maxDispatchesPerHour: 10_000 },
+  mirror: { enabled: false },
+});
+
+let disposers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const d of disposers) await d();
+  disposers = [];
+});
+
+// --- one pass on each backend ------------------------------------------------------------
+
+type EffectsOf = (board: Board, now: Date) => Effect[];
+
+/** What the effects leave that is not on the board, per task: the escalated label. */
+function escalatedAfter(before: boolean, id: string, effects: readonly Effect[]): boolean {
+  let shown = before;
+  for (const e of effects) {
+    if (!("task" in e) || e.task !== id) continue;
+    if (e.type === "escalate") shown = true;
+    if (e.type === "clear-escalation") shown = false;
+    if (e.type === "set-stage" && (e.to === "done" || e.to === "abandoned")) shown = false;
+  }
+  return shown;
+}
+
+async function githubPass(b: GitHubBackend, config: Config, now: Date, effectsOf: EffectsOf) {
+  const snapshot = await b.load();
+  const before = structuredClone(snapshot.board);
+  const labelled = new Map(before.tasks.map((t) => [t.id, b.escalatedLabel(t.id)]));
+  const effects = effectsOf(before, now);
+  if (process.env.CONTRACT_DEBUG)
+    for (const e of effects) console.log("GH", e.type, describeEffect(e));
+  const expected = applyEffects(before, effects, now);
+  const report = await b.execute(snapshot, effects);
+  expect(report.failures, effects.map(describeEffect).join("\n")).toEqual([]);
+  const actual = await b.observe(expected);
+  const want = observe(expected, (id) => expected.tasks.find((t) => t.id === id)?.pr?.merged);
+  settleCancels(want, actual, effects);
+  expect(actual, effects.map(describeEffect).join("\n")).toEqual(want);
+  for (const t of before.tasks)
+    expect(b.escalatedLabel(t.id), `escalated label of #${t.id}`).toBe(
+      escalatedAfter(labelled.get(t.id) ?? false, t.id, effects),
+    );
+  for (const e of effects) {
+    if (e.type === "close-issue") {
+      expect(b.gh.issue(Number(e.task))).toMatchObject({ state: "closed", stateReason: e.reason });
+    }
+    if (e.type === "comment")
+      expect(b.gh.commentsOn(Number(e.task)).map((c) => c.body)).toContain(e.body);
+    if (e.type === "record-abandoned")
+      expect(b.gh.fileOn("main", "CHANGELOG.md")).toContain(`#${e.task}: ${e.title} — ${e.reason}`);
+    if (e.type === "write-mirror")
+      for (const [path, text] of Object.entries(e.files))
+        expect(b.gh.fileOn("main", path)).toBe(text);
+  }
+  return { effects, expected };
+}
+
+async function localPass(b: LocalBackend, now: Date, effectsOf: EffectsOf) {
+  const loaded = await b.load();
+  const before = structuredClone(loaded.board);
+  const heads = new Map(before.tasks.flatMap((t) => (t.pr ? [[t.id, t.pr.headSha]] : [])));
+  const effects = effectsOf(before, now);
+  // Local mode applies the effects in its own words (see the header).
+  const expected = applyEffects(before, localWording(effects), now);
+  const outcome = await b.execute(loaded, effects);
+  expect(outcome.stopped, effects.map(describeEffect).join("\n")).toBeUndefined();
+  const actual = await b.observe(expected, heads);
+  const want = observe(expected, (id) => expected.tasks.find((t) => t.id === id)?.pr?.merged);
+  settleCancels(want, actual, effects);
+  expect(actual, effects.map(describeEffect).join("\n")).toEqual(want);
+  for (const e of localWording(effects)) {
+    if (e.type === "record-abandoned")
+      expect(localFile(b.dir, b.repo.changelogPath)).toContain(
+        `${e.task}: ${e.title} — ${e.reason}`,
+      );
+    if (e.type === "escalate")
+      expect(localFile(b.dir, `.conveyor/reports/${e.task}/escalation.md`)).toContain(e.reason);
+  }
+  return { effects, expected };
+}
+
+/** A cancel that is not forced may already have landed (see the header). */
+function settleCancels(
+  want: ReturnType<typeof observe>,
+  actual: ReturnType<typeof observe>,
+  effects: readonly Effect[],
+): void {
+  for (const e of effects) {
+    if (e.type !== "cancel-run" || e.force) continue;
+    const cid = e.correlationId;
+    if (want.runs[cid] === "active" && actual.runs[cid] === "completed:cancelled")
+      want.runs[cid] = "completed:cancelled";
+  }
+}
+
+// --- the planner's effects over random boards --------------------------------------------
+
+const FILES = ["src/a.ts", "src/b.ts", "src/c.ts", "docs/x.md"];
+
+const arbTask: fc.Arbitrary<TaskSpec> = fc
+  .record({
+    stage: fc.constantFrom("todo", "in-progress", "review", "testing", "merge-queue" as const),
+    priority: fc.constantFrom(...PRIORITIES),
+    locations: fc.subarray(FILES, { maxLength: 2 }),
+    run: fc.option(
+      fc.record({
+        status: fc.constantFrom("queued", "in_progress", "failed" as const),
+        minutesAgo: fc.integer({ min: 1, max: 25 }),
+      }),
+      { nil: undefined },
+    ),
+    failures: fc.integer({ min: 0, max: 2 }),
+    escalated: fc.integer({ min: 0, max: 4 }).map((n) => n === 0),
+    tested: fc.boolean(),
+  })
+  .map((r) => {
+    const t: TaskSpec = {
+      stage: r.stage,
+      priority: r.priority,
+      locations: r.locations,
+      failures: r.stage === "todo" ? 0 : r.failures,
+      escalated: r.stage !== "todo" && r.escalated,
+      tested: r.stage === "merge-queue" || (r.stage === "testing" && r.tested),
+    };
+    if (r.stage !== "todo" && r.stage !== "in-progress") t.prFiles = [];
+    if (r.run && r.stage !== "todo" && r.stage !== "merge-queue") t.run = r.run;
+    return t;
+  });
+
+describe("executor contract: the planner's effects over random boards", () => {
+  it("both executors leave what applyEffects says, pass after pass", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(arbTask, { minLength: 1, maxLength: 5 }),
+        fc.boolean(),
+        async (tasks, paused) => {
+          // Each PR changes a file of its own (disjoint PRs merge in one batch).
+          const spec: BoardSpec = {
+            tasks: tasks.map((t, i) => (t.prFiles ? { ...t, prFiles: [`src/pr${i + 1}.ts`] } : t)),
+            paused,
+          };
+          let clock = NOW;
+          const gh = await seedGitHub(spec, baseConfig, () => clock);
+          const local = await seedLocal(spec, baseConfig, () => clock);
+          disposers.push(() => local.dispose());
+          // Three passes: now, past the start grace and the timeouts, past the cancel grace.
+          for (const minutes of [0, 20, 30]) {
+            clock = at(minutes);
+            await githubPass(gh, baseConfig, clock, (board, now) => {
+              const facts = {
+                closedByPerson: new Set<string>(),
+                escalatedShown: new Set<string>(),
+              };
+              for (const t of board.tasks)
+                if (gh.escalatedLabel(t.id)) facts.escalatedShown.add(t.id);
+              return planPass(board, baseConfig, now, facts).effects;
+            });
+            await localPass(local, clock, (board, now) => plan(board, baseConfig, now).effects);
+          }
+          await local.dispose();
+          disposers.pop();
+        },
+      ),
+      { numRuns: 20, seed: 1616 },
+    );
+  }, 120_000);
+});
