@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { applyEffects } from "../../src/core/apply.js";
 import type { Board } from "../../src/core/board.js";
 import { type ConveyorCommand, planCommand } from "../../src/core/commands.js";
-import { type Config, PRIORITIES } from "../../src/core/config.js";
+import { PRIORITIES } from "../../src/core/config.js";
 import { describeEffect, type Effect } from "../../src/core/effects.js";
 import { planPass } from "../../src/core/pass-plan.js";
 import { plan } from "../../src/core/plan.js";
@@ -86,7 +86,7 @@ function escalatedAfter(before: boolean, id: string, effects: readonly Effect[])
   return shown;
 }
 
-async function githubPass(b: GitHubBackend, config: Config, now: Date, effectsOf: EffectsOf) {
+async function githubPass(b: GitHubBackend, now: Date, effectsOf: EffectsOf) {
   const snapshot = await b.load();
   const before = structuredClone(snapshot.board);
   const labelled = new Map(before.tasks.map((t) => [t.id, b.escalatedLabel(t.id)]));
@@ -96,8 +96,13 @@ async function githubPass(b: GitHubBackend, config: Config, now: Date, effectsOf
   const expected = applyEffects(before, effects, now);
   const report = await b.execute(snapshot, effects);
   expect(report.failures, effects.map(describeEffect).join("\n")).toEqual([]);
-  const actual = await b.observe(expected);
-  const want = observe(expected, (id) => expected.tasks.find((t) => t.id === id)?.pr?.merged);
+  const actual = await b.observe(expected, effects);
+  const want = observe(
+    expected,
+    (id) => expected.tasks.find((t) => t.id === id)?.pr?.merged,
+    expected,
+    effects,
+  );
   settleCancels(want, actual, effects);
   expect(actual, effects.map(describeEffect).join("\n")).toEqual(want);
   for (const t of before.tasks)
@@ -128,8 +133,13 @@ async function localPass(b: LocalBackend, now: Date, effectsOf: EffectsOf) {
   const expected = applyEffects(before, localWording(effects), now);
   const outcome = await b.execute(loaded, effects);
   expect(outcome.stopped, effects.map(describeEffect).join("\n")).toBeUndefined();
-  const actual = await b.observe(expected, heads);
-  const want = observe(expected, (id) => expected.tasks.find((t) => t.id === id)?.pr?.merged);
+  const actual = await b.observe(expected, effects, heads);
+  const want = observe(
+    expected,
+    (id) => expected.tasks.find((t) => t.id === id)?.pr?.merged,
+    expected,
+    effects,
+  );
   settleCancels(want, actual, effects);
   expect(actual, effects.map(describeEffect).join("\n")).toEqual(want);
   for (const e of localWording(effects)) {
@@ -168,7 +178,7 @@ const arbTask: fc.Arbitrary<TaskSpec> = fc
     locations: fc.subarray(FILES, { maxLength: 2 }),
     run: fc.option(
       fc.record({
-        status: fc.constantFrom("queued", "in_progress", "failed" as const),
+        status: fc.constantFrom("queued", "in_progress", "failed", "good", "bad", "good" as const),
         minutesAgo: fc.integer({ min: 1, max: 25 }),
       }),
       { nil: undefined },
@@ -186,7 +196,8 @@ const arbTask: fc.Arbitrary<TaskSpec> = fc
       escalated: r.stage !== "todo" && r.escalated,
       tested: r.stage === "merge-queue" || (r.stage === "testing" && r.tested),
     };
-    if (r.stage !== "todo" && r.stage !== "in-progress") t.prFiles = [];
+    const published = r.run?.status === "good" || r.run?.status === "bad";
+    if (r.stage !== "todo" && (r.stage !== "in-progress" || published)) t.prFiles = [];
     if (r.run && r.stage !== "todo" && r.stage !== "merge-queue") t.run = r.run;
     return t;
   });
@@ -199,10 +210,7 @@ describe("executor contract: the planner's effects over random boards", () => {
         fc.boolean(),
         async (tasks, paused) => {
           // Each PR changes a file of its own (disjoint PRs merge in one batch).
-          const spec: BoardSpec = {
-            tasks: tasks.map((t, i) => (t.prFiles ? { ...t, prFiles: [`src/pr${i + 1}.ts`] } : t)),
-            paused,
-          };
+          const spec: BoardSpec = { tasks, paused };
           let clock = NOW;
           const gh = await seedGitHub(spec, baseConfig, () => clock);
           const local = await seedLocal(spec, baseConfig, () => clock);
@@ -210,7 +218,7 @@ describe("executor contract: the planner's effects over random boards", () => {
           // Three passes: now, past the start grace and the timeouts, past the cancel grace.
           for (const minutes of [0, 20, 30]) {
             clock = at(minutes);
-            await githubPass(gh, baseConfig, clock, (board, now) => {
+            await githubPass(gh, clock, (board, now) => {
               const facts = {
                 closedByPerson: new Set<string>(),
                 escalatedShown: new Set<string>(),
@@ -228,4 +236,280 @@ describe("executor contract: the planner's effects over random boards", () => {
       { numRuns: 20, seed: 1616 },
     );
   }, 120_000);
+});
+
+// --- hand-written effect lists: what the planner rarely emits -----------------------------
+
+const spec = (t: Partial<TaskSpec> & Pick<TaskSpec, "stage">): TaskSpec => ({
+  priority: "medium",
+  locations: [],
+  failures: 0,
+  escalated: false,
+  tested: false,
+  ...(t.stage !== "todo" && t.stage !== "in-progress" ? { prFiles: [] } : {}),
+  ...t,
+});
+
+/** The task seeded as the `n`-th of the spec ("Task n"): ids differ between the backends. */
+function nth(board: Board, n: number): Board["tasks"][number] {
+  const t = board.tasks.find((x) => x.title === `Task ${n}`);
+  if (!t) throw new Error(`no Task ${n} on the board`);
+  return t;
+}
+
+const command =
+  (n: number | undefined, c: ConveyorCommand): EffectsOf =>
+  (board, now) => {
+    const outcome = planCommand(
+      board,
+      n === undefined ? undefined : nth(board, n).id,
+      c,
+      baseConfig,
+      now,
+    );
+    expect(outcome.accepted, outcome.reply).toBe(true);
+    return outcome.effects;
+  };
+
+const mergeItem = (t: Board["tasks"][number]) => ({
+  task: t.id,
+  pr: t.pr!.number,
+  sha: t.pr!.headSha,
+  branch: t.pr!.branch,
+});
+
+/** The effects that finish a merged task, as the planner writes them. */
+const finish = (t: Board["tasks"][number], now: Date): Effect[] => [
+  { type: "set-stage", task: t.id, from: t.stage, to: "done", reason: "merged" },
+  {
+    type: "save-memory",
+    task: t.id,
+    memory: { ...t.memory, stageSince: now.toISOString() },
+  },
+  { type: "close-issue", task: t.id, reason: "completed" },
+];
+
+interface Case {
+  name: string;
+  tasks: TaskSpec[];
+  paused?: boolean;
+  effects: EffectsOf;
+}
+
+const CASES: Case[] = [
+  {
+    name: "abandon a task whose reviewer runs (cancel, stage, memory, CHANGELOG, close)",
+    tasks: [spec({ stage: "review", run: { status: "in_progress", minutesAgo: 3 } })],
+    effects: command(1, { kind: "abandon", reason: "duplicate of another task" }),
+  },
+  {
+    name: "a maintainer escalates a task in progress",
+    tasks: [spec({ stage: "in-progress", run: { status: "in_progress", minutesAgo: 3 } })],
+    effects: command(1, { kind: "escalate", reason: "needs a design decision" }),
+  },
+  {
+    name: "retry an escalated task (escalation cleared, failures reset)",
+    tasks: [spec({ stage: "testing", failures: 2, escalated: true })],
+    effects: command(1, { kind: "retry" }),
+  },
+  {
+    name: "deprioritize a task in review (back to the backlog, low priority)",
+    tasks: [spec({ stage: "review", priority: "high" })],
+    effects: command(1, { kind: "deprioritize", notes: "later" }),
+  },
+  {
+    name: "set a priority",
+    tasks: [spec({ stage: "todo", priority: "low" })],
+    effects: command(1, { kind: "priority", level: "critical" }),
+  },
+  {
+    name: "pause the repository",
+    tasks: [spec({ stage: "todo" })],
+    effects: command(undefined, { kind: "pause", reason: "release freeze" }),
+  },
+  {
+    name: "resume a paused repository",
+    tasks: [spec({ stage: "todo" })],
+    paused: true,
+    effects: command(undefined, { kind: "resume" }),
+  },
+  {
+    name: "force-cancel a running agent",
+    tasks: [spec({ stage: "in-progress", run: { status: "in_progress", minutesAgo: 30 } })],
+    effects: (board) => {
+      const t = nth(board, 1);
+      const { run, ...rest } = t.memory;
+      return [
+        {
+          type: "cancel-run",
+          task: t.id,
+          correlationId: run!.correlationId,
+          force: true,
+          reason: "stop",
+        },
+        { type: "save-memory", task: t.id, memory: rest },
+      ];
+    },
+  },
+  {
+    name: "cancel a running agent (not forced) and remember the cancel",
+    tasks: [spec({ stage: "review", run: { status: "in_progress", minutesAgo: 12 } })],
+    effects: (board, now) => {
+      const t = nth(board, 1);
+      const { run, ...rest } = t.memory;
+      const cid = run!.correlationId;
+      return [
+        { type: "cancel-run", task: t.id, correlationId: cid, force: false, reason: "timed out" },
+        {
+          type: "save-memory",
+          task: t.id,
+          memory: { ...rest, cancelling: [{ correlationId: cid, at: now.toISOString() }] },
+        },
+      ];
+    },
+  },
+  {
+    name: "merge one PR, then the task is done",
+    tasks: [spec({ stage: "merge-queue", tested: true })],
+    effects: (board, now) => {
+      const t = nth(board, 1);
+      return [
+        { type: "merge", method: "merge", batch: [mergeItem(t)], deleteBranch: true },
+        ...finish(t, now),
+      ];
+    },
+  },
+  {
+    name: "merge a batch of two disjoint PRs, then both are done",
+    tasks: [
+      spec({ stage: "merge-queue", tested: true, prFiles: ["src/one.ts"] }),
+      spec({ stage: "merge-queue", tested: true, prFiles: ["src/two.ts"] }),
+    ],
+    effects: (board, now) => {
+      const a = nth(board, 1);
+      const b = nth(board, 2);
+      return [
+        {
+          type: "merge",
+          method: "merge",
+          batch: [mergeItem(a), mergeItem(b)],
+          deleteBranch: true,
+        },
+        ...finish(a, now),
+        ...finish(b, now),
+      ];
+    },
+  },
+  {
+    name: "a merge alone: the PR is merged, the task still in the merge queue",
+    tasks: [spec({ stage: "merge-queue", tested: true, prFiles: ["src/alone.ts"] })],
+    effects: (board) => [
+      { type: "merge", method: "squash", batch: [mergeItem(nth(board, 1))], deleteBranch: false },
+    ],
+  },
+  {
+    name: "move back: merge queue to testing, the test verdict dropped",
+    tasks: [spec({ stage: "merge-queue", tested: true })],
+    effects: (board, now) => {
+      const t = nth(board, 1);
+      const verdicts = { ...t.memory.verdicts };
+      delete verdicts.test;
+      return [
+        { type: "set-stage", task: t.id, from: "merge-queue", to: "testing", reason: "head moved" },
+        {
+          type: "save-memory",
+          task: t.id,
+          memory: { ...t.memory, verdicts, stageSince: now.toISOString() },
+        },
+      ];
+    },
+  },
+  {
+    name: "move back: review to in progress with feedback",
+    tasks: [spec({ stage: "review", failures: 1 })],
+    effects: (board, now) => {
+      const t = nth(board, 1);
+      return [
+        { type: "set-stage", task: t.id, from: "review", to: "in-progress", reason: "changes" },
+        {
+          type: "save-memory",
+          task: t.id,
+          memory: {
+            ...t.memory,
+            attempts: { ...t.memory.attempts, task: 1 },
+            feedback: "Rename the function.",
+            lastFailure: "the reviewer asked for changes",
+            stageSince: now.toISOString(),
+          },
+        },
+      ];
+    },
+  },
+  {
+    name: "memory updates only: tokens, cost, handled results, a remembered cancel",
+    tasks: [spec({ stage: "testing" })],
+    effects: (board, now) => {
+      const t = nth(board, 1);
+      return [
+        {
+          type: "save-memory",
+          task: t.id,
+          memory: {
+            ...t.memory,
+            tokens: 1234,
+            costUsd: 0.5,
+            handled: [...t.memory.handled, `${t.id}/tester/0/9`],
+            cancelling: [{ correlationId: `${t.id}/tester/0/8`, at: now.toISOString() }],
+          },
+        },
+        {
+          type: "save-memory",
+          task: t.id,
+          memory: { ...t.memory, tokens: 99, runsAtRetry: 2 },
+        },
+      ];
+    },
+  },
+  {
+    name: "clear an escalation",
+    tasks: [spec({ stage: "review", escalated: true })],
+    effects: (board) => {
+      const t = nth(board, 1);
+      const { escalation: _e, ...memory } = t.memory;
+      return [
+        { type: "clear-escalation", task: t.id },
+        { type: "save-memory", task: t.id, memory },
+      ];
+    },
+  },
+  {
+    name: "a comment and the mirror",
+    tasks: [spec({ stage: "todo" })],
+    effects: (board) => [
+      { type: "comment", task: nth(board, 1).id, body: "Queued behind 2 tasks." },
+      { type: "write-mirror", files: { "TODO.md": "# TODO\n\n- mirrored\n" } },
+    ],
+  },
+];
+
+describe("executor contract: hand-written effect lists", () => {
+  for (const c of CASES) {
+    it(`GitHub: ${c.name}`, async () => {
+      const b = await seedGitHub(
+        { tasks: c.tasks, paused: c.paused ?? false },
+        baseConfig,
+        () => NOW,
+      );
+      await githubPass(b, NOW, c.effects);
+    });
+    it(`local: ${c.name}`, async () => {
+      const b = await seedLocal(
+        { tasks: c.tasks, paused: c.paused ?? false },
+        baseConfig,
+        () => NOW,
+      );
+      disposers.push(() => b.dispose());
+      await localPass(b, NOW, c.effects);
+    });
+  }
 });

@@ -15,9 +15,11 @@
  * `observe` turns a board (the expected one from `applyEffects`, or the one read back) into
  * the fields the contract compares (see `Observed`).
  */
+import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
+  type AgentResult,
   type Board,
   correlationId,
   emptyMemory,
@@ -27,21 +29,22 @@ import {
 } from "../../src/core/board.js";
 import type { Config, Priority, Role } from "../../src/core/config.js";
 import type { Effect } from "../../src/core/effects.js";
-import { readMarker, upsertMarker } from "../../src/core/markers.js";
+import { encodeMarker, readMarker, resultHeader, upsertMarker } from "../../src/core/markers.js";
 import { labelOfStage, stageFrom, stageLabels } from "../../src/core/stage-labels.js";
 import { executeEffects as executeGitHub } from "../../src/github/executor.js";
 import { ESCALATION_HEADER } from "../../src/github/format-escalation.js";
 import { formatStatusComment, STATUS_HEADER } from "../../src/github/format-status-comment.js";
-import type { Snapshot } from "../../src/github/interpret-facts.js";
+import { ACTIONS_BOT, runsByCorrelation, type Snapshot } from "../../src/github/interpret-facts.js";
 import { loadSnapshot } from "../../src/github/load-board.js";
 import { DASHBOARD_TITLE } from "../../src/github/port.js";
-import type { AgentJob } from "../../src/local/agents/agent-job.js";
-import { writeRunRecord } from "../../src/local/agents/run-record.js";
-import { Supervisor } from "../../src/local/agents/supervisor.js";
+import { newSealKey, sealKeyHash, sealResult } from "../../src/local/agents/result-seal.js";
+import { isRunAlive, readRunRecord, writeRunRecord } from "../../src/local/agents/run-record.js";
+import { killGroup, Supervisor } from "../../src/local/agents/supervisor.js";
 import { type LoadedBoard, loadBoard } from "../../src/local/board/load-board.js";
 import { renderLocalFiles } from "../../src/local/board/render-local-files.js";
 import { emptyState, type LocalState, writeState } from "../../src/local/board/state-store.js";
 import type { LocalRepo } from "../../src/local/repo/local-repo.js";
+import { jobFile, resultFile, sealKeyFile } from "../../src/local/repo/repo-layout.js";
 import {
   executeEffects as executeLocal,
   type PassOutcome,
@@ -51,15 +54,19 @@ import { FakeGitHub } from "./fake-github/index.js";
 
 export const BOT = "conveyor[bot]";
 
-/** A run a task's memory remembers, as the backend shows it. */
-export type RunSpec = "queued" | "in_progress" | "failed";
+/**
+ * A run a task's memory remembers, as the backend shows it: waiting or running, ended
+ * without a result, or ended with a result that is `good` (task: ok; reviewer: approve;
+ * tester: passed) or `bad` (task: failed; reviewer: request changes; tester: failed).
+ */
+export type RunSpec = "queued" | "in_progress" | "failed" | "good" | "bad";
 
 /** One task of an abstract board: what both backends are seeded with. */
 export interface TaskSpec {
   stage: Exclude<Stage, "done" | "abandoned">;
   priority: Priority;
   locations: string[];
-  /** The task has a PR (local: a branch with a commit) changing these files. */
+  /** The task has a PR (local: a branch with a commit) changing these files ([]: its own). */
   prFiles?: string[];
   /** Memory remembers a run of the stage's role, dispatched `minutesAgo` before now. */
   run?: { status: RunSpec; minutesAgo: number };
@@ -109,11 +116,16 @@ function namedRuns(board: Board): string[] {
     ]);
 }
 
+/** The runs the effects cancel (compared whether or not a memory still names them). */
+export const cancelledRuns = (effects: readonly Effect[]): string[] =>
+  effects.flatMap((e) => (e.type === "cancel-run" ? [e.correlationId] : []));
+
 /** The compared fields of a board; `merged` says per task whether its PR is merged. */
 export function observe(
   board: Board,
   merged: (taskId: string) => boolean | undefined,
   runsOf: Board = board,
+  effects: readonly Effect[] = [],
 ): Observed {
   const tasks: Observed["tasks"] = {};
   for (const t of board.tasks) {
@@ -126,7 +138,8 @@ export function observe(
     };
   }
   const runs: Record<string, string> = {};
-  for (const cid of namedRuns(runsOf)) runs[cid] = runClass(board.runs[cid]);
+  for (const cid of [...namedRuns(runsOf), ...cancelledRuns(effects)])
+    runs[cid] = runClass(board.runs[cid]);
   return { tasks, runs, repoMemory: plain(board.repoMemory) };
 }
 
@@ -183,6 +196,52 @@ function memoryOf(
   return m;
 }
 
+/** The files a task's PR changes: its own file unless the spec names them. */
+const prFilesOf = (t: TaskSpec, i: number): string[] =>
+  t.prFiles && t.prFiles.length > 0 ? t.prFiles : [`src/pr${i + 1}.ts`];
+
+/** The result a finished run with a verdict published. */
+function resultOf(
+  spec: RunSpec,
+  memory: TaskMemory,
+  head: string | undefined,
+  base: string,
+  pr: { number?: number; branch: string },
+): AgentResult | undefined {
+  const run = memory.run;
+  if (!run || (spec !== "good" && spec !== "bad")) return undefined;
+  const good = spec === "good";
+  const common = { correlationId: run.correlationId, summary: good ? "done" : "not done" };
+  switch (run.role) {
+    case "task":
+      return {
+        ...common,
+        role: "task",
+        outcome: good ? "ok" : "failed",
+        ...(head ? { headSha: head } : {}),
+        ...(pr.number !== undefined ? { pr: pr.number } : {}),
+        branch: pr.branch,
+      };
+    case "reviewer":
+      return {
+        ...common,
+        role: "reviewer",
+        outcome: "ok",
+        verdict: good ? "approve" : "request_changes",
+        ...(head ? { headSha: head } : {}),
+      };
+    case "tester":
+      return {
+        ...common,
+        role: "tester",
+        outcome: "ok",
+        passed: good,
+        ...(head ? { headSha: head, startSha: head } : {}),
+        baseSha: base,
+      };
+  }
+}
+
 const BODY = (locations: string[]) =>
   `Do it.\n\n## Location\n${locations.map((l) => `- \`${l}\``).join("\n")}\n`;
 
@@ -197,7 +256,7 @@ export interface GitHubBackend {
    * the loader does not return them: they are read from the issue itself (its labels and
    * state give the stage, its status comment the memory), which is all GitHub keeps.
    */
-  observe(expected: Board): Promise<Observed>;
+  observe(expected: Board, effects: readonly Effect[]): Promise<Observed>;
   /** The escalated label is on the task's issue. */
   escalatedLabel(id: string): boolean;
 }
@@ -227,23 +286,25 @@ export async function seedGitHub(
   spec.tasks.forEach((t, i) => {
     const id = ids[i]!;
     let head: string | undefined;
+    let prNumber: number | undefined;
     if (t.prFiles) {
       const pr = gh.openPull({
         branch: `conveyor/${id}-task`,
-        files: t.prFiles,
+        files: prFilesOf(t, i),
         body: `Closes #${id}`,
       });
       head = gh.pull(pr).headSha;
+      prNumber = pr;
     }
     const memory = memoryOf(t, id, now, head, base);
     if (memory.run && t.run) {
       const status = t.run.status;
-      const failed = status === "failed";
+      const ended = status !== "queued" && status !== "in_progress";
       gh.runs.push({
         id: runId++,
         title: `conveyor ${memory.run.correlationId}`,
-        status: status === "failed" ? "completed" : status,
-        conclusion: failed ? "failure" : null,
+        status: ended ? "completed" : status,
+        conclusion: !ended ? null : status === "good" ? "success" : "failure",
         createdAt: memory.run.dispatchedAt,
         ...(t.run.status !== "queued" ? { startedAt: memory.run.dispatchedAt } : {}),
         url: `https://github.com/o/r/actions/runs/${runId}`,
@@ -253,6 +314,16 @@ export async function seedGitHub(
     if (t.stage !== "todo" || t.failures > 0) {
       const body = formatStatusComment({ id, stage: t.stage }, memory);
       gh.addComment(Number(id), body, BOT);
+    }
+    const result =
+      t.run &&
+      resultOf(t.run.status, memory, head, base, {
+        ...(prNumber !== undefined ? { number: prNumber } : {}),
+        branch: `conveyor/${id}-task`,
+      });
+    if (result) {
+      const summary = `${resultHeader(result.role)} ${result.outcome} (run ${result.correlationId})`;
+      gh.addComment(Number(id), `${summary}\n\n${encodeMarker("result", result)}`, ACTIONS_BOT);
     }
     if (t.escalated) gh.addComment(Number(id), `${ESCALATION_HEADER}\n\n…`, BOT);
   });
@@ -283,8 +354,15 @@ export async function seedGitHub(
         knownHeads: new Map(),
       }),
     escalatedLabel: (id) => gh.issue(Number(id)).labels.includes(config.labels.escalated),
-    async observe(expected) {
+    async observe(expected, effects) {
       const board = (await load()).board;
+      // A run no memory names any more is not listed by the loader: read it from the list
+      // of runs itself, as the loader would map it.
+      for (const cid of cancelledRuns(effects)) {
+        const run = gh.runByCorrelation(cid);
+        if (board.runs[cid] || !run) continue;
+        board.runs[cid] = runsByCorrelation([run]).runs[cid]!;
+      }
       for (const t of expected.tasks) {
         if (board.tasks.some((x) => x.id === t.id)) continue;
         const issue = gh.issue(Number(t.id));
@@ -311,7 +389,7 @@ export async function seedGitHub(
         const pr = expected.tasks.find((t) => t.id === id)?.pr;
         return pr ? gh.pull(pr.number).merged : undefined;
       };
-      return observe(board, mergedOf, expected);
+      return observe(board, mergedOf, expected, effects);
     },
   };
 }
@@ -328,7 +406,11 @@ export interface LocalBackend {
   load(): Promise<LoadedBoard>;
   execute(loaded: LoadedBoard, effects: readonly Effect[]): Promise<PassOutcome>;
   /** The board read back; a finished task's merge is read from git (its branch is gone). */
-  observe(expected: Board, heads: Map<string, string>): Promise<Observed>;
+  observe(
+    expected: Board,
+    effects: readonly Effect[],
+    heads: Map<string, string>,
+  ): Promise<Observed>;
   /** Stops the agents and removes the repository. */
   dispose(): Promise<void>;
 }
@@ -342,6 +424,9 @@ export async function seedLocal(
   const dir = makeRepo({ ".github/conveyor.yml": JSON.stringify(config, null, 2) });
   const repo = await openRepo(dir);
   const supervisor = new Supervisor({ layout: repo.layout, launcher: WAITING_AGENT, env: {} });
+  // The runs of the board were started by an earlier `conveyor run`, which is gone: the
+  // agents live on by themselves (their own process group), only their records say so.
+  const orphans: number[] = [];
   const base = gitSync(dir, "rev-parse", "HEAD");
   const state: LocalState = emptyState();
   const board: Board = {
@@ -360,7 +445,7 @@ export async function seedLocal(
     let head: string | undefined;
     if (t.prFiles) {
       gitSync(dir, "switch", "-q", "-c", id);
-      for (const f of t.prFiles) {
+      for (const f of prFilesOf(t, i)) {
         mkdirSync(join(dir, f, ".."), { recursive: true });
         writeFileSync(join(dir, f), `push to ${id}\n`);
       }
@@ -391,33 +476,53 @@ export async function seedLocal(
       ...(t.prFiles ? { forkSha: base } : {}),
     };
     if (memory.run && t.run) {
-      if (t.run.status === "failed") {
+      const status = t.run.status;
+      if (status !== "queued" && status !== "in_progress") {
+        const cid = memory.run.correlationId;
+        const key = newSealKey();
         writeRunRecord(repo.layout, {
-          correlationId: memory.run.correlationId,
+          correlationId: cid,
           task: id,
           role: memory.run.role,
           attempt: memory.run.attempt,
           pid: 1,
           startedAt: memory.run.dispatchedAt,
           status: "exited",
-          exitCode: 1,
+          exitCode: status === "failed" ? 1 : 0,
           endedAt: now.toISOString(),
+          sealKeyHash: sealKeyHash(key),
         });
+        const result = resultOf(status, memory, head, base, { branch: id });
+        if (result) {
+          mkdirSync(join(repo.layout.reportsDir, id), { recursive: true });
+          writeFileSync(resultFile(repo.layout, id, cid), sealResult(result, key));
+          writeFileSync(sealKeyFile(repo.layout, id, cid), key);
+        }
       } else {
-        const job = {
-          correlationId: memory.run.correlationId,
+        const cid = memory.run.correlationId;
+        const job = jobFile(repo.layout, cid);
+        const pid = Number(
+          execFileSync(
+            "sh",
+            [
+              "-c",
+              `setsid sh -c 'sleep 300' agent --job "$1" >/dev/null 2>&1 & echo $!`,
+              "sh",
+              job,
+            ],
+            { encoding: "utf8" },
+          ).trim(),
+        );
+        orphans.push(pid);
+        writeRunRecord(repo.layout, {
+          correlationId: cid,
+          task: id,
           role: memory.run.role,
           attempt: memory.run.attempt,
-          task: { id, title: `Task ${i + 1}`, locations: t.locations },
-          baseBranch: repo.base,
-          branch: id,
-          model: "m",
-          deadline: now.toISOString(),
-          workspace: dir,
-          reportsDir: join(repo.layout.reportsDir, id),
-          config,
-        } as AgentJob;
-        supervisor.spawn(job, 3_600_000);
+          pid,
+          startedAt: memory.run.dispatchedAt,
+          status: "running",
+        });
       }
     }
   }
@@ -441,19 +546,26 @@ export async function seedLocal(
     supervisor,
     load,
     async execute(loaded, effects) {
-      const cancelled = effects.flatMap((e) => (e.type === "cancel-run" ? [e.correlationId] : []));
+      const forced = effects.flatMap((e) =>
+        e.type === "cancel-run" && e.force ? [e.correlationId] : [],
+      );
       const out = await executeLocal(loaded, effects, {
         repo,
         supervisor,
         emit: () => {},
         now: clock(),
       });
-      // A cancelled agent ends a moment later: wait for its exit to be recorded (bounded).
-      for (let i = 0; i < 200 && supervisor.running().some((c) => cancelled.includes(c)); i++)
+      // A force-cancelled agent ends a moment later: wait for it to be gone (bounded).
+      const alive = (cid: string) => {
+        if (supervisor.running().includes(cid)) return true;
+        const pid = readRunRecord(repo.layout, cid)?.pid;
+        return pid !== undefined && isRunAlive(pid, cid);
+      };
+      for (let i = 0; i < 200 && forced.some(alive); i++)
         await new Promise((r) => setTimeout(r, 25));
       return out;
     },
-    async observe(expected, heads) {
+    async observe(expected, effects, heads) {
       const board = (await load()).board;
       const mergedOf = (id: string) => {
         if (!expected.tasks.find((t) => t.id === id)?.pr) return undefined;
@@ -468,10 +580,11 @@ export async function seedLocal(
           return false;
         }
       };
-      return observe(board, mergedOf, expected);
+      return observe(board, mergedOf, expected, effects);
     },
     async dispose() {
       await supervisor.stopAll();
+      for (const pid of orphans) killGroup(pid, "SIGKILL");
       cleanup(dir);
     },
   };
