@@ -123,6 +123,15 @@ async function githubPass(b: GitHubBackend, now: Date, effectsOf: EffectsOf) {
     expect(b.escalatedLabel(t.id), `escalated label of #${t.id}`).toBe(
       escalatedAfter(labelled.get(t.id) ?? false, t.id, effects),
     );
+  // People look at the PR: it carries the merge-queue label while its task is queued.
+  for (const t of expected.tasks) {
+    const pr = t.pr && b.gh.pull(t.pr.number);
+    if (!pr || pr.merged) continue;
+    expect(
+      b.gh.issue(pr.number).labels.includes(baseConfig.labels.mergeQueue),
+      `PR of #${t.id}`,
+    ).toBe(t.stage === "merge-queue");
+  }
   for (const e of effects) {
     if (e.type === "close-issue") {
       expect(b.gh.issue(Number(e.task))).toMatchObject({ state: "closed", stateReason: e.reason });
@@ -220,7 +229,7 @@ describe("executor contract: the planner's effects over random boards", () => {
   it("both executors leave what applyEffects says, pass after pass", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(arbTask, { minLength: 1, maxLength: 5 }),
+        fc.array(arbTask, { minLength: 1, maxLength: 4 }),
         fc.boolean(),
         async (tasks, paused) => {
           // Each PR changes a file of its own (disjoint PRs merge in one batch).
@@ -249,7 +258,7 @@ describe("executor contract: the planner's effects over random boards", () => {
           disposers.pop();
         },
       ),
-      { numRuns: 20, seed: 1616 },
+      { numRuns: 15, seed: 1616 },
     );
   }, 120_000);
 });
@@ -497,6 +506,34 @@ const CASES: Case[] = [
         { type: "save-memory", task: t.id, memory },
       ];
     },
+  },
+  {
+    name: "queue and merge in one pass: testing to the merge queue, merged, done",
+    tasks: [spec({ stage: "testing", tested: true })],
+    effects: (board, now) => {
+      const t = nth(board, 1);
+      const queued = { ...t, stage: "merge-queue" as const };
+      return [
+        { type: "set-stage", task: t.id, from: "testing", to: "merge-queue", reason: "tested" },
+        { type: "merge", method: "rebase", batch: [mergeItem(t)], deleteBranch: true },
+        ...finish(queued, now),
+      ];
+    },
+  },
+  {
+    name: "deprioritize a task in the merge queue (its PR leaves the queue too)",
+    tasks: [spec({ stage: "merge-queue", tested: true, priority: "high" })],
+    effects: command(1, { kind: "deprioritize", notes: "after the release" }),
+  },
+  {
+    name: "abandon a task in the merge queue",
+    tasks: [spec({ stage: "merge-queue", tested: true })],
+    effects: command(1, { kind: "abandon", reason: "no longer needed" }),
+  },
+  {
+    name: "set the priority of a task in review, two tasks on the board",
+    tasks: [spec({ stage: "review", priority: "low" }), spec({ stage: "todo" })],
+    effects: command(1, { kind: "priority", level: "high" }),
   },
   {
     name: "a comment and the mirror",

@@ -295,6 +295,8 @@ export async function seedGitHub(
       });
       head = gh.pull(pr).headSha;
       prNumber = pr;
+      // An earlier pass queued it: the label is on the PR too.
+      if (t.stage === "merge-queue") gh.labelAs(BOT, pr, [config.labels.mergeQueue]);
     }
     const memory = memoryOf(t, id, now, head, base);
     if (memory.run && t.run) {
