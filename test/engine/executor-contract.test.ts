@@ -47,7 +47,8 @@ import {
  *   longer tracked issues; they are read from the issue (labels, state, status comment).
  * - local mode has no issue: `close-issue` is skipped; a `comment` is only said in the log.
  * - local mode writes the tracking files with every pass: `write-mirror` is skipped.
- * - local mode has no escalated label: `escalate` writes the escalation report instead.
+ * - local mode has no escalated label: the escalation report stands for it (written by
+ *   `escalate`, removed by `clear-escalation` and when the task finishes).
  * - local mode rewords the core's GitHub words ("PR #0" → "the branch", `localWording`)
  *   before applying: the expected board is `applyEffects` of the reworded effects.
  *
@@ -62,6 +63,9 @@ import {
  *   cancelled (`runInfoOf` ignored the record's `cancelled`): "a maintainer escalates a task
  *   in progress", "cancel a running agent", "force-cancel a running agent", and the
  *   property (timeouts of the seeded runs).
+ * - local: the escalation report (`.conveyor/reports/<task>/escalation.md`, the local place
+ *   of GitHub's escalated label) stayed after the escalation was cleared or the task was
+ *   finished: "retry an escalated task", "clear an escalation".
  *
  * Found and left to the GitHub loader (not an executor's): it lists the runs created from
  * `longest timeout + start grace` before the oldest remembered cancel; a cancel planned
@@ -151,6 +155,12 @@ async function localPass(b: LocalBackend, now: Date, effectsOf: EffectsOf) {
   const loaded = await b.load();
   const before = structuredClone(loaded.board);
   const heads = new Map(before.tasks.flatMap((t) => (t.pr ? [[t.id, t.pr.headSha]] : [])));
+  const reported = new Map(
+    before.tasks.map((t) => [
+      t.id,
+      localFile(b.dir, `.conveyor/reports/${t.id}/escalation.md`) !== "",
+    ]),
+  );
   const effects = effectsOf(before, now);
   // Local mode applies the effects in its own words (see the header).
   const expected = applyEffects(before, localWording(effects), now);
@@ -165,6 +175,13 @@ async function localPass(b: LocalBackend, now: Date, effectsOf: EffectsOf) {
   );
   settleCancels(want, actual, effects);
   expect(actual, effects.map(describeEffect).join("\n")).toEqual(want);
+  // The escalation is shown by its report (GitHub: the label), gone once cleared or finished.
+  for (const t of before.tasks) {
+    const report = localFile(b.dir, `.conveyor/reports/${t.id}/escalation.md`);
+    expect(report !== "", `escalation report of ${t.id}`).toBe(
+      escalatedAfter(reported.get(t.id) ?? false, t.id, effects),
+    );
+  }
   for (const e of localWording(effects)) {
     if (e.type === "record-abandoned")
       expect(localFile(b.dir, b.repo.changelogPath)).toContain(

@@ -477,6 +477,11 @@ export async function seedLocal(
       memory,
       ...(t.prFiles ? { forkSha: base } : {}),
     };
+    if (t.escalated) {
+      // An earlier pass wrote the escalation report (the local place of GitHub's label).
+      mkdirSync(join(repo.layout.reportsDir, id), { recursive: true });
+      writeFileSync(join(repo.layout.reportsDir, id, "escalation.md"), `# ${id} escalated\n`);
+    }
     if (memory.run && t.run) {
       const status = t.run.status;
       if (status !== "queued" && status !== "in_progress") {
