@@ -248,11 +248,12 @@ describe("executor contract: the planner's effects over random boards", () => {
       fc.asyncProperty(
         fc.array(arbTask, { minLength: 1, maxLength: 4 }),
         fc.boolean(),
-        async (tasks, paused) => {
+        fc.boolean(),
+        async (tasks, paused, runDetails) => {
           // Each PR changes a file of its own (disjoint PRs merge in one batch).
           const spec: BoardSpec = { tasks, paused };
           let clock = NOW;
-          const gh = await seedGitHub(spec, baseConfig, () => clock);
+          const gh = await seedGitHub(spec, baseConfig, () => clock, runDetails);
           const local = await seedLocal(spec, baseConfig, () => clock);
           disposers.push(() => local.dispose());
           // Three passes: now, past the start grace and the timeouts, past the cancel grace.

@@ -265,8 +265,10 @@ export async function seedGitHub(
   spec: BoardSpec,
   config: Config,
   clock: () => Date,
+  /** False: dispatches are answered 204 without the run (older servers, GHE). */
+  runDetails = true,
 ): Promise<GitHubBackend> {
-  const gh = new FakeGitHub({ now: clock, botLogin: BOT });
+  const gh = new FakeGitHub({ now: clock, botLogin: BOT, runDetails });
   const now = clock();
   const base = gh.refs.get("heads/main")!;
   const ids = spec.tasks.map((t, i) =>
