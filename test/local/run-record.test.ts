@@ -15,6 +15,12 @@ describe("a run record as the planner sees it", () => {
   it.each<[string, Partial<RunRecord>, boolean, string]>([
     ["a live agent", {}, true, "in_progress"],
     ["an agent that died with `conveyor run`", {}, false, "completed/null"],
+    [
+      "an agent of an earlier `conveyor run` that ended after a cancel",
+      { cancelled: true },
+      false,
+      "completed/cancelled",
+    ],
     ["an agent that exited 0", { status: "exited", exitCode: 0 }, false, "completed/success"],
     ["an agent that exited 1", { status: "exited", exitCode: 1 }, false, "completed/failure"],
     [

@@ -87,7 +87,9 @@ export function runInfoOf(
   };
   if (record.status === "running" && alive(record.pid, record.correlationId))
     return { ...base, status: "in_progress" };
-  if (record.status === "running") return { ...base, status: "completed", conclusion: null };
+  // Gone without its exit recorded (its `conveyor run` died): cancelled if Conveyor said so.
+  if (record.status === "running")
+    return { ...base, status: "completed", conclusion: record.cancelled ? "cancelled" : null };
   const conclusion = record.timedOut
     ? "timed_out"
     : record.cancelled

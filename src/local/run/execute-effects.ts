@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { conflictFeedback } from "../../agent/prompts.js";
 import { applyEffects } from "../../core/apply.js";
@@ -156,7 +156,11 @@ class Working {
         this.board = applyEffects(this.board, [e], now);
         this.#notes.push(`${e.task} ${e.from} -> ${e.to}`);
         emit({ kind: "move", task: e.task, text: `${e.task}: ${e.from} → ${e.to} (${e.reason})` });
-        if (e.to === "done" || e.to === "abandoned") this.#finished.set(e.task, e.to);
+        if (e.to === "done" || e.to === "abandoned") {
+          this.#finished.set(e.task, e.to);
+          // A finished task is not escalated any more (GitHub takes the label off too).
+          rmSync(this.#escalationReport(e.task), { force: true });
+        }
         return undefined;
       case "save-memory": {
         const before = this.#task(e.task)?.memory;
@@ -182,6 +186,8 @@ class Working {
         emit({ kind: "escalate", task: e.task, text: `${e.task}: ESCALATED — ${e.reason}` });
         return undefined;
       case "clear-escalation":
+        // The report is the local escalated label: it goes when the escalation does.
+        rmSync(this.#escalationReport(e.task), { force: true });
         emit({ kind: "info", task: e.task, text: `${e.task}: escalation cleared` });
         return undefined;
       case "comment":
@@ -367,12 +373,16 @@ class Working {
     return this.board.tasks.find((t) => t.id === id);
   }
 
+  #escalationReport(task: string): string {
+    return join(taskReportsDir(this.#ctx.repo.layout, task), "escalation.md");
+  }
+
   #writeEscalation(task: string, reason: string): void {
     const dir = taskReportsDir(this.#ctx.repo.layout, task);
     mkdirSync(dir, { recursive: true });
     const local = escalationChoices(task);
     writeFileSync(
-      join(dir, "escalation.md"),
+      this.#escalationReport(task),
       [
         `# ${task} escalated`,
         "",
