@@ -16,7 +16,6 @@ import { runAction } from "../../src/action/run-action.js";
 import { type CommentCommand, runOrchestrate } from "../../src/github/orchestrate.js";
 import { FakeGitHub } from "../support/fake-github/index.js";
 
-const API = "https://api.github.com";
 const examples = createRequire(import.meta.url)(
   "@octokit/webhooks-examples",
 ) as WebhookDefinition[];
@@ -70,22 +69,12 @@ describe("the orchestrator Action and /conveyor comments", () => {
   });
 
   const octokit = () => new Octokit({ auth: "t", request: { retries: 0 } });
-  const R = "/repos/o/r";
 
-  it("a maintainer's command is applied before the pass", async () => {
+  it("a maintainer's command is applied before the pass, every request through the port", async () => {
     const gh = new FakeGitHub({ botLogin: "github-actions[bot]" });
     const issue = gh.addIssue({ title: "Add a thing", labels: ["conveyor:todo", "priority:low"] });
-    nock(API)
-      .get(`${R}/issues/comments/555`)
-      .reply(200, {
-        id: 555,
-        body: "/conveyor priority high",
-        user: { login: "boss", type: "User" },
-      })
-      .get(`${R}/collaborators/boss/permission`)
-      .reply(200, { permission: "admin", role_name: "admin" })
-      .post(`${R}/issues/comments/555/reactions`, { content: "+1" })
-      .reply(201, {});
+    const c = gh.addComment(issue, "/conveyor priority high", "boss");
+    gh.permissions.set("boss", "admin");
     const out = await runOrchestrate({
       octokit: octokit(),
       port: gh,
@@ -97,7 +86,7 @@ describe("the orchestrator Action and /conveyor comments", () => {
       now: gh.now,
       command: {
         issue,
-        commentId: 555,
+        commentId: c.id,
         body: "/conveyor priority high",
         actor: { login: "boss", type: "User" },
       },
@@ -105,26 +94,16 @@ describe("the orchestrator Action and /conveyor comments", () => {
     expect(out.command).toBe("accepted");
     expect(gh.issue(issue).labels).toContain("priority:high");
     expect(gh.issue(issue).labels).not.toContain("priority:low");
+    expect(gh.reactions).toEqual([`${c.id}:+1`]);
+    // The command was planned against the pass's own load: one board read in the run.
+    expect(gh.calls.filter((l) => l.startsWith("GET base main"))).toHaveLength(1);
   });
 
   it("a reader's command is refused with the reason, and changes nothing", async () => {
     const gh = new FakeGitHub({ botLogin: "github-actions[bot]" });
     const issue = gh.addIssue({ title: "Add a thing", labels: ["conveyor:todo", "priority:low"] });
-    const replies: string[] = [];
-    nock(API)
-      .get(`${R}/issues/comments/555`)
-      .reply(200, {
-        id: 555,
-        body: "/conveyor priority high",
-        user: { login: "mallory", type: "User" },
-      })
-      .get(`${R}/collaborators/mallory/permission`)
-      .reply(200, { permission: "read", role_name: "read" })
-      .post(`${R}/issues/${issue}/comments`, (b: { body: string }) => {
-        replies.push(b.body);
-        return true;
-      })
-      .reply(201, { id: 1 });
+    const c = gh.addComment(issue, "/conveyor priority high", "mallory");
+    gh.permissions.set("mallory", "read");
     const out = await runOrchestrate({
       octokit: octokit(),
       port: gh,
@@ -136,14 +115,19 @@ describe("the orchestrator Action and /conveyor comments", () => {
       now: gh.now,
       command: {
         issue,
-        commentId: 555,
+        commentId: c.id,
         body: "/conveyor priority high",
         // The payload may claim anyone: the comment read back by id decides.
         actor: { login: "boss", type: "User" },
       },
     });
     expect(out.command).toBe("refused");
-    expect(replies).toEqual([
+    expect(
+      gh
+        .commentsOn(issue)
+        .filter((x) => x.author === "github-actions[bot]" && x.body.startsWith("@"))
+        .map((x) => x.body),
+    ).toEqual([
       "@mallory I did not run `/conveyor priority`: this needs at least `write` permission on the repository, and @mallory has `read`.",
     ]);
     expect(gh.issue(issue).labels).toContain("priority:low");

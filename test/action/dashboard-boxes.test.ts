@@ -17,7 +17,6 @@ import { STATUS_HEADER } from "../../src/github/format-status-comment.js";
 import { type DashboardEdit, runOrchestrate } from "../../src/github/orchestrate.js";
 import { FakeGitHub } from "../support/fake-github/index.js";
 
-const API = "https://api.github.com";
 const BOT = "github-actions[bot]";
 const examples = createRequire(import.meta.url)(
   "@octokit/webhooks-examples",
@@ -42,7 +41,6 @@ afterEach(() => {
 });
 
 const octokit = () => new Octokit({ auth: "t", request: { retries: 0 } });
-const R = "/repos/o/r";
 
 function pausedRepo() {
   const gh = new FakeGitHub({ botLogin: BOT });
@@ -105,11 +103,7 @@ describe("the orchestrator Action and the dashboard's boxes", () => {
     expect(before).toContain("- [ ] resume");
     const after = before.replace("- [ ] resume", "- [x] resume");
     gh.issue(dashboard).body = after;
-    nock(API)
-      .get(`${R}/issues/${dashboard}`)
-      .reply(200, { number: dashboard, title: "Conveyor board", user: { login: BOT } })
-      .get(`${R}/collaborators/boss/permission`)
-      .reply(200, { permission: "admin", role_name: "admin" });
+    gh.permissions.set("boss", "admin");
     const out = await pass(gh, {
       issue: dashboard,
       before,
@@ -130,18 +124,12 @@ describe("the orchestrator Action and the dashboard's boxes", () => {
     await pass(gh);
     const before = gh.issue(dashboard).body;
     const after = before.replace("- [ ] resume", "- [x] resume");
-    const replies: string[] = [];
-    nock(API)
-      .get(`${R}/issues/${dashboard}`)
-      .reply(200, { number: dashboard, title: "Conveyor board", user: { login: BOT } })
-      .get(`${R}/collaborators/mallory/permission`)
-      .reply(200, { permission: "read", role_name: "read" })
-      .post(`${R}/issues/${dashboard}/comments`, (b: { body: string }) => {
-        replies.push(b.body);
-        return true;
-      })
-      .reply(201, { id: 1 });
+    gh.permissions.set("mallory", "read");
     await pass(gh, { issue: dashboard, before, after, actor: { login: "mallory", type: "User" } });
+    const replies = gh
+      .commentsOn(dashboard)
+      .filter((c) => c.author === BOT)
+      .map((c) => c.body);
     expect(replies).toHaveLength(1);
     expect(replies[0]).toMatch(/^@mallory I did not run `resume`/);
     const body = gh.issue(dashboard).body;
@@ -171,11 +159,7 @@ describe("the orchestrator Action and the dashboard's boxes", () => {
     expect(before).toContain(`- [ ] retry #${task}`);
     const after = before.replace(`- [ ] retry #${task}`, `- [x] retry #${task}`);
     gh.issue(dashboard.number).body = after;
-    nock(API)
-      .get(`${R}/issues/${dashboard.number}`)
-      .reply(200, { number: dashboard.number, title: "Conveyor board", user: { login: BOT } })
-      .get(`${R}/collaborators/boss/permission`)
-      .reply(200, { permission: "write", role_name: "write" });
+    gh.permissions.set("boss", "write");
     await pass(gh, {
       issue: dashboard.number,
       before,

@@ -8,6 +8,7 @@ import {
   example,
   github,
   newProbot,
+  nockConfig,
   nockLease,
   nockNoConfig,
   nockToken,
@@ -142,9 +143,7 @@ describe("dashboard boxes (issues.edited on the dashboard)", () => {
   it("an editor below the configured permission is refused, on the dashboard, and nothing runs", async () => {
     const applied: string[] = [];
     const scope = nockPass();
-    scope
-      .get(`/repos/${REPO}/contents/.github%2Fconveyor.yml`)
-      .reply(200, "permissions:\n  schedule: admin\n");
+    nockConfig(scope, "permissions:\n  schedule: admin\n");
     withPermission(scope, "write");
     scope.post(`/repos/${REPO}/issues/${DASHBOARD}/comments`).reply(201, { id: 1 });
     await load(fakeCommands(applied));

@@ -138,11 +138,41 @@ export function nockLease(
     .reply(204);
 }
 
-/** No `.github/conveyor.yml`: the defaults. */
-export function nockNoConfig(scope: nock.Scope, repo: string): nock.Scope {
+/**
+ * The pass's one read of the default branch (GraphQL `DefaultBranch`: the config file, the
+ * head and its checks, the tracked issues) answered for an empty repository whose
+ * `.github/conveyor.yml` holds `config` (none when undefined).
+ */
+export function nockConfig(
+  scope: nock.Scope,
+  config: string | undefined,
+  { path = "/graphql", times = 1 }: { path?: string; times?: number } = {},
+): nock.Scope {
   return scope
-    .get(`/repos/${repo}/contents/.github%2Fconveyor.yml`)
-    .reply(404, { message: "Not Found" });
+    .post(path, (b: { query?: string }) => /query DefaultBranch/.test(b.query ?? ""))
+    .times(times)
+    .reply(200, {
+      data: {
+        repository: {
+          deleteBranchOnMerge: false,
+          issues: { pageInfo: { hasNextPage: false, endCursor: null }, nodes: [] },
+          board: { nodes: [] },
+          defaultBranchRef: {
+            name: "main",
+            target: {
+              oid: "c0",
+              file: config === undefined ? null : { object: { text: config } },
+              history: { nodes: [{ oid: "c0", message: "Initial", statusCheckRollup: null }] },
+            },
+          },
+        },
+      },
+    });
+}
+
+/** No `.github/conveyor.yml`: the defaults. */
+export function nockNoConfig(scope: nock.Scope, _repo?: string): nock.Scope {
+  return nockConfig(scope, undefined);
 }
 
 /** Requests that do not match GitHub's OpenAPI description (route, parameters, body). */
