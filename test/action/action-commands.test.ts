@@ -4,26 +4,15 @@
  * `@octokit/webhooks-examples` in GITHUB_EVENT_PATH; the comment read back by id, the
  * permission checked, the command applied before the pass.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Octokit } from "@octokit/rest";
-import type { WebhookDefinition } from "@octokit/webhooks-examples";
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { runAction } from "../../src/action/run-action.js";
-import { type CommentCommand, runOrchestrate } from "../../src/github/orchestrate.js";
+import { runOrchestrate } from "../../src/github/orchestrate.js";
+import { examplePayload, orchestrateOptionsFor } from "../support/action-event.js";
 import { FakeGitHub } from "../support/fake-github/index.js";
 
-const examples = createRequire(import.meta.url)(
-  "@octokit/webhooks-examples",
-) as WebhookDefinition[];
-
 function commentPayload(body: string, login: string, issue: number) {
-  const def = examples.find((d) => d.name === "issue_comment");
-  const found = def?.examples.find((e) => (e as { action?: string }).action === "created");
-  const p = structuredClone(found) as unknown as Record<string, Record<string, unknown>>;
+  const p = examplePayload("issue_comment", "created");
   p.comment!.body = body;
   p.comment!.id = 555;
   p.issue!.number = issue;
@@ -40,25 +29,11 @@ afterEach(() => {
 
 describe("the orchestrator Action and /conveyor comments", () => {
   it("an issue_comment run hands the comment's command to the pass", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "conveyor-event-"));
-    const path = join(dir, "event.json");
-    writeFileSync(path, JSON.stringify(commentPayload("/conveyor retry", "Codertocat", 7)));
-    const seen: (CommentCommand | undefined)[] = [];
-    await runAction({
-      getInput: (name) => ({ mode: "orchestrate", "github-token": "ghs_x" })[name] ?? "",
-      env: {
-        GITHUB_REPOSITORY: "Codertocat/Hello-World",
-        GITHUB_EVENT_NAME: "issue_comment",
-        GITHUB_EVENT_PATH: path,
-      },
-      cwd: dir,
-      log: () => {},
-      runOrchestrate: async (o) => {
-        seen.push(o.command);
-        return { summary: "" };
-      },
-    });
-    expect(seen).toEqual([
+    const seen = await orchestrateOptionsFor(
+      "issue_comment",
+      commentPayload("/conveyor retry", "Codertocat", 7),
+    );
+    expect(seen.map((o) => o.command)).toEqual([
       {
         issue: 7,
         commentId: 555,

@@ -3,29 +3,19 @@
  * run whose edit ticked `- [ ] resume` resumes dispatching (same permission check as a
  * comment command), and the pass then rewrites the dashboard without the ticked box.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Octokit } from "@octokit/rest";
-import type { WebhookDefinition } from "@octokit/webhooks-examples";
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { runAction } from "../../src/action/run-action.js";
 import { encodeMarker, readMarker, upsertMarker } from "../../src/core/markers.js";
 import { STATUS_HEADER } from "../../src/github/format-status-comment.js";
 import { type DashboardEdit, runOrchestrate } from "../../src/github/orchestrate.js";
+import { examplePayload, orchestrateOptionsFor } from "../support/action-event.js";
 import { FakeGitHub } from "../support/fake-github/index.js";
 
 const BOT = "github-actions[bot]";
-const examples = createRequire(import.meta.url)(
-  "@octokit/webhooks-examples",
-) as WebhookDefinition[];
 
 function editedPayload(before: string, after: string, login: string, issue: number) {
-  const def = examples.find((d) => d.name === "issues");
-  const found = def?.examples.find((e) => (e as { action?: string }).action === "edited");
-  const p = structuredClone(found) as unknown as Record<string, Record<string, unknown>>;
+  const p = examplePayload("issues", "edited");
   p.issue!.number = issue;
   p.issue!.body = after;
   p.changes = { body: { from: before } };
@@ -72,26 +62,13 @@ async function pass(gh: FakeGitHub, dashboardEdit?: DashboardEdit) {
 
 describe("the orchestrator Action and the dashboard's boxes", () => {
   it("an issues.edited run hands the ticked boxes to the pass", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "conveyor-event-"));
-    const path = join(dir, "event.json");
     const before = "- [ ] resume — paused";
-    writeFileSync(path, JSON.stringify(editedPayload(before, "- [x] resume — paused", "boss", 9)));
-    const seen: (DashboardEdit | undefined)[] = [];
-    await runAction({
-      getInput: (name) => ({ mode: "orchestrate", "github-token": "ghs_x" })[name] ?? "",
-      env: {
-        GITHUB_REPOSITORY: "o/r",
-        GITHUB_EVENT_NAME: "issues",
-        GITHUB_EVENT_PATH: path,
-      },
-      cwd: dir,
-      log: () => {},
-      runOrchestrate: async (o) => {
-        seen.push(o.dashboardEdit);
-        return { summary: "" };
-      },
-    });
-    expect(seen).toEqual([
+    const seen = await orchestrateOptionsFor(
+      "issues",
+      editedPayload(before, "- [x] resume — paused", "boss", 9),
+      "o/r",
+    );
+    expect(seen.map((o) => o.dashboardEdit)).toEqual([
       { issue: 9, before, after: "- [x] resume — paused", actor: { login: "boss", type: "User" } },
     ]);
   });
