@@ -7,13 +7,13 @@
 import nock from "nock";
 import type { Probot } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type ConveyorApp, createConveyorApp } from "../../src/app/conveyor-app.js";
-import { createGitHubRuntime } from "../../src/app/github-runtime.js";
+import type { ConveyorApp } from "../../src/app/conveyor-app.js";
 import { FakeGitHub } from "../support/fake-github/index.js";
 import {
   BOT,
   example,
   github,
+  loadOverPort,
   newProbot,
   nockToken,
   openApiProblems,
@@ -31,18 +31,7 @@ beforeEach(async () => {
   probot = newProbot();
   recorded = [];
   gh = new FakeGitHub({ owner: "Codertocat", repo: "Hello-World", botLogin: BOT });
-  const runtime = createGitHubRuntime({ portFor: () => gh });
-  conveyor = createConveyorApp({
-    openPass: runtime.open,
-    reconcile: runtime.reconcile,
-    commands: runtime.commands,
-    botLogin: BOT,
-    holder: "test",
-    settleMs: 0,
-    sweepMinutes: 0,
-    now: gh.now,
-  });
-  await probot.load(conveyor.app);
+  conveyor = await loadOverPort(probot, gh, { now: gh.now });
 });
 afterEach(() => {
   expect(openApiProblems(recorded)).toEqual([]);

@@ -1,14 +1,15 @@
 import nock from "nock";
 import type { Probot } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type ConveyorApp, createConveyorApp } from "../../src/app/conveyor-app.js";
-import { createGitHubRuntime } from "../../src/app/github-runtime.js";
+import type { ConveyorApp, createConveyorApp } from "../../src/app/conveyor-app.js";
 import type { CommandService } from "../../src/app/pass-context.js";
 import { FakeGitHub } from "../support/fake-github/index.js";
 import {
   BOT,
   example,
   github,
+  loadConveyor,
+  loadOverPort,
   newProbot,
   nockLease,
   nockNoConfig,
@@ -74,17 +75,12 @@ function fakeCommands(applied: string[]): CommandService<string> {
 }
 
 async function load(commands: CommandService<unknown>, reconciles: string[] = []) {
-  conveyor = createConveyorApp({
+  conveyor = await loadConveyor(probot, {
+    commands,
     reconcile: async (input) => {
       reconciles.push(input.repo);
     },
-    commands,
-    botLogin: BOT,
-    holder: "test",
-    settleMs: 0,
-    sweepMinutes: 0,
   });
-  await probot.load(conveyor.app);
 }
 
 function nockPass(permission: string) {
@@ -243,20 +239,7 @@ function manualTimers(): ManualTimers {
 describe("comment commands over the real planner and executor (fake GitHub behind the port)", () => {
   /** The app over the fake: the token from nock, every GitHub call of the pass on the port. */
   async function loadReal(gh: FakeGitHub, timers?: ManualTimers) {
-    const runtime = createGitHubRuntime({ portFor: () => gh });
-    conveyor = createConveyorApp({
-      ...(timers ? { timers } : {}),
-      openPass: runtime.open,
-      reconcile: runtime.reconcile,
-      commands: runtime.commands,
-      botLogin: BOT,
-      holder: "test",
-      settleMs: 0,
-      sweepMinutes: 0,
-      dryRun: false,
-      now: gh.now,
-    });
-    await probot.load(conveyor.app);
+    conveyor = await loadOverPort(probot, gh, { ...(timers ? { timers } : {}), now: gh.now });
     nockToken(github(recorded));
   }
 

@@ -1,12 +1,13 @@
 import nock from "nock";
 import type { Probot } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type ConveyorApp, createConveyorApp } from "../../src/app/conveyor-app.js";
+import type { ConveyorApp } from "../../src/app/conveyor-app.js";
 import type { CommandService } from "../../src/app/pass-context.js";
 import {
   BOT,
   example,
   github,
+  loadConveyor,
   newProbot,
   nockConfig,
   nockLease,
@@ -79,17 +80,12 @@ function fakeCommands(applied: string[]): CommandService<string> {
 }
 
 async function load(commands: CommandService<unknown>, reconciles: string[] = []) {
-  conveyor = createConveyorApp({
+  conveyor = await loadConveyor(probot, {
+    commands,
     reconcile: async (input) => {
       reconciles.push(input.repo);
     },
-    commands,
-    botLogin: BOT,
-    holder: "test",
-    settleMs: 0,
-    sweepMinutes: 0,
   });
-  await probot.load(conveyor.app);
 }
 
 function nockPass(dashboard = { title: "Conveyor board", login: BOT }) {

@@ -6,8 +6,7 @@
 import nock from "nock";
 import type { Probot } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type ConveyorApp, createConveyorApp } from "../../src/app/conveyor-app.js";
-import { createGitHubRuntime } from "../../src/app/github-runtime.js";
+import type { ConveyorApp } from "../../src/app/conveyor-app.js";
 import { planCommand } from "../../src/core/commands.js";
 import { encodeMarker } from "../../src/core/markers.js";
 import { executeEffects } from "../../src/github/executor.js";
@@ -17,6 +16,7 @@ import { scenario } from "../github/scenario.js";
 import {
   example,
   github,
+  loadOverPort,
   newProbot,
   nockToken,
   openApiProblems,
@@ -57,18 +57,7 @@ async function inTesting() {
 }
 
 async function loadApp(s: ReturnType<typeof scenario>) {
-  const runtime = createGitHubRuntime({ portFor: () => s.gh });
-  conveyor = createConveyorApp({
-    openPass: runtime.open,
-    reconcile: runtime.reconcile,
-    commands: runtime.commands,
-    botLogin: BOT,
-    holder: "test",
-    settleMs: 0,
-    sweepMinutes: 0,
-    now: s.now,
-  });
-  await probot.load(conveyor.app);
+  conveyor = await loadOverPort(probot, s.gh, { botLogin: BOT, now: s.now });
 }
 
 function commentPayload(issue: number, body: string, login: string, id: number) {
