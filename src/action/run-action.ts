@@ -6,13 +6,7 @@ import { GitHubHost } from "../agent/github-host.js";
 import type { AgentDriver, RoleOutcome, RunRoleOptions } from "../agent/role-types.js";
 import { runRole } from "../agent/run-role.js";
 import { basicAuthHeader } from "../agent/safe-git-env.js";
-import {
-  type Config,
-  formatConfigErrors,
-  modelFor,
-  parseConfig,
-  type Role,
-} from "../core/config.js";
+import { type Config, modelFor, type Role, readConfigText } from "../core/config.js";
 import { parseLocations } from "../core/locations.js";
 import { errorText } from "../github/http-errors.js";
 import { makeOctokit as throttledOctokit } from "../github/make-octokit.js";
@@ -193,13 +187,11 @@ export async function runAction(deps: ActionDeps): Promise<ActionResult> {
 
 function loadConfig(workspace: string, configPath: string): Config | Error {
   const path = join(workspace, configPath);
-  const text = existsSync(path) ? readFileSync(path, "utf8") : "";
-  const parsed = parseConfig(text);
-  if (!parsed.ok)
-    return new Error(
-      `The configuration ${configPath} is invalid:\n${formatConfigErrors(parsed.errors)}`,
-    );
-  return parsed.config;
+  const read = readConfigText(
+    existsSync(path) ? readFileSync(path, "utf8") : undefined,
+    `The configuration ${configPath}`,
+  );
+  return read.problem !== undefined ? new Error(read.problem) : read.config;
 }
 
 function driverFor(

@@ -88,6 +88,7 @@ export function appFromEnv(env: AppEnv): ConveyorApp {
   // The server's URLs, given explicitly (GHE serves GraphQL at /api/graphql, not /api/v3/graphql).
   const runtime = createGitHubRuntime({ urls: githubUrls(apiBaseUrl(env)) });
   return createConveyorApp({
+    openPass: runtime.open,
     reconcile: runtime.reconcile,
     commands: runtime.commands,
     ...(env.CONVEYOR_BOT_LOGIN ? { botLogin: env.CONVEYOR_BOT_LOGIN } : {}),

@@ -2,7 +2,6 @@ import { type Actor, decideActor, isBot } from "../core/actor-permission.js";
 import { inline } from "../core/commands.js";
 import { codeSpan } from "../core/markdown/code-span.js";
 import { GITHUB_BODY_LIMIT, neutralizeMarkers } from "../core/markers.js";
-import { httpStatus } from "../github/http-errors.js";
 import type { CommandService, StepContext } from "./pass-context.js";
 
 export interface CommandStep {
@@ -58,36 +57,23 @@ export async function runCommand<C>(
     return "refused";
   }
   ctx.log(`${where}: ${parsed.text} accepted from ${step.actor.login}`);
-  if (!ctx.dryRun)
-    await ctx.octokit.request("POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions", {
-      owner: ctx.owner,
-      repo: ctx.repo,
-      comment_id: step.commentId,
-      content: "+1",
-    });
+  if (!ctx.dryRun) await ctx.pass.port.addReaction(step.commentId, "+1");
   if (applied.reply !== undefined) await reply(ctx, step.issue, applied.reply);
   return "accepted";
 }
 
 /** The comment as GitHub has it now; undefined when it is gone. */
 async function reread(ctx: StepContext, step: CommandStep): Promise<CommandStep | undefined> {
-  try {
-    const res = await ctx.octokit.request(
-      "GET /repos/{owner}/{repo}/issues/comments/{comment_id}",
-      { owner: ctx.owner, repo: ctx.repo, comment_id: step.commentId },
-    );
-    const data = res.data as { body?: string | null; user?: { login?: string; type?: string } };
-    const login = data.user?.login;
-    if (!login) return undefined;
-    const actor: Actor = data.user?.type ? { login, type: data.user.type } : { login };
-    return { ...step, body: data.body ?? "", actor };
-  } catch (e: unknown) {
-    if (httpStatus(e) === 404) {
-      ctx.log(`${ctx.owner}/${ctx.repo}#${step.issue}: comment ${step.commentId} is gone; ignored`);
-      return undefined;
-    }
-    throw e;
+  const comment = await ctx.pass.port.getComment(step.commentId);
+  if (comment === undefined) {
+    ctx.log(`${ctx.owner}/${ctx.repo}#${step.issue}: comment ${step.commentId} is gone; ignored`);
+    return undefined;
   }
+  if (!comment.author) return undefined;
+  const actor: Actor = comment.authorType
+    ? { login: comment.author, type: comment.authorType }
+    : { login: comment.author };
+  return { ...step, body: comment.body, actor };
 }
 
 /**
@@ -111,12 +97,7 @@ export async function reply(ctx: StepContext, issue: number, body: string): Prom
     ctx.log(`${ctx.owner}/${ctx.repo}#${issue}: (dry-run) would comment: ${body}`);
     return;
   }
-  await ctx.octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
-    owner: ctx.owner,
-    repo: ctx.repo,
-    issue_number: issue,
-    body: fitWithoutMarker(neutralizeMarkers(body)),
-  });
+  await ctx.pass.port.createComment(issue, fitWithoutMarker(neutralizeMarkers(body)));
 }
 
 /** A reply within GitHub's limit (a status reply never comes close; a refusal quotes little). */

@@ -3,8 +3,9 @@ import type { ApplicationFunction, Probot, ProbotOctokit } from "probot";
 import { errorText } from "../github/http-errors.js";
 import { findActiveRepos } from "./active-repos.js";
 import { DeliveryDedupe } from "./delivery-dedupe.js";
+import { createGitHubRuntime } from "./github-runtime.js";
 import { LeaseLock } from "./lease-lock.js";
-import type { CommandService, ReconcileFn } from "./pass-context.js";
+import type { CommandService, OpenPass, ReconcileFn } from "./pass-context.js";
 import { type RepoTarget, repoKey } from "./pass-context.js";
 import { type QueueTimers, ReconcileQueue } from "./reconcile-queue.js";
 import { RepoConfigCache } from "./repo-config-cache.js";
@@ -18,6 +19,12 @@ export interface ConveyorAppOptions {
   reconcile: ReconcileFn;
   /** Comment commands; without it `/conveyor` comments are logged and ignored. */
   commands?: CommandService<unknown>;
+  /**
+   * Opens each pass over the installation's Octokit: its port (the lease, the label checks
+   * and the commands go through it too), its config and permission reads. Give the same
+   * runtime's `open` as its `reconcile` and `commands`; default: the Octokit port.
+   */
+  openPass?: OpenPass;
   /** The app's bot login; read from `GET /app` (`<slug>[bot]`) when not given. */
   botLogin?: string;
   /** This instance's lease holder id; default host name, process id and a random suffix. */
@@ -59,7 +66,8 @@ export interface ConveyorApp {
 
 /**
  * The Probot app: one handler for every event, a per-repository queue of passes, a lease
- * lock between instances, and a periodic sweep. All I/O goes through Probot's Octokit.
+ * lock between instances, and a periodic sweep. Each pass reaches GitHub only through the
+ * port of the pass (`openPass`), built over Probot's installation Octokit.
  */
 export function createConveyorApp(options: ConveyorAppOptions): ConveyorApp {
   const now = options.now ?? (() => new Date());
@@ -68,6 +76,7 @@ export function createConveyorApp(options: ConveyorAppOptions): ConveyorApp {
   const dedupe = new DeliveryDedupe(options.dedupeCapacity);
   const registry = new RepoRegistry();
   const configs = new RepoConfigCache();
+  const openPass = options.openPass ?? createGitHubRuntime().open;
   const lock = new LeaseLock({
     holder:
       options.holder ?? `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`,
@@ -107,6 +116,7 @@ export function createConveyorApp(options: ConveyorAppOptions): ConveyorApp {
       runRepoPass(
         {
           auth: (id) => auth(id),
+          openPass,
           lock,
           configs,
           registry,
@@ -144,7 +154,7 @@ export function createConveyorApp(options: ConveyorAppOptions): ConveyorApp {
     p.onAny(async (context) => {
       try {
         const outcome = await handleDelivery(
-          { dedupe, registry, configs, botLogin: resolveBotLogin, request, now, log },
+          { dedupe, registry, botLogin: resolveBotLogin, request, now, log },
           { id: context.id, name: context.name, payload: context.payload },
         );
         outcomes.set(context.id, outcome);

@@ -1,6 +1,5 @@
 import { type Actor, decideActor, isBot } from "../core/actor-permission.js";
 import { type DashboardBox, newlyTicked } from "../core/commands.js";
-import { httpStatus } from "../github/http-errors.js";
 import { DASHBOARD_TITLE } from "../github/port.js";
 import { refusal, reply } from "./comment-command.js";
 import type { CommandService, StepContext } from "./pass-context.js";
@@ -77,16 +76,6 @@ export function commandLine(box: DashboardBox): string {
 
 /** Whether the issue is Conveyor's dashboard (its title, written by the bot), read now. */
 async function isDashboard(ctx: StepContext, issue: number): Promise<boolean> {
-  try {
-    const res = await ctx.octokit.request("GET /repos/{owner}/{repo}/issues/{issue_number}", {
-      owner: ctx.owner,
-      repo: ctx.repo,
-      issue_number: issue,
-    });
-    const data = res.data as { title?: string; user?: { login?: string } | null };
-    return data.title === DASHBOARD_TITLE && data.user?.login === (await ctx.botLogin());
-  } catch (e: unknown) {
-    if (httpStatus(e) === 404) return false;
-    throw e;
-  }
+  const found = await ctx.pass.port.getIssue(issue);
+  return found?.title === DASHBOARD_TITLE && found.author === (await ctx.botLogin());
 }

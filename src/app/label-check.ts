@@ -5,7 +5,7 @@ import {
   isBot,
   labelRefusal,
 } from "../core/actor-permission.js";
-import { httpStatus } from "../github/http-errors.js";
+import { isGitHubError } from "../github/port.js";
 import type { StepContext } from "./pass-context.js";
 
 export interface LabelCheckStep {
@@ -40,23 +40,16 @@ export async function checkLabel(
 
 /** Takes the label off (already gone is fine) and comments why. */
 async function removeAndExplain(ctx: StepContext, step: LabelCheckStep, reason: string) {
+  const port = ctx.pass.port;
+  // The board the pass may have loaded still shows the label: the pass reads it again.
+  ctx.pass.changed();
   try {
-    await ctx.octokit.request("DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}", {
-      owner: ctx.owner,
-      repo: ctx.repo,
-      issue_number: step.issue,
-      name: step.label,
-    });
+    await port.removeLabel(step.issue, step.label);
   } catch (e: unknown) {
     // Someone removed it already: the comment still explains what happened.
-    if (httpStatus(e) !== 404) throw e;
+    if (!isGitHubError(e, 404)) throw e;
   }
-  await ctx.octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
-    owner: ctx.owner,
-    repo: ctx.repo,
-    issue_number: step.issue,
-    body: labelRefusal(step.actor.login, step.label, reason),
-  });
+  await port.createComment(step.issue, labelRefusal(step.actor.login, step.label, reason));
 }
 
 export { labelRefusal };

@@ -9,9 +9,7 @@
  * while it still points at our own commit.
  */
 
-export const LOCK_REF = "refs/conveyor/lock";
-
-/** The few git operations the lock needs (implemented over Octokit in `lease-store.ts`). */
+/** The few git operations the lock needs (over the pass's port in `lease-store.ts`). */
 export interface LeaseStore {
   /** A tree to hang lease commits on (content is irrelevant). */
   createTree(): Promise<string>;

@@ -1,14 +1,13 @@
 import type { ProbotOctokit } from "probot";
-import { type PermissionLevel, permissionLevel } from "../core/actor-permission.js";
-import { type Config, defaultConfig } from "../core/config.js";
-import { errorText, httpStatus } from "../github/http-errors.js";
+import { errorText } from "../github/http-errors.js";
+import type { OctokitLike } from "../github/octokit-transport.js";
 import { type CommandStep, runCommand } from "./comment-command.js";
 import { type DashboardEditStep, runDashboardEdit } from "./dashboard-edit.js";
 import { checkLabel, type LabelCheckStep, removeUnchecked } from "./label-check.js";
 import type { LeaseLock } from "./lease-lock.js";
-import { octokitLeaseStore } from "./lease-store.js";
-import type { CommandService, ReconcileFn, StepContext } from "./pass-context.js";
-import { type RepoTarget, repoKey } from "./pass-context.js";
+import { portLeaseStore } from "./lease-store.js";
+import type { CommandService, OpenPass, ReconcileFn } from "./pass-context.js";
+import { type RepoTarget, repoKey, stepContext } from "./pass-context.js";
 import type { PassOutcome } from "./reconcile-queue.js";
 import type { RepoConfigCache } from "./repo-config-cache.js";
 import type { RepoRegistry } from "./repo-registry.js";
@@ -33,6 +32,8 @@ export interface PassLog {
 export interface PassDeps {
   /** An Octokit authenticated as the installation. */
   auth: (installationId: number) => Promise<ProbotOctokit>;
+  /** The pass over the installation's Octokit: its port, its config and permission reads. */
+  openPass: OpenPass;
   lock: LeaseLock;
   configs: RepoConfigCache;
   registry: RepoRegistry;
@@ -59,7 +60,9 @@ export async function runRepoPass(
   const { owner, repo } = target;
   const key = repoKey(target);
   const octokit = await deps.auth(target.installationId);
-  const store = octokitLeaseStore(octokit, owner, repo);
+  // Everything this pass sends to GitHub goes through its port, the lease included.
+  const pass = deps.openPass(octokit as unknown as OctokitLike, target);
+  const store = portLeaseStore(pass.port);
   let lease: Awaited<ReturnType<LeaseLock["acquire"]>> | undefined;
   if (!deps.dryRun) {
     try {
@@ -80,7 +83,13 @@ export async function runRepoPass(
       deps.log.warn(`${key}: took over the expired lease of ${lease.lease.tookOverFrom}`);
   }
   try {
-    const ctx = stepContext(deps, octokit, target);
+    const ctx = stepContext(pass, target, {
+      dryRun: deps.dryRun,
+      botLogin: deps.botLogin,
+      now: deps.now,
+      log: (line) => deps.log.info(line),
+      warn: (line) => deps.log.warn(line),
+    });
     for (const [i, step] of steps.entries()) {
       try {
         if (step.kind === "label") await checkLabel(ctx, step);
@@ -119,7 +128,7 @@ export async function runRepoPass(
       }
     }
     await deps.reconcile({
-      octokit,
+      pass,
       owner,
       repo,
       botLogin: await deps.botLogin(),
@@ -129,6 +138,8 @@ export async function runRepoPass(
       warn: (line) => deps.log.warn(`${key}: ${line}`),
     });
     deps.registry.notePass(target, deps.now());
+    const read = pass.configRead();
+    if (read) deps.configs.note(key, read);
     return { kind: "done" };
   } finally {
     if (lease?.acquired) {
@@ -141,47 +152,4 @@ export async function runRepoPass(
       }
     }
   }
-}
-
-function stepContext(deps: PassDeps, octokit: ProbotOctokit, target: RepoTarget): StepContext {
-  const { owner, repo } = target;
-  const permissions = new Map<string, Promise<PermissionLevel>>();
-  let config: Promise<Config> | undefined;
-  return {
-    octokit,
-    owner,
-    repo,
-    dryRun: deps.dryRun,
-    botLogin: deps.botLogin,
-    now: deps.now,
-    log: (line) => deps.log.info(line),
-    config: () => {
-      config ??= deps.configs.get(octokit, owner, repo).then((r) => {
-        if (r.ok) return r.config;
-        // An invalid config keeps the safe defaults for permissions (write, no bots).
-        deps.log.warn(`${owner}/${repo}: invalid config; permission checks use the defaults`);
-        return defaultConfig();
-      });
-      return config;
-    },
-    permissionOf: (login) => {
-      let p = permissions.get(login);
-      if (!p) {
-        p = octokit
-          .request("GET /repos/{owner}/{repo}/collaborators/{username}/permission", {
-            owner,
-            repo,
-            username: login,
-          })
-          .then((res) => permissionLevel(res.data))
-          .catch((e: unknown) => {
-            // 404: not a collaborator at all.
-            if (httpStatus(e) === 404) return "none" as const;
-            throw e;
-          });
-        permissions.set(login, p);
-      }
-      return p;
-    },
-  };
 }

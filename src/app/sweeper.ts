@@ -86,7 +86,7 @@ async function sweptRecently(deps: SweepDeps, key: string): Promise<boolean> {
   if (cached) {
     try {
       const r = await cached;
-      if (r.ok) minutes = Math.max(minutes, r.config.sweepMinutes);
+      if (r.errors.length === 0) minutes = Math.max(minutes, r.config.sweepMinutes);
     } catch {
       // Unread config: the default interval.
     }

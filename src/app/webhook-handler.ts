@@ -1,14 +1,12 @@
 import type { DeliveryDedupe } from "./delivery-dedupe.js";
 import { readEventHint } from "./event-hint.js";
-import { type RepoTarget, repoKey } from "./pass-context.js";
-import type { RepoConfigCache } from "./repo-config-cache.js";
+import type { RepoTarget } from "./pass-context.js";
 import type { PassStep } from "./repo-pass.js";
 import type { RepoRegistry } from "./repo-registry.js";
 
 export interface HandlerDeps {
   dedupe: DeliveryDedupe;
   registry: RepoRegistry;
-  configs: RepoConfigCache;
   /** Login of the app's bot user, e.g. `conveyor[bot]`. */
   botLogin: () => Promise<string>;
   request: (target: RepoTarget, step?: PassStep) => void;
@@ -71,7 +69,6 @@ export async function handleDelivery(
     installationId: hint.installationId,
   };
   deps.registry.noteEvent(target, deps.now());
-  if (hint.defaultBranchPush) deps.configs.invalidate(repoKey(target));
   if (hint.labeled && hint.sender)
     deps.request(target, {
       kind: "label",

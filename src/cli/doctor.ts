@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { accessSync, constants, existsSync, readFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { Octokit } from "@octokit/rest";
-import { type Config, defaultConfig, formatConfigErrors, parseConfig } from "../core/config.js";
+import { type Config, defaultConfig, readConfigText } from "../core/config.js";
 import { git } from "../local/git/git.js";
 
 /** One thing `conveyor doctor` looked at: fine, a warning, or a problem with its fix. */
@@ -169,7 +169,7 @@ export async function localChecks(
   let config = defaultConfig();
   const configFile = root ? join(root, CONFIG_PATH) : undefined;
   if (configFile && existsSync(configFile)) {
-    const parsed = parseConfig(readFileSync(configFile, "utf8"));
+    const parsed = readConfigText(readFileSync(configFile, "utf8"), CONFIG_PATH);
     if (parsed.ok) {
       config = parsed.config;
       findings.push(ok("local", "config", `${CONFIG_PATH} is valid`));
@@ -178,7 +178,7 @@ export async function localChecks(
         problem(
           "local",
           "config",
-          `${CONFIG_PATH} is invalid:\n${formatConfigErrors(parsed.errors)}`,
+          parsed.problem ?? `${CONFIG_PATH} is invalid`,
           "fix the keys above (the schema: schema/conveyor.schema.json)",
         ),
       );
@@ -249,7 +249,7 @@ export async function githubChecks(
       ref: defaultBranch,
       headers: { accept: "application/vnd.github.raw+json" },
     });
-    const parsed = parseConfig(String(r.data));
+    const parsed = readConfigText(String(r.data), `${CONFIG_PATH} on ${defaultBranch}`);
     if (parsed.ok) {
       config = parsed.config;
       findings.push(ok("github", "config", `${CONFIG_PATH} on ${defaultBranch} is valid`));
@@ -258,7 +258,7 @@ export async function githubChecks(
         problem(
           "github",
           "config",
-          `${CONFIG_PATH} on ${defaultBranch} is invalid (nothing is dispatched):\n${formatConfigErrors(parsed.errors)}`,
+          `${CONFIG_PATH} on ${defaultBranch} is invalid (nothing is dispatched):\n${parsed.listed ?? ""}`,
           "fix the keys above and push",
         ),
       );

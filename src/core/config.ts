@@ -610,6 +610,47 @@ export function formatConfigErrors(errors: ConfigError[]): string {
     .join("\n");
 }
 
+/** A config file as every reader takes it (`readConfigText`). */
+export interface ConfigRead {
+  /** The settings: the defaults when the file is absent, empty or invalid. */
+  config: Config;
+  /** False when there is no file (the defaults apply). */
+  found: boolean;
+  /** True when the file is valid or absent. */
+  ok: boolean;
+  /** One line per bad key (`path: message`, `(file)` for the whole file); empty when ok. */
+  errors: string[];
+  /** Valid settings that cost throughput (never blocking). */
+  warnings: ConfigWarning[];
+  /** The bad keys for people, one markdown list line each (`formatConfigErrors`). */
+  listed?: string;
+  /** What is wrong, for people: `<source> is invalid:` and the list. */
+  problem?: string;
+}
+
+/**
+ * THE reading of a config file's text (`undefined`: there is no file): absent or empty is
+ * the defaults; an invalid file is the defaults too, with its errors said once, the same way
+ * for the app, the Action, the CLI and local mode. `source` names the file in `problem`.
+ */
+export function readConfigText(text: string | undefined, source: string): ConfigRead {
+  if (text === undefined)
+    return { config: defaultConfig(), found: false, ok: true, errors: [], warnings: [] };
+  const parsed = parseConfig(text);
+  if (parsed.ok)
+    return { config: parsed.config, found: true, ok: true, errors: [], warnings: parsed.warnings };
+  const listed = formatConfigErrors(parsed.errors);
+  return {
+    config: defaultConfig(),
+    found: true,
+    ok: false,
+    errors: parsed.errors.map((e) => `${e.path === "" ? "(file)" : e.path}: ${e.message}`),
+    warnings: [],
+    listed,
+    problem: `${source} is invalid:\n${listed}`,
+  };
+}
+
 type Prices = Record<string, z.infer<typeof priceSchema>>;
 
 /**

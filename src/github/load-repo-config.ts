@@ -1,4 +1,4 @@
-import { type Config, defaultConfig, parseConfig } from "../core/config.js";
+import { type Config, defaultConfig, readConfigText } from "../core/config.js";
 import { trackedLabels } from "../core/stage-labels.js";
 import type { CommentSync } from "./fetch-facts.js";
 import {
@@ -106,12 +106,6 @@ export async function loadRepoConfig(port: GitHubPort, cache?: ConfigCache): Pro
 }
 
 function parseRead(text: string | undefined): ConfigRead {
-  if (text === undefined) return { config: defaultConfig(), errors: [], found: false };
-  const parsed = parseConfig(text);
-  if (parsed.ok) return { config: parsed.config, errors: [], found: true };
-  return {
-    config: defaultConfig(),
-    errors: parsed.errors.map((e) => `${e.path === "" ? "(file)" : e.path}: ${e.message}`),
-    found: true,
-  };
+  const read = readConfigText(text, CONFIG_PATH);
+  return { config: read.config, errors: read.errors, found: read.found };
 }

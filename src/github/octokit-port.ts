@@ -169,6 +169,44 @@ export class OctokitPort implements GitHubPort {
     await this.call("DELETE /repos/{owner}/{repo}/git/refs/{ref}", { ref });
   }
 
+  async createTree(files: Record<string, string>): Promise<string> {
+    const tree = Object.entries(files).map(([path, content]) => ({
+      path,
+      mode: "100644",
+      type: "blob",
+      content,
+    }));
+    const data = await this.call<Json>("POST /repos/{owner}/{repo}/git/trees", { tree });
+    return String(data.sha);
+  }
+
+  async createCommit(message: string, tree: string, parents: string[]): Promise<string> {
+    const data = await this.call<Json>("POST /repos/{owner}/{repo}/git/commits", {
+      message,
+      tree,
+      parents,
+    });
+    return String(data.sha);
+  }
+
+  async getRef(ref: string): Promise<string | undefined> {
+    const data = await this.transport.optional<Json>("GET /repos/{owner}/{repo}/git/ref/{ref}", {
+      ref,
+    });
+    return data ? String((data.object as Json).sha) : undefined;
+  }
+
+  async getCommitMessage(sha: string): Promise<string> {
+    const data = await this.call<Json>("GET /repos/{owner}/{repo}/git/commits/{commit_sha}", {
+      commit_sha: sha,
+    });
+    return String(data.message ?? "");
+  }
+
+  async fastForwardRef(ref: string, sha: string): Promise<void> {
+    await this.call("PATCH /repos/{owner}/{repo}/git/refs/{ref}", { ref, sha, force: false });
+  }
+
   async compareFiles(base: string, head: string): Promise<string[]> {
     const data = await this.call<Json>("GET /repos/{owner}/{repo}/compare/{basehead}", {
       basehead: `${base}...${head}`,
@@ -262,6 +300,14 @@ export class OctokitPort implements GitHubPort {
     return { issues, boards, closed };
   }
 
+  async getIssue(issue: number): Promise<GhIssue | undefined> {
+    const data = await this.transport.optional<Json>(
+      "GET /repos/{owner}/{repo}/issues/{issue_number}",
+      { issue_number: issue },
+    );
+    return data ? toIssue(data) : undefined;
+  }
+
   async labelEvents(issue: number): Promise<{ label: string; at: string; by: string }[]> {
     const data = await this.graphql<{
       repository: { issueOrPullRequest: Pick<GqlIssue, "timelineItems"> | null } | null;
@@ -328,6 +374,16 @@ export class OctokitPort implements GitHubPort {
       },
     );
     return items.map(toComment);
+  }
+
+  async getComment(id: number): Promise<GhComment | undefined> {
+    const data = await this.transport.optional<Json>(
+      "GET /repos/{owner}/{repo}/issues/comments/{comment_id}",
+      { comment_id: id },
+    );
+    if (!data) return undefined;
+    const type = (data.user as Json | null)?.type;
+    return { ...toComment(data), ...(typeof type === "string" ? { authorType: type } : {}) };
   }
 
   async createComment(issue: number, body: string): Promise<GhComment> {

@@ -1,15 +1,14 @@
 import { type CommandOutcome, runCommand } from "../app/comment-command.js";
 import { runDashboardEdit } from "../app/dashboard-edit.js";
-import { createGitHubRuntime } from "../app/github-runtime.js";
-import type { StepContext } from "../app/pass-context.js";
-import { type Actor, isBot, permissionLevel } from "../core/actor-permission.js";
+import { createGitHubRuntime, reconcilePass } from "../app/github-runtime.js";
+import { stepContext } from "../app/pass-context.js";
+import type { Actor } from "../core/actor-permission.js";
 import { waitingText } from "./format-dashboard.js";
-import { httpStatus } from "./http-errors.js";
 import { ACTIONS_BOT } from "./interpret-facts.js";
-import { ConfigCache, loadRepoConfig } from "./load-repo-config.js";
+import { ConfigCache } from "./load-repo-config.js";
 import { type OctokitLike, OctokitPort } from "./octokit-port.js";
 import type { GitHubPort } from "./port.js";
-import { type ReconcileReport, reconcileRepo } from "./reconcile.js";
+import type { ReconcileReport } from "./reconcile.js";
 
 /** A `/conveyor` comment the workflow run was started for (`issue_comment.created`). */
 export interface CommentCommand {
@@ -59,42 +58,41 @@ export async function runOrchestrate(
   const port = options.port ?? new OctokitPort(octokit as OctokitLike, options.owner, options.repo);
   const botLogin = options.botLogin ?? ACTIONS_BOT;
   const now = options.now ?? (() => new Date());
-  const configCache = new ConfigCache(options.configPath || undefined);
+  // One pass: its port reads a person's permission once and the config once, and the
+  // command is planned against the same load the pass then plans on.
+  const runtime = createGitHubRuntime();
+  const pass = runtime.over(
+    port,
+    { configCache: new ConfigCache(options.configPath || undefined) },
+    // `github-actions[bot]` writes for any workflow: its result comments are not trusted.
+    false,
+  );
+  const ctx = stepContext(pass, options, {
+    dryRun: options.dryRun,
+    botLogin: async () => botLogin,
+    now,
+    log: options.log,
+    warn: options.log,
+  });
   // The escalation comments offer `/conveyor` commands: run the one that started this run,
   // with the same permission check as the app, before the pass (which then sees its effect).
   let command: CommandOutcome | undefined;
-  if (options.command && options.command.actor.login !== botLogin) {
-    const ctx = actionStepContext(octokit as OctokitLike, port, configCache, {
-      ...options,
-      botLogin,
-      now,
-    });
-    const runtime = createGitHubRuntime({ portFor: () => port });
+  if (options.command && options.command.actor.login !== botLogin)
     command = await runCommand(ctx, { kind: "command", ...options.command }, runtime.commands);
-  }
   let boxes: ("accepted" | "refused")[] = [];
-  if (options.dashboardEdit && options.dashboardEdit.actor.login !== botLogin) {
-    const ctx = actionStepContext(octokit as OctokitLike, port, configCache, {
-      ...options,
-      botLogin,
-      now,
-    });
-    const runtime = createGitHubRuntime({ portFor: () => port });
+  if (options.dashboardEdit && options.dashboardEdit.actor.login !== botLogin)
     boxes = await runDashboardEdit(
       ctx,
       { kind: "dashboard", ...options.dashboardEdit },
       runtime.commands,
     );
-  }
-  const report = await reconcileRepo({
-    port,
+  const report = await reconcilePass(pass, {
     owner: options.owner,
     repo: options.repo,
     botLogin,
     now,
     dryRun: options.dryRun,
     log: options.log,
-    configCache,
   });
   const summary = [
     summarize(report, options.dryRun),
@@ -106,39 +104,6 @@ export async function runOrchestrate(
         command,
       }
     : { summary };
-}
-
-/** What a command needs, over the Action's Octokit (the app builds the same per pass). */
-function actionStepContext(
-  octokit: OctokitLike,
-  port: GitHubPort,
-  configCache: ConfigCache,
-  options: OrchestrateOptions & { botLogin: string; now: () => Date },
-): StepContext {
-  const { owner, repo } = options;
-  return {
-    octokit: octokit as unknown as StepContext["octokit"],
-    owner,
-    repo,
-    dryRun: options.dryRun,
-    botLogin: async () => options.botLogin,
-    now: options.now,
-    log: options.log,
-    config: async () => (await loadRepoConfig(port, configCache)).config,
-    permissionOf: async (login) => {
-      if (isBot({ login })) return "none";
-      try {
-        const res = await octokit.request(
-          "GET /repos/{owner}/{repo}/collaborators/{username}/permission",
-          { owner, repo, username: login },
-        );
-        return permissionLevel(res.data as { permission?: string; role_name?: string });
-      } catch (e: unknown) {
-        if (httpStatus(e) === 404) return "none";
-        throw e;
-      }
-    },
-  };
 }
 
 /** The job summary of one pass (markdown). */

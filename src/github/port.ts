@@ -54,6 +54,8 @@ export interface GhComment {
   author: string;
   createdAt: string;
   updatedAt: string;
+  /** The author's account type (`User`, `Bot`, …), where the read tells it (`getComment`). */
+  authorType?: string;
 }
 
 export interface GhPull {
@@ -197,6 +199,18 @@ export interface GitHubPort {
    */
   refState(ref: string): Promise<RefState>;
 
+  // --- the lease lock: a ref at a commit (on no branch) that names the holder ---------
+  /** Creates a tree of these files (no base tree); returns its sha. */
+  createTree(files: Record<string, string>): Promise<string>;
+  /** Creates a commit on no branch; returns its sha. */
+  createCommit(message: string, tree: string, parents: string[]): Promise<string>;
+  /** The commit `refs/<ref>` points at, or undefined when there is no such ref. */
+  getRef(ref: string): Promise<string | undefined>;
+  /** The message of a commit. */
+  getCommitMessage(sha: string): Promise<string>;
+  /** Moves `refs/<ref>` to `sha`, fast-forward only: GitHubError 422 when it is not one. */
+  fastForwardRef(ref: string, sha: string): Promise<void>;
+
   // --- the mirror commit ----------------------------------------------------------------
   /**
    * Writes these files (or deletes them) as ONE commit on top of `expectedHead`, in one
@@ -218,6 +232,8 @@ export interface GitHubPort {
    * however many other issues the repository has open.
    */
   listTracked(labels: string[], boardLabel: string, active?: string[]): Promise<TrackedIssues>;
+  /** One issue (or PR) as it is now; undefined when there is none. */
+  getIssue(issue: number): Promise<GhIssue | undefined>;
   /** When each label of an issue or PR was last added and by whom (its timeline). */
   labelEvents(issue: number): Promise<{ label: string; at: string; by: string }[]>;
   createIssue(title: string, body: string, labels?: string[]): Promise<GhIssue>;
@@ -229,6 +245,8 @@ export interface GitHubPort {
   /** Comments on every issue and PR of the repository updated at or after `since`. */
   listCommentsSince(since: string): Promise<GhComment[]>;
   listIssueComments(issue: number): Promise<GhComment[]>;
+  /** One comment as it is now, with its author's account type; undefined when it is gone. */
+  getComment(id: number): Promise<GhComment | undefined>;
   createComment(issue: number, body: string): Promise<GhComment>;
   updateComment(id: number, body: string): Promise<void>;
   addReaction(commentId: number, content: "+1" | "eyes" | "confused"): Promise<void>;

@@ -41,6 +41,11 @@ export interface ReconcileContext {
    * (the GitHub App passes its own identity).
    */
   resultAuthors?: string[];
+  /**
+   * The pass's own load, when its steps made one already (a command planned against it;
+   * the executor kept it up to date): the pass plans on it instead of loading again.
+   */
+  state?: RepoState;
 }
 
 /** What one pass saw and did. */
@@ -115,7 +120,7 @@ export async function reconcileRepo(ctx: ReconcileContext): Promise<ReconcileRep
   const configCache = ctx.configCache ?? new ConfigCache();
   const inner: ReconcileContext = { ...ctx, port, configCache };
   const now = ctx.now();
-  const state = await loadRepoState(inner);
+  const state = ctx.state ?? (await loadRepoState(inner));
   const { config, configErrors, snapshot } = state;
   // Work scheduled by someone not allowed to leaves the board (label removed, told why).
   await refuseUnauthorizedScheduling(port, snapshot, config, {

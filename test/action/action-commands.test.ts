@@ -4,27 +4,15 @@
  * `@octokit/webhooks-examples` in GITHUB_EVENT_PATH; the comment read back by id, the
  * permission checked, the command applied before the pass.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Octokit } from "@octokit/rest";
-import type { WebhookDefinition } from "@octokit/webhooks-examples";
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { runAction } from "../../src/action/run-action.js";
-import { type CommentCommand, runOrchestrate } from "../../src/github/orchestrate.js";
+import { runOrchestrate } from "../../src/github/orchestrate.js";
+import { examplePayload, orchestrateOptionsFor } from "../support/action-event.js";
 import { FakeGitHub } from "../support/fake-github/index.js";
 
-const API = "https://api.github.com";
-const examples = createRequire(import.meta.url)(
-  "@octokit/webhooks-examples",
-) as WebhookDefinition[];
-
 function commentPayload(body: string, login: string, issue: number) {
-  const def = examples.find((d) => d.name === "issue_comment");
-  const found = def?.examples.find((e) => (e as { action?: string }).action === "created");
-  const p = structuredClone(found) as unknown as Record<string, Record<string, unknown>>;
+  const p = examplePayload("issue_comment", "created");
   p.comment!.body = body;
   p.comment!.id = 555;
   p.issue!.number = issue;
@@ -41,25 +29,11 @@ afterEach(() => {
 
 describe("the orchestrator Action and /conveyor comments", () => {
   it("an issue_comment run hands the comment's command to the pass", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "conveyor-event-"));
-    const path = join(dir, "event.json");
-    writeFileSync(path, JSON.stringify(commentPayload("/conveyor retry", "Codertocat", 7)));
-    const seen: (CommentCommand | undefined)[] = [];
-    await runAction({
-      getInput: (name) => ({ mode: "orchestrate", "github-token": "ghs_x" })[name] ?? "",
-      env: {
-        GITHUB_REPOSITORY: "Codertocat/Hello-World",
-        GITHUB_EVENT_NAME: "issue_comment",
-        GITHUB_EVENT_PATH: path,
-      },
-      cwd: dir,
-      log: () => {},
-      runOrchestrate: async (o) => {
-        seen.push(o.command);
-        return { summary: "" };
-      },
-    });
-    expect(seen).toEqual([
+    const seen = await orchestrateOptionsFor(
+      "issue_comment",
+      commentPayload("/conveyor retry", "Codertocat", 7),
+    );
+    expect(seen.map((o) => o.command)).toEqual([
       {
         issue: 7,
         commentId: 555,
@@ -70,22 +44,12 @@ describe("the orchestrator Action and /conveyor comments", () => {
   });
 
   const octokit = () => new Octokit({ auth: "t", request: { retries: 0 } });
-  const R = "/repos/o/r";
 
-  it("a maintainer's command is applied before the pass", async () => {
+  it("a maintainer's command is applied before the pass, every request through the port", async () => {
     const gh = new FakeGitHub({ botLogin: "github-actions[bot]" });
     const issue = gh.addIssue({ title: "Add a thing", labels: ["conveyor:todo", "priority:low"] });
-    nock(API)
-      .get(`${R}/issues/comments/555`)
-      .reply(200, {
-        id: 555,
-        body: "/conveyor priority high",
-        user: { login: "boss", type: "User" },
-      })
-      .get(`${R}/collaborators/boss/permission`)
-      .reply(200, { permission: "admin", role_name: "admin" })
-      .post(`${R}/issues/comments/555/reactions`, { content: "+1" })
-      .reply(201, {});
+    const c = gh.addComment(issue, "/conveyor priority high", "boss");
+    gh.permissions.set("boss", "admin");
     const out = await runOrchestrate({
       octokit: octokit(),
       port: gh,
@@ -97,7 +61,7 @@ describe("the orchestrator Action and /conveyor comments", () => {
       now: gh.now,
       command: {
         issue,
-        commentId: 555,
+        commentId: c.id,
         body: "/conveyor priority high",
         actor: { login: "boss", type: "User" },
       },
@@ -105,26 +69,16 @@ describe("the orchestrator Action and /conveyor comments", () => {
     expect(out.command).toBe("accepted");
     expect(gh.issue(issue).labels).toContain("priority:high");
     expect(gh.issue(issue).labels).not.toContain("priority:low");
+    expect(gh.reactions).toEqual([`${c.id}:+1`]);
+    // The command was planned against the pass's own load: one board read in the run.
+    expect(gh.calls.filter((l) => l.startsWith("GET base main"))).toHaveLength(1);
   });
 
   it("a reader's command is refused with the reason, and changes nothing", async () => {
     const gh = new FakeGitHub({ botLogin: "github-actions[bot]" });
     const issue = gh.addIssue({ title: "Add a thing", labels: ["conveyor:todo", "priority:low"] });
-    const replies: string[] = [];
-    nock(API)
-      .get(`${R}/issues/comments/555`)
-      .reply(200, {
-        id: 555,
-        body: "/conveyor priority high",
-        user: { login: "mallory", type: "User" },
-      })
-      .get(`${R}/collaborators/mallory/permission`)
-      .reply(200, { permission: "read", role_name: "read" })
-      .post(`${R}/issues/${issue}/comments`, (b: { body: string }) => {
-        replies.push(b.body);
-        return true;
-      })
-      .reply(201, { id: 1 });
+    const c = gh.addComment(issue, "/conveyor priority high", "mallory");
+    gh.permissions.set("mallory", "read");
     const out = await runOrchestrate({
       octokit: octokit(),
       port: gh,
@@ -136,14 +90,19 @@ describe("the orchestrator Action and /conveyor comments", () => {
       now: gh.now,
       command: {
         issue,
-        commentId: 555,
+        commentId: c.id,
         body: "/conveyor priority high",
         // The payload may claim anyone: the comment read back by id decides.
         actor: { login: "boss", type: "User" },
       },
     });
     expect(out.command).toBe("refused");
-    expect(replies).toEqual([
+    expect(
+      gh
+        .commentsOn(issue)
+        .filter((x) => x.author === "github-actions[bot]" && x.body.startsWith("@"))
+        .map((x) => x.body),
+    ).toEqual([
       "@mallory I did not run `/conveyor priority`: this needs at least `write` permission on the repository, and @mallory has `read`.",
     ]);
     expect(gh.issue(issue).labels).toContain("priority:low");

@@ -3,30 +3,19 @@
  * run whose edit ticked `- [ ] resume` resumes dispatching (same permission check as a
  * comment command), and the pass then rewrites the dashboard without the ticked box.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Octokit } from "@octokit/rest";
-import type { WebhookDefinition } from "@octokit/webhooks-examples";
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { runAction } from "../../src/action/run-action.js";
 import { encodeMarker, readMarker, upsertMarker } from "../../src/core/markers.js";
 import { STATUS_HEADER } from "../../src/github/format-status-comment.js";
 import { type DashboardEdit, runOrchestrate } from "../../src/github/orchestrate.js";
+import { examplePayload, orchestrateOptionsFor } from "../support/action-event.js";
 import { FakeGitHub } from "../support/fake-github/index.js";
 
-const API = "https://api.github.com";
 const BOT = "github-actions[bot]";
-const examples = createRequire(import.meta.url)(
-  "@octokit/webhooks-examples",
-) as WebhookDefinition[];
 
 function editedPayload(before: string, after: string, login: string, issue: number) {
-  const def = examples.find((d) => d.name === "issues");
-  const found = def?.examples.find((e) => (e as { action?: string }).action === "edited");
-  const p = structuredClone(found) as unknown as Record<string, Record<string, unknown>>;
+  const p = examplePayload("issues", "edited");
   p.issue!.number = issue;
   p.issue!.body = after;
   p.changes = { body: { from: before } };
@@ -42,7 +31,6 @@ afterEach(() => {
 });
 
 const octokit = () => new Octokit({ auth: "t", request: { retries: 0 } });
-const R = "/repos/o/r";
 
 function pausedRepo() {
   const gh = new FakeGitHub({ botLogin: BOT });
@@ -74,26 +62,13 @@ async function pass(gh: FakeGitHub, dashboardEdit?: DashboardEdit) {
 
 describe("the orchestrator Action and the dashboard's boxes", () => {
   it("an issues.edited run hands the ticked boxes to the pass", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "conveyor-event-"));
-    const path = join(dir, "event.json");
     const before = "- [ ] resume — paused";
-    writeFileSync(path, JSON.stringify(editedPayload(before, "- [x] resume — paused", "boss", 9)));
-    const seen: (DashboardEdit | undefined)[] = [];
-    await runAction({
-      getInput: (name) => ({ mode: "orchestrate", "github-token": "ghs_x" })[name] ?? "",
-      env: {
-        GITHUB_REPOSITORY: "o/r",
-        GITHUB_EVENT_NAME: "issues",
-        GITHUB_EVENT_PATH: path,
-      },
-      cwd: dir,
-      log: () => {},
-      runOrchestrate: async (o) => {
-        seen.push(o.dashboardEdit);
-        return { summary: "" };
-      },
-    });
-    expect(seen).toEqual([
+    const seen = await orchestrateOptionsFor(
+      "issues",
+      editedPayload(before, "- [x] resume — paused", "boss", 9),
+      "o/r",
+    );
+    expect(seen.map((o) => o.dashboardEdit)).toEqual([
       { issue: 9, before, after: "- [x] resume — paused", actor: { login: "boss", type: "User" } },
     ]);
   });
@@ -105,11 +80,7 @@ describe("the orchestrator Action and the dashboard's boxes", () => {
     expect(before).toContain("- [ ] resume");
     const after = before.replace("- [ ] resume", "- [x] resume");
     gh.issue(dashboard).body = after;
-    nock(API)
-      .get(`${R}/issues/${dashboard}`)
-      .reply(200, { number: dashboard, title: "Conveyor board", user: { login: BOT } })
-      .get(`${R}/collaborators/boss/permission`)
-      .reply(200, { permission: "admin", role_name: "admin" });
+    gh.permissions.set("boss", "admin");
     const out = await pass(gh, {
       issue: dashboard,
       before,
@@ -130,18 +101,12 @@ describe("the orchestrator Action and the dashboard's boxes", () => {
     await pass(gh);
     const before = gh.issue(dashboard).body;
     const after = before.replace("- [ ] resume", "- [x] resume");
-    const replies: string[] = [];
-    nock(API)
-      .get(`${R}/issues/${dashboard}`)
-      .reply(200, { number: dashboard, title: "Conveyor board", user: { login: BOT } })
-      .get(`${R}/collaborators/mallory/permission`)
-      .reply(200, { permission: "read", role_name: "read" })
-      .post(`${R}/issues/${dashboard}/comments`, (b: { body: string }) => {
-        replies.push(b.body);
-        return true;
-      })
-      .reply(201, { id: 1 });
+    gh.permissions.set("mallory", "read");
     await pass(gh, { issue: dashboard, before, after, actor: { login: "mallory", type: "User" } });
+    const replies = gh
+      .commentsOn(dashboard)
+      .filter((c) => c.author === BOT)
+      .map((c) => c.body);
     expect(replies).toHaveLength(1);
     expect(replies[0]).toMatch(/^@mallory I did not run `resume`/);
     const body = gh.issue(dashboard).body;
@@ -171,11 +136,7 @@ describe("the orchestrator Action and the dashboard's boxes", () => {
     expect(before).toContain(`- [ ] retry #${task}`);
     const after = before.replace(`- [ ] retry #${task}`, `- [x] retry #${task}`);
     gh.issue(dashboard.number).body = after;
-    nock(API)
-      .get(`${R}/issues/${dashboard.number}`)
-      .reply(200, { number: dashboard.number, title: "Conveyor board", user: { login: BOT } })
-      .get(`${R}/collaborators/boss/permission`)
-      .reply(200, { permission: "write", role_name: "write" });
+    gh.permissions.set("boss", "write");
     await pass(gh, {
       issue: dashboard.number,
       before,

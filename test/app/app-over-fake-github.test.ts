@@ -1,27 +1,25 @@
 /**
  * The whole app path with the real backend: Probot delivery → handler → queue → lease →
  * label check → `reconcileRepo` (real loader, planner, executor) over the in-memory fake
- * GitHub. nock answers the app's own requests (token, lease, config, permission).
+ * GitHub. Every request of a pass (lease, config, permission, label check) goes through the
+ * pass's port, here the fake; nock answers only the installation token.
  */
 import nock from "nock";
 import type { Probot } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type ConveyorApp, createConveyorApp } from "../../src/app/conveyor-app.js";
-import { createGitHubRuntime } from "../../src/app/github-runtime.js";
+import type { ConveyorApp } from "../../src/app/conveyor-app.js";
 import { FakeGitHub } from "../support/fake-github/index.js";
 import {
   BOT,
   example,
   github,
+  loadOverPort,
   newProbot,
-  nockLease,
-  nockNoConfig,
   nockToken,
   openApiProblems,
   type RecordedRequest,
 } from "./probot-harness.js";
 
-const REPO = "Codertocat/Hello-World";
 let probot: Probot;
 let conveyor: ConveyorApp;
 let recorded: RecordedRequest[];
@@ -33,17 +31,7 @@ beforeEach(async () => {
   probot = newProbot();
   recorded = [];
   gh = new FakeGitHub({ owner: "Codertocat", repo: "Hello-World", botLogin: BOT });
-  const runtime = createGitHubRuntime({ portFor: () => gh });
-  conveyor = createConveyorApp({
-    reconcile: runtime.reconcile,
-    commands: runtime.commands,
-    botLogin: BOT,
-    holder: "test",
-    settleMs: 0,
-    sweepMinutes: 0,
-    now: gh.now,
-  });
-  await probot.load(conveyor.app);
+  conveyor = await loadOverPort(probot, gh, { now: gh.now });
 });
 afterEach(() => {
   expect(openApiProblems(recorded)).toEqual([]);
@@ -68,13 +56,8 @@ const receive = async (payload: unknown) => {
 describe("the app over the real reconcile", () => {
   it("a maintainer's conveyor:todo label leads to one dispatch; the app's own echoes start nothing", async () => {
     const issue = gh.addIssue({ title: "Add a thing", labels: ["conveyor:todo", "priority:high"] });
-    const scope = github(recorded);
-    nockToken(scope);
-    nockLease(scope, REPO, { times: 3 });
-    nockNoConfig(scope, REPO);
-    scope
-      .get(`/repos/${REPO}/collaborators/Codertocat/permission`)
-      .reply(200, { permission: "admin", role_name: "admin" });
+    nockToken(github(recorded));
+    gh.permissions.set("Codertocat", "admin");
 
     await receive(labeled(issue, "conveyor:todo", "Codertocat"));
     expect(gh.issues.get(issue)?.labels).toContain("conveyor:in-progress");
@@ -98,26 +81,15 @@ describe("the app over the real reconcile", () => {
 
   it("a label from a reader is removed before the reconcile can see it: nothing is dispatched", async () => {
     const issue = gh.addIssue({ title: "Sneaky", labels: ["conveyor:todo"] });
-    const scope = github(recorded);
-    nockToken(scope);
-    nockLease(scope, REPO);
-    nockNoConfig(scope, REPO);
-    scope
-      .get(`/repos/${REPO}/collaborators/mallory/permission`)
-      .reply(200, { permission: "read", role_name: "read" })
-      .delete(`/repos/${REPO}/issues/${issue}/labels/conveyor%3Atodo`)
-      .reply(200, () => {
-        // The removal lands in the fake, where the reconcile reads the board.
-        gh.issues
-          .get(issue)
-          ?.labels.splice(gh.issues.get(issue)?.labels.indexOf("conveyor:todo") ?? 0, 1);
-        return [];
-      })
-      .post(`/repos/${REPO}/issues/${issue}/comments`)
-      .reply(201, { id: 5 });
+    gh.labelAs("mallory", issue, ["conveyor:todo"]);
+    gh.permissions.set("mallory", "read");
+    nockToken(github(recorded));
     await receive(labeled(issue, "conveyor:todo", "mallory"));
-    expect(scope.pendingMocks()).toEqual([]);
     expect(gh.runs).toHaveLength(0);
+    expect(gh.issues.get(issue)?.labels).not.toContain("conveyor:todo");
     expect(gh.issues.get(issue)?.labels).not.toContain("conveyor:in-progress");
+    // Removed by the label check, through the port, and read once in the pass.
+    expect(gh.writeCalls()).toContain("Codertocat/Hello-World#1:-conveyor:todo");
+    expect(gh.calls.filter((c) => c === "GET permission mallory")).toHaveLength(1);
   });
 });

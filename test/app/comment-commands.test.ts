@@ -1,14 +1,15 @@
 import nock from "nock";
 import type { Probot } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type ConveyorApp, createConveyorApp } from "../../src/app/conveyor-app.js";
-import { createGitHubRuntime } from "../../src/app/github-runtime.js";
+import type { ConveyorApp, createConveyorApp } from "../../src/app/conveyor-app.js";
 import type { CommandService } from "../../src/app/pass-context.js";
 import { FakeGitHub } from "../support/fake-github/index.js";
 import {
   BOT,
   example,
   github,
+  loadConveyor,
+  loadOverPort,
   newProbot,
   nockLease,
   nockNoConfig,
@@ -74,17 +75,12 @@ function fakeCommands(applied: string[]): CommandService<string> {
 }
 
 async function load(commands: CommandService<unknown>, reconciles: string[] = []) {
-  conveyor = createConveyorApp({
+  conveyor = await loadConveyor(probot, {
+    commands,
     reconcile: async (input) => {
       reconciles.push(input.repo);
     },
-    commands,
-    botLogin: BOT,
-    holder: "test",
-    settleMs: 0,
-    sweepMinutes: 0,
   });
-  await probot.load(conveyor.app);
 }
 
 function nockPass(permission: string) {
@@ -222,42 +218,67 @@ describe("comment commands (fake command service)", () => {
   });
 });
 
+type ManualTimers = NonNullable<Parameters<typeof createConveyorApp>[0]["timers"]> & {
+  fire: () => void;
+};
+
+/** Timers the test fires itself: deliveries received before `fire` share one pass. */
+function manualTimers(): ManualTimers {
+  const due: (() => void)[] = [];
+  return {
+    setTimeout: (fn) => due.push(fn),
+    clearTimeout: () => undefined,
+    setInterval: () => 0,
+    clearInterval: () => undefined,
+    fire: () => {
+      for (const fn of due.splice(0)) fn();
+    },
+  };
+}
+
 describe("comment commands over the real planner and executor (fake GitHub behind the port)", () => {
-  async function loadReal(gh: FakeGitHub) {
-    const runtime = createGitHubRuntime({ portFor: () => gh });
-    conveyor = createConveyorApp({
-      reconcile: runtime.reconcile,
-      commands: runtime.commands,
-      botLogin: BOT,
-      holder: "test",
-      settleMs: 0,
-      sweepMinutes: 0,
-      dryRun: false,
-    });
-    await probot.load(conveyor.app);
+  /** The app over the fake: the token from nock, every GitHub call of the pass on the port. */
+  async function loadReal(gh: FakeGitHub, timers?: ManualTimers) {
+    conveyor = await loadOverPort(probot, gh, { ...(timers ? { timers } : {}), now: gh.now });
+    nockToken(github(recorded));
   }
 
-  it("/conveyor priority high relabels the task and is acknowledged", async () => {
+  /** `body` commented on `issue` by Codertocat, in the fake and as a delivery. */
+  async function say(gh: FakeGitHub, issue: number, body: string) {
+    const c = gh.addComment(issue, body, "Codertocat");
+    const payload = comment(body, "Codertocat", issue);
+    (payload.comment as { id: number }).id = c.id;
+    await send(payload);
+    return c.id;
+  }
+
+  const newFake = () => {
     const gh = new FakeGitHub({ owner: "Codertocat", repo: "Hello-World", botLogin: BOT });
+    gh.permissions.set("Codertocat", "write");
+    return gh;
+  };
+  const replies = (gh: FakeGitHub, issue: number) =>
+    gh
+      .commentsOn(issue)
+      .filter((c) => c.author === BOT)
+      .map((c) => c.body);
+
+  it("/conveyor priority high relabels the task and is acknowledged", async () => {
+    const gh = newFake();
     const issue = gh.addIssue({ title: "Add a thing", labels: ["conveyor:todo", "priority:low"] });
-    const scope = nockPass("write");
-    scope.post(`/repos/${REPO}/issues/comments/777/reactions`).reply(201, {});
     await loadReal(gh);
-    await send(comment("/conveyor priority high", "Codertocat", issue));
-    expect(scope.pendingMocks()).toEqual([]);
+    const id = await say(gh, issue, "/conveyor priority high");
+    expect(gh.reactions).toEqual([`${id}:+1`]);
     expect(gh.issues.get(issue)?.labels).toContain("priority:high");
     expect(gh.issues.get(issue)?.labels).not.toContain("priority:low");
   });
 
   it("/conveyor status on an issue that is no task is refused with the planner's reason", async () => {
-    const gh = new FakeGitHub({ owner: "Codertocat", repo: "Hello-World", botLogin: BOT });
+    const gh = newFake();
     const issue = gh.addIssue({ title: "Just a question" });
-    const scope = nockPass("write");
-    scope.post(`/repos/${REPO}/issues/${issue}/comments`).reply(201, { id: 1 });
     await loadReal(gh);
-    await send(comment("/conveyor status", "Codertocat", issue));
-    expect(scope.pendingMocks()).toEqual([]);
-    expect(bodies()).toMatchInlineSnapshot(`
+    await say(gh, issue, "/conveyor status");
+    expect(replies(gh, issue)).toMatchInlineSnapshot(`
       [
         "@Codertocat I did not run \`/conveyor status\`: #1 is not a Conveyor task (schedule it with the \`conveyor:todo\` label first).",
       ]
@@ -265,37 +286,68 @@ describe("comment commands over the real planner and executor (fake GitHub behin
   });
 
   it("a backtick in an unknown command cannot break out of the code span into a real @-mention", async () => {
-    const gh = new FakeGitHub({ owner: "Codertocat", repo: "Hello-World", botLogin: BOT });
+    const gh = newFake();
     const issue = gh.addIssue({ title: "Add a thing", labels: ["conveyor:todo"] });
-    const scope = nockPass("write");
-    scope.post(`/repos/${REPO}/issues/${issue}/comments`).reply(201, { id: 1 });
     await loadReal(gh);
-    await send(comment("/conveyor x`@everyone`", "Codertocat", issue));
-    expect(scope.pendingMocks()).toEqual([]);
-    const [reply] = bodies();
+    await say(gh, issue, "/conveyor x`@everyone`");
+    const [reply] = replies(gh, issue);
     expect(reply).toContain("I did not run `` /conveyor x`@\u200beveryone` ``");
     expect(reply).toContain("unknown command `` x`@everyone` ``");
   });
 
   it("/conveyor status answers with the stage and why it waits", async () => {
-    const gh = new FakeGitHub({ owner: "Codertocat", repo: "Hello-World", botLogin: BOT });
+    const gh = newFake();
     const issue = gh.addIssue({ title: "Add a thing", labels: ["conveyor:todo"] });
-    const scope = nockPass("write");
-    scope
-      .post(`/repos/${REPO}/issues/comments/777/reactions`)
-      .reply(201, {})
-      .post(`/repos/${REPO}/issues/${issue}/comments`)
-      .reply(201, { id: 1 });
     await loadReal(gh);
-    await send(comment("/conveyor status", "Codertocat", issue));
-    expect(scope.pendingMocks()).toEqual([]);
-    expect(bodies()).toHaveLength(1);
-    expect(bodies()[0]).toMatchInlineSnapshot(`
+    const id = await say(gh, issue, "/conveyor status");
+    expect(gh.reactions).toEqual([`${id}:+1`]);
+    const answers = replies(gh, issue).filter((b) => b.startsWith("**#"));
+    expect(answers).toHaveLength(1);
+    expect(answers[0]).toMatchInlineSnapshot(`
       "**#1: Add a thing** — todo, priority medium
       - failures so far: task 0, reviewer 0, tester 0, merge 0; agent runs 0/15
       - tokens 0, cost $0.00
       - next: an agent is about to be dispatched
       - slots: 1/6 agents, 1/6 tasks in flight"
     `);
+  });
+
+  it("the lease, the comment read, the permission and the reply all go through the port", async () => {
+    const gh = newFake();
+    const issue = gh.addIssue({ title: "Add a thing", labels: ["conveyor:todo"] });
+    await loadReal(gh);
+    const id = await say(gh, issue, "/conveyor status");
+    const calls = gh.calls.join("\n");
+    expect(calls).toContain("Codertocat/Hello-World:create-ref conveyor/lock");
+    expect(calls).toContain(`GET comment ${id}`);
+    expect(calls).toContain("GET permission Codertocat");
+    expect(calls).toContain("Codertocat/Hello-World:delete-ref conveyor/lock");
+    // Nothing but the installation token went around the port.
+    expect(recorded.filter((r) => !r.path.endsWith("/access_tokens"))).toEqual([]);
+  });
+
+  it("a pass with two commands by the same person asks the permission once and loads the board once", async () => {
+    const gh = newFake();
+    const issue = gh.addIssue({ title: "Add a thing", labels: ["conveyor:todo", "priority:low"] });
+    const timers = manualTimers();
+    await loadReal(gh, timers);
+    // Two comments that arrive before the pass starts share it.
+    const first = gh.addComment(issue, "/conveyor priority high", "Codertocat");
+    const second = gh.addComment(issue, "/conveyor status", "Codertocat");
+    for (const c of [first, second]) {
+      const payload = comment(c.body, "Codertocat", issue);
+      (payload.comment as { id: number }).id = c.id;
+      await probot.receive({ id: `cmd-${++n}`, name: "issue_comment", payload } as never);
+    }
+    timers.fire();
+    await conveyor.idle();
+    expect(conveyor.queue.stats.passes).toBe(1);
+    expect(gh.reactions).toEqual([`${first.id}:+1`, `${second.id}:+1`]);
+    expect(gh.calls.filter((c) => c === "GET permission Codertocat")).toHaveLength(1);
+    // One read of the default branch with the board (config and tracked issues): the
+    // commands are planned against the pass's own load, and the reconcile plans on it too.
+    expect(gh.calls.filter((c) => c.startsWith("GET base main"))).toHaveLength(1);
+    // The second command saw the first one's effect.
+    expect(replies(gh, issue).find((b) => b.startsWith("**#"))).toContain("priority high");
   });
 });

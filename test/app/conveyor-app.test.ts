@@ -9,6 +9,7 @@ import {
   example,
   github,
   newProbot,
+  nockConfig,
   nockLease,
   nockNoConfig,
   nockToken,
@@ -355,9 +356,9 @@ describe("scheduling permission", () => {
     const scope = github(recorded);
     nockToken(scope);
     nockLease(scope, REPO, { times: 2 });
+    // Each pass reads the config once, through its port.
+    nockConfig(scope, "permissions:\n  allowBots: [renovate]\n", { times: 2 });
     scope
-      .get(`/repos/${REPO}/contents/.github%2Fconveyor.yml`)
-      .reply(200, "permissions:\n  allowBots: [renovate]\n")
       .delete(`/repos/${REPO}/issues/1/labels/conveyor%3Areview`)
       .reply(200, [])
       .post(`/repos/${REPO}/issues/1/comments`)
@@ -385,7 +386,8 @@ describe("scheduling permission", () => {
     const scope = github(recorded);
     nockToken(scope);
     nockLease(scope, REPO, { times: 2 });
-    nockNoConfig(scope, REPO);
+    // Each pass reads the config once (the retry is a pass of its own).
+    nockConfig(scope, undefined, { times: 2 });
     scope
       .get(`/repos/${REPO}/collaborators/someone/permission`)
       .reply(502, { message: "Server Error" })
@@ -422,7 +424,7 @@ describe("scheduling permission", () => {
     const scope = github(recorded);
     nockToken(scope);
     nockLease(scope, REPO, { times: 3 });
-    nockNoConfig(scope, REPO);
+    nockConfig(scope, undefined, { times: 3 });
     scope
       .get(`/repos/${REPO}/collaborators/someone/permission`)
       .times(3)

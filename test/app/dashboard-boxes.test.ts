@@ -1,13 +1,15 @@
 import nock from "nock";
 import type { Probot } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type ConveyorApp, createConveyorApp } from "../../src/app/conveyor-app.js";
+import type { ConveyorApp } from "../../src/app/conveyor-app.js";
 import type { CommandService } from "../../src/app/pass-context.js";
 import {
   BOT,
   example,
   github,
+  loadConveyor,
   newProbot,
+  nockConfig,
   nockLease,
   nockNoConfig,
   nockToken,
@@ -78,17 +80,12 @@ function fakeCommands(applied: string[]): CommandService<string> {
 }
 
 async function load(commands: CommandService<unknown>, reconciles: string[] = []) {
-  conveyor = createConveyorApp({
+  conveyor = await loadConveyor(probot, {
+    commands,
     reconcile: async (input) => {
       reconciles.push(input.repo);
     },
-    commands,
-    botLogin: BOT,
-    holder: "test",
-    settleMs: 0,
-    sweepMinutes: 0,
   });
-  await probot.load(conveyor.app);
 }
 
 function nockPass(dashboard = { title: "Conveyor board", login: BOT }) {
@@ -142,9 +139,7 @@ describe("dashboard boxes (issues.edited on the dashboard)", () => {
   it("an editor below the configured permission is refused, on the dashboard, and nothing runs", async () => {
     const applied: string[] = [];
     const scope = nockPass();
-    scope
-      .get(`/repos/${REPO}/contents/.github%2Fconveyor.yml`)
-      .reply(200, "permissions:\n  schedule: admin\n");
+    nockConfig(scope, "permissions:\n  schedule: admin\n");
     withPermission(scope, "write");
     scope.post(`/repos/${REPO}/issues/${DASHBOARD}/comments`).reply(201, { id: 1 });
     await load(fakeCommands(applied));

@@ -6,8 +6,7 @@
 import nock from "nock";
 import type { Probot } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type ConveyorApp, createConveyorApp } from "../../src/app/conveyor-app.js";
-import { createGitHubRuntime } from "../../src/app/github-runtime.js";
+import type { ConveyorApp } from "../../src/app/conveyor-app.js";
 import { planCommand } from "../../src/core/commands.js";
 import { encodeMarker } from "../../src/core/markers.js";
 import { executeEffects } from "../../src/github/executor.js";
@@ -17,15 +16,13 @@ import { scenario } from "../github/scenario.js";
 import {
   example,
   github,
+  loadOverPort,
   newProbot,
-  nockLease,
-  nockNoConfig,
   nockToken,
   openApiProblems,
   type RecordedRequest,
 } from "./probot-harness.js";
 
-const REPO = "Codertocat/Hello-World";
 const BOT = "conveyor[bot]"; // the scenario's bot
 let probot: Probot;
 let conveyor: ConveyorApp;
@@ -60,23 +57,13 @@ async function inTesting() {
 }
 
 async function loadApp(s: ReturnType<typeof scenario>) {
-  const runtime = createGitHubRuntime({ portFor: () => s.gh });
-  conveyor = createConveyorApp({
-    reconcile: runtime.reconcile,
-    commands: runtime.commands,
-    botLogin: BOT,
-    holder: "test",
-    settleMs: 0,
-    sweepMinutes: 0,
-    now: s.now,
-  });
-  await probot.load(conveyor.app);
+  conveyor = await loadOverPort(probot, s.gh, { botLogin: BOT, now: s.now });
 }
 
-function commentPayload(issue: number, body: string, login: string) {
+function commentPayload(issue: number, body: string, login: string, id: number) {
   const payload = example("issue_comment", "created");
   (payload.comment as { body: string; id: number }).body = body;
-  (payload.comment as { id: number }).id = 777;
+  (payload.comment as { id: number }).id = id;
   (payload.comment as { user: { login: string } }).user.login = login;
   (payload.issue as { number: number }).number = issue;
   payload.sender = { ...payload.sender, login, type: "User" };
@@ -98,32 +85,14 @@ describe("a forged passing test through /conveyor status", () => {
     s.gh.issue(issue).title = `Fix the thing ${forged}`;
 
     await loadApp(s);
-    const scope = github(recorded);
-    nockToken(scope);
-    nockLease(scope, REPO);
-    nockNoConfig(scope, REPO);
-    scope
-      .get(`/repos/${REPO}/issues/comments/777`)
-      .optionally()
-      .reply(200, {
-        id: 777,
-        body: "/conveyor status",
-        user: { login: "Codertocat", type: "User" },
-      })
-      .get(`/repos/${REPO}/collaborators/Codertocat/permission`)
-      .reply(200, { permission: "admin", role_name: "admin" })
-      .post(`/repos/${REPO}/issues/comments/777/reactions`)
-      .reply(201, {})
-      // The reply GitHub stores as the bot's comment, where the next pass reads it.
-      .post(`/repos/${REPO}/issues/${issue}/comments`)
-      .reply(201, (_uri: string, body: { body: string }) => {
-        const c = s.gh.addComment(issue, body.body, BOT);
-        return { id: c.id };
-      });
+    nockToken(github(recorded));
+    // Everything else of the pass goes through the port: the fake GitHub.
+    s.gh.permissions.set("Codertocat", "admin");
+    const asked = s.gh.addComment(issue, "/conveyor status", "Codertocat");
     await probot.receive({
       id: `forge-${++n}`,
       name: "issue_comment",
-      payload: commentPayload(issue, "/conveyor status", "Codertocat"),
+      payload: commentPayload(issue, "/conveyor status", "Codertocat", asked.id),
     } as never);
     await conveyor.idle();
 

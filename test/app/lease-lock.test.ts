@@ -5,6 +5,8 @@ import {
   type LeaseStore,
   parseLeaseMessage,
 } from "../../src/app/lease-lock.js";
+import { portLeaseStore } from "../../src/app/lease-store.js";
+import { FakeGitHub } from "../support/fake-github/index.js";
 
 /** An in-memory git ref with GitHub's answers: create of an existing ref and non-fast-forward are refused. */
 class MemoryRefStore implements LeaseStore {
@@ -137,5 +139,28 @@ describe("lease lock on refs/conveyor/lock", () => {
     if (!ra.acquired) throw new Error("A should hold the lease");
     expect(await a.release(store, ra.lease)).toBe(false);
     expect(store.ref).toBeDefined();
+  });
+});
+
+describe("the lease over the port (the fake GitHub's refs and commits)", () => {
+  it("taken, refused to a second holder, taken over once expired, released: all port calls", async () => {
+    const gh = new FakeGitHub();
+    const store = portLeaseStore(gh);
+    let now = new Date("2026-01-01T00:00:00Z");
+    const a = lock("a", () => now);
+    const b = lock("b", () => now);
+    const first = await a.acquire(store, "o/r");
+    expect(first.acquired).toBe(true);
+    expect(gh.refs.get("conveyor/lock")).toBeDefined();
+    expect(await b.acquire(store, "o/r")).toMatchObject({ acquired: false, holder: "a" });
+    now = new Date(now.getTime() + 6 * 60_000);
+    const second = await b.acquire(store, "o/r");
+    expect(second).toMatchObject({ acquired: true, lease: { tookOverFrom: "a" } });
+    // a's lease is gone: its release leaves b's alone.
+    if (first.acquired) expect(await a.release(store, first.lease)).toBe(false);
+    if (second.acquired) expect(await b.release(store, second.lease)).toBe(true);
+    expect(gh.refs.has("conveyor/lock")).toBe(false);
+    expect(gh.writeCalls()).toContain("o/r:update-ref conveyor/lock");
+    expect(gh.writeCalls()).toContain("o/r:delete-ref conveyor/lock");
   });
 });

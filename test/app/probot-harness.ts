@@ -8,6 +8,13 @@ import { createRequire } from "node:module";
 import type { WebhookDefinition } from "@octokit/webhooks-examples";
 import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
+import {
+  type ConveyorApp,
+  type ConveyorAppOptions,
+  createConveyorApp,
+} from "../../src/app/conveyor-app.js";
+import { createGitHubRuntime } from "../../src/app/github-runtime.js";
+import type { GitHubPort } from "../../src/github/port.js";
 import { checkRequest, loadGitHubSpec } from "../github/openapi-check.js";
 
 const examples = createRequire(import.meta.url)(
@@ -138,11 +145,76 @@ export function nockLease(
     .reply(204);
 }
 
-/** No `.github/conveyor.yml`: the defaults. */
-export function nockNoConfig(scope: nock.Scope, repo: string): nock.Scope {
+/**
+ * The pass's one read of the default branch (GraphQL `DefaultBranch`: the config file, the
+ * head and its checks, the tracked issues) answered for an empty repository whose
+ * `.github/conveyor.yml` holds `config` (none when undefined).
+ */
+export function nockConfig(
+  scope: nock.Scope,
+  config: string | undefined,
+  { path = "/graphql", times = 1 }: { path?: string; times?: number } = {},
+): nock.Scope {
   return scope
-    .get(`/repos/${repo}/contents/.github%2Fconveyor.yml`)
-    .reply(404, { message: "Not Found" });
+    .post(path, (b: { query?: string }) => /query DefaultBranch/.test(b.query ?? ""))
+    .times(times)
+    .reply(200, {
+      data: {
+        repository: {
+          deleteBranchOnMerge: false,
+          issues: { pageInfo: { hasNextPage: false, endCursor: null }, nodes: [] },
+          board: { nodes: [] },
+          defaultBranchRef: {
+            name: "main",
+            target: {
+              oid: "c0",
+              file: config === undefined ? null : { object: { text: config } },
+              history: { nodes: [{ oid: "c0", message: "Initial", statusCheckRollup: null }] },
+            },
+          },
+        },
+      },
+    });
+}
+
+/** No `.github/conveyor.yml`: the defaults. */
+export function nockNoConfig(scope: nock.Scope, _repo?: string): nock.Scope {
+  return nockConfig(scope, undefined);
+}
+
+/** The app loaded into `probot` for a test: bot login, holder, no settle delay, no sweep. */
+export async function loadConveyor(
+  probot: Probot,
+  options: Partial<ConveyorAppOptions> = {},
+): Promise<ConveyorApp> {
+  const conveyor = createConveyorApp({
+    reconcile: async () => undefined,
+    botLogin: BOT,
+    holder: "test",
+    settleMs: 0,
+    sweepMinutes: 0,
+    ...options,
+  });
+  await probot.load(conveyor.app);
+  return conveyor;
+}
+
+/**
+ * The app with the real backend over `port` (the fake GitHub): every request of a pass goes
+ * through it (lease, config, permissions, commands, reconcile); nock answers only the token.
+ */
+export function loadOverPort(
+  probot: Probot,
+  port: GitHubPort,
+  options: Partial<ConveyorAppOptions> = {},
+): Promise<ConveyorApp> {
+  const runtime = createGitHubRuntime({ portFor: () => port });
+  return loadConveyor(probot, {
+    openPass: runtime.open,
+    reconcile: runtime.reconcile,
+    commands: runtime.commands,
+    ...options,
+  });
 }
 
 /** Requests that do not match GitHub's OpenAPI description (route, parameters, body). */

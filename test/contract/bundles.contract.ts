@@ -69,7 +69,7 @@ describe("the bundled app (`npm start`) on GitHub Enterprise Server paths", () =
   const logs: { level: number; msg: string }[] = [];
 
   beforeAll(async () => {
-    mock = await startMockGitHub({ layout: "ghes" });
+    mock = await startMockGitHub({ layout: "ghes", expected: documentedOn("ghes") });
     const port = await freePort();
     appUrl = `http://127.0.0.1:${port}`;
     const privateKey = generateKeyPairSync("rsa", {
@@ -251,10 +251,46 @@ async function runAction(
 
 const LAYOUTS: Layout[] = ["github.com", "ghes"];
 
+/**
+ * What a GHES answers by its own description and the port handles: a dispatch with
+ * `return_run_details` (newer than GHES) is refused with 422 and sent again without it.
+ */
+const documentedOn = (layout: Layout) => (problem: string) =>
+  layout === "ghes" && /dispatches.*return_run_details/.test(problem);
+
+describe("the GHES stand-in is GHES's own description, not github.com's", () => {
+  let mock: MockGitHub;
+  beforeAll(async () => {
+    mock = await startMockGitHub({ layout: "ghes" });
+  });
+  afterAll(async () => {
+    await mock?.close();
+  });
+
+  it("an endpoint only github.com has is an unknown route on GHES paths", async () => {
+    const res = await fetch(`${mock.apiUrl}/repos/o/r/actions/runs/1/approve`, { method: "POST" });
+    expect(res.status).toBe(404);
+    expect(mock.problems.splice(0)).toEqual([
+      expect.stringMatching(/no such route in GitHub's OpenAPI description/),
+    ]);
+  });
+
+  it("a body key GHES does not know (return_run_details) is refused with 422", async () => {
+    const res = await fetch(`${mock.apiUrl}/repos/o/r/actions/workflows/a.yml/dispatches`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ ref: "main", inputs: {}, return_run_details: true }),
+    });
+    expect(res.status).toBe(422);
+    expect(((await res.json()) as { message: string }).message).toContain("return_run_details");
+    expect(mock.problems.splice(0).join("\n")).toContain("return_run_details");
+  });
+});
+
 describe.each(LAYOUTS)("the bundled Action (dist/index.js) on %s paths", (layout) => {
   let mock: MockGitHub;
   beforeAll(async () => {
-    mock = await startMockGitHub({ layout });
+    mock = await startMockGitHub({ layout, expected: documentedOn(layout) });
   });
   afterAll(async () => {
     await mock?.close();

@@ -1,7 +1,8 @@
 /**
  * A stand-in for GitHub built from GitHub's own published descriptions, for the contract run:
  * an HTTP server that checks every request against the REST description
- * (`@octokit/openapi`: github.com's, or a GHES release's) with test/github/openapi-check.ts and
+ * (`@octokit/openapi`: github.com's for github.com paths, the newest GHES release's for GHES
+ * paths, so an endpoint or a key GHES lacks fails there) with test/github/openapi-check.ts and
  * answers with the operation's own example (or data built from its response schema), and a
  * GraphQL endpoint that validates every document and its variables against
  * `@octokit/graphql-schema` (test/github/graphql-check.ts) and answers schema-valid data
@@ -21,7 +22,12 @@ import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { schema as github } from "@octokit/graphql-schema";
 import { checkGraphQL } from "../github/graphql-check.js";
-import { checkRequest, type GitHubSpec, loadGitHubSpec } from "../github/openapi-check.js";
+import {
+  checkRequest,
+  type GitHubSpec,
+  loadGitHubSpec,
+  newestGhesDescription,
+} from "../github/openapi-check.js";
 
 type Schema = Record<string, unknown>;
 
@@ -60,8 +66,12 @@ export interface MockOptions {
 const REST_PREFIX: Record<Layout, string> = { "github.com": "", ghes: "/api/v3" };
 const GRAPHQL_PATH: Record<Layout, string> = { "github.com": "/graphql", ghes: "/api/graphql" };
 
+/** The REST description each layout is checked against: GHES paths against GHES's own. */
+export const descriptionOf = (layout: Layout): string =>
+  layout === "ghes" ? newestGhesDescription() : "api.github.com";
+
 export async function startMockGitHub(options: MockOptions): Promise<MockGitHub> {
-  const spec = loadGitHubSpec();
+  const spec = loadGitHubSpec(descriptionOf(options.layout));
   const mocked = addMocksToSchema({
     schema: buildSchema(github.idl, { assumeValidSDL: true }),
     mocks: SCALAR_MOCKS,

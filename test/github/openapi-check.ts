@@ -1,5 +1,6 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { dirname } from "node:path";
 import { checkGraphQL } from "./graphql-check.js";
 
 /**
@@ -35,13 +36,17 @@ export interface GitHubSpec {
   root: Schema;
 }
 
-let cached: GitHubSpec | undefined;
+const cached = new Map<string, GitHubSpec>();
 
-/** Parses the spec and indexes its operations (cached per process). */
-export function loadGitHubSpec(): GitHubSpec {
-  if (cached) return cached;
+/**
+ * Parses a description `@octokit/openapi` ships (`api.github.com`, or a GHES release such as
+ * `ghes-3.19`: see `newestGhesDescription`) and indexes its operations (cached per process).
+ */
+export function loadGitHubSpec(description = "api.github.com"): GitHubSpec {
+  const hit = cached.get(description);
+  if (hit) return hit;
   const require = createRequire(import.meta.url);
-  const file = require.resolve("@octokit/openapi/generated/api.github.com.json");
+  const file = require.resolve(`@octokit/openapi/generated/${description}.json`);
   const root = JSON.parse(readFileSync(file, "utf8")) as Schema;
   const operations: Operation[] = [];
   const paths = root.paths as Record<string, Record<string, Schema>>;
@@ -81,8 +86,22 @@ export function loadGitHubSpec(): GitHubSpec {
       });
     }
   }
-  cached = { operations, root };
-  return cached;
+  const spec = { operations, root };
+  cached.set(description, spec);
+  return spec;
+}
+
+/** The newest GitHub Enterprise Server description `@octokit/openapi` ships (`ghes-3.19`). */
+export function newestGhesDescription(): string {
+  const require = createRequire(import.meta.url);
+  const dir = dirname(require.resolve("@octokit/openapi/generated/api.github.com.json"));
+  const versions = readdirSync(dir)
+    .map((f) => /^ghes-(\d+)\.(\d+)\.json$/.exec(f))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .sort((a, b) => Number(a[1]) - Number(b[1]) || Number(a[2]) - Number(b[2]));
+  const newest = versions.at(-1);
+  if (!newest) throw new Error(`no GHES description in ${dir}`);
+  return `ghes-${newest[1]}.${newest[2]}`;
 }
 
 /** Problems with one request; empty when it matches the description. */

@@ -1,12 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseBoard } from "../../core/board-schema.js";
-import {
-  defaultConfig,
-  formatConfigErrors,
-  formatConfigWarnings,
-  parseConfig,
-} from "../../core/config.js";
+import { defaultConfig, formatConfigWarnings, readConfigText } from "../../core/config.js";
 import { describeEffect, type Plan } from "../../core/effects.js";
 import { plan, ref } from "../../core/plan.js";
 import { defineCommand, UsageError } from "../io.js";
@@ -47,10 +42,13 @@ export const planCommand = defineCommand({
     }
     let config = defaultConfig();
     if (values.config) {
-      const parsed = parseConfig(await readText(resolve(io.cwd, values.config), "config"));
+      const parsed = readConfigText(
+        await readText(resolve(io.cwd, values.config), "config"),
+        values.config,
+      );
       if (!parsed.ok) {
         io.stderr.write(
-          `conveyor plan: ${values.config} is not a valid configuration:\n${formatConfigErrors(parsed.errors)}\n`,
+          `conveyor plan: ${values.config} is not a valid configuration:\n${parsed.listed ?? ""}\n`,
         );
         return 2;
       }

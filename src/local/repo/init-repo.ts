@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { emptyRepoMemory } from "../../core/board.js";
-import { parseConfig } from "../../core/config.js";
+import { readConfigText } from "../../core/config.js";
 import { renderChangelogSkeleton, renderTrackingFiles } from "../../core/markdown/index.js";
 import { packageRoot as findPackageRoot } from "../../package-info.js";
 import { git } from "../git/git.js";
@@ -70,12 +70,12 @@ export async function initRepo(
       const candidates = [`templates/workflows/${name}`, `.github/workflows/${name}`];
       put(`.github/workflows/${name}`, readTemplate(pkg, candidates), candidates[0]);
     }
-  try {
-    const parsed = parseConfig(readFileSync(join(root, CONFIG_PATH), "utf8"));
-    if (parsed.ok && parsed.config.agent.runner === "command") result.runner = "command";
-  } catch {
-    // no config: the default runner
-  }
+  const configFile = join(root, CONFIG_PATH);
+  const read = readConfigText(
+    existsSync(configFile) ? readFileSync(configFile, "utf8") : undefined,
+    CONFIG_PATH,
+  );
+  if (read.ok && read.config.agent.runner === "command") result.runner = "command";
   return result;
 }
 

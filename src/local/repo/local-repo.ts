@@ -1,6 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
-import { type Config, defaultConfig, formatConfigErrors, parseConfig } from "../../core/config.js";
+import { type Config, readConfigText } from "../../core/config.js";
 import { TRACKING_FILES, trackingFilePath } from "../../core/markdown/index.js";
 import { git, userIdentity } from "../git/git.js";
 import { type RepoLayout, repoLayout } from "./repo-layout.js";
@@ -36,13 +36,9 @@ export async function openLocalRepo(
     return new Error(`${cwd} is not inside a git repository (run \`git init -b main\` first)`);
   const root = top.stdout.trim();
   const configText = readText(join(root, CONFIG_PATH));
-  let config = defaultConfig();
-  let configErrors: string[] | undefined;
-  if (configText !== undefined) {
-    const parsed = parseConfig(configText);
-    if (parsed.ok) config = parsed.config;
-    else configErrors = [`${CONFIG_PATH}:\n${formatConfigErrors(parsed.errors)}`];
-  }
+  const read = readConfigText(configText, CONFIG_PATH);
+  const config: Config = read.config;
+  const configErrors = read.ok ? undefined : [`${CONFIG_PATH}:\n${read.listed ?? ""}`];
   const branch = await git(root, ["symbolic-ref", "--quiet", "--short", "HEAD"]);
   const current = branch.code === 0 ? branch.stdout.trim() : undefined;
   const base = config.baseBranch ?? current;

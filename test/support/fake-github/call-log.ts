@@ -3,6 +3,9 @@ import { FakeFailures } from "./failures.js";
 const WRITE_METHODS = new Set([
   "createRef",
   "deleteRef",
+  "createTree",
+  "createCommit",
+  "fastForwardRef",
   "commitOnBranch",
   "createIssue",
   "updateIssue",

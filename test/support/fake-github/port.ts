@@ -88,6 +88,39 @@ export class FakeGitHub extends FakePeople implements GitHubPort {
     if (!this.refs.delete(ref)) throw new GitHubError(422, "Reference does not exist");
   }
 
+  async createTree(files: Record<string, string>): Promise<string> {
+    this.call("createTree", `${this.slug}:tree ${Object.keys(files).join(",")}`);
+    return this.putTree({ ...files });
+  }
+
+  async createCommit(message: string, tree: string, parents: string[]): Promise<string> {
+    this.call("createCommit", `${this.slug}:commit-object "${firstLine(message)}"`);
+    if (!this.trees.has(tree)) throw new GitHubError(422, "Tree SHA does not exist");
+    for (const p of parents)
+      if (!this.commits.has(p)) throw new GitHubError(422, "Parent SHA does not exist");
+    return this.putCommit({ tree, parents: [...parents], message });
+  }
+
+  async getRef(ref: string): Promise<string | undefined> {
+    this.call("getRef", `GET ref ${ref}`);
+    return this.refs.get(ref);
+  }
+
+  async getCommitMessage(sha: string): Promise<string> {
+    this.call("getCommitMessage", `GET commit ${sha.slice(0, 7)}`);
+    const c = this.commits.get(sha);
+    if (!c) throw new GitHubError(404, "Not Found");
+    return c.message;
+  }
+
+  async fastForwardRef(ref: string, sha: string): Promise<void> {
+    this.call("fastForwardRef", `${this.slug}:update-ref ${ref}`);
+    const current = this.refs.get(ref);
+    if (current === undefined) throw new GitHubError(422, "Reference does not exist");
+    if (!this.isAncestor(current, sha)) throw new GitHubError(422, "Update is not a fast forward");
+    this.refs.set(ref, sha);
+  }
+
   async compareFiles(base: string, head: string): Promise<string[]> {
     this.call("compareFiles", `GET compare ${base.slice(0, 7)}...${head}`);
     const from = this.resolve(base);
@@ -130,6 +163,12 @@ export class FakeGitHub extends FakePeople implements GitHubPort {
     const sha = this.putCommit({ tree: this.putTree(files), parents: [head], message });
     this.refs.set(`heads/${branch}`, sha);
     return sha;
+  }
+
+  async getIssue(issue: number): Promise<GhIssue | undefined> {
+    this.call("getIssue", `GET issue #${issue}`);
+    const i = this.issues.get(issue);
+    return i ? this.toIssue(i) : undefined;
   }
 
   async labelEvents(issue: number): Promise<{ label: string; at: string; by: string }[]> {
@@ -216,6 +255,13 @@ export class FakeGitHub extends FakePeople implements GitHubPort {
     const found = this.commentsOn(issue);
     this.call("listIssueComments", `GET comments #${issue}`, listed(found));
     return found.map((c) => ({ ...c }));
+  }
+
+  async getComment(id: number): Promise<GhComment | undefined> {
+    this.call("getComment", `GET comment ${id}`);
+    const c = this.comments.find((x) => x.id === id);
+    if (!c) return undefined;
+    return { ...c, authorType: c.author.endsWith("[bot]") ? "Bot" : "User" };
   }
 
   async createComment(issue: number, body: string): Promise<GhComment> {
