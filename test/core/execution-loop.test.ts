@@ -39,6 +39,9 @@ function recorder(failing: Record<string, Error> = {}) {
     "record-abandoned": ok,
     "save-repo-memory": ok,
     "write-mirror": ok,
+    "refuse-scheduling": ok,
+    "write-dashboard": ok,
+    "report-config-check": ok,
   };
   return { done, handlers };
 }
