@@ -75,7 +75,11 @@ export function planPass(read: Board, config: Config, now: Date, facts: PassFact
   ];
   const out: PassPlan = { board, plan: thePlan, effects };
   const configErrors = board.configErrors ?? [];
-  const after = applyEffects(board, [...closedEffects, ...thePlan.effects], now);
+  // The board the plan leads to, for the mirror and the dashboard (when there are any).
+  const after =
+    facts.mirror || facts.dashboard
+      ? applyEffects(board, [...closedEffects, ...thePlan.effects], now)
+      : board;
   const mirror = facts.mirror;
   if (mirror && config.mirror.enabled && configErrors.length === 0) {
     // The mirror: rendered from the board the plan leads to, written only when it changed.
