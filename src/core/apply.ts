@@ -48,12 +48,22 @@ export function applyEffects(board: Board, effects: readonly Effect[], now: Date
       case "write-mirror":
         next.mirror = { ...(next.mirror ?? {}), ...e.files };
         break;
+      case "refuse-scheduling":
+        // Refused on the issue: the task leaves the board; on its PR: it stays where it was.
+        if (e.pr === undefined) next.tasks = next.tasks.filter((t) => t.id !== e.task);
+        else if (e.stage) {
+          const t = next.tasks.find((x) => x.id === e.task);
+          if (t) t.stage = e.stage;
+        }
+        break;
       case "escalate":
       case "clear-escalation":
       case "comment":
       case "close-issue":
       case "record-abandoned":
       case "conveyor-check":
+      case "write-dashboard":
+      case "report-config-check":
         break;
     }
   }

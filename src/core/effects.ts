@@ -1,4 +1,4 @@
-import type { AgentResult, RepoMemory, Stage, TaskMemory } from "./board.js";
+import type { AgentResult, PreflightResult, RepoMemory, Stage, TaskMemory } from "./board.js";
 import type { Priority, Role } from "./config.js";
 
 /**
@@ -68,7 +68,42 @@ export type Effect =
       conclusion?: "success" | "neutral" | "cancelled";
       title: string;
       summary: string;
-    };
+    }
+  /**
+   * Take off a stage label someone not allowed to schedule added, and say why (a comment).
+   * On the task's issue, or on its PR (`pr`: the merge-queue label, put there by hand; the
+   * task goes back to `stage`). Decided by `refusedScheduling` (`scheduling.ts`).
+   */
+  | {
+      type: "refuse-scheduling";
+      task: string;
+      label: string;
+      /** Who added it ("" when the history no longer shows it). */
+      by: string;
+      reason: string;
+      pr?: number;
+      /** The stage the task stays in (a refused merge-queue label on its PR). */
+      stage?: Stage;
+    }
+  /**
+   * Bring the repository's dashboard up to date with the board as the pass left it (created
+   * the first time there is anything to show). Carries what the board does not: the plan's
+   * view, the config errors, pre-flight and the mirror's digest.
+   */
+  | {
+      type: "write-dashboard";
+      view: Omit<Plan, "effects">;
+      configErrors: string[];
+      preflight?: PreflightResult[];
+      mirror?: {
+        /** Digest of the tracking files last written. */
+        last?: string;
+        /** Digest to keep instead once this pass's `write-mirror` is done. */
+        next?: string;
+      };
+    }
+  /** A failing check run on the commit whose config is invalid (once per commit). */
+  | { type: "report-config-check"; sha: string; errors: string[] };
 
 export type EffectType = Effect["type"];
 
@@ -154,6 +189,12 @@ export function describeEffect(e: Effect): string {
       return `write mirror: ${Object.keys(e.files).sort().join(", ")}`;
     case "conveyor-check":
       return `#${e.task}: Conveyor check on PR ${e.pr} @ ${e.sha.slice(0, 7)}: ${e.title}`;
+    case "refuse-scheduling":
+      return `#${e.task}: ${e.label}${e.pr !== undefined ? ` on PR #${e.pr}` : ""} from ${e.by || "someone"} refused: ${e.reason}`;
+    case "write-dashboard":
+      return "repo: update the dashboard";
+    case "report-config-check":
+      return `repo: report the invalid config on ${e.sha.slice(0, 7)} (${e.errors.length} ${e.errors.length === 1 ? "problem" : "problems"})`;
   }
 }
 

@@ -1,11 +1,12 @@
 import { applyEffects } from "./apply.js";
-import type { Board } from "./board.js";
+import type { Board, PreflightResult } from "./board.js";
 import { planCommand } from "./commands.js";
 import type { Config } from "./config.js";
 import { conveyorChecks } from "./conveyor-check.js";
 import { type Effect, ESCALATION_CHOICES, type Plan } from "./effects.js";
 import { renderTrackingFiles } from "./markdown/render-tracking.js";
 import { plan } from "./plan.js";
+import { refusedScheduling, type SchedulingFacts } from "./scheduling.js";
 
 /** What a pass knows besides the board, for the decisions `plan()` does not make. */
 export interface PassFacts {
@@ -19,13 +20,29 @@ export interface PassFacts {
   escalatedShown: ReadonlySet<string>;
   /** The mirror: the digest of the tracking files last written, and how to digest them. */
   mirror?: { lastDigest?: string; digest: (files: Record<string, string>) => string };
+  /** Who put work on the board, for the scheduling check (`refusedScheduling`). */
+  scheduling?: SchedulingFacts;
+  /**
+   * The backend shows a dashboard (GitHub): whether it exists already, and the pre-flight
+   * it shows from an earlier pass. Absent: no dashboard (local mode).
+   */
+  dashboard?: { exists: boolean; lastPreflight?: PreflightResult[] };
+  /** Pre-flight as checked in this pass (set by the pass body when it checked). */
+  preflight?: PreflightResult[];
+  /** The commit the config was read at: an invalid config fails a check run there. */
+  configSha?: string;
 }
 
 /** Every decision of one pass: the plan, and the effects to apply in order. */
 export interface PassPlan {
+  /** The board the pass works on: the one read, less the work refused by the scheduling check. */
+  board: Board;
   /** What `plan()` decided for the tasks still on the board. */
   plan: Plan;
-  /** Abandons of closed issues, the plan's effects, repairs of escalations, the mirror. */
+  /**
+   * In order: refused scheduling, abandons of closed issues, the plan's effects, repairs of
+   * escalations, the mirror, the dashboard, the config check.
+   */
   effects: Effect[];
   /** The `write-mirror` effect among them, when the tracking files changed. */
   mirrorWrite?: Extract<Effect, { type: "write-mirror" }>;
@@ -34,12 +51,16 @@ export interface PassPlan {
 }
 
 /**
- * One pass's decisions, composed: abandon what a person closed, plan the rest, repair
- * escalations the memory records but the issue does not show, and write the mirror when
- * the tracking files the plan leads to differ from the ones last written. Pure.
+ * One pass's decisions, composed: refuse work scheduled by someone not allowed to, abandon
+ * what a person closed, plan the rest, repair escalations the memory records but the issue
+ * does not show, write the mirror when the tracking files the plan leads to differ from the
+ * ones last written, bring the dashboard up to date, and report an invalid config. Pure.
  */
-export function planPass(board: Board, config: Config, now: Date, facts: PassFacts): PassPlan {
-  const closedEffects = [...facts.closedByPerson].flatMap(
+export function planPass(read: Board, config: Config, now: Date, facts: PassFacts): PassPlan {
+  const refusals = facts.scheduling ? refusedScheduling(read, config, facts.scheduling) : [];
+  const board = refusals.length > 0 ? applyEffects(read, refusals, now) : read;
+  const closed = [...facts.closedByPerson].filter((id) => board.tasks.some((t) => t.id === id));
+  const closedEffects = closed.flatMap(
     (id) =>
       planCommand(board, id, { kind: "abandon", reason: "its issue was closed" }, config, now)
         .effects,
@@ -48,32 +69,70 @@ export function planPass(board: Board, config: Config, now: Date, facts: PassFac
   const open = { ...board, tasks: board.tasks.filter((t) => !facts.closedByPerson.has(t.id)) };
   const thePlan = plan(open, config, now);
   const effects = [
+    ...refusals,
     ...closedEffects,
     ...thePlan.effects,
     ...missingEscalations(open, thePlan.effects, facts.escalatedShown),
   ];
-  const out: PassPlan = { plan: thePlan, effects };
-  // The Conveyor check runs last (a failed check write holds nothing back); the mirror
-  // below is computed from the effects before them (they change no tracking file).
+  const out: PassPlan = { board, plan: thePlan, effects };
+  // The Conveyor check runs last (a failed check write holds nothing back); it is computed
+  // from the effects before the mirror and the dashboard (they change no task).
   const checks = conveyorChecks(board, config, effects, thePlan.mergeQueue);
+  const configErrors = board.configErrors ?? [];
+  // The board the plan leads to, for the mirror and the dashboard (when there are any).
+  const after =
+    facts.mirror || facts.dashboard
+      ? applyEffects(board, [...closedEffects, ...thePlan.effects], now)
+      : board;
   const mirror = facts.mirror;
-  if (!mirror || !config.mirror.enabled || (board.configErrors ?? []).length > 0) {
-    effects.push(...checks);
-    return out;
-  }
-  // The mirror: rendered from the board the plan leads to, written only when it changed.
-  const after = applyEffects(board, [...closedEffects, ...thePlan.effects], now);
-  const files = renderTrackingFiles(after, { folder: config.mirror.folder });
-  const digest = mirror.digest(files);
-  if (digest !== mirror.lastDigest) {
-    out.mirrorDigest = digest;
-    if (!effects.some((e) => e.type === "write-mirror")) {
-      out.mirrorWrite = { type: "write-mirror", files };
-      effects.push(out.mirrorWrite);
+  if (mirror && config.mirror.enabled && configErrors.length === 0) {
+    // The mirror: rendered from the board the plan leads to, written only when it changed.
+    const files = renderTrackingFiles(after, { folder: config.mirror.folder });
+    const digest = mirror.digest(files);
+    if (digest !== mirror.lastDigest) {
+      out.mirrorDigest = digest;
+      if (!effects.some((e) => e.type === "write-mirror")) {
+        out.mirrorWrite = { type: "write-mirror", files };
+        effects.push(out.mirrorWrite);
+      }
     }
   }
+  const dashboard = dashboardWrite(after, thePlan, configErrors, facts, out.mirrorDigest);
+  if (dashboard) effects.push(dashboard);
+  if (configErrors.length > 0 && facts.configSha)
+    effects.push({ type: "report-config-check", sha: facts.configSha, errors: [...configErrors] });
   effects.push(...checks);
   return out;
+}
+
+/**
+ * The dashboard, written once there is anything to show (tasks, config errors, a pause)
+ * and kept up to date from then on; the executor leaves an unchanged body alone.
+ */
+function dashboardWrite(
+  after: Board,
+  thePlan: Plan,
+  configErrors: string[],
+  facts: PassFacts,
+  nextDigest: string | undefined,
+): Effect | undefined {
+  const shown = facts.dashboard;
+  if (!shown) return undefined;
+  const worthShowing =
+    after.tasks.length > 0 || configErrors.length > 0 || after.repoMemory.paused === true;
+  if (!shown.exists && !worthShowing) return undefined;
+  const { effects: _, ...view } = thePlan;
+  const preflight = facts.preflight ?? shown.lastPreflight;
+  const last = facts.mirror?.lastDigest;
+  return {
+    type: "write-dashboard",
+    view,
+    configErrors: [...configErrors],
+    ...(preflight ? { preflight } : {}),
+    ...(last || nextDigest
+      ? { mirror: { ...(last ? { last } : {}), ...(nextDigest ? { next: nextDigest } : {}) } }
+      : {}),
+  };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { labelRefusal } from "../core/actor-permission.js";
 import type { Board, RepoMemory, Stage, Task } from "../core/board.js";
 import { type Config, PRIORITIES, type Role } from "../core/config.js";
 import { CONVEYOR_CHECK } from "../core/conveyor-check.js";
@@ -13,12 +14,14 @@ import { recordAbandoned } from "../core/markdown/changelog.js";
 import { readMarker, upsertMarker } from "../core/markers.js";
 import { labelOfStage, stageLabels } from "../core/stage-labels.js";
 import { type CommitFilesOutcome, commitFiles } from "./commit-files.js";
+import { formatDashboard } from "./format-dashboard.js";
 import { type EscalationContext, formatEscalation } from "./format-escalation.js";
 import { formatStatusComment } from "./format-status-comment.js";
 import { errorText } from "./http-errors.js";
 import type { GitHubState, Snapshot } from "./interpret-facts.js";
 import {
   AGENT_WORKFLOW,
+  CONFIG_PATH,
   DASHBOARD_TITLE,
   GitHubError,
   type GitHubPort,
@@ -39,9 +42,10 @@ export interface ExecuteOptions {
    */
   branchesDeletedOnMerge?: boolean;
   /**
-   * `save-repo-memory` only updates the board: the caller writes the dashboard (with the
-   * memory in its marker) after the effects, as `reconcileRepo` does. Default: the executor
-   * writes the dashboard marker itself (commands such as `/conveyor pause`).
+   * `save-repo-memory` only updates the board: a `write-dashboard` effect later in the same
+   * pass writes the memory with the dashboard (its marker), as `reconcileRepo`'s pass plans
+   * it. Default: the executor writes the dashboard marker itself (commands such as
+   * `/conveyor pause`). Either way one method creates the dashboard (`putDashboard`).
    */
   deferRepoMemory?: boolean;
 }
@@ -126,6 +130,8 @@ class Context {
 
   /** Tasks whose merge GitHub refused in this pass: escalated; their later effects skipped. */
   private readonly mergeRefused = new Set<string>();
+  /** The pass's `write-mirror` is done (its digest then goes in the dashboard marker). */
+  private mirrorLanded = false;
 
   /** The GitHub handler of each effect type. */
   handlers(): Handlers {
@@ -207,8 +213,7 @@ class Context {
       "save-repo-memory": async (e) => {
         this.board.repoMemory = e.memory;
         if (this.options.deferRepoMemory) return "applied";
-        await this.saveRepoMemory(e.memory);
-        return "applied";
+        return this.saveRepoMemory(e.memory);
       },
       "conveyor-check": guard((e) => this.writeConveyorCheck(e)),
       "write-mirror": async (e) => {
@@ -219,7 +224,64 @@ class Context {
           compute: () => e.files,
           ...this.knownHead(),
         });
-        return this.committed(outcome);
+        const done = this.committed(outcome);
+        this.mirrorLanded = true;
+        return done;
+      },
+      "refuse-scheduling": async (e) => {
+        // On the issue, or (the merge-queue label put there by hand) on the task's PR.
+        const number = e.pr ?? Number(e.task);
+        try {
+          await this.port.removeLabel(number, e.label);
+        } catch (err: unknown) {
+          if (!isGitHubError(err, 404)) throw err; // already gone: the comment still explains
+        }
+        if (e.pr === undefined)
+          this.github.labels.set(e.task, without(this.labelsOf(e.task), e.label));
+        else
+          this.github.pullLabels.set(
+            e.pr,
+            without(this.github.pullLabels.get(e.pr) ?? [], e.label),
+          );
+        await this.port.createComment(number, labelRefusal(e.by || "there", e.label, e.reason));
+        return "applied";
+      },
+      "write-dashboard": (e) => {
+        // The board as this pass left it (the executor keeps it up to date), its closed
+        // issues left out; the memory goes in the marker.
+        const mirror = this.mirrorLanded ? (e.mirror?.next ?? e.mirror?.last) : e.mirror?.last;
+        const board = {
+          ...this.board,
+          tasks: this.board.tasks.filter((t) => !this.github.closed.has(t.id)),
+        };
+        return this.putDashboard((previous) =>
+          formatDashboard({
+            board,
+            plan: e.view,
+            configErrors: e.configErrors,
+            state: {
+              memory: this.board.repoMemory,
+              ...(mirror ? { mirror } : {}),
+              ...(e.preflight ? { preflight: e.preflight } : {}),
+            },
+            ...(previous !== undefined ? { previous } : {}),
+          }),
+        );
+      },
+      "report-config-check": async (e) => {
+        const name = "Conveyor config";
+        const existing = await this.port.listCheckRuns(e.sha);
+        if (existing.some((c) => c.name === name)) return "skipped";
+        const n = e.errors.length;
+        await this.port.createCheckRun({
+          name,
+          headSha: e.sha,
+          status: "completed",
+          conclusion: "failure",
+          title: `${CONFIG_PATH} is invalid (${n} ${n === 1 ? "problem" : "problems"})`,
+          summary: e.errors.map((line) => `- ${line}`).join("\n"),
+        });
+        return "applied";
       },
     };
   }
@@ -257,20 +319,35 @@ class Context {
   }
 
   /** Writes the repository memory into the dashboard's marker (creating the dashboard). */
-  private async saveRepoMemory(memory: RepoMemory): Promise<void> {
-    const dashboard = this.github.dashboard;
-    if (dashboard) {
-      const old = readMarker("board", dashboard.body);
+  private async saveRepoMemory(memory: RepoMemory): Promise<Outcome> {
+    return this.putDashboard((previous) => {
+      if (previous === undefined) return upsertMarker("board", `# ${DASHBOARD_TITLE}`, { memory });
+      const old = readMarker("board", previous);
       const state = typeof old === "object" && old !== null ? old : {};
-      const body = upsertMarker("board", dashboard.body, { ...state, memory });
-      const reopen = dashboard.closed === true;
-      await this.port.updateIssue(dashboard.number, { body, ...(reopen ? { state: "open" } : {}) });
+      return upsertMarker("board", previous, { ...state, memory });
+    });
+  }
+
+  /**
+   * The one code path that creates the dashboard issue: edits it in place when it exists
+   * (reopened when someone closed it: it holds the repository's state, the pause and the
+   * mirror), creates it otherwise. An unchanged body of an open dashboard is left alone.
+   */
+  private async putDashboard(bodyOf: (previous: string | undefined) => string): Promise<Outcome> {
+    const dashboard = this.github.dashboard;
+    const body = bodyOf(dashboard?.body);
+    if (dashboard) {
+      const closed = dashboard.closed === true;
+      if (dashboard.body === body && !closed) return "skipped";
+      await this.port.updateIssue(dashboard.number, { body, ...(closed ? { state: "open" } : {}) });
       this.github.dashboard = { number: dashboard.number, body };
-      return;
+      if (closed) this.options.log(`reopened the dashboard issue #${dashboard.number}`);
+      return "applied";
     }
-    const body = upsertMarker("board", `# ${DASHBOARD_TITLE}`, { memory });
     const created = await this.port.createIssue(DASHBOARD_TITLE, body, [this.config.labels.board]);
     this.github.dashboard = { number: created.number, body };
+    this.options.log(`created the dashboard issue #${created.number}`);
+    return "applied";
   }
 
   /** The mirror branch's head as known in this pass (the branch may have moved: then a retry). */
@@ -569,6 +646,8 @@ function isRefusedMerge(err: unknown): boolean {
   if (err.status !== 403 && err.status !== 422) return false;
   return !/rate limit|abuse/i.test(err.message);
 }
+
+const without = (labels: string[], label: string) => labels.filter((l) => l !== label);
 
 const sameSet = (a: string[], b: string[]) =>
   a.length === b.length && a.every((x) => b.includes(x));

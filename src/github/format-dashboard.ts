@@ -5,9 +5,12 @@ import { encodeMarker, fitWithMarker, readMarker } from "../core/markers.js";
 import { cell } from "./format-status-comment.js";
 import type { DashboardState } from "./interpret-facts.js";
 
+/** What the dashboard shows of a plan (its effects are the pass's business). */
+export type PlanView = Omit<Plan, "effects">;
+
 export interface DashboardInput {
   board: Board;
-  plan: Plan;
+  plan: PlanView;
   /** One line per bad key of `.github/conveyor.yml`. */
   configErrors: string[];
   state: DashboardState;
@@ -206,7 +209,7 @@ export function defuseReferences(text: string, known: ReadonlySet<string>): stri
 /** One line: how many tasks in each stage, escalations, agent slots, the queue's state. */
 function summaryLine(
   board: Board,
-  plan: Plan,
+  plan: PlanView,
   configErrors: string[],
   state: DashboardState,
 ): string {

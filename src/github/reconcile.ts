@@ -1,24 +1,16 @@
 import { createHash } from "node:crypto";
 import type { Board, Stage } from "../core/board.js";
 import type { Config } from "../core/config.js";
-import type { Effect, Plan } from "../core/effects.js";
-import { planPass } from "../core/pass-plan.js";
+import type { Plan } from "../core/effects.js";
+import { type PassRead, runPass } from "../core/pass.js";
 import { countRequests } from "./count-requests.js";
 import { type ExecutionReport, executeEffects } from "./executor.js";
-import { formatDashboard } from "./format-dashboard.js";
-import { errorText } from "./http-errors.js";
-import type { DashboardState, Snapshot } from "./interpret-facts.js";
+import type { Snapshot } from "./interpret-facts.js";
 import { loadSnapshot } from "./load-board.js";
 import { ConfigCache, loadRepoConfig } from "./load-repo-config.js";
-import {
-  CONFIG_PATH,
-  DASHBOARD_TITLE,
-  type DefaultBranchRead,
-  type GitHubPort,
-  type RefState,
-} from "./port.js";
+import type { DefaultBranchRead, GitHubPort, RefState } from "./port.js";
 import { baseStateFromHistory, checkPreflight } from "./preflight.js";
-import { refuseUnauthorizedScheduling } from "./scheduling-check.js";
+import { readSchedulingFacts } from "./scheduling-check.js";
 
 export { ConfigCache, loadRepoConfig };
 
@@ -107,12 +99,21 @@ export async function loadRepoState(ctx: ReconcileContext): Promise<RepoState> {
   };
 }
 
+/** What the GitHub read step hands the pass body: the loaded state and the pass's facts. */
+interface GitHubRead extends PassRead {
+  repoState: RepoState;
+  snapshot: Snapshot;
+}
+
 /**
- * One pass: load config and board, plan, execute, then bring the dashboard up to date.
- * Level-triggered: whatever event asked for it, the pass looks at everything again. Never
- * throws for bad input (an invalid config is shown on the dashboard and as a failing check).
- * A GitHub failure while writing stops the pass there and surfaces in `failed`; a failure
- * while reading the snapshot throws (nothing was written; the next event or sweep retries).
+ * One pass (the shared pass body, `runPass`): read config, board and who scheduled the work;
+ * plan every decision (`planPass`: refused scheduling, abandons of closed issues, the plan,
+ * repairs of escalations, the mirror, the dashboard, the config check); read pre-flight and
+ * plan again only when the plan dispatches; execute. Level-triggered: whatever event asked
+ * for it, the pass looks at everything again. Never throws for bad input (an invalid config
+ * is shown on the dashboard and as a failing check). A GitHub failure while writing stops
+ * that task's effects (an outage: the pass) and surfaces in `failed`; a failure while reading
+ * throws (nothing was written; the next event or sweep retries).
  */
 export async function reconcileRepo(ctx: ReconcileContext): Promise<ReconcileReport> {
   const counter = countRequests(ctx.port);
@@ -120,97 +121,78 @@ export async function reconcileRepo(ctx: ReconcileContext): Promise<ReconcileRep
   const configCache = ctx.configCache ?? new ConfigCache();
   const inner: ReconcileContext = { ...ctx, port, configCache };
   const now = ctx.now();
-  const state = ctx.state ?? (await loadRepoState(inner));
-  const { config, configErrors, snapshot } = state;
-  // Work scheduled by someone not allowed to leaves the board (label removed, told why).
-  await refuseUnauthorizedScheduling(port, snapshot, config, {
-    botLogin: ctx.botLogin,
-    now,
-    dryRun: ctx.dryRun,
-    log: ctx.log,
-    facts: configCache.facts,
-  });
-  // Every decision of the pass is the core's (`planPass`): abandons of closed issues, the
-  // plan, repairs of escalations, the mirror.
-  const escalatedShown = new Set(
-    [...snapshot.github.labels]
-      .filter(([, labels]) => labels.includes(config.labels.escalated))
-      .map(([id]) => id),
-  );
-  const decide = () =>
-    planPass(snapshot.board, config, now, {
-      closedByPerson: snapshot.github.closedByPerson,
-      escalatedShown,
-      mirror: {
-        digest: digestOf,
-        ...(snapshot.github.mirrorDigest ? { lastDigest: snapshot.github.mirrorDigest } : {}),
+  let board: Board | undefined;
+  const run = await runPass<GitHubRead, ExecutionReport>(
+    {
+      read: async () => {
+        const repoState = ctx.state ?? (await loadRepoState(inner));
+        const { config, snapshot } = repoState;
+        const { github } = snapshot;
+        const scheduling = await readSchedulingFacts(port, snapshot, config, {
+          botLogin: ctx.botLogin,
+          now,
+          facts: configCache.facts,
+        });
+        const escalatedShown = new Set(
+          [...github.labels]
+            .filter(([, labels]) => labels.includes(config.labels.escalated))
+            .map(([id]) => id),
+        );
+        return {
+          repoState,
+          snapshot,
+          board: snapshot.board,
+          config,
+          facts: {
+            closedByPerson: github.closedByPerson,
+            escalatedShown,
+            mirror: {
+              digest: digestOf,
+              ...(github.mirrorDigest ? { lastDigest: github.mirrorDigest } : {}),
+            },
+            scheduling,
+            dashboard: {
+              exists: github.dashboard !== undefined,
+              ...(github.lastPreflight ? { lastPreflight: github.lastPreflight } : {}),
+            },
+            ...(repoState.configSha ? { configSha: repoState.configSha } : {}),
+          },
+        };
       },
-    });
-  let decided = decide();
-  // Pre-flight costs requests (and HTTP checks): only when the plan wants to dispatch.
-  let preflight = snapshot.github.lastPreflight;
-  if (decided.plan.effects.some((e) => e.type === "dispatch")) {
-    const checked = await checkPreflight(port, config, snapshot.github.baseBranch, ctx.fetch, () =>
-      baseState(port, state, snapshot.github.baseBranch, configCache),
-    );
-    snapshot.board.preflight = checked;
-    preflight = checked;
-    decided = decide();
-  }
-  const thePlan = decided.plan;
-  const board = structuredClone(snapshot.board);
-  const effects = decided.effects;
-  const mirrorWrite = decided.mirrorWrite;
-  let mirrorDigest = decided.mirrorDigest ?? snapshot.github.mirrorDigest;
-
-  const knownHeads = new Map<string, string>();
-  if (state.configSha) knownHeads.set(state.defaultBranch, state.configSha);
-  const execution = await executeEffects(port, snapshot, effects, {
-    dryRun: ctx.dryRun,
-    log: ctx.log,
-    config,
+      preflight: ({ repoState, snapshot, config }) =>
+        checkPreflight(port, config, snapshot.github.baseBranch, ctx.fetch, () =>
+          baseState(port, repoState, snapshot.github.baseBranch, configCache),
+        ),
+      execute: async ({ repoState, snapshot, config }, decided) => {
+        // The executor works on the board the pass planned on (refused work left out).
+        snapshot.board = decided.board;
+        board = structuredClone(decided.board);
+        const knownHeads = new Map<string, string>();
+        if (repoState.configSha) knownHeads.set(repoState.defaultBranch, repoState.configSha);
+        const execution = await executeEffects(port, snapshot, decided.effects, {
+          dryRun: ctx.dryRun,
+          log: ctx.log,
+          config,
+          now,
+          knownHeads,
+          deferRepoMemory: true,
+          branchesDeletedOnMerge: repoState.branch.deleteBranchOnMerge,
+        });
+        for (const c of execution.commits)
+          if (c.branch === repoState.defaultBranch) configCache.ownCommit(c.sha, c.parent, c.files);
+        if (execution.merged.length > 0) await warmMergeable(port, snapshot, execution.merged);
+        return execution;
+      },
+    },
     now,
-    knownHeads,
-    deferRepoMemory: true,
-    branchesDeletedOnMerge: state.branch.deleteBranchOnMerge,
-  });
-  for (const c of execution.commits)
-    if (c.branch === state.defaultBranch) configCache.ownCommit(c.sha, c.parent, c.files);
-  if (execution.merged.length > 0) await warmMergeable(port, snapshot, execution.merged);
-  const mirrorFailed = mirrorWrite !== undefined && !isApplied(execution, mirrorWrite);
-  if (mirrorFailed) mirrorDigest = snapshot.github.mirrorDigest;
-
-  if (!ctx.dryRun) {
-    const dashboardState: DashboardState = {
-      memory: snapshot.board.repoMemory,
-      ...(mirrorDigest ? { mirror: mirrorDigest } : {}),
-      ...(preflight ? { preflight } : {}),
-    };
-    const boardLabel = config.labels.board;
-    await writeDashboard(
-      port,
-      snapshot,
-      thePlan,
-      configErrors,
-      dashboardState,
-      boardLabel,
-      ctx.log,
-    ).catch((e: unknown) => {
-      execution.failed ??= { effect: "update the dashboard", error: errorText(e) };
-      ctx.log(`failed: update the dashboard: ${errorText(e)}`);
-    });
-    if (configErrors.length > 0)
-      await reportConfigCheck(port, state.configSha, configErrors).catch((e: unknown) =>
-        ctx.log(`failed: config check run: ${errorText(e)}`),
-      );
-  }
-
+  );
+  const execution = run.result;
   return {
     repo: `${ctx.owner}/${ctx.repo}`,
-    config,
-    configErrors,
-    board,
-    plan: thePlan,
+    config: run.state.config,
+    configErrors: run.state.repoState.configErrors,
+    board: board ?? run.decided.board,
+    plan: run.decided.plan,
     applied: execution.applied,
     ...(execution.failed ? { failed: execution.failed } : {}),
     execution,
@@ -238,40 +220,6 @@ async function baseState(
   return port.refState(below !== state.branch.head || !oldest ? below : `${oldest}~1`);
 }
 
-/** Creates the dashboard issue once (when there is anything to show), then edits it in place. */
-async function writeDashboard(
-  port: GitHubPort,
-  snapshot: Snapshot,
-  thePlan: Plan,
-  configErrors: string[],
-  state: DashboardState,
-  boardLabel: string,
-  log: (line: string) => void,
-): Promise<void> {
-  const { board, github } = snapshot;
-  const body = formatDashboard({
-    board: { ...board, tasks: board.tasks.filter((t) => !github.closed.has(t.id)) },
-    plan: thePlan,
-    configErrors,
-    state,
-    ...(github.dashboard ? { previous: github.dashboard.body } : {}),
-  });
-  if (github.dashboard) {
-    const closed = github.dashboard.closed === true;
-    if (github.dashboard.body === body && !closed) return;
-    // Someone closed it: it holds the repository's state (pause, mirror), so it reopens.
-    await port.updateIssue(github.dashboard.number, { body, ...(closed ? { state: "open" } : {}) });
-    github.dashboard = { number: github.dashboard.number, body };
-    if (closed) log(`reopened the dashboard issue #${github.dashboard.number}`);
-    return;
-  }
-  const worthShowing = board.tasks.length > 0 || configErrors.length > 0 || board.repoMemory.paused;
-  if (!worthShowing) return;
-  const created = await port.createIssue(DASHBOARD_TITLE, body, [boardLabel]);
-  github.dashboard = { number: created.number, body };
-  log(`created the dashboard issue #${created.number}`);
-}
-
 /**
  * After merges moved the base, GitHub computes `mergeable` again for the other open PRs,
  * starting when one is asked for (the first answer is `null`, "computing"). Asking now for
@@ -289,28 +237,6 @@ async function warmMergeable(port: GitHubPort, snapshot: Snapshot, merged: numbe
     if (WARMED.has(task.stage)) numbers.push(pr.number);
   }
   if (numbers.length > 0) await port.getPulls(numbers).catch(() => undefined);
-}
-
-/** A failing check run on the commit whose config is invalid, once per commit. */
-async function reportConfigCheck(port: GitHubPort, sha: string, errors: string[]): Promise<void> {
-  if (!sha) return;
-  const name = "Conveyor config";
-  const existing = await port.listCheckRuns(sha);
-  if (existing.some((c) => c.name === name)) return;
-  await port.createCheckRun({
-    name,
-    headSha: sha,
-    status: "completed",
-    conclusion: "failure",
-    title: `${CONFIG_PATH} is invalid (${errors.length} ${errors.length === 1 ? "problem" : "problems"})`,
-    summary: errors.map((e) => `- ${e}`).join("\n"),
-  });
-}
-
-function isApplied(report: ExecutionReport, effect: Effect): boolean {
-  if (effect.type !== "write-mirror") return false;
-  const line = `write mirror: ${Object.keys(effect.files).sort().join(", ")}`;
-  return report.applied.includes(line) || report.skipped.includes(line);
 }
 
 /** A short digest of the tracking files (kept in the dashboard marker). */

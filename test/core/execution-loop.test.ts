@@ -40,6 +40,9 @@ function recorder(failing: Record<string, Error> = {}) {
     "save-repo-memory": ok,
     "conveyor-check": ok,
     "write-mirror": ok,
+    "refuse-scheduling": ok,
+    "write-dashboard": ok,
+    "report-config-check": ok,
   };
   return { done, handlers };
 }

@@ -159,7 +159,8 @@ describe("mode: orchestrate, one pass through the real Octokit port (nock, OpenA
       - #1: todo -> in-progress (picked up: an agent slot is free)
       - #1: save memory (runs 1, attempts task 0, reviewer 0, tester 0, merge 0)
       - #1: dispatch task attempt 0 [1/task/0/1] model claude-sonnet-5-5
-      - write mirror: IN_PROGRESS.md, REVIEW.md, TESTING.md, TODO.md"
+      - write mirror: IN_PROGRESS.md, REVIEW.md, TESTING.md, TODO.md
+      - repo: update the dashboard"
     `);
   });
 

@@ -11,8 +11,11 @@ import { cleanup, GIT_ENV, makeRepo, openRepo } from "./temp-repo.js";
 let server: Server;
 let url = "";
 let dir = "";
+/** Requests the readiness URL got. */
+let requests = 0;
 beforeAll(async () => {
   server = createServer((_req, res) => {
+    requests++;
     res.writeHead(503);
     res.end("not ready");
   });
@@ -66,5 +69,43 @@ describe("pre-flight before any dispatch", () => {
       "pre-flight failed: clean work tree: uncommitted changes to tracked files (README.md): commit or stash them",
     );
     expect(readRunRecords(repo.layout)).toEqual([]);
+  });
+
+  it("an idle loop with a readiness URL asks it nothing while nothing is dispatchable", async () => {
+    dir = makeRepo({
+      ".github/conveyor.yml": `preflight:\n  http:\n    - name: vector db\n      url: ${url}\n`,
+      "TODO.md": "# TODO\n",
+    });
+    const repo = await openRepo(dir);
+    const abort = new AbortController();
+    let passes = 0;
+    requests = 0;
+    const result = await runLocal({
+      repo,
+      env: GIT_ENV,
+      emit: () => {},
+      untilIdle: false,
+      intervalMs: 10,
+      launcher: NEVER,
+      signal: abort.signal,
+      onPass: () => {
+        if (++passes >= 5) abort.abort();
+      },
+    });
+    expect(result.reason).toBe("aborted");
+    expect(passes).toBe(5);
+    // Pre-flight runs only when the plan wants to dispatch (the same rule as GitHub's).
+    expect(requests).toBe(0);
+  });
+
+  it("the same loop asks it once a task could be dispatched", async () => {
+    dir = makeRepo({
+      ".github/conveyor.yml": `preflight:\n  http:\n    - name: vector db\n      url: ${url}\n`,
+      "TODO.md": "# TODO\n\n- Index the docs\n",
+    });
+    requests = 0;
+    const { result } = await runUntilIdle(dir);
+    expect(result.reason).toBe("idle");
+    expect(requests).toBeGreaterThan(0);
   });
 });

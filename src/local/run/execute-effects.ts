@@ -85,10 +85,13 @@ export async function executeEffects(
 }
 
 /**
- * The local handler of each effect type. Two have nothing to write in local mode and say so
+ * The local handler of each effect type. Some have nothing to write in local mode and say so
  * (reported as skipped, not dropped): `write-mirror` (the tracking files are the board
- * itself, written with every pass) and `close-issue` (a task has no issue: reaching done or
- * abandoned takes it off the board).
+ * itself, written with every pass), `close-issue` (a task has no issue: reaching done or
+ * abandoned takes it off the board), `refuse-scheduling` (whoever can write the repository
+ * schedules: there are no permissions), `write-dashboard` (the tracking files and
+ * `conveyor status` are the dashboard) and `report-config-check` (no check runs: the
+ * problems are said when the board is loaded). The local pass plans none of the last three.
  */
 function localHandlers(w: Working, effects: readonly Effect[], outcome: PassOutcome): Handlers {
   const run = async (e: Effect): Promise<Outcome> => {
@@ -113,6 +116,9 @@ function localHandlers(w: Working, effects: readonly Effect[], outcome: PassOutc
     "save-repo-memory": run,
     "write-mirror": nothingToWrite,
     "conveyor-check": nothingToWrite,
+    "refuse-scheduling": nothingToWrite,
+    "write-dashboard": nothingToWrite,
+    "report-config-check": nothingToWrite,
   };
 }
 

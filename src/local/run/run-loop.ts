@@ -1,7 +1,8 @@
 import { applyEffects } from "../../core/apply.js";
 import { type Board, IN_FLIGHT_STAGES, type PreflightResult } from "../../core/board.js";
-import type { Plan } from "../../core/effects.js";
-import { plan } from "../../core/plan.js";
+import type { Effect, Plan } from "../../core/effects.js";
+import { type PassRead, type PassRun, runPass } from "../../core/pass.js";
+import type { PassFacts } from "../../core/pass-plan.js";
 import { resumeEffects } from "../agents/resume-runs.js";
 import type { Supervisor } from "../agents/supervisor.js";
 import { type BoardProblem, type LoadedBoard, loadBoard } from "../board/load-board.js";
@@ -10,7 +11,7 @@ import { recoverMerge } from "../git/merge-batch.js";
 import { mergeJournalPath } from "../git/merge-log.js";
 import type { LocalRepo } from "../repo/local-repo.js";
 import { runPreflight } from "../repo/preflight.js";
-import { executeEffects } from "./execute-effects.js";
+import { executeEffects, type PassOutcome } from "./execute-effects.js";
 import type { EventSink } from "./local-events.js";
 import type { Waker } from "./waker.js";
 
@@ -70,6 +71,8 @@ export async function runLoop(o: RunLoopOptions): Promise<LoopResult> {
     o.emit(e);
   };
   const waiting = new Map<string, string>();
+  /** The pre-flight results last checked (shown until checked again). */
+  let lastPreflight: PreflightResult[] = [];
   let passes = 0;
   let last: PassSnapshot | undefined;
 
@@ -107,30 +110,29 @@ export async function runLoop(o: RunLoopOptions): Promise<LoopResult> {
       emit({ kind: "error", text: repaired });
       return {};
     }
-    const preflight = await checks(o.repo);
-    let loaded = await loadBoard(o.repo, { now, preflight });
-    if (loaded instanceof Error)
-      return { stop: { reason: "error", passes, message: loaded.message } };
-    for (const p of loaded.problems) {
-      const key = `${p.file}:${p.line}:${p.text}:${p.message}`;
-      if (reported.has(key)) continue;
-      reported.add(key);
-      o.emit({ kind: "problem", text: `${p.file}:${p.line}: ${p.message}: ${p.text}` });
+    let run: PassRun<LocalRead, PassOutcome>;
+    try {
+      // The shared pass body: read, plan, pre-flight only when the plan dispatches, execute.
+      run = await runPass<LocalRead, PassOutcome>(
+        {
+          read: () => readLocal(now),
+          preflight: () => checks(o.repo),
+          execute: (state, decided) =>
+            executeEffects(state.loaded, decided.effects, ctx(o, emit, now)),
+        },
+        now,
+      );
+    } catch (e: unknown) {
+      if (e instanceof PassStop) return { stop: e.result };
+      throw e;
     }
-    const resumed = resumeEffects(loaded.board, o.repo.config);
-    if (resumed.length > 0) {
-      const first = await executeEffects(loaded, resumed, ctx(o, emit, now));
-      if (first.fatal !== undefined) return { stop: await fatal(first.fatal) };
-      const again: LoadedBoard | Error = await loadBoard(o.repo, { now, preflight });
-      if (again instanceof Error)
-        return { stop: { reason: "error", passes, message: again.message } };
-      loaded = again;
-    }
-    const hold = holdForBatch(loaded.board, o.repo.config.merge.batchWindowSeconds, now);
-    const planned = plan(hold?.board ?? loaded.board, o.repo.config, now);
+    const { loaded, resumed, hold } = run.state;
+    const planned = run.decided.plan;
+    const outcome = run.result;
+    if (run.preflight) lastPreflight = run.preflight;
+    const preflight = run.preflight ?? [];
     if (hold)
       for (const w of planned.waiting) if (w.code === "mergeability-unknown") w.text = hold.reason;
-    const outcome = await executeEffects(loaded, planned.effects, ctx(o, emit, now));
     if (outcome.fatal !== undefined) return { stop: await fatal(outcome.fatal) };
     // Said once per change. A queue position planned before this pass's merge is already
     // out of date once it merged: the next pass says the new one.
@@ -144,7 +146,9 @@ export async function runLoop(o: RunLoopOptions): Promise<LoopResult> {
       waiting.set(w.task, key);
       o.emit({ kind: "info", task: w.task, text: `${w.task}: waiting — ${w.text}` });
     }
-    const board = outcome.stopped ? loaded.board : applyEffects(loaded.board, planned.effects, now);
+    // Pre-flight as last checked (a pass that dispatches nothing does not check it).
+    const shown = { ...loaded.board, preflight: lastPreflight };
+    const board = outcome.stopped ? shown : applyEffects(shown, run.decided.effects, now);
     last = {
       board,
       // The queue as it stands after this pass's merge (the plan's was before it).
@@ -160,7 +164,7 @@ export async function runLoop(o: RunLoopOptions): Promise<LoopResult> {
     };
     o.onPass?.(last);
     const busy =
-      planned.effects.length > 0 ||
+      run.decided.effects.length > 0 ||
       resumed.length > 0 ||
       loaded.assigned.length > 0 ||
       hold !== undefined ||
@@ -185,6 +189,43 @@ export async function runLoop(o: RunLoopOptions): Promise<LoopResult> {
       };
     }
     return {};
+  }
+
+  /**
+   * The local read step: the board from the repository, its problems said once; runs a
+   * crash left behind are resumed first (then the board is read again); the batch window
+   * holds what waits for the merge. A reason to stop the loop is thrown as a `PassStop`.
+   */
+  async function readLocal(now: Date): Promise<LocalRead> {
+    const read = async (): Promise<LoadedBoard> => {
+      const loaded = await loadBoard(o.repo, { now, preflight: [] });
+      if (loaded instanceof Error)
+        throw new PassStop({ reason: "error", passes, message: loaded.message });
+      return loaded;
+    };
+    let loaded = await read();
+    for (const p of loaded.problems) {
+      const key = `${p.file}:${p.line}:${p.text}:${p.message}`;
+      if (reported.has(key)) continue;
+      reported.add(key);
+      o.emit({ kind: "problem", text: `${p.file}:${p.line}: ${p.message}: ${p.text}` });
+    }
+    const resumed = resumeEffects(loaded.board, o.repo.config);
+    if (resumed.length > 0) {
+      const first = await executeEffects(loaded, resumed, ctx(o, emit, now));
+      if (first.fatal !== undefined) throw new PassStop(await fatal(first.fatal));
+      loaded = await read();
+    }
+    const hold = holdForBatch(loaded.board, o.repo.config.merge.batchWindowSeconds, now);
+    const board = hold?.board ?? loaded.board;
+    return {
+      loaded,
+      resumed,
+      ...(hold ? { hold } : {}),
+      board,
+      config: o.repo.config,
+      facts: localFacts(board),
+    };
   }
 
   async function fatal(message: string): Promise<LoopResult> {
@@ -223,6 +264,34 @@ export async function repairRepo(repo: LocalRepo, say: EventSink): Promise<strin
   if (lock === "removed")
     say({ kind: "info", text: "removed a stale .git/index.lock (no git process held it)" });
   return undefined;
+}
+
+/** What the local read step hands the shared pass body. */
+interface LocalRead extends PassRead {
+  loaded: LoadedBoard;
+  /** Effects that resumed what a crash left behind, applied before the pass planned. */
+  resumed: Effect[];
+  /** The batch window's hold (the board planned on reads the held PRs as not known yet). */
+  hold?: { board: Board; reason: string };
+}
+
+/** Thrown by the read step to end the loop with this result. */
+class PassStop extends Error {
+  constructor(readonly result: LoopResult) {
+    super(result.message ?? result.reason);
+  }
+}
+
+/**
+ * The facts of a local pass besides the board: no issue can be closed by hand, the tracking
+ * files show every escalation the memory records (no label to repair), the tracking files
+ * are the board (no mirror), and there is no dashboard or permission to check.
+ */
+function localFacts(board: Board): PassFacts {
+  return {
+    closedByPerson: new Set(),
+    escalatedShown: new Set(board.tasks.filter((t) => t.memory.escalation).map((t) => t.id)),
+  };
 }
 
 /** What one pass of the loop decided: go on (no `stop`), or the loop's result. */
