@@ -76,7 +76,8 @@ export interface RunInfo {
 }
 
 export interface PullRequest {
-  number: number;
+  /** The pull request number on GitHub; none for a local task's branch (`wording.ts`). */
+  number?: number;
   headSha: string;
   branch: string;
   /** Paths changed by the PR relative to its base. */
@@ -207,6 +208,11 @@ export interface Board {
    * planner emits `write-mirror` only when the rendering differs. Undefined: not loaded.
    */
   mirror?: Record<string, string>;
+  /**
+   * The backend that loaded the board, for the words of what the core tells people
+   * (`wording.ts`): undefined is GitHub.
+   */
+  host?: "local";
 }
 
 export const emptyMemory = (): TaskMemory => ({

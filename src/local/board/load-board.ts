@@ -230,6 +230,7 @@ export async function loadBoard(
     results,
     preflight: options.preflight,
     repoMemory: state.repoMemory,
+    host: "local",
   };
   if (repo.configErrors) board.configErrors = repo.configErrors;
   const kept: Record<string, KeptText> = {};

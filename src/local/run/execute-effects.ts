@@ -20,7 +20,6 @@ import { ensureWorktree, removeWorktree } from "../git/worktrees.js";
 import { writeTextAtomic } from "../repo/json-file.js";
 import type { LocalRepo } from "../repo/local-repo.js";
 import { taskReportsDir } from "../repo/repo-layout.js";
-import { localWording } from "../view/local-wording.js";
 import { dispatchLine, failureLine } from "../view/log-lines.js";
 import { escalationChoices } from "../view/status-text.js";
 import type { EventSink } from "./local-events.js";
@@ -59,10 +58,9 @@ export async function executeEffects(
 ): Promise<PassOutcome> {
   const w = new Working(loaded, ctx);
   const outcome: PassOutcome = { dispatched: [], merged: [] };
-  const worded = localWording(effects);
   // The shared loop; local effects share one working tree and one tracking-file commit, so
   // the first failure stops the pass (a later effect cannot trust what the failed one left).
-  const loop = await runEffects(worded, localHandlers(w, worded, outcome), {
+  const loop = await runEffects(effects, localHandlers(w, effects, outcome), {
     dryRun: false,
     log: () => {},
     stopsPass: () => true,
