@@ -198,6 +198,7 @@ export class GitHubHost implements AgentHost {
   }
 
   async postReview(review: ReviewRequest): Promise<void> {
+    if (review.pr === undefined) throw new Error("a review on GitHub needs the PR number");
     const event = review.verdict === "approve" ? "APPROVE" : "REQUEST_CHANGES";
     const params = {
       ...this.#repo,

@@ -10,8 +10,11 @@ export interface AgentHost {
   /** The task's issue: title, body and the text of its comments (oldest first). */
   readIssue(id: string): Promise<IssueData>;
 
-  /** Opens the PR for `branch`, or updates the open one (title, body). Returns its number. */
-  openOrUpdatePr(request: PrRequest): Promise<{ number: number; url?: string }>;
+  /**
+   * Opens the PR for `branch`, or updates the open one (title, body). Returns its number;
+   * none where the branch itself is the deliverable (local mode).
+   */
+  openOrUpdatePr(request: PrRequest): Promise<{ number?: number; url?: string }>;
 
   /**
    * The PR's changed files and unified diff against its base. Return `undefined` to let the
@@ -80,7 +83,8 @@ export interface ReviewThread {
 }
 
 export interface ReviewRequest {
-  pr: number;
+  /** The PR reviewed; none for a local branch (local mode writes the review to a file). */
+  pr?: number;
   /** The commit the review judged (after the reviewer's own pushes). */
   headSha: string;
   verdict: Verdict;

@@ -154,6 +154,8 @@ export interface Finalize {
   pr?: number;
   verdict?: AgentResult["verdict"];
   passed?: boolean;
+  /** Tester: the counts of its test runs. */
+  tests?: AgentResult["tests"];
   filesChanged: string[];
   extraCommands?: RoleOutcome["commands"];
   review?: RoleOutcome["review"];
@@ -182,6 +184,7 @@ export async function finalize(
     outcome: f.outcome,
     ...(f.verdict ? { verdict: f.verdict } : {}),
     ...(f.passed !== undefined ? { passed: f.passed } : {}),
+    ...(f.tests ? { tests: f.tests } : {}),
     ...(f.headSha ? { headSha: f.headSha } : {}),
     ...(f.startSha ? { startSha: f.startSha } : {}),
     ...(f.baseSha ? { baseSha: f.baseSha } : {}),

@@ -66,14 +66,18 @@ export function safeGitEnv(
  * no fsmonitor command, no signing, no pager. `hooks: "off"` (the default) also runs no
  * hook at all: the agent's workspace is the agent's to write. Local mode keeps the user's
  * repository hooks for Conveyor's commits in the user's own repository (`hooks: "repo"`).
+ * `attributesFile`: Conveyor's own attributes file for this call (local mode's merge
+ * drivers for the tracking files), in place of none.
  */
-export function safeGitArgs(options: { hooks?: "off" | "repo" } = {}): string[] {
+export function safeGitArgs(
+  options: { hooks?: "off" | "repo"; attributesFile?: string } = {},
+): string[] {
   return [
     ...(options.hooks === "repo" ? [] : ["-c", "core.hooksPath=/dev/null"]),
     "-c",
     "core.fsmonitor=false",
     "-c",
-    "core.attributesFile=/dev/null",
+    `core.attributesFile=${options.attributesFile ?? "/dev/null"}`,
     "-c",
     "core.excludesFile=/dev/null",
     "-c",

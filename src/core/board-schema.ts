@@ -55,7 +55,13 @@ const memorySchema = z.strictObject({
 });
 
 const prSchema = z.strictObject({
-  number: z.number().int().min(0),
+  // None for a local branch; 0 is how older boards said so.
+  number: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .transform((n) => (n === 0 ? undefined : n)),
   headSha: sha,
   branch: z.string().min(1),
   changedFiles: z.array(z.string()).default([]),
@@ -111,6 +117,18 @@ export const boardSchema = z.strictObject({
         headSha: sha.optional(),
         startSha: sha.optional(),
         baseSha: sha.optional(),
+        tests: z
+          .strictObject({
+            runs: z.array(
+              z.strictObject({
+                failed: z.number().int().min(0),
+                total: z.number().int().min(0),
+                unit: z.enum(["tests", "commands"]),
+              }),
+            ),
+            fixRounds: z.number().int().min(0),
+          })
+          .optional(),
         pr: z.number().int().optional(),
         branch: z.string().optional(),
         summary: z.string().default(""),

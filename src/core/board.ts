@@ -55,6 +55,11 @@ export interface AgentResult {
   startSha?: string;
   /** Base branch commit the tester merged in (tester only). */
   baseSha?: string;
+  /**
+   * Tester only: the targeted tests run by run, the first run, then one after each fix by
+   * the agent (at most `fixRounds` in a run). Optional: older results have none.
+   */
+  tests?: { runs: TestCount[]; fixRounds: number };
   /** PR opened or updated by the task role. */
   pr?: number;
   branch?: string;
@@ -63,6 +68,13 @@ export interface AgentResult {
   tokens?: number;
   costUsd?: number;
   finishedAt?: string;
+}
+
+/** Failing of total targeted tests: counted in tests when the runners say, else in commands. */
+export interface TestCount {
+  failed: number;
+  total: number;
+  unit: "tests" | "commands";
 }
 
 /** An agent run as the backend observes it (Actions run, or child process). */
@@ -76,7 +88,8 @@ export interface RunInfo {
 }
 
 export interface PullRequest {
-  number: number;
+  /** The pull request number on GitHub; none for a local task's branch (`wording.ts`). */
+  number?: number;
   headSha: string;
   branch: string;
   /** Paths changed by the PR relative to its base. */
@@ -209,6 +222,11 @@ export interface Board {
    * planner emits `write-mirror` only when the rendering differs. Undefined: not loaded.
    */
   mirror?: Record<string, string>;
+  /**
+   * The backend that loaded the board, for the words of what the core tells people
+   * (`wording.ts`): undefined is GitHub.
+   */
+  host?: "local";
 }
 
 export const emptyMemory = (): TaskMemory => ({

@@ -5,6 +5,7 @@ import { cloneJson } from "./json.js";
 import { codeSpan } from "./markdown/code-span.js";
 import { neutralizeMarkers, stripHtmlComments } from "./markers.js";
 import { plan, ref, runsSinceRetry } from "./plan.js";
+import { scheduleHint } from "./wording.js";
 
 /**
  * Maintainer commands (`/conveyor …` in a comment, or `conveyor retry|abandon …` locally):
@@ -124,7 +125,7 @@ function planCommandOf(
   const task = board.tasks.find((t) => t.id === taskId);
   if (!task)
     return refuse(
-      `${taskId ? ref(taskId) : "This"} is not a Conveyor task (schedule it with the \`${config.labels.todo}\` label first).`,
+      `${taskId ? ref(taskId) : "This"} is not a Conveyor task (${scheduleHint(board.host, config)}).`,
     );
 
   switch (command.kind) {

@@ -39,7 +39,8 @@ export type Effect =
   | {
       type: "merge";
       method: "merge" | "squash" | "rebase";
-      batch: { task: string; pr: number; sha: string; branch: string }[];
+      /** `pr`: the pull request number (GitHub); none for a local branch. */
+      batch: { task: string; pr?: number; sha: string; branch: string }[];
       deleteBranch: boolean;
     }
   /** Add the escalated label and post the comment that offers the choices. */
@@ -170,7 +171,7 @@ export function describeEffect(e: Effect): string {
     case "cancel-run":
       return `#${e.task}: ${e.force ? "force-cancel" : "cancel"} run ${e.runId ?? e.correlationId} (${e.reason})`;
     case "merge":
-      return `merge ${e.batch.map((b) => `#${b.task} (PR ${b.pr} @ ${b.sha.slice(0, 7)})`).join(" + ")} by ${e.method}`;
+      return `merge ${e.batch.map((b) => `#${b.task} (${b.pr !== undefined ? `PR ${b.pr} ` : ""}@ ${b.sha.slice(0, 7)})`).join(" + ")} by ${e.method}`;
     case "escalate":
       return `#${e.task}: escalate (${e.reason})`;
     case "clear-escalation":

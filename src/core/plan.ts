@@ -21,6 +21,7 @@ import {
 import { canonicalJson, cloneJson } from "./json.js";
 import { LocationIndex, normalizedLocations } from "./locations.js";
 import { compareIds } from "./markdown/task-order.js";
+import { prName, thePr } from "./wording.js";
 
 /**
  * The reconciler: from one snapshot of the board, what to do now. Pure and deterministic;
@@ -287,8 +288,8 @@ class Draft {
   afterMerge = false;
   /** Queued, but the base changed these of its files since its tests: not mergeable as is. */
   drift?: string[];
-  /** The PR whose merge in this pass moved the base under it, if any. */
-  mergedFirst?: number;
+  /** The name (`prName`) of the PR whose merge in this pass moved the base under it, if any. */
+  mergedFirst?: string;
   private readonly moves: { from: Stage; to: Stage; reason: string }[] = [];
 
   constructor(task: Task) {
@@ -381,16 +382,16 @@ function observe(
 
   // A PR merged by hand (or by an earlier pass) finishes the task, whatever its stage.
   if (pr?.merged) {
-    cancelActive(d, "the PR was merged", nowIso);
+    cancelActive(d, `${thePr(pr)} was merged`, nowIso);
     d.mem.escalation = undefined;
-    d.moveTo("done", `PR #${pr.number} was merged`, nowIso);
+    d.moveTo("done", `${prName(pr)} was merged`, nowIso);
     d.extra.push({ type: "close-issue", task: d.id, reason: "completed" });
     return;
   }
   if (d.view.escalation) return;
   if (pr?.closed && d.stage !== "todo" && d.stage !== "in-progress") {
-    cancelActive(d, "the PR was closed", nowIso);
-    escalate(d, `PR #${pr.number} was closed without merging`, nowIso);
+    cancelActive(d, `${thePr(pr)} was closed`, nowIso);
+    escalate(d, `${prName(pr)} was closed without merging`, nowIso);
     return;
   }
 
@@ -562,13 +563,13 @@ function checkQueued(d: Draft, config: Config, nowIso: string, wait: WaitFn) {
   }
   if (protectedChangeHeld(d, pr, config, nowIso, wait)) return;
   if (pr.mergeable === null)
-    wait(d.id, "mergeability-unknown", "waits to learn whether the PR can merge");
+    wait(d.id, "mergeability-unknown", `waits to learn whether ${thePr(pr)} can merge`);
 }
 
 /** A PR that conflicts with the base goes back to a task agent (bounded), else escalates. */
 function backForConflict(d: Draft, pr: PullRequest, config: Config, nowIso: string): void {
   d.mem.attempts.merge += 1;
-  const why = `PR #${pr.number} conflicts with the base branch`;
+  const why = `${prName(pr)} conflicts with the base branch`;
   d.mem.lastFailure = why;
   if (d.mem.attempts.merge > config.retries) {
     escalate(
@@ -579,7 +580,7 @@ function backForConflict(d: Draft, pr: PullRequest, config: Config, nowIso: stri
     return;
   }
   d.mem.verdicts = {};
-  d.mem.feedback = `${why}: merge the base branch into the PR branch and resolve the conflicts.`;
+  d.mem.feedback = `${why}: merge the base branch into ${pr.number !== undefined ? "the PR branch" : "it"} and resolve the conflicts.`;
   d.moveTo("in-progress", "merge conflict: back to a task agent", nowIso);
   d.need = needFor(d, "task");
 }
@@ -605,7 +606,7 @@ function protectedChangeHeld(
   if (!config.security.allowWorkflowChanges) {
     escalate(
       d,
-      `PR #${pr.number} changes .github/** (workflows or the Conveyor config), which agents may not change (security.allowWorkflowChanges is false): review and merge it by hand, or abandon it`,
+      `${prName(pr)} changes .github/** (workflows or the Conveyor config), which agents may not change (security.allowWorkflowChanges is false): review and merge it by hand, or abandon it`,
       nowIso,
     );
     return true;
@@ -613,7 +614,7 @@ function protectedChangeHeld(
   wait(
     d.id,
     "approval-needed",
-    `PR #${pr.number} changes .github/**: waiting for a maintainer's approving review of its head`,
+    `${prName(pr)} changes .github/**: waiting for a maintainer's approving review of its head`,
   );
   return true;
 }
@@ -658,7 +659,13 @@ function foldResult(d: Draft, result: AgentResult, config: Config, nowIso: strin
         return;
       }
       d.mem.feedback = undefined;
-      d.moveTo("review", "the task agent opened the PR", nowIso);
+      d.moveTo(
+        "review",
+        d.task.pr?.number !== undefined
+          ? "the task agent opened the PR"
+          : "the task agent committed to its branch",
+        nowIso,
+      );
       d.need = needFor(d, "reviewer");
       return;
     case "reviewer": {
@@ -928,7 +935,7 @@ function planMerges(
       method: config.merge.method,
       batch: batch.map((d) => ({
         task: d.id,
-        pr: d.task.pr!.number,
+        ...(d.task.pr!.number !== undefined ? { pr: d.task.pr!.number } : {}),
         sha: d.task.pr!.headSha,
         branch: d.task.pr!.branch,
       })),
@@ -958,7 +965,7 @@ function planMerges(
     if (first < 0) continue;
     const overlap = files.filter((f) => batchFiles.some((bf) => bf.includes(f)));
     d.drift = [...new Set([...(d.drift ?? []), ...overlap])];
-    d.mergedFirst = batch[first]!.task.pr!.number;
+    d.mergedFirst = prName(batch[first]!.task.pr!);
     if (!d.view.verdicts.test?.baseSha) retestNow.push(d);
   }
   for (const d of retestNow) sendBackToTesting(d, nowIso);
@@ -1036,7 +1043,7 @@ function retestDrifted(
 function sendBackToTesting(d: Draft, nowIso: string): void {
   const why =
     d.mergedFirst !== undefined
-      ? `PR #${d.mergedFirst} merged first and touches ${d.drift!.join(", ")}: re-test on the new base`
+      ? `${d.mergedFirst} merged first and touches ${d.drift!.join(", ")}: re-test on the new base`
       : `the base branch changed ${d.drift!.join(", ")} since the tests ran`;
   const { review, test } = d.view.verdicts;
   const head = d.task.pr?.headSha;

@@ -413,21 +413,21 @@ class Context {
     if (task) task.stage = to;
     // The merge-queue label also goes on the PR (people look there); it leaves when the
     // task goes back (the merge itself leaves it on the merged PR).
-    const pr = task?.pr;
+    const pr = task?.pr?.number;
     const queue = this.config.labels.mergeQueue;
-    if (pr && !pr.merged) {
-      const prLabels = this.github.pullLabels.get(pr.number) ?? [];
+    if (pr !== undefined && !task?.pr?.merged) {
+      const prLabels = this.github.pullLabels.get(pr) ?? [];
       if (to === "merge-queue" && !prLabels.includes(queue)) {
-        await this.port.addLabels(pr.number, [queue]);
-        this.github.pullLabels.set(pr.number, [...prLabels, queue]);
+        await this.port.addLabels(pr, [queue]);
+        this.github.pullLabels.set(pr, [...prLabels, queue]);
       } else if (from === "merge-queue" && to !== "done" && prLabels.includes(queue)) {
         try {
-          await this.port.removeLabel(pr.number, queue);
+          await this.port.removeLabel(pr, queue);
         } catch (err: unknown) {
           if (!isGitHubError(err, 404)) throw err;
         }
         this.github.pullLabels.set(
-          pr.number,
+          pr,
           prLabels.filter((l) => l !== queue),
         );
       }
@@ -539,7 +539,11 @@ class Context {
 
   private async merge(e: Extract<Effect, { type: "merge" }>): Promise<Outcome> {
     let anyMerged = false;
-    for (const item of e.batch) {
+    for (const entry of e.batch) {
+      // GitHub's pull requests always have a number (only a local branch has none).
+      if (entry.pr === undefined)
+        throw new Error(`merge of task #${entry.task}: no pull request number`);
+      const item = { ...entry, pr: entry.pr };
       let merged: string | undefined;
       try {
         merged = await this.mergeOne(item.pr, item.sha, e.method);

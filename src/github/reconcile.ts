@@ -233,7 +233,8 @@ async function warmMergeable(port: GitHubPort, snapshot: Snapshot, merged: numbe
   const numbers: number[] = [];
   for (const task of snapshot.board.tasks) {
     const pr = task.pr;
-    if (!pr || pr.merged || pr.closed || merged.includes(pr.number)) continue;
+    if (!pr || pr.number === undefined || pr.merged || pr.closed || merged.includes(pr.number))
+      continue;
     if (WARMED.has(task.stage)) numbers.push(pr.number);
   }
   if (numbers.length > 0) await port.getPulls(numbers).catch(() => undefined);

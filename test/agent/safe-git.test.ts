@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { git } from "../../src/agent/git.js";
-import { basicAuthHeader } from "../../src/agent/safe-git-env.js";
+import { basicAuthHeader, safeGitArgs } from "../../src/agent/safe-git-env.js";
 import { WorkspaceGit } from "../../src/agent/workspace-git.js";
 import { git as localGit, userIdentity } from "../../src/local/git/git.js";
 import { openLocalRepo } from "../../src/local/repo/local-repo.js";
@@ -182,5 +182,15 @@ describe("the push credentials", () => {
     });
     expect(r.stdout).toContain("***");
     expect(r.stdout).not.toContain(b64);
+  });
+});
+
+describe("one way to run git safely: safeGitArgs", () => {
+  it("sets no attributes file, or Conveyor's own for the call, never both", () => {
+    const at = (args: string[]) => args.filter((a) => a.startsWith("core.attributesFile="));
+    expect(at(safeGitArgs())).toEqual(["core.attributesFile=/dev/null"]);
+    expect(at(safeGitArgs({ hooks: "repo", attributesFile: "/repo/.git/conveyor-attrs" }))).toEqual(
+      ["core.attributesFile=/repo/.git/conveyor-attrs"],
+    );
   });
 });

@@ -251,8 +251,8 @@ async function crashedMerge(at: number) {
     type: "merge",
     method: "merge",
     batch: [
-      { task: "T1", pr: 0, sha: t1, branch: "T1" },
-      { task: "T2", pr: 0, sha: t2, branch: "T2" },
+      { task: "T1", sha: t1, branch: "T1" },
+      { task: "T2", sha: t2, branch: "T2" },
     ],
     deleteBranch: true,
   };

@@ -1,17 +1,14 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/run-cli.js";
 import { emptyMemory } from "../../src/core/board.js";
 import { writeRunRecord } from "../../src/local/agents/run-record.js";
-import { Supervisor } from "../../src/local/agents/supervisor.js";
-import { loadBoard } from "../../src/local/board/load-board.js";
 import { emptyState, type StoredTask, writeState } from "../../src/local/board/state-store.js";
-import { executeEffects } from "../../src/local/run/execute-effects.js";
 import type { LocalEvent } from "../../src/local/run/local-events.js";
-import { localText } from "../../src/local/view/local-wording.js";
-import { cleanup, GIT_ENV, makeRepo, openRepo } from "./temp-repo.js";
+import { runLocal } from "../../src/local/run/run-local.js";
+import { cleanup, GIT_ENV, gitSync, makeRepo, openRepo } from "./temp-repo.js";
 
 let dir = "";
 afterEach(() => {
@@ -123,50 +120,57 @@ describe("conveyor status", () => {
 });
 
 describe("local wording", () => {
-  it("says branch, not PR #0, in the log and the state; no GitHub labels in replies", async () => {
-    const repo = await boardRepo();
-    const loaded = await loadBoard(repo, { now: new Date(), preflight: [] });
-    if (loaded instanceof Error) throw loaded;
-    const events: LocalEvent[] = [];
-    const supervisor = new Supervisor({
-      layout: repo.layout,
-      launcher: { command: "true", args: [] },
-      env: {},
+  it("the core names a local branch by itself: no PR number, no label, in anything a run writes", async () => {
+    dir = makeRepo({
+      "TODO.md": "# TODO\n\n- [high] Write a one way\n- [high] Write a another way\n",
+      "a.txt": "base\n",
     });
-    await executeEffects(
-      loaded,
-      [
-        {
-          type: "set-stage",
-          task: "T8",
-          from: "in-progress",
-          to: "review",
-          reason: "PR #0 was merged",
-        },
-        { type: "escalate", task: "T8", reason: "PR #0 was closed without merging", choices: [] },
-      ],
-      { repo, supervisor, emit: (e) => events.push(e), now: new Date() },
+    // Both task runs write their own a.txt: the second branch conflicts with the first's
+    // merge, and with no retries it escalates with the planner's conflict reason.
+    const agent = `cat > /dev/null; echo $$ > a.txt; echo '{\\"summary\\":\\"ok\\",\\"verdict\\":\\"approve\\"}'`;
+    mkdirSync(join(dir, ".github"), { recursive: true });
+    writeFileSync(
+      join(dir, ".github", "conveyor.yml"),
+      `retries: 0\ntests:\n  fallback: "true"\nmerge:\n  batchWindowSeconds: 0\nagent:\n  runner: command\n  command: "${agent}"\n`,
     );
-    expect(events.map((e) => e.text)).toEqual([
-      "T8: in-progress → review (the branch was merged)",
-      "T8: ESCALATED — the branch was closed without merging",
-    ]);
-    const report = readFileSync(join(dir, ".conveyor/reports/T8/escalation.md"), "utf8");
-    expect(report).toContain('deprioritize: `conveyor deprioritize T8 --notes "…"`');
+    gitSync(dir, "add", ".github/conveyor.yml");
+    gitSync(dir, "commit", "-q", "-m", "config");
+    const repo = await openRepo(dir);
+    const events: LocalEvent[] = [];
+    const env = { ...GIT_ENV, CONVEYOR_SANDBOX: "off" };
+    await runLocal({ repo, env, emit: (e) => events.push(e), untilIdle: true, intervalMs: 100 });
+
+    const log = events.map((e) => e.text).join("\n");
+    const escalated = /(T[12]): ESCALATED — (.*)/.exec(log);
+    expect(escalated, log).not.toBeNull();
+    const id = escalated![1]!;
+    expect(escalated![2]).toBe(`branch ${id} conflicts with the base branch (after 0 retries)`);
+    const status = await cli(["status"], dir);
+    expect(status.out).toContain(`${id}: branch ${id} conflicts with the base branch`);
+    const written = [
+      log,
+      status.out,
+      readFileSync(join(dir, ".conveyor/state.json"), "utf8"),
+      readFileSync(join(dir, `.conveyor/reports/${id}/escalation.md`), "utf8"),
+      ...["TODO.md", "IN_PROGRESS.md", "REVIEW.md", "TESTING.md", "MERGE_QUEUE.md", "DONE.md"]
+        .filter((f) => existsSync(join(dir, f)))
+        .map((f) => readFileSync(join(dir, f), "utf8")),
+    ].join("\n");
+    expect(written).not.toMatch(/PR #|PR 0|\blabel/i);
+  }, 240_000);
+
+  it("refuses an unknown task with the local way to add one", async () => {
+    await boardRepo();
     const retry = await cli(["retry", "T42"], dir);
     expect(retry.err).toContain("T42 is not a Conveyor task (add it to TODO.md first)");
     expect(retry.err).not.toContain("label");
   });
 
-  it.each([
-    ["merge #T1 (PR 0 @ abc1234) by merge", "merge #T1 (@ abc1234) by merge"],
-    [
-      "PR #0 merged first and touches a.ts: re-test on the new base",
-      "the branch merged first and touches a.ts: re-test on the new base",
-    ],
-    ["PR #12 was merged", "PR #12 was merged"],
-  ])("%s → %s", (from, to) => {
-    expect(localText(from)).toBe(to);
+  it("reads a reason stored by an older version (PR #0) in today's words", async () => {
+    await boardRepo();
+    const r = await cli(["status"], dir);
+    expect(r.out).toContain("T9: the branch conflicts with the base branch");
+    expect(r.out).not.toContain("PR #0");
   });
 });
 

@@ -15,7 +15,6 @@ const board: Board = {
       locations: ["src/truncate.js"],
       branch: "T3",
       pr: {
-        number: 0,
         headSha: "abc",
         branch: "T3",
         changedFiles: ["src/truncate.js"],

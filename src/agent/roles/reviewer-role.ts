@@ -55,14 +55,15 @@ export async function runReviewerRole(s: RoleSession): Promise<RoleOutcome> {
     problems.push(`Push of the review fixes failed: ${push.error}.`);
   }
 
+  // Posted to the host even without a PR number: local mode writes it to the run's reports.
   let review: ReviewOutcome | undefined;
-  if (outcome === "ok" && verdict && o.pr !== undefined) {
+  if (outcome === "ok" && verdict) {
     const finalDiff = commit ? await s.git.diff(baseRef) : diff;
     const { inline, outside } = partitionComments(drive.report?.comments ?? [], finalDiff);
     review = { verdict, summary: drive.report!.summary, inline, outside };
     try {
       await o.host.postReview({
-        pr: o.pr,
+        ...(o.pr !== undefined ? { pr: o.pr } : {}),
         headSha,
         verdict,
         body: reviewBody(review, fixedFiles),
@@ -79,9 +80,6 @@ export async function runReviewerRole(s: RoleSession): Promise<RoleOutcome> {
       outcome = "failed";
       problems.push(`Could not post the review: ${errorMessage(e)}.`);
     }
-  } else if (outcome === "ok" && verdict) {
-    const { inline, outside } = partitionComments(drive.report?.comments ?? [], diff);
-    review = { verdict, summary: drive.report!.summary, inline, outside };
   }
   const summary = [
     stopSentence(drive.stop),

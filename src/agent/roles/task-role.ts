@@ -62,7 +62,7 @@ export async function runTaskRole(s: RoleSession): Promise<RoleOutcome> {
         body: prBody(s, drive, filesChanged),
         ...(o.pr !== undefined ? { pr: o.pr } : {}),
       });
-      pr = opened.number;
+      pr = opened.number ?? pr;
     } catch (e: unknown) {
       outcome = "failed";
       problems.push(`Could not open or update the PR: ${errorMessage(e)}.`);

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { TestCount } from "../../core/board.js";
 import { mergeUnreleased } from "../../core/markdown/changelog.js";
 import type { DriveResult } from "../drive-agent.js";
 import { git } from "../git.js";
@@ -18,10 +19,13 @@ import { runShell } from "../run-shell.js";
 import { scrubEnv } from "../scrub-env.js";
 import { shellSandbox } from "../shell-sandbox.js";
 import { type RepoFacts, ranNoTests, selectTests } from "../targeted-tests.js";
+import { countTests } from "../test-counts.js";
 import { toolsFor } from "../tools/toolset.js";
 import { frameUntrusted } from "../untrusted-text.js";
 
 const TEST_TIMEOUT_MS = 10 * 60_000;
+/** Fixes the agent may make in one run: one drive, then the tests again. */
+const FIX_ROUNDS = 1;
 
 /**
  * The tester: merges the base branch in (a conflict is reported as such), runs the tests
@@ -91,7 +95,15 @@ export async function runTesterRole(s: RoleSession): Promise<RoleOutcome> {
   let last = await runAll();
   let drive: DriveResult | undefined;
   // A command that exits 0 but ran no test proves nothing: it counts as failing.
-  const failing = () => last.filter((r) => r.exitCode !== 0 || r.timedOut || ranNoTests(r.output));
+  const fails = (r: CommandRun) => r.exitCode !== 0 || r.timedOut || ranNoTests(r.output);
+  const failing = () => last.filter(fails);
+  // The counts of each round (the first run, then the run after the fix), for the log.
+  const rounds: TestCount[] = [];
+  const count = () => {
+    const c = countTests(last.map((r) => ({ output: r.output, failed: fails(r) })));
+    if (c) rounds.push(c);
+  };
+  count();
   if (failing().length > 0 && s.now() < s.stopAt) {
     const failures = failing()
       .map(
@@ -107,7 +119,10 @@ export async function runTesterRole(s: RoleSession): Promise<RoleOutcome> {
       }),
       tools: toolsFor("tester"),
     });
-    if (drive.stop.reason !== "api_error" && drive.stop.reason !== "aborted") last = await runAll();
+    if (drive.stop.reason !== "api_error" && drive.stop.reason !== "aborted") {
+      last = await runAll();
+      count();
+    }
   }
   // "Passed" means: at least one test command ran, every one of them passed, and the
   // result is on the remote.
@@ -141,6 +156,7 @@ export async function runTesterRole(s: RoleSession): Promise<RoleOutcome> {
   ]
     .filter(Boolean)
     .join(" ");
+  const tests = rounds.length > 0 ? { tests: { runs: rounds, fixRounds: FIX_ROUNDS } } : {};
   let delivered: { outcome: RoleOutcome["result"]["outcome"]; summary: string; passed: boolean } = {
     outcome,
     summary,
@@ -165,6 +181,7 @@ export async function runTesterRole(s: RoleSession): Promise<RoleOutcome> {
     baseSha,
     filesChanged: drive?.written ?? [],
     extraCommands: runs,
+    ...tests,
     ...prOf(s),
   });
 }

@@ -92,8 +92,8 @@ export function renderTaskItem(task: Task): string[] {
   const meta: string[] = [];
   const branch = oneLine(task.branch ?? task.pr?.branch ?? "");
   if (branch) meta.push(`Branch: ${codeSpan(branch)}`);
-  // Local mode has branches but no PR numbers (0).
-  if (task.pr && task.pr.number > 0) meta.push(`PR: #${task.pr.number}`);
+  // Local mode has branches but no PR numbers.
+  if (task.pr?.number !== undefined) meta.push(`PR: #${task.pr.number}`);
   const attempts = attemptsText(task);
   if (attempts) meta.push(`Attempts: ${attempts}`);
   if (meta.length > 0) lines.push(`  - ${meta.join(" · ")}`);

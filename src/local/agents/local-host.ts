@@ -41,8 +41,9 @@ export class LocalHost implements AgentHost {
     return this.#issue;
   }
 
-  async openOrUpdatePr(_request: PrRequest): Promise<{ number: number }> {
-    return { number: 0 };
+  /** The branch is the deliverable: there is no pull request, so no number. */
+  async openOrUpdatePr(_request: PrRequest): Promise<{ number?: number }> {
+    return {};
   }
 
   async prDiff(_pr: number): Promise<PrDiff | undefined> {

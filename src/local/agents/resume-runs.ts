@@ -23,7 +23,7 @@ export function resumeEffects(board: Board, config: Config): Effect[] {
       model: modelFor(config, run.role, run.attempt),
       timeoutMinutes: config.roles[run.role].timeoutMinutes,
       ...(task.memory.feedback ? { feedback: task.memory.feedback } : {}),
-      ...(task.pr ? { pr: task.pr.number } : {}),
+      ...(task.pr?.number !== undefined ? { pr: task.pr.number } : {}),
       branch: task.id,
     });
   }

@@ -95,7 +95,7 @@ export async function loadBoard(
     ) === changelogWrite.text
       ? changelogWrite.text
       : undefined;
-  const parsed = parseFiles(files);
+  const parsed = parseFiles(files, liveStages(state));
   const problems: BoardProblem[] = parsed.errors.map((e) => ({ ...e }));
 
   const nowIso = options.now.toISOString();
@@ -230,6 +230,7 @@ export async function loadBoard(
     results,
     preflight: options.preflight,
     repoMemory: state.repoMemory,
+    host: "local",
   };
   if (repo.configErrors) board.configErrors = repo.configErrors;
   const kept: Record<string, KeptText> = {};
@@ -260,10 +261,20 @@ export async function loadBoard(
  */
 let lastParse: { key: string; parsed: ReturnType<typeof parseTrackingFiles> } | undefined;
 
-function parseFiles(files: Record<string, string>): ReturnType<typeof parseTrackingFiles> {
-  const key = JSON.stringify(files);
-  if (lastParse?.key !== key) lastParse = { key, parsed: parseTrackingFiles(files) };
+function parseFiles(
+  files: Record<string, string>,
+  stages: Record<string, string>,
+): ReturnType<typeof parseTrackingFiles> {
+  const key = JSON.stringify([files, stages]);
+  if (lastParse?.key !== key) lastParse = { key, parsed: parseTrackingFiles(files, stages) };
   return lastParse.parsed;
+}
+
+/** Where Conveyor last put each task (its stage in the state): that copy of an id is live. */
+function liveStages(state: LocalState): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [id, t] of Object.entries(state.tasks)) out[id] = t.stage;
+  return out;
 }
 
 function taskFrom(

@@ -57,9 +57,23 @@ export function readState(path: string): LocalState | Error {
   const state = raw as LocalState;
   state.repoMemory = { ...emptyRepoMemory(), ...(state.repoMemory ?? {}) };
   state.tasks = state.tasks ?? {};
-  for (const t of Object.values(state.tasks)) t.memory = { ...emptyMemory(), ...t.memory };
+  for (const t of Object.values(state.tasks)) {
+    t.memory = { ...emptyMemory(), ...t.memory };
+    upgradeBranchNames(t.memory);
+  }
   if (state.pending !== undefined && !isPendingList(state.pending)) delete state.pending;
   return state;
+}
+
+/**
+ * Versions before the core named a branch by itself numbered a local branch's "PR" 0 and
+ * stored reasons like "PR #0 conflicts with the base branch": read them as today's words.
+ */
+function upgradeBranchNames(m: TaskMemory): void {
+  const upgrade = (text: string) => text.replaceAll("PR #0 ", "the branch ");
+  if (m.lastFailure !== undefined) m.lastFailure = upgrade(m.lastFailure);
+  if (m.feedback !== undefined) m.feedback = upgrade(m.feedback);
+  if (m.escalation) m.escalation = { ...m.escalation, reason: upgrade(m.escalation.reason) };
 }
 
 /** Writes the state atomically; a file that already holds exactly this state is left alone. */

@@ -109,8 +109,8 @@ async function readBranchPr(
   }
   const keep = (files: string[]) => files.filter((f) => !input.shared.includes(f));
   const merged = (await git(root, ["merge-base", "--is-ancestor", headSha, base])).code === 0;
+  // No `number`: a local branch is not a pull request (the core names it by its branch).
   const pr: PullRequest = {
-    number: 0,
     headSha,
     branch,
     changedFiles: [],

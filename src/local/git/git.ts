@@ -23,7 +23,6 @@ export interface GitResult {
  * signing, no pager, no prompts, a minimal environment. The repository's own hooks still run
  * (they are the user's, in the user's repository; the agents' sandbox cannot write them).
  */
-const GIT_FLAGS = safeGitArgs({ hooks: "repo" });
 
 /** Runs `git args` in `cwd`. Never throws on a non-zero exit: read `code`. */
 export function git(
@@ -32,16 +31,11 @@ export function git(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<GitResult> {
   // Settings Conveyor gives one call through the environment (its own merge attributes:
-  // `GIT_CONFIG_COUNT` in `repo.gitEnv`) are kept; a `-c` would override them, so an
-  // attributes file given that way replaces the `/dev/null` one.
+  // `GIT_CONFIG_COUNT` in `repo.gitEnv`) are kept; a `-c` would override them, so the
+  // attributes file given that way is the one `safeGitArgs` sets.
   const config = configFromEnv(env);
-  const flags = config["core.attributesFile"]
-    ? GIT_FLAGS.filter(
-        (f, i) =>
-          f !== "core.attributesFile=/dev/null" &&
-          GIT_FLAGS[i + 1] !== "core.attributesFile=/dev/null",
-      )
-    : GIT_FLAGS;
+  const attributesFile = config["core.attributesFile"];
+  const flags = safeGitArgs({ hooks: "repo", ...(attributesFile ? { attributesFile } : {}) });
   return new Promise((resolve) => {
     execFile(
       "git",

@@ -20,8 +20,7 @@ import { ensureWorktree, removeWorktree } from "../git/worktrees.js";
 import { writeTextAtomic } from "../repo/json-file.js";
 import type { LocalRepo } from "../repo/local-repo.js";
 import { taskReportsDir } from "../repo/repo-layout.js";
-import { localWording } from "../view/local-wording.js";
-import { dispatchLine, failureLine } from "../view/log-lines.js";
+import { dispatchLine, failureLine, foldedResult, resultLines } from "../view/log-lines.js";
 import { escalationChoices } from "../view/status-text.js";
 import type { EventSink } from "./local-events.js";
 
@@ -59,10 +58,11 @@ export async function executeEffects(
 ): Promise<PassOutcome> {
   const w = new Working(loaded, ctx);
   const outcome: PassOutcome = { dispatched: [], merged: [] };
-  const worded = localWording(effects);
+  // What the results this pass folds in did (a tester's fix), before the moves they cause.
+  for (const line of resultLines(loaded.board, effects)) ctx.emit({ kind: "info", ...line });
   // The shared loop; local effects share one working tree and one tracking-file commit, so
   // the first failure stops the pass (a later effect cannot trust what the failed one left).
-  const loop = await runEffects(worded, localHandlers(w, worded, outcome), {
+  const loop = await runEffects(effects, localHandlers(w, effects, outcome), {
     dryRun: false,
     log: () => {},
     stopsPass: () => true,
@@ -171,7 +171,9 @@ class Working {
       case "save-memory": {
         const before = this.#task(e.task)?.memory;
         this.board = applyEffects(this.board, [e], now);
-        const line = before && failureLine(e.task, before, e.memory, this.#ctx.repo.config.retries);
+        const result = before && foldedResult(this.board, before, e.memory);
+        const retries = this.#ctx.repo.config.retries;
+        const line = before && failureLine(e.task, before, e.memory, retries, result);
         if (line) emit({ kind: "info", task: e.task, text: line });
         return undefined;
       }

@@ -3,7 +3,6 @@ import { defaultLauncher } from "../agents/agent-launcher.js";
 import { Supervisor } from "../agents/supervisor.js";
 import { loadBoard } from "../board/load-board.js";
 import type { LocalRepo } from "../repo/local-repo.js";
-import { localText } from "../view/local-wording.js";
 import { executeEffects } from "./execute-effects.js";
 import type { EventSink } from "./local-events.js";
 import { takeRunLock } from "./run-lock.js";
@@ -36,7 +35,7 @@ export async function applyMaintainerCommand(
     const loaded = await loadBoard(repo, { now, preflight: [] });
     if (loaded instanceof Error) return { accepted: false, reply: loaded.message };
     const outcome = planCommand(loaded.board, taskId, command, repo.config, now);
-    if (!outcome.accepted) return { accepted: false, reply: localText(outcome.reply) };
+    if (!outcome.accepted) return { accepted: false, reply: outcome.reply };
     const supervisor = new Supervisor({
       layout: repo.layout,
       launcher: defaultLauncher(),
@@ -44,7 +43,7 @@ export async function applyMaintainerCommand(
     });
     const pass = await executeEffects(loaded, outcome.effects, { repo, supervisor, emit, now });
     if (pass.stopped) return { accepted: false, reply: pass.stopped };
-    return { accepted: true, reply: localText(outcome.reply) };
+    return { accepted: true, reply: outcome.reply };
   } finally {
     lock.release();
   }

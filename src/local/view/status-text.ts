@@ -2,7 +2,6 @@ import { type Board, IN_FLIGHT_STAGES, type Task } from "../../core/board.js";
 import { plan } from "../../core/plan.js";
 import type { LoadedBoard } from "../board/load-board.js";
 import type { LocalRepo } from "../repo/local-repo.js";
-import { localText } from "./local-wording.js";
 import { formatRows, formatTokens, taskRows } from "./task-rows.js";
 
 /**
@@ -83,7 +82,7 @@ export function formatStatus(
     out.push("", "Escalations (a person decides):");
     for (const t of escalated)
       out.push(
-        `  ${t.id}: ${localText(t.memory.escalation!.reason)}`,
+        `  ${t.id}: ${t.memory.escalation!.reason}`,
         ...escalationChoices(t.id).map((c) => `      - ${c}`),
       );
   }
