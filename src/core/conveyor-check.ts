@@ -85,7 +85,8 @@ export function conveyorChecks(
   });
   for (const task of board.tasks) {
     const pr = task.pr;
-    if (!pr?.headSha || (pr.closed && !pr.merged)) continue;
+    // A PR without a number is a local branch: there is no check to write.
+    if (!pr?.headSha || pr.number === undefined || (pr.closed && !pr.merged)) continue;
     const { stage, memory } = after(task, effects);
     const at = queue.indexOf(task.id);
     const check = checkOf(stage, memory, at >= 0 ? { at: at + 1, of: queue.length } : undefined);

@@ -7,7 +7,6 @@ import { PRIORITIES } from "../../src/core/config.js";
 import { describeEffect, type Effect } from "../../src/core/effects.js";
 import { planPass } from "../../src/core/pass-plan.js";
 import { plan } from "../../src/core/plan.js";
-import { localWording } from "../../src/local/view/local-wording.js";
 import { config as makeConfig } from "../support/board-builder.js";
 import {
   type BoardSpec,
@@ -49,8 +48,8 @@ import {
  * - local mode writes the tracking files with every pass: `write-mirror` is skipped.
  * - local mode has no escalated label: the escalation report stands for it (written by
  *   `escalate`, removed by `clear-escalation` and when the task finishes).
- * - local mode rewords the core's GitHub words ("PR #0" → "the branch", `localWording`)
- *   before applying: the expected board is `applyEffects` of the reworded effects.
+ * - a local branch has no PR number: the core words it as "branch T3" itself (the board's
+ *   host), so both backends apply the planner's effects unchanged.
  *
  * - the board's `mirror` field is not compared: GitHub's loader does not read the tracking
  *   files back (the files written are checked on the branch instead), local mode has none.
@@ -129,7 +128,7 @@ async function githubPass(b: GitHubBackend, now: Date, effectsOf: EffectsOf) {
     );
   // People look at the PR: it carries the merge-queue label while its task is queued.
   for (const t of expected.tasks) {
-    const pr = t.pr && b.gh.pull(t.pr.number);
+    const pr = t.pr?.number !== undefined ? b.gh.pull(t.pr.number) : undefined;
     if (!pr || pr.merged) continue;
     expect(
       b.gh.issue(pr.number).labels.includes(baseConfig.labels.mergeQueue),
@@ -162,8 +161,7 @@ async function localPass(b: LocalBackend, now: Date, effectsOf: EffectsOf) {
     ]),
   );
   const effects = effectsOf(before, now);
-  // Local mode applies the effects in its own words (see the header).
-  const expected = applyEffects(before, localWording(effects), now);
+  const expected = applyEffects(before, effects, now);
   const outcome = await b.execute(loaded, effects);
   expect(outcome.stopped, effects.map(describeEffect).join("\n")).toBeUndefined();
   const actual = await b.observe(expected, effects, heads);
@@ -182,7 +180,7 @@ async function localPass(b: LocalBackend, now: Date, effectsOf: EffectsOf) {
       escalatedAfter(reported.get(t.id) ?? false, t.id, effects),
     );
   }
-  for (const e of localWording(effects)) {
+  for (const e of effects) {
     if (e.type === "record-abandoned")
       expect(localFile(b.dir, b.repo.changelogPath)).toContain(
         `${e.task}: ${e.title} — ${e.reason}`,

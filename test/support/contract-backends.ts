@@ -391,7 +391,7 @@ export async function seedGitHub(
       }
       const mergedOf = (id: string) => {
         const pr = expected.tasks.find((t) => t.id === id)?.pr;
-        return pr ? gh.pull(pr.number).merged : undefined;
+        return pr?.number !== undefined ? gh.pull(pr.number).merged : undefined;
       };
       return observe(board, mergedOf, expected, effects);
     },
