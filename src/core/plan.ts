@@ -93,7 +93,6 @@ export function plan(board: Board, config: Config, now: Date): Plan {
       else if (d.stage === "in-progress" && !d.view.escalation) halfDone.add(d, d.locations());
     }
 
-  if (config.guards.exclusiveLocations) countQueuedOnFiles(drafts);
   for (const d of drafts.filter((x) => x.need !== undefined).sort(byDispatchOrder)) {
     if (stopped.has(d)) continue;
     const need = d.need!;
@@ -290,8 +289,6 @@ class Draft {
   drift?: string[];
   /** The PR whose merge in this pass moved the base under it, if any. */
   mergedFirst?: number;
-  /** A new task: how many new tasks name its files, summed over them (`countQueuedOnFiles`). */
-  queuedOnFiles = 0;
   private readonly moves: { from: Stage; to: Stage; reason: string }[] = [];
 
   constructor(task: Task) {
@@ -1081,41 +1078,13 @@ const dispatchRank = (d: Draft): number =>
   ROLE_RANK[d.need!.role] + (d.need!.role === "task" && d.task.stage === "todo" ? 1 : 0);
 
 function byDispatchOrder(a: Draft, b: Draft): number {
-  return (
-    dispatchRank(a) - dispatchRank(b) ||
-    priorityRank(a) - priorityRank(b) ||
-    b.queuedOnFiles - a.queuedOnFiles ||
-    byPriorityThenAge(a, b)
-  );
-}
-
-/**
- * With exclusive locations, task agents on one file run one after another: among new tasks
- * of one priority, the one whose files the most new tasks name starts first, so that the
- * busiest files' queues start early instead of being the backlog's tail (the schedule
- * bench: 60 tasks with heavy overlap). A new task's count is the sum over its files of the
- * new tasks naming the file; with disjoint files every count is 1 per file and the order
- * stays priority, then age. Linear in the tasks' locations.
- */
-function countQueuedOnFiles(drafts: readonly Draft[]): void {
-  const todo = drafts.filter((d) => d.stage === "todo" && !d.view.escalation);
-  const onFile = new Map<string, number>();
-  for (const d of todo) for (const f of d.locations()) onFile.set(f, (onFile.get(f) ?? 0) + 1);
-  for (const d of todo) {
-    let n = 0;
-    for (const f of d.locations()) n += onFile.get(f) ?? 0;
-    d.queuedOnFiles = n;
-  }
+  return dispatchRank(a) - dispatchRank(b) || byPriorityThenAge(a, b);
 }
 
 /** Effects after the merge: re-queued tasks that dispatch nothing, then dispatch order. */
 function byEmitOrder(a: Draft, b: Draft): number {
   const rank = (d: Draft) => (d.dispatch ? dispatchRank(d) : -1);
-  return (
-    rank(a) - rank(b) ||
-    (a.dispatch && b.dispatch ? byDispatchOrder(a, b) : 0) ||
-    byPriorityThenAge(a, b)
-  );
+  return rank(a) - rank(b) || byPriorityThenAge(a, b);
 }
 
 function byQueueOrder(a: Draft, b: Draft): number {

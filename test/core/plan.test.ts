@@ -640,47 +640,6 @@ describe("overlapping locations", () => {
     );
     expect(dispatches(plan(r, cfg, T0).effects)).toEqual(["2:reviewer"]);
   });
-
-  it("among new tasks of one priority, starts first the one whose files the most tasks wait on", () => {
-    // b.ts has three tasks queued: their task agents must run one after another, so that
-    // queue starts first; a.ts's single task can run alongside any of them later.
-    const one = config({ capacity: { agents: 1 } });
-    const b = board([
-      task({ id: "1", locations: ["a.ts"] }),
-      task({ id: "2", locations: ["b.ts"] }),
-      task({ id: "3", locations: ["b.ts"] }),
-      task({ id: "4", locations: ["b.ts", "./c.ts"] }),
-      task({ id: "5", locations: ["c.ts"] }),
-    ]);
-    // 4 names b.ts (3 tasks) and c.ts (2 tasks): the most work waits on its files.
-    expect(dispatches(plan(b, one, T0).effects)).toEqual(["4:task"]);
-    expect(dispatches(plan(b, config({ capacity: { agents: 3 } }), T0).effects)).toEqual([
-      "4:task",
-      "1:task",
-    ]);
-  });
-
-  it("the files' queues never outrank priority, and do not reorder without exclusive locations", () => {
-    const b = board([
-      task({ id: "1", locations: ["a.ts"], priority: "high" }),
-      task({ id: "2", locations: ["b.ts"] }),
-      task({ id: "3", locations: ["b.ts"] }),
-    ]);
-    expect(dispatches(plan(b, config({ capacity: { agents: 1 } }), T0).effects)).toEqual([
-      "1:task",
-    ]);
-    const same = board([
-      task({ id: "1", locations: ["a.ts"] }),
-      task({ id: "2", locations: ["b.ts"] }),
-      task({ id: "3", locations: ["b.ts"] }),
-    ]);
-    expect(
-      dispatches(
-        plan(same, config({ capacity: { agents: 1 }, guards: { exclusiveLocations: false } }), T0)
-          .effects,
-      ),
-    ).toEqual(["1:task"]);
-  });
 });
 
 const passOn = (id: string, sha = `head${id}`.padEnd(40, "0"), baseSha?: string) => ({
