@@ -16,8 +16,19 @@ export interface PassFacts {
   closedByPerson: ReadonlySet<string>;
   /** Tasks whose issue shows the escalated label. */
   escalatedShown: ReadonlySet<string>;
-  /** The mirror: the digest of the tracking files last written, and how to digest them. */
-  mirror?: { lastDigest?: string; digest: (files: Record<string, string>) => string };
+  /**
+   * The mirror: the digest of the tracking files last written, and how to digest them.
+   * With `lastWrittenAt` and `coalesceMinutes`, a change within that many minutes of the
+   * last write waits while an agent run is in flight: the mirror is a view of the board, and
+   * the pass that run's end starts (or the sweep) writes what it shows then, so a busy
+   * backlog costs one mirror commit per window instead of one per pass.
+   */
+  mirror?: {
+    lastDigest?: string;
+    digest: (files: Record<string, string>) => string;
+    lastWrittenAt?: string;
+    coalesceMinutes?: number;
+  };
 }
 
 /** Every decision of one pass: the plan, and the effects to apply in order. */
@@ -59,12 +70,27 @@ export function planPass(board: Board, config: Config, now: Date, facts: PassFac
   const files = renderTrackingFiles(after, { folder: config.mirror.folder });
   const digest = mirror.digest(files);
   if (digest === mirror.lastDigest) return out;
+  if (mirrorMayWait(mirror, after, now)) return out;
   out.mirrorDigest = digest;
   if (!effects.some((e) => e.type === "write-mirror")) {
     out.mirrorWrite = { type: "write-mirror", files };
     effects.push(out.mirrorWrite);
   }
   return out;
+}
+
+/**
+ * Whether a changed mirror may wait for a later pass: written less than `coalesceMinutes`
+ * ago, and an agent run still in flight after this pass (its end starts another pass). A
+ * board at rest is written at once, so the mirror never lags behind a board that stopped.
+ */
+function mirrorMayWait(mirror: NonNullable<PassFacts["mirror"]>, after: Board, now: Date): boolean {
+  const { lastWrittenAt, coalesceMinutes } = mirror;
+  if (lastWrittenAt === undefined || !coalesceMinutes || mirror.lastDigest === undefined)
+    return false;
+  const since = now.getTime() - Date.parse(lastWrittenAt);
+  if (!(since >= 0 && since < coalesceMinutes * 60_000)) return false;
+  return after.tasks.some((t) => t.memory.run !== undefined && !t.memory.escalation);
 }
 
 /**

@@ -103,6 +103,12 @@ export async function loadRepoState(ctx: ReconcileContext): Promise<RepoState> {
 }
 
 /**
+ * Minutes within which a changed mirror waits for a later pass while agents are at work
+ * (`planPass`): one tracking-files commit per window instead of one per pass.
+ */
+export const MIRROR_COALESCE_MINUTES = 5;
+
+/**
  * One pass: load config and board, plan, execute, then bring the dashboard up to date.
  * Level-triggered: whatever event asked for it, the pass looks at everything again. Never
  * throws for bad input (an invalid config is shown on the dashboard and as a failing check).
@@ -139,6 +145,8 @@ export async function reconcileRepo(ctx: ReconcileContext): Promise<ReconcileRep
       mirror: {
         digest: digestOf,
         ...(snapshot.github.mirrorDigest ? { lastDigest: snapshot.github.mirrorDigest } : {}),
+        ...(snapshot.github.mirrorAt ? { lastWrittenAt: snapshot.github.mirrorAt } : {}),
+        coalesceMinutes: MIRROR_COALESCE_MINUTES,
       },
     });
   let decided = decide();
@@ -157,6 +165,7 @@ export async function reconcileRepo(ctx: ReconcileContext): Promise<ReconcileRep
   const effects = decided.effects;
   const mirrorWrite = decided.mirrorWrite;
   let mirrorDigest = decided.mirrorDigest ?? snapshot.github.mirrorDigest;
+  let mirrorAt = snapshot.github.mirrorAt;
 
   const knownHeads = new Map<string, string>();
   if (state.configSha) knownHeads.set(state.defaultBranch, state.configSha);
@@ -174,11 +183,13 @@ export async function reconcileRepo(ctx: ReconcileContext): Promise<ReconcileRep
   if (execution.merged.length > 0) await warmMergeable(port, snapshot, execution.merged);
   const mirrorFailed = mirrorWrite !== undefined && !isApplied(execution, mirrorWrite);
   if (mirrorFailed) mirrorDigest = snapshot.github.mirrorDigest;
+  else if (mirrorWrite !== undefined) mirrorAt = now.toISOString();
 
   if (!ctx.dryRun) {
     const dashboardState: DashboardState = {
       memory: snapshot.board.repoMemory,
       ...(mirrorDigest ? { mirror: mirrorDigest } : {}),
+      ...(mirrorAt ? { mirrorAt } : {}),
       ...(preflight ? { preflight } : {}),
     };
     const boardLabel = config.labels.board;
