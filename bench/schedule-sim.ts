@@ -65,6 +65,13 @@ export interface SimResult {
   extraRuns: number;
   merges: number;
   tasks: number;
+  /**
+   * Where free agent slots went unused: agent-minutes of free slots while at least one task
+   * waited for this reason (a slot idle with two reasons counts under both). `none`: no task
+   * waited for anything but running agents or the merge queue (the backlog's tail).
+   */
+  idleBy: Record<string, number>;
+  agents: number;
 }
 
 export const DEFAULT_WORK: Record<Role, [number, number]> = {
@@ -164,7 +171,11 @@ interface Outcome {
   escalatedAt: Map<string, number>;
   escalatedAfterPass: number;
   merges: number;
+  idleBy: Record<string, number>;
 }
+
+/** Wait codes of tasks that do not want a slot: agents at work, escalated tasks. */
+const NOT_WAITING = new Set(["running", "not-started", "escalated"]);
 
 /** Plays the backend and the agents around `plan` until every task is merged or escalated. */
 function play(
@@ -209,6 +220,8 @@ function play(
   let t = 0;
   let again = 0;
   const limitMs = 7 * 24 * 60 * MIN;
+  const idleBy: Record<string, number> = {};
+  let waiting: readonly { code: string }[] = [];
 
   const baseSha = (n: number) => `base${n}`;
   const load = () => {
@@ -231,6 +244,7 @@ function play(
     const now = new Date(T0 + t);
     const p = plan(board, config, now);
     board = applyEffects(board, p.effects, now);
+    waiting = p.waiting;
     let acted = false;
     for (const e of p.effects) {
       if (e.type === "save-repo-memory") continue;
@@ -293,6 +307,12 @@ function play(
     let next = Math.floor(t / sweepMs + 1) * sweepMs;
     for (const r of active.values()) next = Math.min(next, r.end);
     if (laneFreeAt > t) next = Math.min(next, laneFreeAt);
+    const free = Math.max(0, config.capacity.agents - active.size);
+    if (free > 0 && next > t) {
+      const codes = new Set(waiting.map((w) => w.code).filter((c) => !NOT_WAITING.has(c)));
+      if (codes.size === 0) codes.add("none");
+      for (const c of codes) idleBy[c] = (idleBy[c] ?? 0) + (free * (next - t)) / MIN;
+    }
     t = next;
     for (const [cid, r] of [...active]) {
       if (r.end > t) continue;
@@ -354,6 +374,7 @@ function play(
     escalatedAt,
     escalatedAfterPass,
     merges,
+    idleBy,
   };
 }
 
@@ -435,6 +456,8 @@ export function simulate(options: SimOptions): SimResult {
     extraRuns: o.runs - inherentRuns,
     merges: o.merges,
     tasks: options.tasks,
+    idleBy: o.idleBy,
+    agents: options.config.capacity.agents,
   };
 }
 
@@ -519,5 +542,7 @@ export function naiveBatch(options: SimOptions, agents = 6): SimResult {
     extraRuns: 0,
     merges: merged,
     tasks: options.tasks,
+    idleBy: {},
+    agents,
   };
 }

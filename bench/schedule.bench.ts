@@ -51,6 +51,9 @@ function print(label: string, r: Row): void {
       f2(mean(s.map((x) => x.extraRuns))).padStart(7),
       f2(mean(s.map((x) => x.escalatedAfterPass))).padStart(6),
       f2(mean(s.map((x) => x.escalated))).padStart(5),
+      ...IDLE.map(([, codes]) =>
+        `${f0(idleShare(s, codes) * 100)}%`.padStart(codes[0] === "none" ? 5 : 6),
+      ),
       "  |",
       f2(mean(n.map((x) => x.ratio))).padStart(6),
       f0(mean(n.map((x) => x.meanToMergeMin))).padStart(7),
@@ -59,7 +62,20 @@ function print(label: string, r: Row): void {
   );
 }
 
-const HEADER = `${"".padEnd(22)}  ratio    max  →merge   util   extra  escP  esc   |  naive  →merge   util`;
+/** Idle slots by why work waited (see `SimResult.idleBy`), as shares of agents × makespan. */
+const IDLE: [string, string[]][] = [
+  ["clash", ["location-clash"]],
+  ["caps", ["in-flight-full", "slots-and-in-flight-full", "dispatch-limit"]],
+  ["tail", ["none"]],
+];
+
+function idleShare(rs: SimResult[], codes: string[]): number {
+  return mean(
+    rs.map((r) => codes.reduce((n, c) => n + (r.idleBy[c] ?? 0), 0) / (r.agents * r.makespanMin)),
+  );
+}
+
+const HEADER = `${"".padEnd(22)}  ratio    max  →merge   util   extra  escP  esc  clash  caps  tail   |  naive  →merge   util`;
 
 function table(title: string, input: ConfigInput, extra: Partial<SimOptions> = {}): void {
   console.log(`\n${title}`);
@@ -89,7 +105,7 @@ export default function run(): void {
     `work per run (min): task ${DEFAULT_WORK.task.join("–")}, reviewer ${DEFAULT_WORK.reviewer.join("–")}, tester ${DEFAULT_WORK.tester.join("–")}; start latency 0.5, merge 1; 20% of reviews ask for changes, 15% of tests fail; ${SEEDS.length} seeds`,
   );
   console.log(
-    "ratio: makespan ÷ lower bound (mean, max); →merge: mean minutes from todo to merged; util: slot utilisation; extra: runs beyond each task's own; escP: escalated after the tests had passed; esc: escalated; naive: the batch schedule's ratio to the same bound",
+    "ratio: makespan ÷ lower bound (mean, max); →merge: mean minutes from todo to merged; util: slot utilisation; extra: runs beyond each task's own; escP: escalated after the tests had passed; esc: escalated; clash / caps / tail: share of slot time idle while a new task waited for overlapping locations / for capacity.inFlight or the hourly cap / while nothing waited (the backlog's end); naive: the batch schedule's ratio to the same bound",
   );
   table("defaults (6 agents)", {});
   table("12 agents, capacity.inFlight 12", { capacity: { agents: 12, inFlight: 12 } });

@@ -101,6 +101,8 @@ export type Effect =
         last?: string;
         /** Digest to keep instead once this pass's `write-mirror` is done. */
         next?: string;
+        /** When the mirror was last written (kept, or now once this pass's write is done). */
+        lastAt?: string;
       };
     }
   /** A failing check run on the commit whose config is invalid (once per commit). */

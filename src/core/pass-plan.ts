@@ -18,8 +18,19 @@ export interface PassFacts {
   closedByPerson: ReadonlySet<string>;
   /** Tasks whose issue shows the escalated label. */
   escalatedShown: ReadonlySet<string>;
-  /** The mirror: the digest of the tracking files last written, and how to digest them. */
-  mirror?: { lastDigest?: string; digest: (files: Record<string, string>) => string };
+  /**
+   * The mirror: the digest of the tracking files last written, and how to digest them.
+   * With `lastWrittenAt` and `coalesceMinutes`, a change within that many minutes of the
+   * last write waits while an agent run is in flight: the mirror is a view of the board, and
+   * the pass that run's end starts (or the sweep) writes what it shows then, so a busy
+   * backlog costs one mirror commit per window instead of one per pass.
+   */
+  mirror?: {
+    lastDigest?: string;
+    digest: (files: Record<string, string>) => string;
+    lastWrittenAt?: string;
+    coalesceMinutes?: number;
+  };
   /** Who put work on the board, for the scheduling check (`refusedScheduling`). */
   scheduling?: SchedulingFacts;
   /**
@@ -89,7 +100,7 @@ export function planPass(read: Board, config: Config, now: Date, facts: PassFact
     // The mirror: rendered from the board the plan leads to, written only when it changed.
     const files = renderTrackingFiles(after, { folder: config.mirror.folder });
     const digest = mirror.digest(files);
-    if (digest !== mirror.lastDigest) {
+    if (digest !== mirror.lastDigest && !mirrorMayWait(mirror, after, now)) {
       out.mirrorDigest = digest;
       if (!effects.some((e) => e.type === "write-mirror")) {
         out.mirrorWrite = { type: "write-mirror", files };
@@ -124,15 +135,36 @@ function dashboardWrite(
   const { effects: _, ...view } = thePlan;
   const preflight = facts.preflight ?? shown.lastPreflight;
   const last = facts.mirror?.lastDigest;
+  const lastAt = facts.mirror?.lastWrittenAt;
   return {
     type: "write-dashboard",
     view,
     configErrors: [...configErrors],
     ...(preflight ? { preflight } : {}),
     ...(last || nextDigest
-      ? { mirror: { ...(last ? { last } : {}), ...(nextDigest ? { next: nextDigest } : {}) } }
+      ? {
+          mirror: {
+            ...(last ? { last } : {}),
+            ...(nextDigest ? { next: nextDigest } : {}),
+            ...(lastAt ? { lastAt } : {}),
+          },
+        }
       : {}),
   };
+}
+
+/**
+ * Whether a changed mirror may wait for a later pass: written less than `coalesceMinutes`
+ * ago, and an agent run still in flight after this pass (its end starts another pass). A
+ * board at rest is written at once, so the mirror never lags behind a board that stopped.
+ */
+function mirrorMayWait(mirror: NonNullable<PassFacts["mirror"]>, after: Board, now: Date): boolean {
+  const { lastWrittenAt, coalesceMinutes } = mirror;
+  if (lastWrittenAt === undefined || !coalesceMinutes || mirror.lastDigest === undefined)
+    return false;
+  const since = now.getTime() - Date.parse(lastWrittenAt);
+  if (!(since >= 0 && since < coalesceMinutes * 60_000)) return false;
+  return after.tasks.some((t) => t.memory.run !== undefined && !t.memory.escalation);
 }
 
 /**

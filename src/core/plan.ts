@@ -18,7 +18,7 @@ import {
   type WaitCode,
   type Waiting,
 } from "./effects.js";
-import { canonicalJson, cloneJson } from "./json.js";
+import { cloneJson } from "./json.js";
 import { LocationIndex, normalizedLocations } from "./locations.js";
 import { compareIds } from "./markdown/task-order.js";
 import { prName, thePr } from "./wording.js";
@@ -199,7 +199,7 @@ export function plan(board: Board, config: Config, now: Date): Plan {
   for (const d of drafts) if (!late(d)) effects.push(...d.effects());
   effects.push(...mergeEffects);
   for (const d of drafts.filter(late).sort(byEmitOrder)) effects.push(...d.effects());
-  if (canonicalJson(repoMemory) !== canonicalJson(board.repoMemory))
+  if (!sameJson(repoMemory, board.repoMemory))
     effects.push({ type: "save-repo-memory", memory: repoMemory });
 
   // Every task the pass leaves as it is gets a reason, the running ones included.
@@ -318,10 +318,7 @@ class Draft {
   }
 
   private memoryChanged(): boolean {
-    return (
-      this.writable !== undefined &&
-      canonicalJson(this.writable) !== canonicalJson(this.task.memory)
-    );
+    return this.writable !== undefined && !sameJson(this.writable, this.task.memory);
   }
 
   moveTo(to: Stage, reason: string, nowIso: string): void {
@@ -1109,6 +1106,32 @@ export const runsSinceRetry = (m: TaskMemory): number => m.runs - (m.runsAtRetry
 function ownFiles(files: readonly string[], config: Config): string[] {
   const shared = config.merge.sharedFiles;
   return shared.length === 0 ? [...files] : files.filter((f) => !shared.includes(f));
+}
+
+/**
+ * Whether two JSON values are equal as `canonicalJson` sees them (key order ignored, keys
+ * whose value is undefined absent), without building either text: comparing a task's
+ * memory with its copy was most of the plan's cost on a large board.
+ */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a === "number" && typeof b === "number") return Number.isNaN(a) && Number.isNaN(b);
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i] ?? null, b[i] ?? null)) return false;
+    return true;
+  }
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let defined = 0;
+  for (const k in x) {
+    if (x[k] === undefined) continue;
+    defined++;
+    if (!sameJson(x[k], y[k])) return false;
+  }
+  for (const k in y) if (y[k] !== undefined) defined--;
+  return defined === 0;
 }
 
 /** Plain code-unit order: ISO times sort correctly, and it is far cheaper than localeCompare. */

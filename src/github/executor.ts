@@ -250,6 +250,7 @@ class Context {
         // The board as this pass left it (the executor keeps it up to date), its closed
         // issues left out; the memory goes in the marker.
         const mirror = this.mirrorLanded ? (e.mirror?.next ?? e.mirror?.last) : e.mirror?.last;
+        const mirrorAt = this.mirrorLanded ? this.options.now.toISOString() : e.mirror?.lastAt;
         const board = {
           ...this.board,
           tasks: this.board.tasks.filter((t) => !this.github.closed.has(t.id)),
@@ -262,6 +263,7 @@ class Context {
             state: {
               memory: this.board.repoMemory,
               ...(mirror ? { mirror } : {}),
+              ...(mirrorAt ? { mirrorAt } : {}),
               ...(e.preflight ? { preflight: e.preflight } : {}),
             },
             ...(previous !== undefined ? { previous } : {}),

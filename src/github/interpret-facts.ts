@@ -103,6 +103,8 @@ export interface GitHubState {
   dashboard?: { number: number; body: string; closed?: boolean };
   /** Digest of the mirror content last written (kept in the dashboard marker). */
   mirrorDigest?: string;
+  /** When the mirror was last written (the dashboard's marker), if known. */
+  mirrorAt?: string;
   /** Pre-flight results of an earlier pass (kept in the dashboard marker). */
   lastPreflight?: PreflightResult[];
   /** When the bot posted escalation comments, per task (so a repair does not post twice). */
@@ -136,6 +138,8 @@ export interface DashboardState {
   memory: RepoMemory;
   /** Digest of the tracking files last written. */
   mirror?: string;
+  /** When the tracking files were last written (ISO), for coalescing mirror commits. */
+  mirrorAt?: string;
   /** The last pre-flight results (shown until checked again). */
   preflight?: PreflightResult[];
 }
@@ -551,6 +555,7 @@ export function interpretFacts(facts: GitHubFacts, config: Config): Snapshot {
       ...(issues.dashboard.state === "closed" ? { closed: true } : {}),
     };
   if (dashboard?.mirror) github.mirrorDigest = dashboard.mirror;
+  if (dashboard?.mirrorAt) github.mirrorAt = dashboard.mirrorAt;
   if (dashboard?.preflight) github.lastPreflight = dashboard.preflight;
 
   const tasks: Task[] = issues.tasks.map((issue) => {
@@ -642,6 +647,9 @@ export function readDashboard(body: string): DashboardState | undefined {
   return {
     memory,
     ...(typeof value.mirror === "string" ? { mirror: value.mirror } : {}),
+    ...(typeof value.mirrorAt === "string" && !Number.isNaN(Date.parse(value.mirrorAt))
+      ? { mirrorAt: value.mirrorAt }
+      : {}),
     ...(preflight ? { preflight } : {}),
   };
 }

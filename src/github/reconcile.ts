@@ -106,6 +106,12 @@ interface GitHubRead extends PassRead {
 }
 
 /**
+ * Minutes within which a changed mirror waits for a later pass while agents are at work
+ * (`planPass`): one tracking-files commit per window instead of one per pass.
+ */
+export const MIRROR_COALESCE_MINUTES = 5;
+
+/**
  * One pass (the shared pass body, `runPass`): read config, board and who scheduled the work;
  * plan every decision (`planPass`: refused scheduling, abandons of closed issues, the plan,
  * repairs of escalations, the mirror, the dashboard, the config check); read pre-flight and
@@ -149,6 +155,8 @@ export async function reconcileRepo(ctx: ReconcileContext): Promise<ReconcileRep
             mirror: {
               digest: digestOf,
               ...(github.mirrorDigest ? { lastDigest: github.mirrorDigest } : {}),
+              ...(github.mirrorAt ? { lastWrittenAt: github.mirrorAt } : {}),
+              coalesceMinutes: MIRROR_COALESCE_MINUTES,
             },
             scheduling,
             dashboard: {

@@ -46,6 +46,25 @@ describe("planPass", () => {
     expect(lines(again.effects)).not.toContain("write mirror");
   });
 
+  it("a changed mirror waits within the coalescing window while an agent is at work, not after it", () => {
+    const at = (min: number) => new Date(T0.getTime() + min * 60_000);
+    const written = { digest, lastDigest: "an older rendering", lastWrittenAt: T0.toISOString() };
+    const facts = { ...none, mirror: { ...written, coalesceMinutes: 5 } };
+    // A new task: the plan dispatches its task agent, so a run is in flight after the pass.
+    const busy = board([task({ id: "1", stage: "todo" })]);
+    const soon = planPass(busy, config(), at(2), facts);
+    expect(soon.effects.some((e) => e.type === "dispatch")).toBe(true);
+    expect(soon.mirrorWrite).toBeUndefined();
+    expect(soon.mirrorDigest).toBeUndefined(); // the digest kept is the one last written
+    // The window has passed: written.
+    expect(planPass(busy, config(), at(5), facts).mirrorWrite).toBeDefined();
+    // Without the window (the default): written at once.
+    expect(planPass(busy, config(), at(2), { ...none, mirror: written }).mirrorWrite).toBeDefined();
+    // Nothing in flight after the pass (the board at rest): written at once.
+    const resting = board([task({ id: "1", stage: "done", pr: { merged: true } })]);
+    expect(planPass(resting, config(), at(2), facts).mirrorWrite).toBeDefined();
+  });
+
   it.each([
     ["the mirror is off", config({ mirror: { enabled: false } }), {}],
     ["the config is invalid", config(), { configErrors: ["labels: bad"] }],

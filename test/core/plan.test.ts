@@ -1049,3 +1049,24 @@ describe("shared append-only files (the changelog)", () => {
     expect(lines(p.effects)[0]).toBe("merge #1 (PR 101 @ head100) by merge");
   });
 });
+
+describe("sameJson (the plan's memory comparison)", () => {
+  it("equal as canonicalJson sees them, and only then", async () => {
+    const { sameJson } = await import("../../src/core/plan.js");
+    const { canonicalJson } = await import("../../src/core/json.js");
+    const cases: [unknown, unknown][] = [
+      [
+        { a: 1, b: [1, { c: "x" }] },
+        { b: [1, { c: "x" }], a: 1 },
+      ],
+      [{ a: 1, gone: undefined }, { a: 1 }],
+      [{ a: 1 }, { a: 2 }],
+      [{ a: [1, 2] }, { a: [1, 2, 3] }],
+      [{ a: {} }, { a: [] }],
+      [{ a: null }, { a: undefined }],
+      [{ run: { role: "task" } }, { run: { role: "task", headSha: "x" } }],
+      ["1", 1],
+    ];
+    for (const [a, b] of cases) expect(sameJson(a, b)).toBe(canonicalJson(a) === canonicalJson(b));
+  });
+});

@@ -66,6 +66,26 @@ describe("end to end over the fake GitHub", () => {
     ).toBe(true);
   });
 
+  it("one pass per agent result: the mirror is committed once per window while agents work, and matches the board at rest", async () => {
+    const s = scenario({ priorities: PRIORITIES, freshCachePerPass: true });
+    let minutes = 0;
+    for (let i = 0; i < 400 && !s.allClosed(); i++) {
+      await s.pass();
+      s.sim.startAll();
+      s.sim.finish(1); // one agent run ends a minute: one pass each
+      s.tick();
+      minutes++;
+    }
+    expect(s.allClosed()).toBe(true);
+    const commits = s.gh.calls.filter((c) => c.includes(":commit ")).length;
+    // A commit per pass before; now at most one per 5 minutes of work, and the last one.
+    expect(s.reports.length).toBeGreaterThan(20);
+    expect(commits).toBeLessThanOrEqual(Math.ceil(minutes / 5) + 1);
+    expect(s.gh.fileOn("main", "TODO.md")).toContain("_No tasks._");
+    expect(s.gh.fileOn("main", "TESTING.md")).toContain("## Merge queue\n\n_No tasks._");
+    expect(s.gh.fileOn("main", "IN_PROGRESS.md")).not.toMatch(/\*\*\d+\*\*/);
+  });
+
   it("the dashboard while work is in flight", async () => {
     const s = scenario({ priorities: ["high", "low"] });
     await s.pass();
