@@ -25,7 +25,7 @@ export function defaultLauncher(): AgentLauncher {
     const bundle = process.env[CLI_BUNDLE_ENV];
     if (bundle?.endsWith(".js") && existsSync(bundle))
       return { command: process.execPath, args: [bundle] };
-    const main = join(dirname(here), "..", "cli", "main.ts");
+    const main = join(dirname(here), "..", "..", "cli", "main.ts");
     const require = createRequire(import.meta.url);
     const tsxDir = dirname(require.resolve("tsx/package.json"));
     const loader = join(tsxDir, "dist", "loader.mjs");
@@ -35,6 +35,6 @@ export function defaultLauncher(): AgentLauncher {
     };
   }
   // Compiled: either beside the sources (dist of tsc), or this file IS the bundled CLI.
-  const main = join(dirname(here), "..", "cli", "main.js");
+  const main = join(dirname(here), "..", "..", "cli", "main.js");
   return { command: process.execPath, args: [existsSync(main) ? main : here] };
 }

@@ -81,7 +81,7 @@ export async function initRepo(
 
 /** The folder of Conveyor's own package.json (sources or bundle alike). */
 function packageRoot(): string {
-  return findPackageRoot() ?? dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+  return findPackageRoot() ?? dirname(dirname(dirname(dirname(fileURLToPath(import.meta.url)))));
 }
 
 function readTemplate(root: string, candidates: string[]): string | undefined {
