@@ -153,7 +153,7 @@ function planCommandOf(
       const memory = cloneJson(task.memory);
       memory.escalation = { reason: command.reason, at: nowIso, stage: task.stage };
       const effects: Effect[] = [{ type: "save-memory", task: task.id, memory }];
-      effects.unshift(...stopAgent(task, memory, "escalated by a maintainer", nowIso));
+      effects.unshift(...stopAgent(task, memory, "escalated by a maintainer", nowIso, board));
       effects.push({ type: "escalate", task: task.id, reason: command.reason, choices: [] });
       return { effects, reply: `Escalated ${ref(task.id)}: ${command.reason}`, accepted: true };
     }
@@ -161,7 +161,7 @@ function planCommandOf(
       if (task.stage === "done") return refuse(`${ref(task.id)} is already done.`);
       const memory = cloneJson(task.memory);
       const effects: Effect[] = [];
-      effects.push(...stopAgent(task, memory, "abandoned", nowIso));
+      effects.push(...stopAgent(task, memory, "abandoned", nowIso, board));
       memory.escalation = undefined;
       memory.stageSince = nowIso;
       effects.push(
@@ -187,7 +187,7 @@ function planCommandOf(
         return refuse(`${ref(task.id)} is ${task.stage}.`);
       const memory = cloneJson(task.memory);
       const effects: Effect[] = [];
-      effects.push(...stopAgent(task, memory, "deprioritized", nowIso));
+      effects.push(...stopAgent(task, memory, "deprioritized", nowIso, board));
       memory.escalation = undefined;
       memory.attempts = emptyMemory().attempts;
       memory.feedback = `Deprioritized by a maintainer: ${command.notes}`;
@@ -231,16 +231,32 @@ function planCommandOf(
  * `memory.run` to `memory.cancelling` (it keeps its slot until it ends; the planner
  * force-cancels it after the grace period).
  */
-function stopAgent(task: Task, memory: TaskMemory, reason: string, nowIso: string): Effect[] {
+function stopAgent(
+  task: Task,
+  memory: TaskMemory,
+  reason: string,
+  nowIso: string,
+  board: Board,
+): Effect[] {
   const run = task.memory.run;
   if (!run) return [];
   memory.run = undefined;
+  // The run's id, when seen: a later pass reads the run by it if the listing no longer
+  // reaches back to the run (issue 16), so the force-cancel is not dropped.
+  const runId = board.runs[run.correlationId]?.runId;
   memory.cancelling = [
     ...(memory.cancelling ?? []),
-    { correlationId: run.correlationId, at: nowIso },
+    { correlationId: run.correlationId, ...(runId ? { runId } : {}), at: nowIso },
   ];
   return [
-    { type: "cancel-run", task: task.id, correlationId: run.correlationId, force: false, reason },
+    {
+      type: "cancel-run",
+      task: task.id,
+      correlationId: run.correlationId,
+      ...(runId ? { runId } : {}),
+      force: false,
+      reason,
+    },
   ];
 }
 

@@ -7,7 +7,8 @@
  *   round 0  the tracked issues (usually already read with the default branch and config)
  *   round 1  comments: one list since the oldest recent task, one per older task
  *   round 2  the open PRs (only when links cannot serve) · the agent runs (only when a run
- *            may be in flight)
+ *            may be in flight) · then, rarely, a run a remembered cancel names by id that the
+ *            listing did not return (one request each)
  *   round 3  PRs named by results but neither linked nor listed (one request)
  *   round 4  the PRs on their way to the merge, fresh (one request: mergeable, head, files)
  *   round 5  per such PR: files (memoized), reviews (protected paths only), base drift
@@ -30,6 +31,7 @@ import {
   runsSince,
   trackedView,
   trustedAuthors,
+  unlistedRuns,
   unseenPulls,
 } from "./interpret-facts.js";
 import {
@@ -37,6 +39,7 @@ import {
   type GhComment,
   type GhIssue,
   type GhPull,
+  type GhRun,
   type GitHubPort,
   type Permission,
   type TrackedIssues,
@@ -97,10 +100,16 @@ export async function fetchFacts(
   // Round 2: the open PRs and the agent runs, each only when needed.
   const linksServe = baseBranch === options.defaultBranch;
   const since = runsSince(issues, said, stageOf, config, now);
-  const [openPulls, runs] = await Promise.all([
+  const [openPulls, listedRuns] = await Promise.all([
     needsOpenPulls(issues, said, stageOf, linksServe) ? port.listOpenPulls() : [],
     since ? port.listWorkflowRuns(AGENT_WORKFLOW, since) : [],
   ]);
+  // Round 2b (rare): runs a remembered cancel names but the listing did not return (older
+  // than its window), one request each; a normal pass sends none.
+  const unlisted = unlistedRuns(said, listedRuns);
+  const olderRuns =
+    unlisted.length > 0 ? await Promise.all(unlisted.map((id) => port.getWorkflowRun(id))) : [];
+  const runs = [...listedRuns, ...olderRuns.filter((r): r is GhRun => r !== undefined)];
 
   // Round 3: PRs named by results and seen nowhere else.
   const unseen = unseenPulls(issues, said, stageOf, openPulls);

@@ -366,6 +366,22 @@ export function runsSince(
   return new Date(base - 5 * 60_000).toISOString();
 }
 
+/**
+ * Runs a remembered cancel names by id that the listing did not return: created before the
+ * listed window (the cancel was planned long after the dispatch, e.g. passes stopped for a
+ * while). They are read by id, or the planner would take them for ended and never
+ * force-cancel them.
+ */
+export function unlistedRuns(comments: CommentView, listed: readonly GhRun[]): number[] {
+  const seen = new Set(listed.map((r) => correlationFromTitle(r.title)));
+  const ids = [...comments.memories.values()].flatMap((m) =>
+    (m.cancelling ?? []).flatMap((c) =>
+      c.runId !== undefined && !seen.has(c.correlationId) ? [Number(c.runId)] : [],
+    ),
+  );
+  return [...new Set(ids)].filter((id) => Number.isSafeInteger(id) && id > 0);
+}
+
 /** The agent runs by correlation id (the newest run of each), with when each was created. */
 export function runsByCorrelation(runs: readonly GhRun[]): {
   runs: Record<string, RunInfo>;

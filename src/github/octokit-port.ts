@@ -511,6 +511,18 @@ export class OctokitPort implements GitHubPort {
     return items.map(toRun);
   }
 
+  async getWorkflowRun(runId: number): Promise<GhRun | undefined> {
+    try {
+      const data = await this.call<Json>("GET /repos/{owner}/{repo}/actions/runs/{run_id}", {
+        run_id: runId,
+      });
+      return toRun(data);
+    } catch (e: unknown) {
+      if (e instanceof GitHubError && e.status === 404) return undefined;
+      throw e;
+    }
+  }
+
   async dispatchWorkflow(
     workflow: string,
     ref: string,

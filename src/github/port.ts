@@ -271,6 +271,8 @@ export interface GitHubPort {
   // --- Actions --------------------------------------------------------------------------
   /** Runs of a workflow file created at or after `since`, newest first. */
   listWorkflowRuns(workflow: string, since: string): Promise<GhRun[]>;
+  /** One run by its id (a run older than any listing still asks for); undefined: 404. */
+  getWorkflowRun(runId: number): Promise<GhRun | undefined>;
   /**
    * Dispatches a workflow with `return_run_details: true`. Never retried automatically.
    * Returns the run when the server tells it (older servers answer 204: `{}`).

@@ -199,4 +199,18 @@ describe("a command that stops a running agent", () => {
     after.runs["3/reviewer/0/1"]!.status = "completed";
     expect(plan(after, cfg, T0).slots.used).toBe(0);
   });
+
+  it("remembers the run's id with the cancel (a later pass reads the run by it when the listing no longer reaches it)", () => {
+    const t = reviewing();
+    const b = board([t], {
+      runs: {
+        "3/reviewer/0/1": { correlationId: "3/reviewer/0/1", runId: "77", status: "in_progress" },
+      },
+    });
+    const out = planCommand(b, "3", { kind: "abandon", reason: "dup" }, cfg, T0);
+    const after = applyEffects(b, out.effects, T0);
+    expect(after.tasks[0]!.memory.cancelling).toEqual([
+      { correlationId: "3/reviewer/0/1", runId: "77", at: T0.toISOString() },
+    ]);
+  });
 });

@@ -665,6 +665,34 @@ describe("OctokitPort over nock, every request checked against OpenAPI", () => {
     expect(scope.isDone()).toBe(true);
   });
 
+  it("reads one run by id (a run older than the runs listed); a missing run is undefined", async () => {
+    const scope = github()
+      .get(`${R}/actions/runs/55`)
+      .reply(200, {
+        id: 55,
+        display_title: "conveyor 3/task/0/1",
+        status: "in_progress",
+        conclusion: null,
+        created_at: "2026-11-25T07:00:01Z",
+        run_started_at: "2026-11-25T07:00:30Z",
+        html_url: "u",
+      })
+      .get(`${R}/actions/runs/56`)
+      .reply(404, { message: "Not Found" });
+    const p = port();
+    expect(await p.getWorkflowRun(55)).toEqual({
+      id: 55,
+      title: "conveyor 3/task/0/1",
+      status: "in_progress",
+      conclusion: null,
+      createdAt: "2026-11-25T07:00:01Z",
+      startedAt: "2026-11-25T07:00:30Z",
+      url: "u",
+    });
+    expect(await p.getWorkflowRun(56)).toBeUndefined();
+    expect(scope.isDone()).toBe(true);
+  });
+
   it("commits several files as one commit in one request, pinned to the head it read", async () => {
     let sent: Record<string, unknown> | undefined;
     const scope = github()

@@ -92,6 +92,39 @@ describe("lines Conveyor cannot read", () => {
     expect(gitSync(dir, "show", "HEAD:TODO.md")).toBe(todo.trimEnd());
   });
 
+  it("tasks written by hand in two files land in one: that file holds each once (seed 677345020)", async () => {
+    // Found by the property below: four hand-added tasks (two in TODO.md, two in REVIEW.md)
+    // all end in IN_PROGRESS.md, which was empty; the property bounded each file by its own
+    // original length and failed on it (no line was lost or repeated).
+    dir = makeRepo({
+      "TODO.md": "- [high] Fix a\n- [high] Fix a",
+      "IN_PROGRESS.md": "",
+      "REVIEW.md": "- [high] Fix a\n- [high] Fix a",
+      "TESTING.md": "",
+    });
+    for (let i = 0; i < 3; i++) await planAndRun(dir);
+    const read = (f: string) => split(readFileSync(join(dir, f), "utf8"));
+    const all = FILES.flatMap(read);
+    for (const id of ["T1", "T2", "T3", "T4"])
+      expect(all.filter((l) => l.includes(`**${id}**`))).toHaveLength(1);
+    expect(all.filter((l) => l.includes("**T5**"))).toEqual([]);
+    const inProgress = read("IN_PROGRESS.md");
+    for (const id of ["T1", "T2", "T3", "T4"])
+      expect(inProgress.some((l) => l.includes(`**${id}**`))).toBe(true);
+    expect(all.length).toBeLessThan(16 + 8 * 6);
+  }, 60_000);
+
+  it("a detail Conveyor cannot read stays with its task only, and never becomes a task (seed 677345020)", async () => {
+    // Found by the property below: `  - PR: soon` under a task was kept twice, in the task's
+    // body and as the user's line in TODO.md; the copy, written after the task list, was
+    // read back on the next pass as a new task "PR: soon".
+    dir = makeRepo({ "TODO.md": "- [high] Fix a\n  - PR: soon" });
+    for (let i = 0; i < 3; i++) await planAndRun(dir);
+    const all = FILES.flatMap((f) => split(readFileSync(join(dir, f), "utf8")));
+    expect(all.filter((l) => /\*\*T\d+\*\*/.test(l))).toHaveLength(1);
+    expect(all.filter((l) => l.includes("PR: soon"))).toHaveLength(1);
+  }, 60_000);
+
   const line = fc.oneof(
     fc.constantFrom(
       "- [high] Fix a",
@@ -164,6 +197,9 @@ describe("lines Conveyor cannot read", () => {
         fc.integer({ min: 2, max: 4 }),
         async (texts, n) => {
           const original = Object.fromEntries(FILES.map((f, i) => [f, split(texts[i]!)]));
+          // Tasks move between files (hand-added items of REVIEW.md start in IN_PROGRESS.md):
+          // a file's size is bounded by everything written, not by what that file held.
+          const written = FILES.reduce((sum, f) => sum + original[f]!.length, 0);
           dir = makeRepo(Object.fromEntries(FILES.map((f, i) => [f, texts[i]!])));
           try {
             const first = await planAndRun(dir);
@@ -181,7 +217,7 @@ describe("lines Conveyor cannot read", () => {
                   expect(count(lines, w)).toBeGreaterThanOrEqual(count(want, w));
                   expect(count(lines, w)).toBeLessThanOrEqual(count(original[f]!, w));
                 }
-                expect(lines.length).toBeLessThan(16 + 8 * original[f]!.length);
+                expect(lines.length).toBeLessThan(16 + 8 * written);
               });
               // From the first pass on, what is not a task is the same text in every file.
               const notTasks = now.map((lines) =>

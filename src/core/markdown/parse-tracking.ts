@@ -57,6 +57,8 @@ export interface ParseError {
    * not be read (left out with it), else `line`.
    */
   end: number;
+  /** False when the line is not left out but kept with its task (an unreadable detail). */
+  keep?: false;
 }
 
 export interface ParsedTrackingFile {
@@ -310,7 +312,9 @@ export function parseTrackingFile(text: string, stage: Stage): ParsedTrackingFil
         const applied = applyDetail(open.task, detail[1]!);
         if (applied === true) continue;
         // A detail that cannot be read is reported, and kept with its task as body text.
-        if (typeof applied === "string") fail(i, applied);
+        // Not also kept as the user's own line: it would be written twice, and the copy
+        // outside the task read back as a task of its own.
+        if (typeof applied === "string") fail(i, applied).keep = false;
       }
       const bodyLine = quote ? content.slice(quote[0].length).replace(/^ /, "") : content;
       for (; open.blanks > 0; open.blanks--) open.body.push("");

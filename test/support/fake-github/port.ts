@@ -376,6 +376,14 @@ export class FakeGitHub extends FakePeople implements GitHubPort {
     return found.map(({ inputs: _inputs, cancelRequested: _c, ...r }) => ({ ...r }));
   }
 
+  async getWorkflowRun(runId: number): Promise<GhRun | undefined> {
+    this.call("getWorkflowRun", `GET run ${runId}`);
+    const found = this.runs.find((r) => r.id === runId);
+    if (!found) return undefined;
+    const { inputs: _inputs, cancelRequested: _c, ...r } = found;
+    return { ...r };
+  }
+
   async dispatchWorkflow(
     workflow: string,
     ref: string,
