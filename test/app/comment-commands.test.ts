@@ -1,7 +1,5 @@
-import nock from "nock";
-import type { Probot } from "probot";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { ConveyorApp, createConveyorApp } from "../../src/app/conveyor-app.js";
+import { describe, expect, it } from "vitest";
+import type { createConveyorApp } from "../../src/app/conveyor-app.js";
 import type { CommandService } from "../../src/app/pass-context.js";
 import { FakeGitHub } from "../support/fake-github/index.js";
 import {
@@ -10,35 +8,19 @@ import {
   github,
   loadConveyor,
   loadOverPort,
-  newProbot,
   nockLease,
   nockNoConfig,
   nockToken,
-  openApiProblems,
-  type RecordedRequest,
+  useProbotTest,
 } from "./probot-harness.js";
 
 const REPO = "Codertocat/Hello-World";
 
-let probot: Probot;
-let conveyor: ConveyorApp;
-let recorded: RecordedRequest[];
+/** Probot, the recorded requests and the app of the current test. */
+const t = useProbotTest();
 let n = 0;
 /** The comment as GitHub stores it (what the app reads back by id). */
 let stored: { id: number; body: string; user: { login: string; type: string } } | undefined;
-
-beforeEach(() => {
-  nock.disableNetConnect();
-  probot = newProbot();
-  recorded = [];
-});
-afterEach(() => {
-  // Every request the tests sent must exist in GitHub's OpenAPI description, well-formed.
-  expect(openApiProblems(recorded)).toEqual([]);
-  conveyor?.stop();
-  nock.cleanAll();
-  nock.enableNetConnect();
-});
 
 function comment(body: string, login = "Codertocat", issue = 1) {
   const payload = example("issue_comment", "created");
@@ -51,8 +33,8 @@ function comment(body: string, login = "Codertocat", issue = 1) {
 }
 
 async function send(payload: unknown) {
-  await probot.receive({ id: `cmd-${++n}`, name: "issue_comment", payload } as never);
-  await conveyor.idle();
+  await t.probot.receive({ id: `cmd-${++n}`, name: "issue_comment", payload } as never);
+  await t.conveyor.idle();
 }
 
 /** A command service that accepts everything but `abandon` and answers `status`. */
@@ -75,7 +57,7 @@ function fakeCommands(applied: string[]): CommandService<string> {
 }
 
 async function load(commands: CommandService<unknown>, reconciles: string[] = []) {
-  conveyor = await loadConveyor(probot, {
+  t.conveyor = await loadConveyor(t.probot, {
     commands,
     reconcile: async (input) => {
       reconciles.push(input.repo);
@@ -84,7 +66,7 @@ async function load(commands: CommandService<unknown>, reconciles: string[] = []
 }
 
 function nockPass(permission: string) {
-  const scope = github(recorded);
+  const scope = github(t.recorded);
   nockToken(scope);
   nockLease(scope, REPO);
   nockNoConfig(scope, REPO);
@@ -100,7 +82,7 @@ function nockStored(scope: ReturnType<typeof github>) {
 }
 
 const bodies = () =>
-  recorded
+  t.recorded
     .filter((r) => r.method === "POST" && r.path.endsWith("/comments"))
     .map((r) => (r.body as { body: string }).body);
 
@@ -157,14 +139,14 @@ describe("comment commands (fake command service)", () => {
       await load(fakeCommands([]));
       await send(comment(body));
       expect(bodies()).toEqual([answer]);
-      expect(recorded.some((r) => r.path.includes("/reactions"))).toBe(false);
+      expect(t.recorded.some((r) => r.path.includes("/reactions"))).toBe(false);
       expect(scope.pendingMocks()).toEqual([]);
     },
   );
 
   it("the comment is read back by id: a payload that names a maintainer for mallory's comment runs nothing", async () => {
     const applied: string[] = [];
-    const scope = github(recorded);
+    const scope = github(t.recorded);
     nockToken(scope);
     nockLease(scope, REPO);
     nockNoConfig(scope, REPO);
@@ -193,7 +175,7 @@ describe("comment commands (fake command service)", () => {
     ],
   ])("a comment %s is ignored", async (_case, status, reply) => {
     const applied: string[] = [];
-    const scope = github(recorded);
+    const scope = github(t.recorded);
     nockToken(scope);
     nockLease(scope, REPO);
     scope.get(`/repos/${REPO}/issues/comments/777`).reply(status, reply);
@@ -207,7 +189,7 @@ describe("comment commands (fake command service)", () => {
   it("an ordinary comment is no command: no permission lookup, just a reconcile", async () => {
     const applied: string[] = [];
     const reconciles: string[] = [];
-    const scope = github(recorded);
+    const scope = github(t.recorded);
     nockToken(scope);
     nockLease(scope, REPO);
     await load(fakeCommands(applied), reconciles);
@@ -239,8 +221,8 @@ function manualTimers(): ManualTimers {
 describe("comment commands over the real planner and executor (fake GitHub behind the port)", () => {
   /** The app over the fake: the token from nock, every GitHub call of the pass on the port. */
   async function loadReal(gh: FakeGitHub, timers?: ManualTimers) {
-    conveyor = await loadOverPort(probot, gh, { ...(timers ? { timers } : {}), now: gh.now });
-    nockToken(github(recorded));
+    t.conveyor = await loadOverPort(t.probot, gh, { ...(timers ? { timers } : {}), now: gh.now });
+    nockToken(github(t.recorded));
   }
 
   /** `body` commented on `issue` by Codertocat, in the fake and as a delivery. */
@@ -323,7 +305,7 @@ describe("comment commands over the real planner and executor (fake GitHub behin
     expect(calls).toContain("GET permission Codertocat");
     expect(calls).toContain("Codertocat/Hello-World:delete-ref conveyor/lock");
     // Nothing but the installation token went around the port.
-    expect(recorded.filter((r) => !r.path.endsWith("/access_tokens"))).toEqual([]);
+    expect(t.recorded.filter((r) => !r.path.endsWith("/access_tokens"))).toEqual([]);
   });
 
   it("a pass with two commands by the same person asks the permission once and loads the board once", async () => {
@@ -337,11 +319,11 @@ describe("comment commands over the real planner and executor (fake GitHub behin
     for (const c of [first, second]) {
       const payload = comment(c.body, "Codertocat", issue);
       (payload.comment as { id: number }).id = c.id;
-      await probot.receive({ id: `cmd-${++n}`, name: "issue_comment", payload } as never);
+      await t.probot.receive({ id: `cmd-${++n}`, name: "issue_comment", payload } as never);
     }
     timers.fire();
-    await conveyor.idle();
-    expect(conveyor.queue.stats.passes).toBe(1);
+    await t.conveyor.idle();
+    expect(t.conveyor.queue.stats.passes).toBe(1);
     expect(gh.reactions).toEqual([`${first.id}:+1`, `${second.id}:+1`]);
     expect(gh.calls.filter((c) => c === "GET permission Codertocat")).toHaveLength(1);
     // One read of the default branch with the board (config and tracked issues): the

@@ -1,20 +1,16 @@
-import nock from "nock";
-import type { Probot } from "probot";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { ConveyorApp } from "../../src/app/conveyor-app.js";
+import type nock from "nock";
+import { describe, expect, it } from "vitest";
 import type { CommandService } from "../../src/app/pass-context.js";
 import {
   BOT,
   example,
   github,
   loadConveyor,
-  newProbot,
   nockConfig,
   nockLease,
   nockNoConfig,
   nockToken,
-  openApiProblems,
-  type RecordedRequest,
+  useProbotTest,
 } from "./probot-harness.js";
 
 // Ticking a box on the dashboard (`- [ ] retry #9`) is the same as commenting the command it
@@ -24,22 +20,9 @@ import {
 const REPO = "Codertocat/Hello-World";
 const DASHBOARD = 50;
 
-let probot: Probot;
-let conveyor: ConveyorApp;
-let recorded: RecordedRequest[];
+/** Probot, the recorded requests and the app of the current test. */
+const t = useProbotTest();
 let n = 0;
-
-beforeEach(() => {
-  nock.disableNetConnect();
-  probot = newProbot();
-  recorded = [];
-});
-afterEach(() => {
-  expect(openApiProblems(recorded)).toEqual([]);
-  conveyor?.stop();
-  nock.cleanAll();
-  nock.enableNetConnect();
-});
 
 const BEFORE = [
   "# Conveyor board",
@@ -61,8 +44,8 @@ function edited(after: string, login = "Codertocat", before = BEFORE) {
 }
 
 async function send(payload: unknown) {
-  await probot.receive({ id: `box-${++n}`, name: "issues", payload } as never);
-  await conveyor.idle();
+  await t.probot.receive({ id: `box-${++n}`, name: "issues", payload } as never);
+  await t.conveyor.idle();
 }
 
 function fakeCommands(applied: string[]): CommandService<string> {
@@ -80,7 +63,7 @@ function fakeCommands(applied: string[]): CommandService<string> {
 }
 
 async function load(commands: CommandService<unknown>, reconciles: string[] = []) {
-  conveyor = await loadConveyor(probot, {
+  t.conveyor = await loadConveyor(t.probot, {
     commands,
     reconcile: async (input) => {
       reconciles.push(input.repo);
@@ -89,7 +72,7 @@ async function load(commands: CommandService<unknown>, reconciles: string[] = []
 }
 
 function nockPass(dashboard = { title: "Conveyor board", login: BOT }) {
-  const scope = github(recorded);
+  const scope = github(t.recorded);
   nockToken(scope);
   nockLease(scope, REPO);
   scope.get(`/repos/${REPO}/issues/${DASHBOARD}`).reply(200, {
@@ -108,7 +91,7 @@ function withPermission(scope: nock.Scope, permission: string, login = "Codertoc
 }
 
 const comments = () =>
-  recorded
+  t.recorded
     .filter((r) => r.method === "POST" && r.path.endsWith("/comments"))
     .map((r) => ({ path: r.path, body: (r.body as { body: string }).body }));
 
@@ -176,13 +159,13 @@ describe("dashboard boxes (issues.edited on the dashboard)", () => {
   it("an edit that ticks no box is a plain event (no step, no reads for it)", async () => {
     const applied: string[] = [];
     const reconciles: string[] = [];
-    const scope = github(recorded);
+    const scope = github(t.recorded);
     nockToken(scope);
     nockLease(scope, REPO);
     await load(fakeCommands(applied), reconciles);
     await send(edited(`${BEFORE}\nmore text`));
     expect(applied).toEqual([]);
     expect(reconciles).toEqual(["Hello-World"]);
-    expect(recorded.some((r) => r.path.endsWith(`/issues/${DASHBOARD}`))).toBe(false);
+    expect(t.recorded.some((r) => r.path.endsWith(`/issues/${DASHBOARD}`))).toBe(false);
   });
 });

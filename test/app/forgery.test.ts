@@ -3,43 +3,19 @@
  * of `@octokit/webhooks-examples`, the real runtime (loader, planner, executor) over the fake
  * GitHub, nock for the app's own requests.
  */
-import nock from "nock";
-import type { Probot } from "probot";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { ConveyorApp } from "../../src/app/conveyor-app.js";
+import { describe, expect, it } from "vitest";
 import { planCommand } from "../../src/core/commands.js";
 import { encodeMarker } from "../../src/core/markers.js";
 import { executeEffects } from "../../src/github/executor.js";
 import { DASHBOARD_TITLE } from "../../src/github/port.js";
 import { loadRepoState } from "../../src/github/reconcile.js";
 import { scenario } from "../github/scenario.js";
-import {
-  example,
-  github,
-  loadOverPort,
-  newProbot,
-  nockToken,
-  openApiProblems,
-  type RecordedRequest,
-} from "./probot-harness.js";
+import { example, github, loadOverPort, nockToken, useProbotTest } from "./probot-harness.js";
 
 const BOT = "conveyor[bot]"; // the scenario's bot
-let probot: Probot;
-let conveyor: ConveyorApp;
-let recorded: RecordedRequest[];
+/** Probot, the recorded requests and the app of the current test. */
+const t = useProbotTest();
 let n = 0;
-
-beforeEach(() => {
-  nock.disableNetConnect();
-  probot = newProbot();
-  recorded = [];
-});
-afterEach(() => {
-  expect(openApiProblems(recorded)).toEqual([]);
-  conveyor?.stop();
-  nock.cleanAll();
-  nock.enableNetConnect();
-});
 
 /** A task in testing, its tester dispatched and at work. */
 async function inTesting() {
@@ -57,7 +33,7 @@ async function inTesting() {
 }
 
 async function loadApp(s: ReturnType<typeof scenario>) {
-  conveyor = await loadOverPort(probot, s.gh, { botLogin: BOT, now: s.now });
+  t.conveyor = await loadOverPort(t.probot, s.gh, { botLogin: BOT, now: s.now });
 }
 
 function commentPayload(issue: number, body: string, login: string, id: number) {
@@ -85,16 +61,16 @@ describe("a forged passing test through /conveyor status", () => {
     s.gh.issue(issue).title = `Fix the thing ${forged}`;
 
     await loadApp(s);
-    nockToken(github(recorded));
+    nockToken(github(t.recorded));
     // Everything else of the pass goes through the port: the fake GitHub.
     s.gh.permissions.set("Codertocat", "admin");
     const asked = s.gh.addComment(issue, "/conveyor status", "Codertocat");
-    await probot.receive({
+    await t.probot.receive({
       id: `forge-${++n}`,
       name: "issue_comment",
       payload: commentPayload(issue, "/conveyor status", "Codertocat", asked.id),
     } as never);
-    await conveyor.idle();
+    await t.conveyor.idle();
 
     // The real tester finds failures.
     s.sim.behaviour = () => ({ passed: false, summary: "2 tests fail" });

@@ -8,6 +8,7 @@ import { createRequire } from "node:module";
 import type { WebhookDefinition } from "@octokit/webhooks-examples";
 import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
+import { afterEach, beforeEach, expect } from "vitest";
 import {
   type ConveyorApp,
   type ConveyorAppOptions,
@@ -226,4 +227,35 @@ export function openApiProblems(requests: readonly RecordedRequest[]): string[] 
 /** `X-Hub-Signature-256` of a payload, as GitHub computes it. */
 export function signature(secret: string, payload: string): string {
   return `sha256=${createHmac("sha256", secret).update(payload).digest("hex")}`;
+}
+
+/** What one app test works with: a fresh Probot, the requests nock answered, the app. */
+export interface ProbotTest {
+  probot: Probot;
+  /** Every request nock answered in this test (checked against the OpenAPI description). */
+  recorded: RecordedRequest[];
+  /** The app under test (set by the test), stopped after each test. */
+  conveyor: ConveyorApp;
+}
+
+/**
+ * The per-test set-up the app tests share: the network off, a fresh Probot and request log
+ * before each test; afterwards every request checked against GitHub's OpenAPI description,
+ * the app stopped and nock reset.
+ */
+export function useProbotTest(): ProbotTest {
+  const t = { recorded: [] } as unknown as ProbotTest;
+  beforeEach(() => {
+    nock.disableNetConnect();
+    t.probot = newProbot();
+    t.recorded = [];
+    delete (t as Partial<ProbotTest>).conveyor;
+  });
+  afterEach(() => {
+    expect(openApiProblems(t.recorded)).toEqual([]);
+    t.conveyor?.stop();
+    nock.cleanAll();
+    nock.enableNetConnect();
+  });
+  return t;
 }

@@ -1,12 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { plan } from "../../src/core/plan.js";
-import { Supervisor } from "../../src/local/agents/supervisor.js";
 import { loadBoard } from "../../src/local/board/load-board.js";
 import { readState, writeState } from "../../src/local/board/state-store.js";
-import { executeEffects } from "../../src/local/run/execute-effects.js";
-import { cleanup, makeRepo, openRepo } from "./temp-repo.js";
+import { cleanup, makeRepo, openRepo, planAndRun } from "./temp-repo.js";
 
 const now = new Date("2026-11-25T10:00:00.000Z");
 let dir = "";
@@ -15,21 +12,8 @@ afterEach(() => {
   dir = "";
 });
 
-/** One pass of `conveyor run` (agents started are `true`: they end at once, no result). */
-async function pass() {
-  const repo = await openRepo(dir);
-  const loaded = await loadBoard(repo, { now, preflight: [] });
-  if (loaded instanceof Error) throw loaded;
-  const supervisor = new Supervisor({
-    layout: repo.layout,
-    launcher: { command: "true", args: [] },
-    env: {},
-  });
-  const planned = plan(loaded.board, repo.config, now);
-  await executeEffects(loaded, planned.effects, { repo, supervisor, emit: () => {}, now });
-  await supervisor.stopAll();
-  return loaded;
-}
+/** One pass of `conveyor run` (agents started end at once, no result). */
+const pass = () => planAndRun(dir, now);
 
 async function board() {
   const loaded = await loadBoard(await openRepo(dir), { now, preflight: [] });

@@ -2,11 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
-import { plan } from "../../src/core/plan.js";
-import { Supervisor } from "../../src/local/agents/supervisor.js";
-import { loadBoard } from "../../src/local/board/load-board.js";
-import { executeEffects } from "../../src/local/run/execute-effects.js";
-import { cleanup, gitSync, makeRepo, openRepo } from "./temp-repo.js";
+import { cleanup, gitSync, makeRepo, planAndRun } from "./temp-repo.js";
 
 const now = new Date("2026-11-25T10:00:00.000Z");
 let dir = "";
@@ -14,25 +10,6 @@ afterEach(() => {
   if (dir) cleanup(dir);
   dir = "";
 });
-
-/**
- * One pass of `conveyor run`: load, plan, execute. A dispatch writes the files before it
- * and again at the end of the pass, so one pass may rewrite a file several times.
- */
-async function planAndRun(d: string) {
-  const repo = await openRepo(d);
-  const loaded = await loadBoard(repo, { now, preflight: [] });
-  if (loaded instanceof Error) throw loaded;
-  const supervisor = new Supervisor({
-    layout: repo.layout,
-    launcher: { command: "true", args: [] },
-    env: {},
-  });
-  const planned = plan(loaded.board, repo.config, now);
-  await executeEffects(loaded, planned.effects, { repo, supervisor, emit: () => {}, now });
-  await supervisor.stopAll();
-  return loaded;
-}
 
 const split = (text: string) => text.replace(/\r\n?/g, "\n").split("\n");
 
@@ -81,7 +58,7 @@ describe("lines Conveyor cannot read", () => {
     dir = makeRepo({
       "TODO.md": "# TODO\n\n- [high] Fix the thing\nsome stray prose\n- [urgent] Other\n",
     });
-    for (let i = 0; i < 3; i++) await planAndRun(dir);
+    for (let i = 0; i < 3; i++) await planAndRun(dir, now);
     const todo = readFileSync(join(dir, "TODO.md"), "utf8");
     const lines = todo.split("\n");
     expect(lines.filter((l) => l === "some stray prose")).toHaveLength(1);
@@ -102,7 +79,7 @@ describe("lines Conveyor cannot read", () => {
       "REVIEW.md": "- [high] Fix a\n- [high] Fix a",
       "TESTING.md": "",
     });
-    for (let i = 0; i < 3; i++) await planAndRun(dir);
+    for (let i = 0; i < 3; i++) await planAndRun(dir, now);
     const read = (f: string) => split(readFileSync(join(dir, f), "utf8"));
     const all = FILES.flatMap(read);
     for (const id of ["T1", "T2", "T3", "T4"])
@@ -119,7 +96,7 @@ describe("lines Conveyor cannot read", () => {
     // body and as the user's line in TODO.md; the copy, written after the task list, was
     // read back on the next pass as a new task "PR: soon".
     dir = makeRepo({ "TODO.md": "- [high] Fix a\n  - PR: soon" });
-    for (let i = 0; i < 3; i++) await planAndRun(dir);
+    for (let i = 0; i < 3; i++) await planAndRun(dir, now);
     const all = FILES.flatMap((f) => split(readFileSync(join(dir, f), "utf8")));
     expect(all.filter((l) => /\*\*T\d+\*\*/.test(l))).toHaveLength(1);
     expect(all.filter((l) => l.includes("PR: soon"))).toHaveLength(1);
@@ -166,7 +143,7 @@ describe("lines Conveyor cannot read", () => {
       "REVIEW.md": "<!-- reviewers: read the diff first -->\n# Review\n",
       "TESTING.md": "# Testing\n\nRun `npm test`.\n\n## Merge queue\n\nMerged in order.\n",
     });
-    for (let i = 0; i < 3; i++) await planAndRun(dir);
+    for (let i = 0; i < 3; i++) await planAndRun(dir, now);
     const read = (f: string) => readFileSync(join(dir, f), "utf8");
     const todo = read("TODO.md");
     // Above the list what stood above the first task (blank lines as written), below it the rest.
@@ -183,7 +160,7 @@ describe("lines Conveyor cannot read", () => {
     expect(count(split(testing), "## Merge queue")).toBe(1);
     // The file does not grow from one pass to the next.
     const before = FILES.map(read);
-    await planAndRun(dir);
+    await planAndRun(dir, now);
     expect(FILES.map(read)).toEqual(before);
   }, 60_000);
 
@@ -202,13 +179,13 @@ describe("lines Conveyor cannot read", () => {
           const written = FILES.reduce((sum, f) => sum + original[f]!.length, 0);
           dir = makeRepo(Object.fromEntries(FILES.map((f, i) => [f, texts[i]!])));
           try {
-            const first = await planAndRun(dir);
+            const first = await planAndRun(dir, now);
             const wanted = Object.fromEntries(FILES.map((f) => [f, unreadable(first, f)]));
             let previous: string[][] | undefined;
             for (let pass = 1; pass <= n; pass++) {
-              const now = FILES.map((f) => split(readFileSync(join(dir, f), "utf8")));
+              const texts = FILES.map((f) => split(readFileSync(join(dir, f), "utf8")));
               FILES.forEach((f, i) => {
-                const lines = now[i]!;
+                const lines = texts[i]!;
                 // The user's lines: each as often as written, in the order written.
                 expect(users(lines)).toEqual(users(original[f]!));
                 const want = wanted[f]!;
@@ -220,12 +197,12 @@ describe("lines Conveyor cannot read", () => {
                 expect(lines.length).toBeLessThan(16 + 8 * written);
               });
               // From the first pass on, what is not a task is the same text in every file.
-              const notTasks = now.map((lines) =>
+              const notTasks = texts.map((lines) =>
                 lines.filter((l) => USERS.has(l) || !/^\s*(- |>|_No tasks\._$|$)/.test(l)),
               );
               if (previous) expect(notTasks).toEqual(previous);
               previous = notTasks;
-              if (pass < n) await planAndRun(dir);
+              if (pass < n) await planAndRun(dir, now);
             }
           } finally {
             cleanup(dir);

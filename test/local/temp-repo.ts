@@ -2,7 +2,11 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { plan } from "../../src/core/plan.js";
+import { Supervisor } from "../../src/local/agents/supervisor.js";
+import { type LoadedBoard, loadBoard } from "../../src/local/board/load-board.js";
 import { type LocalRepo, openLocalRepo } from "../../src/local/repo/local-repo.js";
+import { executeEffects } from "../../src/local/run/execute-effects.js";
 
 export const GIT_ENV = {
   ...process.env,
@@ -42,4 +46,24 @@ export async function openRepo(dir: string): Promise<LocalRepo> {
 export function cleanup(dir: string): void {
   gitSync(dir, "worktree", "prune");
   rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * One pass of `conveyor run` at `now`: load, plan, execute. Agents started are `true`: they
+ * end at once with no result. A dispatch writes the files before it and again at the end of
+ * the pass, so one pass may rewrite a file several times. Returns the board as loaded.
+ */
+export async function planAndRun(dir: string, now: Date): Promise<LoadedBoard> {
+  const repo = await openRepo(dir);
+  const loaded = await loadBoard(repo, { now, preflight: [] });
+  if (loaded instanceof Error) throw loaded;
+  const supervisor = new Supervisor({
+    layout: repo.layout,
+    launcher: { command: "true", args: [] },
+    env: {},
+  });
+  const planned = plan(loaded.board, repo.config, now);
+  await executeEffects(loaded, planned.effects, { repo, supervisor, emit: () => {}, now });
+  await supervisor.stopAll();
+  return loaded;
 }
