@@ -66,7 +66,9 @@ class Dice {
 }
 
 let shaCounter = 0;
-const newSha = () => `sha${++shaCounter}`.padEnd(40, "0");
+// The separator keeps every sha distinct: `sha1` and `sha10` padded with zeros are one string,
+// which made a commit its own ancestor (an endless history walk: the worker ran out of memory).
+const newSha = () => `sha${++shaCounter}x`.padEnd(40, "0");
 
 /**
  * What the outside world knows and the planner does not: every commit with its parent and
