@@ -146,6 +146,7 @@ export const boardSchema = z.strictObject({
       paused: z.boolean().default(false),
       pausedReason: z.string().optional(),
       dispatches: z.array(iso).default([]),
+      accepted: z.record(z.string(), z.string()).optional(),
     })
     .prefault({}),
   configErrors: z.array(z.string()).optional(),

@@ -204,6 +204,14 @@ export interface RepoMemory {
   pausedReason?: string;
   /** ISO times of dispatches in the last hour (rolling window, pruned by the planner). */
   dispatches: string[];
+  /**
+   * Tasks waiting in todo whose scheduling was checked and allowed, before Conveyor keeps
+   * any memory of them elsewhere (GitHub: the status comment its first dispatch writes): by
+   * task, the stage labels checked with when each was added (`schedulingStamp`). A label
+   * added since changes the stamp, and the task is checked again. Spares a permission read
+   * per pass for every person whose work waits for a slot.
+   */
+  accepted?: Record<string, string>;
 }
 
 export interface Board {

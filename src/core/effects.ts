@@ -104,6 +104,11 @@ export type Effect =
         /** When the mirror was last written (kept, or now once this pass's write is done). */
         lastAt?: string;
       };
+      /**
+       * When the dashboard was last written (its marker), kept while its body is unchanged;
+       * a write that changes the body records its own time instead.
+       */
+      lastAt?: string;
     }
   /** A failing check run on the commit whose config is invalid (once per commit). */
   | { type: "report-config-check"; sha: string; errors: string[] };

@@ -1,12 +1,12 @@
 import { applyEffects } from "./apply.js";
-import type { Board, PreflightResult } from "./board.js";
+import type { Board, PreflightResult, RepoMemory } from "./board.js";
 import { planCommand } from "./commands.js";
 import type { Config } from "./config.js";
 import { conveyorChecks } from "./conveyor-check.js";
 import { type Effect, ESCALATION_CHOICES, type Plan } from "./effects.js";
 import { renderTrackingFiles } from "./markdown/render-tracking.js";
-import { plan } from "./plan.js";
-import { refusedScheduling, type SchedulingFacts } from "./scheduling.js";
+import { plan, sameJson } from "./plan.js";
+import { acceptedScheduling, refusedScheduling, type SchedulingFacts } from "./scheduling.js";
 
 /** What a pass knows besides the board, for the decisions `plan()` does not make. */
 export interface PassFacts {
@@ -34,10 +34,20 @@ export interface PassFacts {
   /** Who put work on the board, for the scheduling check (`refusedScheduling`). */
   scheduling?: SchedulingFacts;
   /**
-   * The backend shows a dashboard (GitHub): whether it exists already, and the pre-flight
-   * it shows from an earlier pass. Absent: no dashboard (local mode).
+   * The backend shows a dashboard (GitHub): whether it exists already (and is open), the
+   * pre-flight it shows from an earlier pass, and when it was last written. With
+   * `lastWrittenAt` and `coalesceMinutes`, a routine change (tasks moving on while agents
+   * work) within that many minutes of the last write waits, as the mirror does: the next
+   * pass (each run's end starts one) writes what the board shows then. Absent: no dashboard
+   * (local mode).
    */
-  dashboard?: { exists: boolean; lastPreflight?: PreflightResult[] };
+  dashboard?: {
+    exists: boolean;
+    closed?: boolean;
+    lastPreflight?: PreflightResult[];
+    lastWrittenAt?: string;
+    coalesceMinutes?: number;
+  };
   /** Pre-flight as checked in this pass (set by the pass body when it checked). */
   preflight?: PreflightResult[];
   /** The commit the config was read at: an invalid config fails a check run there. */
@@ -79,6 +89,7 @@ export function planPass(read: Board, config: Config, now: Date, facts: PassFact
   // The plan does not see them (the executor does: it writes their status and labels).
   const open = { ...board, tasks: board.tasks.filter((t) => !facts.closedByPerson.has(t.id)) };
   const thePlan = plan(open, config, now);
+  if (facts.scheduling) rememberAccepted(open, thePlan, facts.scheduling);
   const effects = [
     ...refusals,
     ...closedEffects,
@@ -109,7 +120,8 @@ export function planPass(read: Board, config: Config, now: Date, facts: PassFact
     }
   }
   const dashboard = dashboardWrite(after, thePlan, configErrors, facts, out.mirrorDigest);
-  if (dashboard) effects.push(dashboard);
+  if (dashboard && !dashboardMayWait(read, after, effects, configErrors, facts, now))
+    effects.push(dashboard);
   if (configErrors.length > 0 && facts.configSha)
     effects.push({ type: "report-config-check", sha: facts.configSha, errors: [...configErrors] });
   effects.push(...checks);
@@ -136,11 +148,13 @@ function dashboardWrite(
   const preflight = facts.preflight ?? shown.lastPreflight;
   const last = facts.mirror?.lastDigest;
   const lastAt = facts.mirror?.lastWrittenAt;
+  const dashboardAt = shown.lastWrittenAt;
   return {
     type: "write-dashboard",
     view,
     configErrors: [...configErrors],
     ...(preflight ? { preflight } : {}),
+    ...(dashboardAt ? { lastAt: dashboardAt } : {}),
     ...(last || nextDigest
       ? {
           mirror: {
@@ -151,6 +165,79 @@ function dashboardWrite(
         }
       : {}),
   };
+}
+
+/**
+ * Keeps the checked and allowed scheduling of the tasks still waiting in the repository
+ * memory (`RepoMemory.accepted`), so the next pass does not read their schedulers'
+ * permissions again: into the plan's `save-repo-memory`, or a new one when the plan has
+ * none and the record changed.
+ */
+function rememberAccepted(board: Board, thePlan: Plan, scheduling: SchedulingFacts): void {
+  const remembered = new Set(
+    thePlan.effects.flatMap((e) =>
+      e.type === "save-memory" || e.type === "dispatch" ? [e.task] : [],
+    ),
+  );
+  const accepted = acceptedScheduling(board, scheduling, (id) => remembered.has(id));
+  const withAccepted = (m: RepoMemory): RepoMemory => {
+    const { accepted: _, ...rest } = m;
+    return Object.keys(accepted).length > 0 ? { ...rest, accepted } : rest;
+  };
+  const saved = thePlan.effects.find((e) => e.type === "save-repo-memory");
+  if (saved) {
+    saved.memory = withAccepted(saved.memory);
+    return;
+  }
+  const memory = withAccepted(board.repoMemory);
+  if (!sameJson(memory, board.repoMemory))
+    thePlan.effects.push({ type: "save-repo-memory", memory });
+}
+
+/**
+ * Effects after which the dashboard is written at once: what a maintainer must see or
+ * answer (escalations, refusals, a priority change), and tasks leaving the board (their
+ * finished runs go into the dashboard's chart from the board of this pass only).
+ */
+const SHOWN_AT_ONCE = new Set<Effect["type"]>([
+  "escalate",
+  "clear-escalation",
+  "refuse-scheduling",
+  "set-priority",
+  "merge",
+  "close-issue",
+  "record-abandoned",
+  "write-mirror",
+  "save-repo-memory",
+]);
+
+/**
+ * Whether the dashboard may skip this pass: it exists and is open, was written less than
+ * `coalesceMinutes` ago, an agent run is still in flight after this pass (its end starts
+ * another pass), the repository memory its marker holds is unchanged, and the pass does
+ * nothing a maintainer must see at once (`SHOWN_AT_ONCE`, config errors, a changed
+ * pre-flight). A board at rest is written at once, so the dashboard never lags behind a
+ * board that stopped; a routine pass in between (a run ended, the next one dispatched) costs
+ * no edit. The labels and status comments, which people act on, are never deferred.
+ */
+function dashboardMayWait(
+  read: Board,
+  after: Board,
+  effects: readonly Effect[],
+  configErrors: readonly string[],
+  facts: PassFacts,
+  now: Date,
+): boolean {
+  const shown = facts.dashboard;
+  if (!shown?.exists || shown.closed || !shown.lastWrittenAt || !shown.coalesceMinutes)
+    return false;
+  const since = now.getTime() - Date.parse(shown.lastWrittenAt);
+  if (!(since >= 0 && since < shown.coalesceMinutes * 60_000)) return false;
+  if (configErrors.length > 0) return false;
+  if (facts.preflight && !sameJson(facts.preflight, shown.lastPreflight ?? [])) return false;
+  if (effects.some((e) => SHOWN_AT_ONCE.has(e.type))) return false;
+  if (!sameJson(after.repoMemory, read.repoMemory)) return false;
+  return after.tasks.some((t) => t.memory.run !== undefined && !t.memory.escalation);
 }
 
 /**

@@ -13,7 +13,7 @@ export interface SchedulingFacts {
    * Who added each stage label a task's issue carries (the last time); "" when the issue's
    * history no longer shows it. Tasks without an entry are not checked (no history read).
    */
-  stageLabeledBy: ReadonlyMap<string, readonly { label: string; by: string }[]>;
+  stageLabeledBy: ReadonlyMap<string, readonly { label: string; by: string; at?: string }[]>;
   /**
    * Tasks whose PR someone put in the merge queue by hand (the issue is still in review or
    * testing): the PR, the stage the issue is in, and who added the label ("" unknown).
@@ -43,6 +43,7 @@ export function refusedScheduling(board: Board, config: Config, facts: Schedulin
   const out: Effect[] = [];
   for (const task of board.tasks) {
     if (task.memory.runs > 0 || task.memory.run || facts.remembered.has(task.id)) continue;
+    if (wasAccepted(board, task.id, facts)) continue;
     for (const { label, by } of facts.stageLabeledBy.get(task.id) ?? []) {
       const reason = refusalReason(by, config, facts);
       if (reason !== undefined)
@@ -69,6 +70,7 @@ export function schedulersToAsk(
   };
   for (const task of board.tasks) {
     if (task.memory.runs > 0 || task.memory.run || facts.remembered.has(task.id)) continue;
+    if (wasAccepted(board, task.id, facts)) continue;
     for (const { by } of facts.stageLabeledBy.get(task.id) ?? []) ask(by);
   }
   for (const { by } of facts.queuedByHand.values()) ask(by);
@@ -81,4 +83,51 @@ function refusalReason(by: string, config: Config, facts: SchedulingFacts): stri
   const actor = { login: by, type: by.endsWith("[bot]") ? "Bot" : "User" };
   const decision = decideActor(actor, isBot(actor) ? undefined : facts.permissions.get(by), config);
   return decision.allowed ? undefined : decision.reason;
+}
+
+/**
+ * What identifies the scheduling of a task that was checked: each stage label it carries
+ * with when it was added, in label order. Undefined when any is unknown (never remembered:
+ * such a task is checked, and refused, every time).
+ */
+export function schedulingStamp(
+  labeled: readonly { label: string; by: string; at?: string }[] | undefined,
+): string | undefined {
+  if (!labeled || labeled.length === 0) return undefined;
+  if (labeled.some((l) => l.by === "" || !l.at)) return undefined;
+  return [...labeled]
+    .map((l) => `${l.label}@${l.at}`)
+    .sort()
+    .join(",");
+}
+
+/** True when the repository memory records this very scheduling as checked and allowed. */
+function wasAccepted(
+  board: Board,
+  id: string,
+  facts: Omit<SchedulingFacts, "permissions">,
+): boolean {
+  const stamp = schedulingStamp(facts.stageLabeledBy.get(id));
+  return stamp !== undefined && board.repoMemory.accepted?.[id] === stamp;
+}
+
+/**
+ * The `accepted` record of the repository memory after a pass: every task still on the
+ * board (refused work is gone from it) that had its stage labels checked, and of which
+ * Conveyor keeps no memory elsewhere yet after this pass (`remembersAfter`: its first
+ * dispatch writes it). Entries of tasks that got memory or left the board are dropped.
+ */
+export function acceptedScheduling(
+  board: Board,
+  facts: SchedulingFacts,
+  remembersAfter: (id: string) => boolean,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const task of board.tasks) {
+    if (task.memory.runs > 0 || task.memory.run || facts.remembered.has(task.id)) continue;
+    if (remembersAfter(task.id)) continue;
+    const stamp = schedulingStamp(facts.stageLabeledBy.get(task.id));
+    if (stamp !== undefined) out[task.id] = stamp;
+  }
+  return out;
 }

@@ -255,7 +255,7 @@ class Context {
           ...this.board,
           tasks: this.board.tasks.filter((t) => !this.github.closed.has(t.id)),
         };
-        return this.putDashboard((previous) =>
+        const render = (previous: string | undefined, dashboardAt: string | undefined) =>
           formatDashboard({
             board,
             plan: e.view,
@@ -264,11 +264,18 @@ class Context {
               memory: this.board.repoMemory,
               ...(mirror ? { mirror } : {}),
               ...(mirrorAt ? { mirrorAt } : {}),
+              ...(dashboardAt ? { dashboardAt } : {}),
               ...(e.preflight ? { preflight: e.preflight } : {}),
             },
             ...(previous !== undefined ? { previous } : {}),
-          }),
-        );
+            chartFrom: this.board,
+          });
+        // The marker keeps when the body last changed: an unchanged body stays as it is (no
+        // edit), a changed one records this pass's time (the plan coalesces from it).
+        return this.putDashboard((previous) => {
+          const kept = render(previous, e.lastAt);
+          return kept === previous ? kept : render(previous, this.options.now.toISOString());
+        });
       },
       "report-config-check": async (e) => {
         const name = "Conveyor config";

@@ -19,6 +19,12 @@ export interface DashboardInput {
    * (`timeline`) carry over, since the board only holds the runs of tasks still at work.
    */
   previous?: string;
+  /**
+   * The board whose finished runs go into the chart, when it holds more than `board` (the
+   * tasks this pass closed are not shown, but their last runs, the tester's that led to the
+   * merge among them, belong in the chart).
+   */
+  chartFrom?: Board;
 }
 
 /** A waiting reason in the GitHub backend's words (by code, never by matching the text). */
@@ -150,7 +156,7 @@ export function formatDashboard(input: DashboardInput): string {
   }
   if (empty.length > 0) lines.push(`_Empty: ${empty.join(", ")}._`, "");
 
-  const timeline = mergeTimeline(readTimeline(input.previous), runsOf(board));
+  const timeline = mergeTimeline(readTimeline(input.previous), runsOf(input.chartFrom ?? board));
   if (timeline.length > 0) lines.push("## Agent runs, last 24 hours", "", ...gantt(timeline), "");
 
   lines.push("## Pre-flight", "");

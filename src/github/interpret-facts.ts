@@ -105,6 +105,8 @@ export interface GitHubState {
   mirrorDigest?: string;
   /** When the mirror was last written (the dashboard's marker), if known. */
   mirrorAt?: string;
+  /** When the dashboard's body last changed (its marker), if known. */
+  dashboardAt?: string;
   /** Pre-flight results of an earlier pass (kept in the dashboard marker). */
   lastPreflight?: PreflightResult[];
   /** When the bot posted escalation comments, per task (so a repair does not post twice). */
@@ -118,7 +120,7 @@ export interface GitHubState {
    * Who added each stage label an issue carries (the last time), from its timeline; "" when
    * the timeline no longer shows it. Absent when the read gives no timeline.
    */
-  stageLabeledBy: Map<string, { label: string; by: string }[]>;
+  stageLabeledBy: Map<string, { label: string; by: string; at?: string }[]>;
   /**
    * Tasks whose PR someone put in the merge queue by hand (the PR has the label, the issue
    * is still in review or testing): the PR and the stage the issue is in.
@@ -140,6 +142,8 @@ export interface DashboardState {
   mirror?: string;
   /** When the tracking files were last written (ISO), for coalescing mirror commits. */
   mirrorAt?: string;
+  /** When the dashboard's body last changed (ISO), for coalescing its edits. */
+  dashboardAt?: string;
   /** The last pre-flight results (shown until checked again). */
   preflight?: PreflightResult[];
 }
@@ -362,7 +366,16 @@ export function runsSince(
   const oldest = times.sort()[0];
   // A margin for clock skew between the dispatcher and GitHub; in-flight tasks without a
   // remembered run still get the last hour listed (a dispatch whose memory write failed).
-  const base = oldest ? Date.parse(oldest) : now.getTime() - 3_600_000;
+  let base = oldest ? Date.parse(oldest) : now.getTime() - 3_600_000;
+  // The dashboard may have skipped passes since it was last written (`planPass` coalesces
+  // routine changes): the runs that ended since then go into its chart, and a result only
+  // counts with its run listed. Such a run was created at most the longest timeout before
+  // that write; a write older than three hours extends the window no further.
+  const shownAt = issues.dashboard ? readDashboard(issues.dashboard.body)?.dashboardAt : undefined;
+  if (shownAt) {
+    const from = Math.max(Date.parse(shownAt) - longest * 60_000, now.getTime() - 3 * 3_600_000);
+    base = Math.min(base, from);
+  }
   return new Date(base - 5 * 60_000).toISOString();
 }
 
@@ -561,7 +574,10 @@ export function interpretFacts(facts: GitHubFacts, config: Config): Snapshot {
       id,
       i.labels
         .filter((l) => stageOf.has(l))
-        .map((label) => ({ label, by: i.labeled?.find((l) => l.label === label)?.by ?? "" })),
+        .map((label) => {
+          const event = i.labeled?.find((l) => l.label === label);
+          return { label, by: event?.by ?? "", ...(event?.at ? { at: event.at } : {}) };
+        }),
     );
   }
   if (issues.dashboard)
@@ -572,6 +588,7 @@ export function interpretFacts(facts: GitHubFacts, config: Config): Snapshot {
     };
   if (dashboard?.mirror) github.mirrorDigest = dashboard.mirror;
   if (dashboard?.mirrorAt) github.mirrorAt = dashboard.mirrorAt;
+  if (dashboard?.dashboardAt) github.dashboardAt = dashboard.dashboardAt;
   if (dashboard?.preflight) github.lastPreflight = dashboard.preflight;
 
   const tasks: Task[] = issues.tasks.map((issue) => {
@@ -651,6 +668,12 @@ export function readDashboard(body: string): DashboardState | undefined {
       : [],
   };
   if (typeof m.pausedReason === "string") memory.pausedReason = m.pausedReason;
+  if (isObject(m.accepted)) {
+    const accepted = Object.fromEntries(
+      Object.entries(m.accepted).filter(([, v]) => typeof v === "string"),
+    ) as Record<string, string>;
+    if (Object.keys(accepted).length > 0) memory.accepted = accepted;
+  }
   const preflight = Array.isArray(value.preflight)
     ? value.preflight.filter(
         (p): p is PreflightResult =>
@@ -665,6 +688,9 @@ export function readDashboard(body: string): DashboardState | undefined {
     ...(typeof value.mirror === "string" ? { mirror: value.mirror } : {}),
     ...(typeof value.mirrorAt === "string" && !Number.isNaN(Date.parse(value.mirrorAt))
       ? { mirrorAt: value.mirrorAt }
+      : {}),
+    ...(typeof value.dashboardAt === "string" && !Number.isNaN(Date.parse(value.dashboardAt))
+      ? { dashboardAt: value.dashboardAt }
       : {}),
     ...(preflight ? { preflight } : {}),
   };

@@ -112,6 +112,12 @@ interface GitHubRead extends PassRead {
 export const MIRROR_COALESCE_MINUTES = 5;
 
 /**
+ * Minutes within which a routine change of the dashboard (tasks moving on while agents are at
+ * work) waits for a later pass (`planPass`): one edit per window instead of one per pass.
+ */
+export const DASHBOARD_COALESCE_MINUTES = 5;
+
+/**
  * One pass (the shared pass body, `runPass`): read config, board and who scheduled the work;
  * plan every decision (`planPass`: refused scheduling, abandons of closed issues, the plan,
  * repairs of escalations, the mirror, the dashboard, the config check); read pre-flight and
@@ -161,7 +167,10 @@ export async function reconcileRepo(ctx: ReconcileContext): Promise<ReconcileRep
             scheduling,
             dashboard: {
               exists: github.dashboard !== undefined,
+              ...(github.dashboard?.closed ? { closed: true } : {}),
               ...(github.lastPreflight ? { lastPreflight: github.lastPreflight } : {}),
+              ...(github.dashboardAt ? { lastWrittenAt: github.dashboardAt } : {}),
+              coalesceMinutes: DASHBOARD_COALESCE_MINUTES,
             },
             ...(repoState.configSha ? { configSha: repoState.configSha } : {}),
           },

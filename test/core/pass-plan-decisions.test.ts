@@ -199,3 +199,137 @@ describe("planPass: the config check", () => {
 function refusalsOf(effects: Effect[]): Effect[] {
   return effects.filter((e) => e.type === "refuse-scheduling");
 }
+
+describe("planPass: the dashboard waits on routine changes while agents work", () => {
+  const at = (minutesAgo: number) => new Date(T0.getTime() - minutesAgo * 60_000).toISOString();
+  const running = task({
+    id: "1",
+    stage: "review",
+    pr: true,
+    memory: {
+      runs: 2,
+      run: { role: "reviewer", attempt: 0, correlationId: "1/reviewer/0/2", dispatchedAt: at(1) },
+    },
+  });
+  const shownAt = (minutesAgo: number, extra: Record<string, unknown> = {}): PassFacts => ({
+    ...none,
+    dashboard: { exists: true, lastWrittenAt: at(minutesAgo), coalesceMinutes: 5, ...extra },
+  });
+  const writes = (b: ReturnType<typeof board>, facts: PassFacts) =>
+    planPass(b, config(), T0, facts).effects.filter((e) => e.type === "write-dashboard").length;
+
+  it.each([
+    ["written 2 min ago, a run in flight: waits", board([running]), shownAt(2), 0],
+    ["written 6 min ago: written", board([running]), shownAt(6), 1],
+    [
+      "no record of the last write (an older marker): written",
+      board([running]),
+      { ...none, dashboard: { exists: true, coalesceMinutes: 5 } },
+      1,
+    ],
+    [
+      "nothing in flight (the board at rest): written",
+      board([task({ id: "2", stage: "todo" })], {
+        repoMemory: { paused: true, dispatches: [] },
+      }),
+      shownAt(1),
+      1,
+    ],
+    [
+      "the dashboard was closed by someone: reopened at once",
+      board([running]),
+      shownAt(2, { closed: true }),
+      1,
+    ],
+    ["a clock that went back: written", board([running]), shownAt(-3), 1],
+    [
+      "an escalation to show: written",
+      board([running, task({ id: "3", stage: "review", pr: true, memory: { runs: 99 } })]),
+      shownAt(2),
+      1,
+    ],
+    [
+      "a pre-flight that changed: written",
+      board([running]),
+      { ...shownAt(2), preflight: [{ name: "api", ok: false, detail: "503" }] },
+      1,
+    ],
+  ] as const)("%s", (_, b, facts, expected) => {
+    expect(writes(b, facts as PassFacts)).toBe(expected);
+  });
+
+  it("the write carries when the dashboard was last written, for the marker", () => {
+    const out = planPass(board([running]), config(), T0, shownAt(7));
+    expect(out.effects.find((e) => e.type === "write-dashboard")).toMatchObject({
+      lastAt: at(7),
+    });
+  });
+});
+
+describe("planPass: the scheduling of waiting tasks is remembered", () => {
+  const labeled = (at: string) => ({ label: "conveyor:todo", by: "maya", at });
+  const waiting = (id: string) =>
+    task({ id, stage: "todo", createdAt: `2026-11-0${id}T00:00:00.000Z` });
+  const full = config({ capacity: { agents: 1 } });
+
+  it("records tasks checked and still waiting, not the one dispatched", () => {
+    const facts = scheduling({
+      labeled: {
+        "1": [labeled("2026-11-25T09:00:00.000Z")],
+        "2": [labeled("2026-11-25T09:01:00.000Z")],
+      },
+      permissions: { maya: "maintain" },
+    });
+    const out = planPass(board([waiting("1"), waiting("2")]), full, T0, {
+      ...none,
+      scheduling: facts,
+    });
+    const saved = out.effects.find((e) => e.type === "save-repo-memory");
+    expect(saved).toMatchObject({
+      memory: { accepted: { "2": "conveyor:todo@2026-11-25T09:01:00.000Z" } },
+    });
+    expect(out.effects.some((e) => e.type === "dispatch" && e.task === "1")).toBe(true);
+  });
+
+  it("a recorded task is neither asked about nor refused; a label added since is", () => {
+    const recorded = board([waiting("1"), waiting("2")], {
+      repoMemory: {
+        paused: false,
+        dispatches: [],
+        accepted: { "2": "conveyor:todo@2026-11-25T09:01:00.000Z" },
+      },
+    });
+    const same = scheduling({
+      labeled: { "2": [labeled("2026-11-25T09:01:00.000Z")] },
+      remembered: ["1"],
+    });
+    expect(schedulersToAsk(recorded, same)).toEqual([]);
+    expect(refusalsOf(planPass(recorded, full, T0, { ...none, scheduling: same }).effects)).toEqual(
+      [],
+    );
+    const later = scheduling({
+      labeled: {
+        "2": [
+          labeled("2026-11-25T09:01:00.000Z"),
+          { label: "conveyor:in-progress", by: "trish", at: "2026-11-25T09:30:00.000Z" },
+        ],
+      },
+      remembered: ["1"],
+      permissions: { maya: "maintain", trish: "triage" },
+    });
+    expect(schedulersToAsk(recorded, later)).toEqual(["maya", "trish"]);
+    const out = planPass(recorded, full, T0, { ...none, scheduling: later });
+    expect(refusals(out.effects)).toEqual(["2:conveyor:in-progress"]);
+  });
+
+  it("an event without its time is never recorded (checked every pass)", () => {
+    const facts = scheduling({
+      labeled: { "2": [{ label: "conveyor:todo", by: "maya" }] },
+      permissions: { maya: "maintain" },
+      remembered: ["1"],
+    });
+    const b = board([task({ id: "1", stage: "in-progress", memory: { runs: 1 } }), waiting("2")]);
+    const out = planPass(b, full, T0, { ...none, scheduling: facts });
+    expect(out.effects.some((e) => e.type === "save-repo-memory")).toBe(false);
+  });
+});

@@ -61,7 +61,14 @@ export class AgentSim {
   private work(run: FakeRun): AgentResult {
     const issue = Number(run.inputs.issue);
     const cid = run.inputs["correlation-id"]!;
-    const base = { correlationId: cid, outcome: "ok" as const, tokens: 1000, costUsd: 0.1 };
+    // As the real agent publishes it (src/agent/role-session.ts): with when the run finished.
+    const base = {
+      correlationId: cid,
+      outcome: "ok" as const,
+      tokens: 1000,
+      costUsd: 0.1,
+      finishedAt: this.gh.now().toISOString(),
+    };
     const mode = run.inputs.mode;
     if (mode === "task") {
       const branch = `conveyor/${issue}-task`;

@@ -437,7 +437,9 @@ describe("the board from the facts", () => {
       config,
     );
     expect(github.scheduledBy.get("1")).toBe("ann");
-    expect(github.stageLabeledBy.get("1")).toEqual([{ label: "conveyor:review", by: "mallory" }]);
+    expect(github.stageLabeledBy.get("1")).toEqual([
+      { label: "conveyor:review", by: "mallory", at: "2026-11-25T09:30:00.000Z" },
+    ]);
     expect(board.tasks[0]!.createdAt).toBe(T0);
   });
 
