@@ -11,7 +11,8 @@
  * The last rows follow the orchestrator template's real event pattern: the `on:` triggers of
  * .github/workflows/conveyor.yml decide which events start a pass (a `workflow_run` event
  * per agent run for each listed type — requested, in_progress, completed —, the agents'
- * pull_request and review events when they push with an app token, the 15-minute schedule),
+ * pull_request and review events when they push with an app token, the 15-minute schedule;
+ * the job-level `if:` evaluated as GitHub would decides whether such an event runs a job),
  * each pass with an empty cache, as an Action run starts. Only the maintainer's burst of
  * labels is coalesced by the concurrency group (two passes); agent events are not: an upper
  * bound.
@@ -19,6 +20,7 @@
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { scenario } from "../test/github/scenario.js";
+import { evaluate } from "../test/support/actions-expression.js";
 
 const PRIORITIES = ["low", "critical", "medium", "high", "medium", "critical", "low", "high"];
 
@@ -60,17 +62,37 @@ interface Triggers {
   workflowRun: string[];
   pullRequest: string[];
   review: string[];
+  /** The job-level condition: whether an event starts a job at all. */
+  condition: string;
 }
 
 /** The event types of the orchestrator template that start a pass. */
 function templateTriggers(): Triggers {
   const file = new URL("../.github/workflows/conveyor.yml", import.meta.url);
-  const on = (parse(readFileSync(file, "utf8")) as { on: Record<string, { types?: string[] }> }).on;
+  const workflow = parse(readFileSync(file, "utf8")) as {
+    on: Record<string, { types?: string[] }>;
+    jobs: Record<string, { if?: string }>;
+  };
+  const on = workflow.on;
   return {
     workflowRun: on.workflow_run?.types ?? ["requested", "in_progress", "completed"],
     pullRequest: on.pull_request?.types ?? [],
     review: on.pull_request_review?.types ?? [],
+    condition: workflow.jobs.reconcile?.if ?? "true",
   };
+}
+
+/** Whether an agent's own PR or review event (sent by a bot: the app token) starts a job. */
+function agentEventStartsJob(on: Triggers, eventName: string): boolean {
+  const github = {
+    repository: "o/r",
+    event_name: eventName,
+    event: {
+      pull_request: { head: { ref: "conveyor/1-task", repo: { full_name: "o/r" } } },
+      sender: { type: "Bot" },
+    },
+  };
+  return evaluate(on.condition, { github });
 }
 
 /**
@@ -101,8 +123,10 @@ async function templatePattern(on: Triggers, appToken: boolean) {
       await s.pass();
       continue;
     }
-    if (appToken && ending.inputs.mode === "task" && has(on.pullRequest, "opened")) await s.pass();
-    if (appToken && ending.inputs.mode === "review" && has(on.review, "submitted")) await s.pass();
+    if (appToken && ending.inputs.mode === "task" && has(on.pullRequest, "opened"))
+      if (agentEventStartsJob(on, "pull_request")) await s.pass();
+    if (appToken && ending.inputs.mode === "review" && has(on.review, "submitted"))
+      if (agentEventStartsJob(on, "pull_request_review")) await s.pass();
     if (has(on.workflowRun, "completed")) await s.pass();
   }
   if (!s.allClosed()) throw new Error("the scenario did not finish");
