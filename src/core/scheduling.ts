@@ -123,11 +123,20 @@ export function acceptedScheduling(
   remembersAfter: (id: string) => boolean,
 ): Record<string, string> {
   const out: Record<string, string> = {};
+  let n = 0;
   for (const task of board.tasks) {
+    // Bounded: the record lives in the dashboard's marker, whose body GitHub limits; a task
+    // beyond it is checked in every pass, as without the record.
+    if (n >= MAX_ACCEPTED) break;
     if (task.memory.runs > 0 || task.memory.run || facts.remembered.has(task.id)) continue;
     if (remembersAfter(task.id)) continue;
     const stamp = schedulingStamp(facts.stageLabeledBy.get(task.id));
-    if (stamp !== undefined) out[task.id] = stamp;
+    if (stamp === undefined) continue;
+    out[task.id] = stamp;
+    n++;
   }
   return out;
 }
+
+/** At most this many waiting tasks are recorded (about 5 KB of the dashboard's marker). */
+export const MAX_ACCEPTED = 100;

@@ -10,7 +10,7 @@ import type { Stage } from "../../src/core/board.js";
 import type { Effect } from "../../src/core/effects.js";
 import { type PassFacts, planPass } from "../../src/core/pass-plan.js";
 import type { SchedulingFacts } from "../../src/core/scheduling.js";
-import { schedulersToAsk } from "../../src/core/scheduling.js";
+import { acceptedScheduling, MAX_ACCEPTED, schedulersToAsk } from "../../src/core/scheduling.js";
 import { board, config, T0, task } from "../support/board-builder.js";
 
 const BOT = "conveyor[bot]";
@@ -331,5 +331,24 @@ describe("planPass: the scheduling of waiting tasks is remembered", () => {
     const b = board([task({ id: "1", stage: "in-progress", memory: { runs: 1 } }), waiting("2")]);
     const out = planPass(b, full, T0, { ...none, scheduling: facts });
     expect(out.effects.some((e) => e.type === "save-repo-memory")).toBe(false);
+  });
+});
+
+describe("the record of accepted scheduling is bounded", () => {
+  it(`keeps at most ${MAX_ACCEPTED} waiting tasks (the dashboard's body is limited)`, () => {
+    const tasks = Array.from({ length: MAX_ACCEPTED + 50 }, (_, i) =>
+      task({ id: String(i + 1), stage: "todo" }),
+    );
+    const facts = scheduling({
+      labeled: Object.fromEntries(
+        tasks.map((t) => [
+          t.id,
+          [{ label: "conveyor:todo", by: "maya", at: "2026-11-25T09:00:00.000Z" }],
+        ]),
+      ),
+      permissions: { maya: "maintain" },
+    });
+    const accepted = acceptedScheduling(board(tasks), facts, () => false);
+    expect(Object.keys(accepted)).toHaveLength(MAX_ACCEPTED);
   });
 });
