@@ -49,7 +49,6 @@ const READS = new Set<string>([
   "listTracked",
   "getIssue",
   "labelEvents",
-  "listCommentsSince",
   "listIssueComments",
   "getComment",
   "getPermission",

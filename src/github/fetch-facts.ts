@@ -5,7 +5,8 @@
  * `interpret-facts.ts`. It decides nothing about the board.
  *
  *   round 0  the tracked issues (usually already read with the default branch and config)
- *   round 1  comments: one list since the oldest recent task, one per older task
+ *   round 1  comments: none when each task came with all of its own (the tracked read has
+ *            each issue's first 100), else one list per task with a longer thread
  *   round 2  the open PRs (only when links cannot serve) · the agent runs (only when a run
  *            may be in flight) · then, rarely, a run a remembered cancel names by id that the
  *            listing did not return (one request each)
@@ -59,8 +60,6 @@ export interface FetchOptions {
   resultAuthors?: string[];
   /** The tracked issues when already read (with the default branch, in the same request). */
   tracked?: TrackedIssues;
-  /** Comments kept between passes (see `CommentSync`; `ConfigCache.comments`). */
-  comments?: CommentSync;
   /** Head commit of the base branch, when known (lets base-drift reads be memoized). */
   baseHeadSha?: string;
   /**
@@ -94,7 +93,7 @@ export async function fetchFacts(
   const issues = trackedView(tracked, stageOf, options.botLogin);
 
   // Round 1: their comments.
-  const comments = await listComments(port, issues.tasks, now, options.comments);
+  const comments = await listComments(port, issues.tasks);
   const said = commentView(comments, options.botLogin, trustedAuthors(config, resultAuthors));
 
   // Round 2: the open PRs and the agent runs, each only when needed.
@@ -185,95 +184,23 @@ async function readPermissions(
   return Object.fromEntries(people.map((l, i) => [l, levels[i]!]));
 }
 
-/** Issues older than this get their comments one issue at a time. */
-const RECENT_MS = 7 * 24 * 3_600_000;
-
 /**
- * The comments of the tracked issues: one repository-wide list since the oldest recent
- * issue, plus one list per issue older than a week (so one old task does not make every
- * pass read the repository's comments of months).
+ * The comments of the tracked issues: those read with each issue (its first 100), and for
+ * an issue whose thread is longer, or that came without them, its whole list (one REST
+ * read each).
  */
-async function listComments(
-  port: GitHubPort,
-  tracked: GhIssue[],
-  now: Date,
-  sync?: CommentSync,
-): Promise<GhComment[]> {
-  const cutoff = now.getTime() - RECENT_MS;
-  const old = tracked.filter((i) => Date.parse(i.createdAt) < cutoff);
-  const since = tracked
-    .filter((i) => Date.parse(i.createdAt) >= cutoff)
-    .map((i) => i.createdAt)
-    .sort()[0];
-  const lists = await Promise.all([
-    since ? recentComments(port, since, now, sync) : [],
-    ...old.map((issue) => port.listIssueComments(issue.number)),
-  ]);
+async function listComments(port: GitHubPort, tracked: GhIssue[]): Promise<GhComment[]> {
+  const lists = await Promise.all(
+    tracked.map((issue) => readWith(issue) ?? port.listIssueComments(issue.number)),
+  );
   return lists.flat();
 }
 
-/**
- * The repository's comments kept between passes of a long-running process (the app): when
- * the comments since the oldest task fill more than a page, each pass asks only for what
- * changed since the last one (one page) instead of every page. Read whole again every 30
- * minutes (and whenever the window grows), which also lets go of deleted comments.
- */
-export interface CommentSync {
-  state?: {
-    /** The window the cache covers: comments updated at or after this. */
-    since: string;
-    /** What the next pass asks for (the newest `updated_at` seen, less a margin). */
-    next: string;
-    /** When it was last read whole (ms). */
-    fullAt: number;
-    byId: Map<number, GhComment>;
-  };
-}
-
-const RESYNC_MS = 30 * 60_000;
-/** Comments in one page of a list. */
-const ONE_PAGE = 100;
-/** Comments may show up in the API a little after their timestamp: ask again for that long. */
-const VISIBILITY_MARGIN_MS = 60_000;
-
-async function recentComments(
-  port: GitHubPort,
-  since: string,
-  now: Date,
-  sync: CommentSync | undefined,
-): Promise<GhComment[]> {
-  const cached = sync?.state;
-  const age = cached ? now.getTime() - cached.fullAt : Number.POSITIVE_INFINITY;
-  // A window that fits in one page is read whole: its URL stays the same, so an unchanged
-  // list is a free 304, which a moving `since` would not be.
-  const onePage = !cached || cached.byId.size < ONE_PAGE;
-  if (!sync || !cached || onePage || cached.since > since || age < 0 || age >= RESYNC_MS) {
-    const all = await port.listCommentsSince(since);
-    if (sync)
-      sync.state = {
-        since,
-        next: nextSince(since, all),
-        fullAt: now.getTime(),
-        byId: new Map(all.map((c) => [c.id, c])),
-      };
-    return all;
-  }
-  const delta = await port.listCommentsSince(cached.next);
-  for (const c of delta) cached.byId.set(c.id, c);
-  cached.next = nextSince(cached.next, delta);
-  // Older than the window: no tracked issue's comment (a comment is newer than its issue).
-  for (const [id, c] of cached.byId) if (c.updatedAt < since) cached.byId.delete(id);
-  cached.since = since;
-  return [...cached.byId.values()].sort(
-    (a, b) => a.createdAt.localeCompare(b.createdAt) || a.id - b.id,
-  );
-}
-
-function nextSince(previous: string, seen: GhComment[]): string {
-  const newest = seen.reduce((max, c) => (c.updatedAt > max ? c.updatedAt : max), "");
-  if (!newest) return previous;
-  const next = new Date(Date.parse(newest) - VISIBILITY_MARGIN_MS).toISOString();
-  return next > previous ? next : previous;
+/** The comments that came with an issue, when they are all of them. */
+function readWith(issue: GhIssue): GhComment[] | undefined {
+  const { comments, commentCount } = issue;
+  if (!comments || commentCount === undefined || commentCount > comments.length) return undefined;
+  return comments;
 }
 
 const filesKey = (pr: number, head: string) => `files ${pr}@${head}`;

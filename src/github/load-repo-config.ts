@@ -1,6 +1,5 @@
 import { type Config, defaultConfig, readConfigText } from "../core/config.js";
 import { trackedLabels } from "../core/stage-labels.js";
-import type { CommentSync } from "./fetch-facts.js";
 import {
   CONFIG_PATH,
   type DefaultBranchRead,
@@ -37,8 +36,11 @@ export class ConfigCache {
   /** Facts that never change (a PR's files at a head commit, a compare of two commits). */
   readonly facts = new Map<string, unknown>();
 
-  /** The repository's comments between passes (each pass then reads what changed). */
-  readonly comments: CommentSync = {};
+  /**
+   * Nothing any more: the comments come with the tracked issues each pass. Kept only while
+   * `loadRepoState` (reconcile.ts) still passes it on; remove with that line.
+   */
+  readonly comments: Readonly<Record<string, never>> = {};
 
   /** Conveyor's own commits (mirror, CHANGELOG): sha → its parent and the files it wrote. */
   private readonly own = new Map<string, { parent: string; files: string[] }>();

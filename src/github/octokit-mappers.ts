@@ -118,6 +118,16 @@ export interface GqlIssue {
     nodes: ({ createdAt: string; label: { name: string } | null; actor: GqlActor | null } | null)[];
   };
   closedByPullRequestsReferences?: { nodes: (GqlPull | null)[] };
+  comments?: { totalCount: number; nodes: (GqlComment | null)[] };
+}
+
+/** An issue comment as `ISSUE_COMMENTS` reads it (`fullDatabaseId`: a BigInt, as a string). */
+export interface GqlComment {
+  fullDatabaseId: string | number | null;
+  body: string;
+  createdAt: string;
+  updatedAt: string;
+  author: GqlActor | null;
 }
 
 export interface GqlTracked {
@@ -161,6 +171,35 @@ export function fromGqlIssue(i: GqlIssue): GhIssue {
             .map(fromGqlPull),
         }
       : {}),
+    ...commentsOf(i),
+  };
+}
+
+/**
+ * The comments read with an issue, when each has its REST id (without one, a status
+ * comment could not be edited: the loader then reads the issue's comments through REST).
+ */
+function commentsOf(i: GqlIssue): Pick<GhIssue, "comments" | "commentCount"> {
+  if (!i.comments) return {};
+  const nodes = i.comments.nodes.filter((c): c is GqlComment => c !== null);
+  const comments = nodes.map((c) => fromGqlComment(i.number, c));
+  if (comments.some((c) => !Number.isSafeInteger(c.id) || c.id <= 0)) return {};
+  return { comments, commentCount: i.comments.totalCount };
+}
+
+/**
+ * A comment as REST would show it: `id` its REST id, the author's login as REST writes it
+ * (`name[bot]` for an app's bot, "" for a deleted account): the loader trusts status
+ * comments and results by that login.
+ */
+export function fromGqlComment(issue: number, c: GqlComment): GhComment {
+  return {
+    id: Number(c.fullDatabaseId),
+    issue,
+    body: c.body,
+    author: loginOf(c.author),
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt,
   };
 }
 

@@ -357,15 +357,6 @@ export class OctokitPort implements GitHubPort {
     });
   }
 
-  async listCommentsSince(since: string): Promise<GhComment[]> {
-    const items = await this.transport.list("GET /repos/{owner}/{repo}/issues/comments", {
-      since,
-      sort: "created",
-      direction: "asc",
-    });
-    return items.map(toComment);
-  }
-
   async listIssueComments(issue: number): Promise<GhComment[]> {
     const items = await this.transport.list(
       "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",

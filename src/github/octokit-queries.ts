@@ -11,9 +11,23 @@ export const ISSUE_FIELDS = `number title body state createdAt updatedAt
       author { __typename login }
       labels(first: 100) { nodes { name } }`;
 
+/** Comments read with each tracked issue (GraphQL's most per connection). */
+export const COMMENTS_PER_ISSUE = 100;
+
 /**
- * The tracked issues (open, carrying any of `$labels`) with the last label events of each,
- * and the dashboard (`$board`, any state); each only when its variable says so.
+ * The first comments of an issue, oldest first, and how many it has: the loader reads a
+ * longer thread whole through REST (`listIssueComments`). The REST id is `fullDatabaseId`
+ * (a BigInt, sent as a string): comment ids have outgrown `databaseId`'s 32-bit Int.
+ */
+export const ISSUE_COMMENTS = `comments(first: ${COMMENTS_PER_ISSUE}) {
+          totalCount
+          nodes { fullDatabaseId body createdAt updatedAt author { __typename login } }
+        }`;
+
+/**
+ * The tracked issues (open, carrying any of `$labels`) with the last label events and the
+ * first comments of each, the closed issues still under way (with their comments too: they
+ * are tasks), and the dashboard (`$board`, any state); each only when its variable says so.
  */
 function trackedFields(
   issuesIf: string | undefined,
@@ -28,13 +42,14 @@ function trackedFields(
         ${ISSUE_FIELDS}
         ${LINKED_PULLS}
         ${LABEL_EVENTS}
+        ${ISSUE_COMMENTS}
       }
     }
     board: issues(labels: $board, first: 5, orderBy: {field: CREATED_AT, direction: ASC}) @include(if: ${boardIf}) {
       nodes { ${ISSUE_FIELDS} }
     }
     closed: issues(states: CLOSED, labels: $active, first: 50, orderBy: {field: UPDATED_AT, direction: DESC}) @include(if: ${closedIf}) {
-      nodes { ${ISSUE_FIELDS} ${LINKED_PULLS} }
+      nodes { ${ISSUE_FIELDS} ${LINKED_PULLS} ${ISSUE_COMMENTS} }
     }`;
 }
 

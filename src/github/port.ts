@@ -31,6 +31,14 @@ export interface GhIssue {
    * branch), open or not (only reads that ask for it fill it: `listTracked`).
    */
   linkedPulls?: GhPull[];
+  /**
+   * Its first comments, oldest first, read with it (only the tracked read fills them:
+   * `listTracked`, `readDefaultBranch` with `tracked`; not the dashboard). Fewer than
+   * `commentCount` when the thread is longer than one read: `listIssueComments` has them all.
+   */
+  comments?: GhComment[];
+  /** How many comments the issue has (filled with `comments`). */
+  commentCount?: number;
 }
 
 /** What `listTracked` answers. */
@@ -227,9 +235,9 @@ export interface GitHubPort {
 
   // --- issues, labels, comments -------------------------------------------------------
   /**
-   * The open issues carrying ANY of `labels`, with when each label was added and by whom,
-   * and the issues carrying `boardLabel` in any state: one GraphQL request per 100 issues,
-   * however many other issues the repository has open.
+   * The open issues carrying ANY of `labels`, with when each label was added and by whom
+   * and their first 100 comments, and the issues carrying `boardLabel` in any state: one
+   * GraphQL request per 100 issues, however many other issues the repository has open.
    */
   listTracked(labels: string[], boardLabel: string, active?: string[]): Promise<TrackedIssues>;
   /** One issue (or PR) as it is now; undefined when there is none. */
@@ -242,8 +250,7 @@ export interface GitHubPort {
   removeLabel(issue: number, label: string): Promise<void>;
   /** Replaces all labels of the issue in one request (an atomic stage move). */
   setLabels(issue: number, labels: string[]): Promise<void>;
-  /** Comments on every issue and PR of the repository updated at or after `since`. */
-  listCommentsSince(since: string): Promise<GhComment[]>;
+  /** All comments of one issue (or PR), oldest first. */
   listIssueComments(issue: number): Promise<GhComment[]>;
   /** One comment as it is now, with its author's account type; undefined when it is gone. */
   getComment(id: number): Promise<GhComment | undefined>;

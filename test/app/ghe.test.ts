@@ -90,9 +90,7 @@ describe("GitHub Enterprise Server (GHE_HOST)", () => {
         /createCommitOnBranch/.test((body as { query: string }).query)
           ? { data: { createCommitOnBranch: { commit: { oid: "c1" } } } }
           : emptyRepository(),
-      )
-      .get(new RegExp(`^/api/v3${REPO}/issues/comments`))
-      .reply(200, []);
+      );
 
     conveyor = appFromEnv(read.env);
     await probot.load(conveyor.app);

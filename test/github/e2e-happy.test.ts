@@ -137,13 +137,12 @@ describe("end to end over the fake GitHub", () => {
 });
 
 describe("the pass's first request", () => {
-  it("reads the default branch, the config and the tracked issues together", async () => {
+  it("reads the default branch, the config and the tracked issues with their comments together", async () => {
     const s = scenario({ priorities: ["high", "low"] });
     await s.pass();
-    expect(s.gh.calls.slice(0, 2)).toEqual([
-      "GET base main +.github/conveyor.yml +tracked",
-      "GET comments since 2026-11-25T10:00:01.000Z",
-    ]);
+    // The tasks' comments come with them: no list of comments follows.
+    expect(s.gh.calls[0]).toBe("GET base main +.github/conveyor.yml +tracked");
+    expect(s.gh.calls.filter((c) => c.startsWith("GET comments"))).toEqual([]);
     expect(s.gh.calls.filter((c) => c === "GET tracked")).toEqual([]);
   });
 
@@ -157,5 +156,21 @@ describe("the pass's first request", () => {
     const before = s.gh.calls.length;
     await s.pass();
     expect(s.gh.calls.slice(before).filter((c) => c === "GET tracked")).toEqual([]);
+  });
+});
+
+describe("a long thread", () => {
+  it("an agent's result after the first 100 comments still moves its task", async () => {
+    const s = scenario({ priorities: ["high"] });
+    const [n] = s.issues as [number];
+    await s.pass(); // todo → in-progress, the status comment, the task agent dispatched
+    expect(s.gh.issue(n).labels).toContain("conveyor:in-progress");
+    for (let i = 0; i < 120; i++) s.gh.addComment(n, `thoughts ${i}`, "someone");
+    s.agentsWork(); // its result is comment 122 of the issue
+    expect(s.gh.commentsOn(n).length).toBeGreaterThan(100);
+    const before = s.gh.calls.length;
+    await s.pass();
+    expect(s.gh.calls.slice(before)).toContain(`GET comments #${n}`);
+    expect(s.gh.issue(n).labels).toContain("conveyor:review");
   });
 });

@@ -5,17 +5,16 @@ describe("the fake's request accounting", () => {
   it("an unchanged one-page list is a 304 (free); a change or a failure is not", async () => {
     const gh = new FakeGitHub();
     const n = gh.addIssue({ title: "A", labels: ["conveyor:todo"] });
-    const since = "2000-01-01T00:00:00.000Z";
     gh.addComment(n, "hello", "someone");
-    await gh.listCommentsSince(since);
-    await gh.listCommentsSince(since);
+    await gh.listIssueComments(n);
+    await gh.listIssueComments(n);
     expect([gh.requests, gh.notModified, gh.rateLimited]).toEqual([2, 1, 1]);
     gh.addComment(n, "again", "someone");
-    await gh.listCommentsSince(since);
+    await gh.listIssueComments(n);
     expect(gh.notModified).toBe(1);
-    gh.fail({ match: "listCommentsSince", status: 502 });
-    await expect(gh.listCommentsSince(since)).rejects.toThrow("502");
-    await gh.listCommentsSince(since);
+    gh.fail({ match: "listIssueComments", status: 502 });
+    await expect(gh.listIssueComments(n)).rejects.toThrow("502");
+    await gh.listIssueComments(n);
     expect([gh.requests, gh.notModified]).toEqual([5, 2]);
   });
 
@@ -23,8 +22,8 @@ describe("the fake's request accounting", () => {
     const gh = new FakeGitHub();
     const n = gh.addIssue({ title: "A" });
     for (let i = 0; i < 150; i++) gh.addComment(n, `c${i}`, "someone");
-    await gh.listCommentsSince("2000-01-01T00:00:00.000Z");
-    await gh.listCommentsSince("2000-01-01T00:00:00.000Z");
+    await gh.listIssueComments(n);
+    await gh.listIssueComments(n);
     expect([gh.requests, gh.notModified]).toEqual([4, 0]);
   });
 
@@ -35,6 +34,23 @@ describe("the fake's request accounting", () => {
     const { issues } = await gh.listTracked(["conveyor:todo"], "conveyor:board");
     expect(issues).toHaveLength(150);
     expect(gh.requests).toBe(2);
+  });
+
+  it("the tracked read brings each task's first 100 comments and their count, in one request", async () => {
+    const gh = new FakeGitHub();
+    const long = gh.addIssue({ title: "Long", labels: ["conveyor:todo"] });
+    const short = gh.addIssue({ title: "Short", labels: ["conveyor:todo"] });
+    for (let i = 0; i < 130; i++) gh.addComment(long, `c${i}`, "someone");
+    gh.addComment(short, "status", "conveyor[bot]");
+    const { issues, boards } = await gh.listTracked(["conveyor:todo"], "conveyor:board");
+    expect(issues.map((i) => [i.commentCount, i.comments?.length])).toEqual([
+      [130, 100],
+      [1, 1],
+    ]);
+    expect(issues[0]!.comments?.[99]?.body).toBe("c99");
+    expect(issues[1]!.comments?.[0]?.author).toBe("conveyor[bot]");
+    expect(boards).toEqual([]);
+    expect(gh.requests).toBe(1);
   });
 
   it("a branch's state holds for its commits CI ran on, not for a [skip ci] head", async () => {

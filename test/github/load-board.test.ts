@@ -60,7 +60,7 @@ describe("loadSnapshot", () => {
         locations: ["src/a.ts", "src/b.ts"],
       },
     ]);
-    expect(gh.calls).toEqual(["GET tracked", `GET comments since ${now.toISOString()}`]);
+    expect(gh.calls).toEqual(["GET tracked"]); // the comments came with the issues
   });
 
   it("memory from the bot's status comment; a malformed marker falls back to empty memory", async () => {
@@ -271,7 +271,7 @@ describe("loadSnapshot", () => {
     const { board } = await load(gh);
     expect(board.tasks.map((t) => t.title)).toEqual(["A"]);
     expect(gh.calls.filter((c) => c === "GET tracked")).toHaveLength(1);
-    expect(gh.requests - before).toBe(2); // the tracked issues, their comments
+    expect(gh.requests - before).toBe(1); // the tracked issues with their comments
   });
 });
 
@@ -392,18 +392,55 @@ describe("Conveyor's own commits on the base", () => {
   });
 });
 
-describe("comments of old tasks", () => {
-  it("an issue older than a week gets its own comment list; recent ones share one", async () => {
+describe("comments read with the tracked issues", () => {
+  const status = (memory: object) => `${STATUS_HEADER}\n\n${encodeMarker("state", memory)}`;
+  /** The reads of issues and comments (an in-progress task's runs are read too). */
+  const readsIssues = (call: string) => call === "GET tracked" || call.startsWith("GET comments");
+
+  it("old and recent tasks alike: no list of comments is sent", async () => {
     const gh = new FakeGitHub({ botLogin: BOT, now: () => new Date("2026-10-01T00:00:00.000Z") });
-    gh.addIssue({ title: "Old", labels: ["conveyor:todo"] });
+    gh.addIssue({ title: "Old", labels: ["conveyor:in-progress"] });
+    gh.addComment(1, status({ runs: 4 }), BOT);
     gh.now = () => now;
     gh.addIssue({ title: "New", labels: ["conveyor:todo"] });
-    await load(gh);
-    expect(gh.calls).toEqual([
-      "GET tracked",
-      `GET comments since ${now.toISOString()}`,
-      "GET comments #1",
+    const chatter = gh.addIssue({ title: "Unrelated" });
+    for (let i = 0; i < 250; i++) gh.addComment(chatter, `comment ${i}`, "someone");
+    const { board } = await load(gh);
+    expect(gh.calls.filter(readsIssues)).toEqual(["GET tracked"]);
+    expect(board.tasks.find((t) => t.id === "1")?.memory.runs).toBe(4);
+  });
+
+  it("a thread longer than one read is read whole, that issue alone, through REST", async () => {
+    const gh = new FakeGitHub({ botLogin: BOT, now: () => now });
+    gh.addIssue({ title: "Long", labels: ["conveyor:in-progress"] });
+    gh.addIssue({ title: "Short", labels: ["conveyor:in-progress"] });
+    for (let i = 0; i < 100; i++) gh.addComment(1, `comment ${i}`, "someone");
+    // The bot's status comment is the 101st: not among the comments read with the issue.
+    gh.addComment(1, status({ runs: 2 }), BOT);
+    gh.addComment(2, status({ runs: 3 }), BOT);
+    const { board } = await load(gh);
+    expect(gh.calls.filter(readsIssues)).toEqual(["GET tracked", "GET comments #1"]);
+    expect(board.tasks.map((t) => [t.id, t.memory.runs])).toEqual([
+      ["1", 2],
+      ["2", 3],
     ]);
+  });
+
+  it("a read that came without comments falls back to one REST list per task", async () => {
+    const gh = new FakeGitHub({ botLogin: BOT, now: () => now });
+    gh.addIssue({ title: "A", labels: ["conveyor:in-progress"] });
+    gh.addIssue({ title: "B", labels: ["conveyor:todo"] });
+    gh.addComment(1, status({ runs: 5 }), BOT);
+    const read = await gh.listTracked(["conveyor:in-progress", "conveyor:todo"], "conveyor:board");
+    const bare = read.issues.map(({ comments: _, commentCount: __, ...issue }) => issue);
+    gh.calls.length = 0;
+    const { board } = await loadSnapshot(gh, config, now, {
+      botLogin: BOT,
+      defaultBranch: "main",
+      tracked: { ...read, issues: bare },
+    });
+    expect(gh.calls.filter(readsIssues)).toEqual(["GET comments #1", "GET comments #2"]);
+    expect(board.tasks.find((t) => t.id === "1")?.memory.runs).toBe(5);
   });
 });
 

@@ -345,6 +345,130 @@ describe("OctokitPort over nock, every request checked against OpenAPI", () => {
     expect(scope.isDone()).toBe(true);
   });
 
+  it("reads each task's first comments with it, authors named as REST names them", async () => {
+    const comment = (id: string, author: unknown, createdAt: string) => ({
+      fullDatabaseId: id,
+      body: `comment ${id}`,
+      createdAt,
+      updatedAt: createdAt,
+      author,
+    });
+    const scope = github()
+      .post("/graphql", (b) => /comments\(first: 100\)/.test(b.query))
+      .reply(200, {
+        data: {
+          repository: {
+            issues: {
+              pageInfo: { hasNextPage: false, endCursor: null },
+              nodes: [
+                gqlIssue(1, {
+                  timelineItems: { nodes: [] },
+                  comments: {
+                    totalCount: 3,
+                    nodes: [
+                      // Comment ids have outgrown a 32-bit Int: the BigInt comes as a string.
+                      comment(
+                        "2400000001",
+                        { __typename: "Bot", login: "conveyor" },
+                        "2026-11-25T09:01:00Z",
+                      ),
+                      comment("2400000002", null, "2026-11-25T09:02:00Z"),
+                      comment(
+                        "2400000003",
+                        { __typename: "User", login: "maintainer" },
+                        "2026-11-25T09:03:00Z",
+                      ),
+                    ],
+                  },
+                }),
+                gqlIssue(2, {
+                  timelineItems: { nodes: [] },
+                  comments: {
+                    totalCount: 140,
+                    nodes: [comment("7", null, "2026-11-25T09:04:00Z")],
+                  },
+                }),
+              ],
+            },
+            closed: {
+              nodes: [
+                gqlIssue(4, {
+                  state: "CLOSED",
+                  comments: {
+                    totalCount: 1,
+                    nodes: [
+                      comment(
+                        "8",
+                        { __typename: "Bot", login: "github-actions" },
+                        "2026-11-25T09:05:00Z",
+                      ),
+                    ],
+                  },
+                }),
+              ],
+            },
+            board: { nodes: [gqlIssue(9, { title: "Conveyor board" })] },
+          },
+        },
+      });
+    const got = await port().listTracked(["conveyor:todo"], "conveyor:board", ["conveyor:review"]);
+    expect(got.issues[0]!.comments).toEqual([
+      {
+        id: 2400000001,
+        issue: 1,
+        body: "comment 2400000001",
+        author: "conveyor[bot]",
+        createdAt: "2026-11-25T09:01:00Z",
+        updatedAt: "2026-11-25T09:01:00Z",
+      },
+      expect.objectContaining({ id: 2400000002, author: "" }),
+      expect.objectContaining({ id: 2400000003, author: "maintainer" }),
+    ]);
+    expect(got.issues.map((i) => i.commentCount)).toEqual([3, 140]);
+    expect(got.issues[1]!.comments).toMatchObject([{ id: 7, issue: 2 }]);
+    expect(got.closed?.[0]).toMatchObject({
+      commentCount: 1,
+      comments: [{ id: 8, issue: 4, author: "github-actions[bot]" }],
+    });
+    expect(got.boards[0]!.comments).toBeUndefined();
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it("a comment read without its id leaves the issue's comments to the REST list", async () => {
+    const scope = github()
+      .post("/graphql")
+      .reply(200, {
+        data: {
+          repository: {
+            issues: {
+              pageInfo: { hasNextPage: false, endCursor: null },
+              nodes: [
+                gqlIssue(1, {
+                  comments: {
+                    totalCount: 1,
+                    nodes: [
+                      {
+                        fullDatabaseId: null,
+                        body: "x",
+                        createdAt: "2026-11-25T09:01:00Z",
+                        updatedAt: "2026-11-25T09:01:00Z",
+                        author: null,
+                      },
+                    ],
+                  },
+                }),
+              ],
+            },
+            board: { nodes: [] },
+          },
+        },
+      });
+    const got = await port().listTracked(["conveyor:todo"], "conveyor:board");
+    expect(got.issues[0]).not.toHaveProperty("comments");
+    expect(got.issues[0]).not.toHaveProperty("commentCount");
+    expect(scope.isDone()).toBe(true);
+  });
+
   it("reads the tracked issues with the default branch, the pages past 100 with the paged query", async () => {
     const scope = github()
       .post(
@@ -454,13 +578,7 @@ describe("OctokitPort over nock, every request checked against OpenAPI", () => {
       labels: [{ name: "merge-queue" }],
     });
     const page1 = Array.from({ length: 100 }, (_, i) => pull(i + 1));
-    const commentsPage = {
-      since: "2026-11-25T00:00:00Z",
-      sort: "created",
-      direction: "asc",
-      per_page: "100",
-      page: "1",
-    };
+    const commentsPage = { per_page: "100", page: "1" };
     const scope = github()
       .get(`${R}/pulls`)
       .query({ state: "open", per_page: "100", page: "1" })
@@ -468,10 +586,10 @@ describe("OctokitPort over nock, every request checked against OpenAPI", () => {
       .get(`${R}/pulls`)
       .query({ state: "open", per_page: "100", page: "2" })
       .reply(200, [pull(101)])
-      .get(`${R}/issues/comments`)
+      .get(`${R}/issues/4/comments`)
       .query(commentsPage)
       .reply(200, [], { etag: '"c1"' })
-      .get(`${R}/issues/comments`)
+      .get(`${R}/issues/4/comments`)
       .query(commentsPage)
       .matchHeader("if-none-match", '"c1"')
       .reply(304);
@@ -485,8 +603,8 @@ describe("OctokitPort over nock, every request checked against OpenAPI", () => {
       labels: ["merge-queue"],
       mergeable: null,
     });
-    expect(await p.listCommentsSince("2026-11-25T00:00:00Z")).toEqual([]);
-    expect(await p.listCommentsSince("2026-11-25T00:00:00Z")).toEqual([]);
+    expect(await p.listIssueComments(4)).toEqual([]);
+    expect(await p.listIssueComments(4)).toEqual([]);
     expect(scope.isDone()).toBe(true);
   });
 
@@ -519,14 +637,8 @@ describe("OctokitPort over nock, every request checked against OpenAPI", () => {
       .reply(201, {})
       .post(`${R}/issues`, { title: "Conveyor board", body: "b", labels: [] })
       .reply(201, issue(20, [], { title: "Conveyor board" }))
-      .get(`${R}/issues/comments`)
-      .query({
-        since: "2026-11-25T00:00:00.000Z",
-        sort: "created",
-        direction: "asc",
-        per_page: "100",
-        page: "1",
-      })
+      .get(`${R}/issues/3/comments`)
+      .query({ per_page: "100", page: "1" })
       .reply(200, [
         {
           id: 9,
@@ -554,7 +666,7 @@ describe("OctokitPort over nock, every request checked against OpenAPI", () => {
     await p.updateComment(9, "edited");
     await p.addReaction(9, "+1");
     expect((await p.createIssue("Conveyor board", "b")).number).toBe(20);
-    expect(await p.listCommentsSince("2026-11-25T00:00:00.000Z")).toEqual([
+    expect(await p.listIssueComments(3)).toEqual([
       { id: 9, issue: 3, body: "x", author: "u", createdAt: "t", updatedAt: "t" },
     ]);
     expect(await p.getPermission("alice")).toBe("maintain");

@@ -52,6 +52,7 @@ describe("mode: orchestrate, one pass through the real Octokit port (nock, OpenA
                       },
                     ],
                   },
+                  comments: { totalCount: 0, nodes: [] },
                 },
               ],
             },
@@ -71,9 +72,6 @@ describe("mode: orchestrate, one pass through the real Octokit port (nock, OpenA
           },
         },
       })
-      .get(`${R}/issues/comments`)
-      .query(true)
-      .reply(200, [])
       // Who added the todo label (from the issue's timeline) may schedule work.
       .get(`${R}/collaborators/maintainer/permission`)
       .reply(200, { permission: "write", role_name: "maintain", user: { login: "maintainer" } })
@@ -153,7 +151,7 @@ describe("mode: orchestrate, one pass through the real Octokit port (nock, OpenA
     expect(summary).toMatchInlineSnapshot(`
       "### Conveyor pass on o/r
 
-      Agents 1/6 · in flight 1/6 · 8 GitHub requests
+      Agents 1/6 · in flight 1/6 · 7 GitHub requests
 
       Done:
       - #1: todo -> in-progress (picked up: an agent slot is free)

@@ -245,12 +245,6 @@ export class FakeGitHub extends FakePeople implements GitHubPort {
     return this.trackedResult(issues, { labels, boardLabel, active });
   }
 
-  async listCommentsSince(since: string): Promise<GhComment[]> {
-    const found = this.comments.filter((c) => c.updatedAt >= since);
-    this.call("listCommentsSince", `GET comments since ${since}`, listed(found));
-    return found.map((c) => ({ ...c }));
-  }
-
   async listIssueComments(issue: number): Promise<GhComment[]> {
     const found = this.commentsOn(issue);
     this.call("listIssueComments", `GET comments #${issue}`, listed(found));

@@ -1,3 +1,4 @@
+import { COMMENTS_PER_ISSUE } from "../../../src/github/octokit-queries.js";
 import {
   type CheckRunInput,
   type GhCheckRun,
@@ -196,10 +197,16 @@ export class FakeStore {
       )
       .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))
       .slice(0, 50);
-    const withLinks = (i: FakeIssue): GhIssue => ({
-      ...this.toIssue(i),
-      linkedPulls: this.linkedPullsOf(i.number),
-    });
+    // Like the GraphQL read: each task's first 100 comments and how many it has.
+    const withLinks = (i: FakeIssue): GhIssue => {
+      const comments = this.commentsOn(i.number);
+      return {
+        ...this.toIssue(i),
+        linkedPulls: this.linkedPullsOf(i.number),
+        comments: comments.slice(0, COMMENTS_PER_ISSUE).map((c) => ({ ...c })),
+        commentCount: comments.length,
+      };
+    };
     return {
       issues: issues.map((i) => ({ ...withLinks(i), labeled: this.labeledOf(i) })),
       boards: boards.slice(0, 5).map((i) => this.toIssue(i)),
