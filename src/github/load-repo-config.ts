@@ -36,12 +36,6 @@ export class ConfigCache {
   /** Facts that never change (a PR's files at a head commit, a compare of two commits). */
   readonly facts = new Map<string, unknown>();
 
-  /**
-   * Nothing any more: the comments come with the tracked issues each pass. Kept only while
-   * `loadRepoState` (reconcile.ts) still passes it on; remove with that line.
-   */
-  readonly comments: Readonly<Record<string, never>> = {};
-
   /** Conveyor's own commits (mirror, CHANGELOG): sha → its parent and the files it wrote. */
   private readonly own = new Map<string, { parent: string; files: string[] }>();
 

@@ -85,7 +85,6 @@ export async function loadRepoState(ctx: ReconcileContext): Promise<RepoState> {
       ? {
           facts: ctx.configCache.facts,
           ownTail: ctx.configCache.ownTail.bind(ctx.configCache),
-          comments: ctx.configCache.comments,
         }
       : {}),
   });
