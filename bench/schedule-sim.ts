@@ -218,7 +218,7 @@ interface RunRecord {
 
 interface Outcome {
   runs: number;
-  /** Every run that ran to its end (cancelled ones left out), in dispatch order. */
+  /** Every run that ran to its end (cancelled ones left out), in the order they ended. */
   log: RunRecord[];
   /** When each task left todo, and when it first entered the merge queue (or done). */
   leftTodoAt: Map<string, number>;
@@ -602,14 +602,17 @@ export function simulate(options: SimOptions): SimResult {
     const o = play([s], alone, latencyMs, mergeMs);
     work += o.busyMs;
     inherentRuns += o.runs;
-    const taskRuns = o.log.filter((r) => r.role === "task");
-    const lastTaskEnd = Math.max(0, ...taskRuns.map((r) => r.end));
+    // The agent time of its task-agent runs, and of the runs after the last of them plus
+    // its merge (sums of run lengths, not clock time: no wait between runs is assumed).
+    const length = (r: RunRecord) => r.end - r.dispatchAt;
+    const lastTask = o.log.findLastIndex((r) => r.role === "task");
+    const merged = o.mergedAt.has(s.id);
     chain.set(s.id, {
       ms: o.makespanMs,
-      merged: o.mergedAt.has(s.id),
+      merged,
       busy: o.busyMs,
-      taskWork: taskRuns.reduce((n, r) => n + r.end - r.dispatchAt, 0),
-      rest: o.makespanMs - lastTaskEnd,
+      taskWork: o.log.filter((r) => r.role === "task").reduce((n, r) => n + length(r), 0),
+      rest: o.log.slice(lastTask + 1).reduce((n, r) => n + length(r), merged ? mergeMs : 0),
     });
   }
 
