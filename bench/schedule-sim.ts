@@ -15,15 +15,31 @@
  * - A plan runs on every event (a run ends, the merge lane frees), once more right after a
  *   plan with effects (its dispatches come back as events), and on the sweep.
  *
- * The lower bound of a run is max(total agent work ÷ agents, the longest task's chain plus
- * its merge, total merge time), where a task's work and chain are those it needs alone (the
- * same simulation with one task and no limits): runs that the schedule caused (re-tests after
- * a merge, re-reviews) count against the schedule, not in the bound.
+ * The lower bound of a run (issue 14's) is max(total agent work ÷ agents, the longest task's
+ * chain plus its merge, total merge time), where a task's work and chain are those it needs
+ * alone (the same simulation with one task and no limits): runs that the schedule caused
+ * (re-tests after a merge, re-reviews) count against the schedule, not in the bound. It
+ * ignores two rules the planner keeps at its defaults; the rule-aware bound adds them (see
+ * `inFlightBound` and `locationsBound`, each with its proof).
+ *
+ * Both proofs use one fact of the simulation, the "first pass": up to the moment a task first
+ * enters the merge queue, it makes exactly the runs it makes alone, in the same order. Its
+ * transitions until then depend only on its own results (its streams give the k-th run of
+ * a role the same duration and outcome whatever the schedule); what other tasks do reaches
+ * it only through the base (drift and mergeability, which the planner reads only for a PR in
+ * the merge queue; the sim never reports a conflict) and through a tester's merge of a moved
+ * base, a push its own pass covers (it started from the reviewed head). A run of a role
+ * never outlives the role's timeout here (the work ranges stay below it), so nothing is
+ * cancelled. Runs of one task never overlap (one run per task at a time). Runs the schedule
+ * causes after the first pass (re-tests after a merge, the re-reviews and task-agent runs
+ * they lead to) only come later, so leaving them out keeps the bounds below the makespan.
+ * A test (test/bench/schedule-sim.test.ts) checks these premises on the real plan.
  */
 import { applyEffects } from "../src/core/apply.js";
 import type { AgentResult, Board, Task } from "../src/core/board.js";
 import { emptyMemory, emptyRepoMemory } from "../src/core/board.js";
 import type { Config, Role } from "../src/core/config.js";
+import { normalizedLocations } from "../src/core/locations.js";
 import { plan } from "../src/core/plan.js";
 
 /**
@@ -50,8 +66,36 @@ export interface SimOptions {
 
 export interface SimResult {
   makespanMin: number;
-  bound: { work: number; chain: number; merge: number; value: number };
+  /** Issue 14's bound (`value`), and the rule-aware terms (see `inFlightBound`, `locationsBound`). */
+  bound: {
+    work: number;
+    chain: number;
+    merge: number;
+    value: number;
+    inFlight: number;
+    locations: number;
+    /** max(value, inFlight, locations). */
+    rules: number;
+  };
+  /** makespan ÷ issue 14's bound (the targets are stated on it). */
   ratio: number;
+  /** makespan ÷ the rule-aware bound. */
+  ruleRatio: number;
+  /**
+   * The clairvoyant longest-chain-first lane schedule of the same chains under the in-flight
+   * cap (`laneSchedule`), minutes, and its ratio to issue 14's bound; `fifoRatio`: the same
+   * lanes taking the chains oldest first (the rules' start order), ÷ issue 14's bound.
+   */
+  lptMin: number;
+  lptRatio: number;
+  fifoRatio: number;
+  /** What the proofs of the bounds assume, as this run saw it (minutes; merged tasks only). */
+  trace: {
+    /** Each merged task's first pass: left todo, first entered the merge queue; its alone runs. */
+    firstPass: { task: string; from: number; to: number; aloneBusy: number }[];
+    /** Every task-agent run of a merged task, with the task's locations. */
+    taskRuns: { task: string; files: string[]; from: number; to: number }[];
+  };
   /** Mean minutes from todo (t = 0) until the merge completed, over merged tasks. */
   meanToMergeMin: number;
   /** Busy agent-minutes ÷ (agents × makespan). */
@@ -157,14 +201,28 @@ class Script {
 interface ActiveRun {
   task: string;
   role: Role;
+  dispatchAt: number;
   start: number;
   end: number;
   ok: boolean;
   baseAtStart: number;
 }
 
+/** One agent run: its slot is held from `dispatchAt` until `end` (start latency included). */
+interface RunRecord {
+  task: string;
+  role: Role;
+  dispatchAt: number;
+  end: number;
+}
+
 interface Outcome {
   runs: number;
+  /** Every run that ran to its end (cancelled ones left out), in the order they ended. */
+  log: RunRecord[];
+  /** When each task left todo, and when it first entered the merge queue (or done). */
+  leftTodoAt: Map<string, number>;
+  firstQueuedAt: Map<string, number>;
   busyMs: number;
   makespanMs: number;
   mergedAt: Map<string, number>;
@@ -222,6 +280,9 @@ function play(
   const limitMs = 7 * 24 * 60 * MIN;
   const idleBy: Record<string, number> = {};
   let waiting: readonly { code: string }[] = [];
+  const log: RunRecord[] = [];
+  const leftTodoAt = new Map<string, number>();
+  const firstQueuedAt = new Map<string, number>();
 
   const baseSha = (n: number) => `base${n}`;
   const load = () => {
@@ -245,6 +306,11 @@ function play(
     const p = plan(board, config, now);
     board = applyEffects(board, p.effects, now);
     waiting = p.waiting;
+    for (const task of board.tasks) {
+      if (task.stage !== "todo" && !leftTodoAt.has(task.id)) leftTodoAt.set(task.id, t);
+      if ((task.stage === "merge-queue" || task.stage === "done") && !firstQueuedAt.has(task.id))
+        firstQueuedAt.set(task.id, t);
+    }
     let acted = false;
     for (const e of p.effects) {
       if (e.type === "save-repo-memory") continue;
@@ -257,6 +323,7 @@ function play(
         active.set(e.correlationId, {
           task: e.task,
           role: e.role,
+          dispatchAt: t,
           start,
           end,
           ok: draw.ok,
@@ -317,6 +384,7 @@ function play(
     for (const [cid, r] of [...active]) {
       if (r.end > t) continue;
       active.delete(cid);
+      log.push({ task: r.task, role: r.role, dispatchAt: r.dispatchAt, end: r.end });
       const task = board.tasks.find((x) => x.id === r.task)!;
       const result: AgentResult = {
         correlationId: cid,
@@ -368,6 +436,9 @@ function play(
   const ends = [...mergedAt.values(), ...escalatedAt.values(), t];
   return {
     runs,
+    log,
+    leftTodoAt,
+    firstQueuedAt,
     busyMs,
     makespanMs: Math.max(...ends),
     mergedAt,
@@ -376,6 +447,120 @@ function play(
     merges,
     idleBy,
   };
+}
+
+/**
+ * A lower bound on the makespan of any schedule of jobs `lengths` on `lanes` identical lanes
+ * (P||Cmax): max(Σ ÷ lanes, and for every k ≥ 0 with k·lanes + 1 jobs, the sum of the k + 1
+ * shortest of the k·lanes + 1 longest jobs). Σ ÷ lanes: some lane carries at least the mean.
+ * The k-term: k·lanes + 1 jobs on `lanes` lanes put k + 1 of them on one lane (pigeonhole),
+ * which then runs at least the k + 1 shortest of them one after another. k = 0 is the longest
+ * job; k = 1 is p_c + p_{c+1} (lengths sorted longest first, c lanes).
+ */
+export function laneBound(lengths: readonly number[], lanes: number): number {
+  if (lengths.length === 0) return 0;
+  const p = [...lengths].sort((a, b) => b - a);
+  let best = p.reduce((a, b) => a + b, 0) / lanes;
+  for (let k = 0; k * lanes + 1 <= p.length; k++) {
+    let sum = 0;
+    for (let j = k * lanes - k; j <= k * lanes; j++) sum += p[j]!;
+    best = Math.max(best, sum);
+  }
+  return best;
+}
+
+/**
+ * The in-flight bound: `laneBound(first-pass lengths, capacity.inFlight)` + one merge, over the
+ * tasks that merged, where a task's first-pass length is its agent time alone (`busy`: its
+ * runs one after another, start latency included).
+ *
+ * Why any schedule that keeps the in-flight cap c needs at least this. Take each merged task's
+ * first pass: the interval from leaving todo to first entering the merge queue. In between the
+ * task is in in-progress, review or testing and not escalated (in the sim an escalation is
+ * final, and a merged task was never escalated), so it counts toward the cap; the planner
+ * moves a task out of todo only while fewer than c such tasks are counted. So at the start of
+ * any first pass fewer than c others contain that instant, and since the most intervals of a
+ * family that share a point are found at some interval's start (Helly's property on a line:
+ * pairwise overlapping intervals all share the latest start among them), no instant lies in
+ * more than c first passes. Interval graphs are perfect: a family whose cliques have at most
+ * c members is c-colourable, i.e. the first passes fit on c lanes without overlap. Each first
+ * pass holds its runs, which are those it needs alone (see the header), so it lasts at least
+ * `busy`. The first passes thus are a schedule of jobs at least `busy` long on c lanes from
+ * t = 0, and the last one ends no earlier than `laneBound`; that task then still needs its
+ * merge (the merge starts at or after it enters the queue). For example, with c = 6 the
+ * seven longest first passes cannot all overlap, so two of them run one after the other.
+ */
+export function inFlightBound(busy: readonly number[], inFlight: number, merge: number): number {
+  return busy.length === 0 ? 0 : laneBound(busy, inFlight) + merge;
+}
+
+/**
+ * The locations bound: max over files f of Σ (task-agent time alone of the merged tasks
+ * naming f) + min over those tasks of what follows their last task-agent run alone (reviews,
+ * tests, the merge).
+ *
+ * Why any schedule that keeps `guards.exclusiveLocations` needs at least this. The planner
+ * dispatches a task agent only if no other task's task agent holds an overlapping location:
+ * a task agent holds its task's locations from its dispatch until its result is folded in
+ * (`holders` in plan.ts, built after the results are read, and extended by each dispatch of
+ * the same plan). Tasks naming the same path always overlap, so the task-agent runs of the
+ * tasks naming f never overlap in time, whichever of their runs they are. (A cancelled run
+ * would stop holding its files before it ends; none is cancelled here, see the header.) The
+ * first-pass task-agent runs of those tasks, which are their alone ones, thus lie one after
+ * another from t = 0: the last of them ends at or after their sum. The task it belongs to
+ * then still makes the rest of its first pass (the runs that follow its last task-agent run
+ * alone) and its merge. `halfDone` (a new task also waits while a task in in-progress holds
+ * its files) only delays starts further, so the bound holds without it.
+ */
+export function locationsBound(
+  tasks: readonly { files: readonly string[]; taskWork: number; rest: number }[],
+): number {
+  const byFile = new Map<string, { sum: number; rest: number }>();
+  for (const t of tasks)
+    for (const f of new Set(normalizedLocations(t.files))) {
+      const g = byFile.get(f) ?? { sum: 0, rest: Number.POSITIVE_INFINITY };
+      g.sum += t.taskWork;
+      g.rest = Math.min(g.rest, t.rest);
+      byFile.set(f, g);
+    }
+  let best = 0;
+  for (const g of byFile.values()) best = Math.max(best, g.sum + g.rest);
+  return best;
+}
+
+/**
+ * A reference, not a bound: a lane schedule under the in-flight cap. `lanes` lanes each take
+ * the next chain (its agent time alone) when free, in the order given or longest first (LPT,
+ * clairvoyant); a chain that ends with a merge then joins one merge lane (first come, first
+ * merged, `merge` each). It ignores locations and needs no more agents than lanes. In the
+ * order given (age), it is what the rules' own start order reaches when only the cap binds:
+ * while in-flight slots are short, todo tasks start oldest first. Returns its makespan.
+ */
+export function laneSchedule(
+  chains: readonly { busy: number; merges: boolean }[],
+  lanes: number,
+  merge: number,
+  longestFirst: boolean,
+): number {
+  const order = longestFirst ? [...chains].sort((a, b) => b.busy - a.busy) : chains;
+  const free = Array.from({ length: Math.min(lanes, order.length) }, () => 0);
+  const ends: { at: number; merges: boolean }[] = [];
+  for (const c of order) {
+    let k = 0;
+    for (let i = 1; i < free.length; i++) if (free[i]! < free[k]!) k = i;
+    free[k] = free[k]! + c.busy;
+    ends.push({ at: free[k]!, merges: c.merges });
+  }
+  ends.sort((a, b) => a.at - b.at);
+  let lane = 0;
+  let makespan = 0;
+  for (const e of ends) {
+    if (e.merges) {
+      lane = Math.max(lane, e.at) + merge;
+      makespan = Math.max(makespan, lane);
+    } else makespan = Math.max(makespan, e.at);
+  }
+  return makespan;
 }
 
 /** One simulated run of a backlog: the schedule's figures and its lower bound. */
@@ -408,13 +593,27 @@ export function simulate(options: SimOptions): SimResult {
   };
   let work = 0;
   let inherentRuns = 0;
-  const chain = new Map<string, { ms: number; merged: boolean }>();
+  const chain = new Map<
+    string,
+    { ms: number; merged: boolean; busy: number; taskWork: number; rest: number }
+  >();
   const mergesOnFile = new Map<string, number>();
   for (const s of make()) {
     const o = play([s], alone, latencyMs, mergeMs);
     work += o.busyMs;
     inherentRuns += o.runs;
-    chain.set(s.id, { ms: o.makespanMs, merged: o.mergedAt.has(s.id) });
+    // The agent time of its task-agent runs, and of the runs after the last of them plus
+    // its merge (sums of run lengths, not clock time: no wait between runs is assumed).
+    const length = (r: RunRecord) => r.end - r.dispatchAt;
+    const lastTask = o.log.findLastIndex((r) => r.role === "task");
+    const merged = o.mergedAt.has(s.id);
+    chain.set(s.id, {
+      ms: o.makespanMs,
+      merged,
+      busy: o.busyMs,
+      taskWork: o.log.filter((r) => r.role === "task").reduce((n, r) => n + length(r), 0),
+      rest: o.log.slice(lastTask + 1).reduce((n, r) => n + length(r), merged ? mergeMs : 0),
+    });
   }
 
   const o = play(make(), options.config, latencyMs, mergeMs);
@@ -441,12 +640,54 @@ export function simulate(options: SimOptions): SimResult {
     value: 0,
   };
   bound.value = Math.max(bound.work, bound.chain, bound.merge);
+  // The rule-aware terms, over the tasks that merged here (each merged alone too: their first
+  // pass is their alone play).
+  const mergedSpecs = specs.filter((x) => o.mergedAt.has(x.id) && chain.get(x.id)!.merged);
+  const inFlight = inFlightBound(
+    mergedSpecs.map((x) => chain.get(x.id)!.busy),
+    options.config.capacity.inFlight,
+    mergeMs,
+  );
+  const locations = options.config.guards.exclusiveLocations
+    ? locationsBound(mergedSpecs.map((x) => ({ files: x.files, ...chain.get(x.id)! })))
+    : 0;
+  const rules = Math.max(bound.value, inFlight / MIN, locations / MIN);
+  const chains = specs.map((x) => ({
+    busy: chain.get(x.id)!.busy,
+    merges: chain.get(x.id)!.merged,
+  }));
+  const lanes = (longestFirst: boolean) =>
+    laneSchedule(chains, options.config.capacity.inFlight, mergeMs, longestFirst) / MIN;
+  const lpt = lanes(true);
+  const fifo = lanes(false);
   const makespanMin = o.makespanMs / MIN;
   const toMerge = [...o.mergedAt.values()];
+  const mergedIds = new Set(mergedSpecs.map((x) => x.id));
+  const filesById = new Map(specs.map((x) => [x.id, x.files]));
   return {
     makespanMin,
-    bound,
+    bound: { ...bound, inFlight: inFlight / MIN, locations: locations / MIN, rules },
     ratio: makespanMin / bound.value,
+    ruleRatio: makespanMin / rules,
+    lptMin: lpt,
+    lptRatio: lpt / bound.value,
+    fifoRatio: fifo / bound.value,
+    trace: {
+      firstPass: mergedSpecs.map((x) => ({
+        task: x.id,
+        from: o.leftTodoAt.get(x.id)! / MIN,
+        to: o.firstQueuedAt.get(x.id)! / MIN,
+        aloneBusy: chain.get(x.id)!.busy / MIN,
+      })),
+      taskRuns: o.log
+        .filter((r) => r.role === "task" && mergedIds.has(r.task))
+        .map((r) => ({
+          task: r.task,
+          files: filesById.get(r.task)!,
+          from: r.dispatchAt / MIN,
+          to: r.end / MIN,
+        })),
+    },
     meanToMergeMin: toMerge.reduce((a, b) => a + b, 0) / Math.max(1, toMerge.length) / MIN,
     utilisation: o.busyMs / (options.config.capacity.agents * o.makespanMs),
     merged,
@@ -531,8 +772,13 @@ export function naiveBatch(options: SimOptions, agents = 6): SimResult {
   }
   return {
     makespanMin: clock,
-    bound: { work: 0, chain: 0, merge: 0, value: 0 },
+    bound: { work: 0, chain: 0, merge: 0, value: 0, inFlight: 0, locations: 0, rules: 0 },
     ratio: Number.NaN,
+    ruleRatio: Number.NaN,
+    lptMin: Number.NaN,
+    lptRatio: Number.NaN,
+    fifoRatio: Number.NaN,
+    trace: { firstPass: [], taskRuns: [] },
     meanToMergeMin: toMerge.reduce((a, b) => a + b, 0) / Math.max(1, toMerge.length),
     utilisation: busy / (agents * clock),
     merged,
