@@ -5,8 +5,8 @@
  * at most two: the pass running and one pending). Each pass takes ~20 ms here. With a gap
  * between deliveries (a trickle rather than a burst) passes are bounded by time, not by
  * the number of deliveries: at most one running and one pending at any moment. GitHub is
- * faked by nock (the label check reads the repository's config once): nothing leaves the
- * machine.
+ * faked by nock (the label check reads the repository's config with its default branch, and
+ * the labeller's permission): nothing leaves the machine.
  */
 import { generateKeyPairSync } from "node:crypto";
 import { createRequire } from "node:module";
@@ -66,7 +66,18 @@ async function burst(
     } as never);
     if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
   }
-  await conveyor.idle();
+  // A request nock does not answer makes the label check wait for a retry that never comes
+  // here (no sweep): fail loudly instead of hanging.
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    conveyor.idle(),
+    new Promise((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error("the app never went idle: is every request it sends faked?")),
+        60_000,
+      );
+    }),
+  ]).finally(() => clearTimeout(timer));
   const ms = performance.now() - started;
   conveyor.stop();
   return { reconciles, ms };
@@ -79,7 +90,23 @@ export default async function main(): Promise<void> {
     .post(/\/app\/installations\/\d+\/access_tokens/)
     .reply(201, { token: "ghs_bench", expires_at: "2999-01-01T00:00:00Z" })
     .get(/\/contents\//)
-    .reply(404, { message: "Not Found" });
+    .reply(404, { message: "Not Found" })
+    // The label check reads the config with the default branch (one GraphQL query: no
+    // .github/conveyor.yml here) and the labeller's permission.
+    .post("/graphql")
+    .reply(200, {
+      data: {
+        repository: {
+          deleteBranchOnMerge: false,
+          defaultBranchRef: {
+            name: "main",
+            target: { oid: "a".repeat(40), file: null, history: { nodes: [] } },
+          },
+        },
+      },
+    })
+    .get(/\/collaborators\/[^/]+\/permission$/)
+    .reply(200, { permission: "write", role_name: "write" });
   console.log("deliveries  gap(ms)  settle(ms)  reconciles  wall(ms)");
   for (const [settleMs, gapMs] of [
     [1000, 0],
