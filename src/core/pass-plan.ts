@@ -120,7 +120,7 @@ export function planPass(read: Board, config: Config, now: Date, facts: PassFact
     }
   }
   const dashboard = dashboardWrite(after, thePlan, configErrors, facts, out.mirrorDigest);
-  if (dashboard && !dashboardMayWait(read, after, effects, configErrors, facts, now))
+  if (dashboard && !dashboardMayWait(after, effects, configErrors, facts, now))
     effects.push(dashboard);
   if (configErrors.length > 0 && facts.configSha)
     effects.push({ type: "report-config-check", sha: facts.configSha, errors: [...configErrors] });
@@ -221,7 +221,6 @@ const SHOWN_AT_ONCE = new Set<Effect["type"]>([
  * no edit. The labels and status comments, which people act on, are never deferred.
  */
 function dashboardMayWait(
-  read: Board,
   after: Board,
   effects: readonly Effect[],
   configErrors: readonly string[],
@@ -229,14 +228,27 @@ function dashboardMayWait(
   now: Date,
 ): boolean {
   const shown = facts.dashboard;
-  if (!shown?.exists || shown.closed || !shown.lastWrittenAt || !shown.coalesceMinutes)
-    return false;
-  const since = now.getTime() - Date.parse(shown.lastWrittenAt);
-  if (!(since >= 0 && since < shown.coalesceMinutes * 60_000)) return false;
+  if (!shown?.exists || shown.closed) return false;
   if (configErrors.length > 0) return false;
   if (facts.preflight && !sameJson(facts.preflight, shown.lastPreflight ?? [])) return false;
+  // The repository memory changes only through `save-repo-memory`, which is among these.
   if (effects.some((e) => SHOWN_AT_ONCE.has(e.type))) return false;
-  if (!sameJson(after.repoMemory, read.repoMemory)) return false;
+  return mayWait(shown.lastWrittenAt, shown.coalesceMinutes, after, now);
+}
+
+/**
+ * The rule both views coalesce by: the last write is less than `coalesceMinutes` old, and an
+ * agent run is still in flight after this pass (its end starts another pass).
+ */
+function mayWait(
+  lastWrittenAt: string | undefined,
+  coalesceMinutes: number | undefined,
+  after: Board,
+  now: Date,
+): boolean {
+  if (lastWrittenAt === undefined || !coalesceMinutes) return false;
+  const since = now.getTime() - Date.parse(lastWrittenAt);
+  if (!(since >= 0 && since < coalesceMinutes * 60_000)) return false;
   return after.tasks.some((t) => t.memory.run !== undefined && !t.memory.escalation);
 }
 
@@ -246,12 +258,8 @@ function dashboardMayWait(
  * board at rest is written at once, so the mirror never lags behind a board that stopped.
  */
 function mirrorMayWait(mirror: NonNullable<PassFacts["mirror"]>, after: Board, now: Date): boolean {
-  const { lastWrittenAt, coalesceMinutes } = mirror;
-  if (lastWrittenAt === undefined || !coalesceMinutes || mirror.lastDigest === undefined)
-    return false;
-  const since = now.getTime() - Date.parse(lastWrittenAt);
-  if (!(since >= 0 && since < coalesceMinutes * 60_000)) return false;
-  return after.tasks.some((t) => t.memory.run !== undefined && !t.memory.escalation);
+  if (mirror.lastDigest === undefined) return false;
+  return mayWait(mirror.lastWrittenAt, mirror.coalesceMinutes, after, now);
 }
 
 /**

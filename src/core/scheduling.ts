@@ -42,7 +42,7 @@ export const UNKNOWN_SCHEDULER = "the issue's history no longer shows who added 
 export function refusedScheduling(board: Board, config: Config, facts: SchedulingFacts): Effect[] {
   const out: Effect[] = [];
   for (const task of board.tasks) {
-    if (task.memory.runs > 0 || task.memory.run || facts.remembered.has(task.id)) continue;
+    if (isRemembered(task, facts)) continue;
     if (wasAccepted(board, task.id, facts)) continue;
     for (const { label, by } of facts.stageLabeledBy.get(task.id) ?? []) {
       const reason = refusalReason(by, config, facts);
@@ -69,13 +69,20 @@ export function schedulersToAsk(
     if (by !== "" && by !== facts.botLogin && !isBot({ login: by })) people.add(by);
   };
   for (const task of board.tasks) {
-    if (task.memory.runs > 0 || task.memory.run || facts.remembered.has(task.id)) continue;
+    if (isRemembered(task, facts)) continue;
     if (wasAccepted(board, task.id, facts)) continue;
     for (const { by } of facts.stageLabeledBy.get(task.id) ?? []) ask(by);
   }
   for (const { by } of facts.queuedByHand.values()) ask(by);
   return [...people].sort();
 }
+
+/** Conveyor keeps memory of the task (a run, or elsewhere: GitHub's status comment). */
+const isRemembered = (
+  task: Board["tasks"][number],
+  facts: Pick<SchedulingFacts, "remembered">,
+): boolean =>
+  task.memory.runs > 0 || task.memory.run !== undefined || facts.remembered.has(task.id);
 
 function refusalReason(by: string, config: Config, facts: SchedulingFacts): string | undefined {
   if (by === facts.botLogin) return undefined;
@@ -128,7 +135,7 @@ export function acceptedScheduling(
     // Bounded: the record lives in the dashboard's marker, whose body GitHub limits; a task
     // beyond it is checked in every pass, as without the record.
     if (n >= MAX_ACCEPTED) break;
-    if (task.memory.runs > 0 || task.memory.run || facts.remembered.has(task.id)) continue;
+    if (isRemembered(task, facts)) continue;
     if (remembersAfter(task.id)) continue;
     const stamp = schedulingStamp(facts.stageLabeledBy.get(task.id));
     if (stamp === undefined) continue;
