@@ -163,12 +163,23 @@ describe("the bundled app (`npm start`) on GitHub Enterprise Server paths", () =
   }, 240_000);
 
   it("refuses a forged delivery and acts on nothing it says", async () => {
+    // The forged delivery names an installation and a repository nothing else does: a pass
+    // for it would take that installation's token and read that repository. (Counting all
+    // requests instead flaked: a pass of the previous test may retry 30 s later, e.g. on a
+    // busy lease.)
     const before = mock.requests.length;
-    const payload = example("issues", "labeled");
+    const payload = example("issues", "labeled") as Record<string, unknown>;
+    payload.installation = { id: 777_001 };
+    const repository = payload.repository as Record<string, unknown>;
+    repository.name = "forged-repo";
+    repository.full_name = `${(repository.owner as { login: string }).login}/forged-repo`;
     const res = await deliver("issues", payload, "forged-1", "not-the-secret");
     expect(res.status).toBeGreaterThanOrEqual(400);
     await sleep(1500);
-    expect(mock.requests.length).toBe(before);
+    const caused = mock.requests
+      .slice(before)
+      .filter((r) => r.path.includes("/installations/777001/") || r.path.includes("forged-repo"));
+    expect(caused).toEqual([]);
   });
 
   it("still answers afterwards", async () => {
